@@ -1,0 +1,116 @@
+//! File-system helpers: every error names its path, and every write is atomic
+//! (temporary file in the same directory, then rename) and skipped when the bytes on disk
+//! are already the ones we would write (SPEC §7: a no-op re-run rewrites nothing).
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// Suffix of our temporary files. Visible (no leading dot) and unmistakable, so the next
+/// writing command can remove leftovers of a killed run (SPEC §3).
+pub const TEMP_SUFFIX: &str = ".desk-archive-tmp";
+
+/// What [`write_atomic`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteOutcome {
+    /// The file was created or its content changed.
+    Written,
+    /// The file already held exactly these bytes; it was not touched.
+    Unchanged,
+}
+
+/// Writes `bytes` to `path` atomically, creating parent directories, unless the file
+/// already holds exactly these bytes.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<WriteOutcome> {
+    if let Ok(meta) = fs::metadata(path) {
+        if meta.is_file() && meta.len() == bytes.len() as u64 {
+            if let Ok(existing) = fs::read(path) {
+                if existing == bytes {
+                    return Ok(WriteOutcome::Unchanged);
+                }
+            }
+        }
+    }
+    if let Some(parent) = path.parent() {
+        create_dir_all(parent)?;
+    }
+    let tmp = temp_path(path);
+    let result = (|| {
+        let mut file = fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_data()?;
+        fs::rename(&tmp, path)
+    })();
+    if let Err(source) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(Error::io("write", path, source));
+    }
+    Ok(WriteOutcome::Written)
+}
+
+/// The temporary name used while `path` is being written.
+pub fn temp_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(format!(".{}{}", std::process::id(), TEMP_SUFFIX));
+    path.with_file_name(name)
+}
+
+/// `fs::create_dir_all` with the path in the error.
+pub fn create_dir_all(path: &Path) -> Result<()> {
+    fs::create_dir_all(path).map_err(|e| Error::io("create directory", path, e))
+}
+
+/// `fs::read` with the path in the error.
+pub fn read(path: &Path) -> Result<Vec<u8>> {
+    fs::read(path).map_err(|e| Error::io("read", path, e))
+}
+
+/// Removes every leftover temporary file of ours below `dir` (a killed run's debris).
+/// Returns how many were removed.
+pub fn remove_leftovers(dir: &Path) -> Result<usize> {
+    let mut removed = 0;
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(Error::io("read directory", dir, e)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io("read directory", dir, e))?;
+        let path = entry.path();
+        let file_type = entry.file_type().map_err(|e| Error::io("inspect", &path, e))?;
+        if file_type.is_dir() {
+            removed += remove_leftovers(&path)?;
+        } else if path.to_string_lossy().ends_with(TEMP_SUFFIX) {
+            fs::remove_file(&path).map_err(|e| Error::io("remove", &path, e))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn second_identical_write_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/b.txt");
+        assert_eq!(write_atomic(&path, b"x").unwrap(), WriteOutcome::Written);
+        assert_eq!(write_atomic(&path, b"x").unwrap(), WriteOutcome::Unchanged);
+        assert_eq!(write_atomic(&path, b"y").unwrap(), WriteOutcome::Written);
+        assert_eq!(fs::read(&path).unwrap(), b"y");
+    }
+
+    #[test]
+    fn leftovers_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("data/x.html");
+        write_atomic(&real, b"ok").unwrap();
+        fs::write(temp_path(&real), b"partial").unwrap();
+        assert_eq!(remove_leftovers(dir.path()).unwrap(), 1);
+        assert!(real.exists());
+    }
+}

@@ -1,0 +1,3 @@
+//! The `desk-archive` binary: parse, run, report.
+
+fn main() {}

@@ -1,0 +1,187 @@
+//! Raw records (SPEC §3): one JSON file per session holding every message object exactly
+//! as the API sent it, and the file-name stems that keep any SessionId safe on disk.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::fsutil::{self, WriteOutcome};
+
+/// Session metadata: the extra CSV columns of the sessions file, in column order.
+pub type Metadata = serde_json::Map<String, serde_json::Value>;
+
+/// One session's complete transcript, as kept in `data/records/<stem>.json`.
+///
+/// `messages` are kept as [`RawValue`]s so that every byte the API sent (key order, number
+/// spelling, unknown fields) survives a round trip.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Record {
+    /// The session's id, as given by the user and sent to the API.
+    #[serde(rename = "SessionId")]
+    pub session_id: String,
+    /// The API's TotalCount; equals `messages.len()` in records we write.
+    #[serde(rename = "TotalCount", default)]
+    pub total_count: u64,
+    /// Every message object, oldest first, byte for byte.
+    #[serde(rename = "Messages")]
+    pub messages: Vec<Box<RawValue>>,
+    /// When the record was completed (RFC 3339).
+    #[serde(rename = "FetchedAt", default)]
+    pub fetched_at: String,
+    /// Extra columns of the sessions file.
+    #[serde(rename = "Metadata", default)]
+    pub metadata: Metadata,
+}
+
+impl Record {
+    /// Parses a record file's bytes. `path` only labels the error.
+    pub fn from_slice(bytes: &[u8], path: &Path) -> Result<Record> {
+        serde_json::from_slice(bytes).map_err(|source| Error::Json { path: path.into(), source })
+    }
+
+    /// Reads and parses a record file.
+    pub fn read(path: &Path) -> Result<Record> {
+        Record::from_slice(&fsutil::read(path)?, path)
+    }
+
+    /// Serialises the record: the header fields first, then one message per line, so that
+    /// records diff and grep well. Messages are written verbatim.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let size: usize = self.messages.iter().map(|m| m.get().len() + 2).sum();
+        let mut out = Vec::with_capacity(size + 256);
+        let string = |s: &str| serde_json::to_string(s).unwrap_or_default();
+        out.extend_from_slice(b"{\"SessionId\":");
+        out.extend_from_slice(string(&self.session_id).as_bytes());
+        out.extend_from_slice(format!(",\"TotalCount\":{}", self.total_count).as_bytes());
+        out.extend_from_slice(b",\"FetchedAt\":");
+        out.extend_from_slice(string(&self.fetched_at).as_bytes());
+        out.extend_from_slice(b",\"Metadata\":");
+        out.extend_from_slice(serde_json::to_string(&self.metadata).unwrap_or_default().as_bytes());
+        out.extend_from_slice(b",\"Messages\":[");
+        for (i, message) in self.messages.iter().enumerate() {
+            out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+            out.extend_from_slice(message.get().as_bytes());
+        }
+        out.extend_from_slice(if self.messages.is_empty() { b"]}\n" } else { b"\n]}\n" });
+        out
+    }
+}
+
+/// Path of the record for `session_id` inside a records directory.
+pub fn record_path(records_dir: &Path, session_id: &str) -> PathBuf {
+    records_dir.join(format!("{}.json", stem(session_id)))
+}
+
+/// Writes a complete record atomically; unchanged bytes are not rewritten.
+pub fn write_record(records_dir: &Path, record: &Record) -> Result<WriteOutcome> {
+    fsutil::write_atomic(&record_path(records_dir, &record.session_id), &record.to_bytes())
+}
+
+/// The file-name stem for a SessionId (SPEC §3): `[a-z0-9-]`, at most 100 bytes, never
+/// colliding. A lowercase canonical UUID is its own stem; anything else becomes
+/// `<slug>-<first 20 hex digits of SHA-256(id)>`. A hashed stem ends in 20 hex digits after
+/// its last `-`, a UUID in 12, so the two forms can never meet.
+pub fn stem(session_id: &str) -> String {
+    if is_lowercase_uuid(session_id) {
+        return session_id.to_owned();
+    }
+    let mut slug = String::with_capacity(40);
+    let mut in_run = false;
+    for c in session_id.chars().flat_map(char::to_lowercase) {
+        if slug.len() >= 40 {
+            break;
+        }
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            slug.push(c);
+            in_run = false;
+        } else if !in_run {
+            slug.push('-');
+            in_run = true;
+        }
+    }
+    let digest = Sha256::digest(session_id.as_bytes());
+    let hash = hex::encode(digest);
+    format!("{slug}-{}", &hash[..20])
+}
+
+/// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` with lowercase hex digits.
+fn is_lowercase_uuid(id: &str) -> bool {
+    let bytes = id.as_bytes();
+    bytes.len() == 36
+        && bytes.iter().enumerate().all(|(i, &b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn is_safe(stem: &str) -> bool {
+        !stem.is_empty()
+            && stem.len() <= 100
+            && stem.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    }
+
+    #[test]
+    fn uuid_is_its_own_stem() {
+        let id = "b0f4ca12-4850-4218-a284-efe679a87066";
+        assert_eq!(stem(id), id);
+    }
+
+    #[test]
+    fn uppercase_uuid_is_hashed() {
+        let id = "B0F4CA12-4850-4218-A284-EFE679A87066";
+        let s = stem(id);
+        assert!(s.starts_with("b0f4ca12-4850-4218-a284-efe679a87066-"), "{s}");
+        assert_ne!(s, stem(&id.to_lowercase()));
+    }
+
+    #[test]
+    fn hostile_ids_get_safe_distinct_stems() {
+        let long = "x".repeat(1000);
+        let ids = [
+            "../../x", "a/b", "a\\b", "CON", "con", "Con", "nul.txt", ".", "..", "", " ",
+            "会话-123", "🙂", "a\u{202e}b", "a\0b", &long,
+        ];
+        let stems: Vec<String> = ids.iter().map(|id| stem(id)).collect();
+        for (id, s) in ids.iter().zip(&stems) {
+            assert!(is_safe(s), "{id:?} -> {s:?}");
+        }
+        let unique: std::collections::HashSet<_> = stems.iter().collect();
+        assert_eq!(unique.len(), ids.len(), "stems collide: {stems:?}");
+    }
+
+    #[test]
+    fn slug_follows_the_spec() {
+        let digest = hex::encode(Sha256::digest(b"../../x"));
+        assert_eq!(stem("../../x"), format!("-x-{}", &digest[..20]));
+        let digest = hex::encode(Sha256::digest(b"Ticket #42"));
+        assert_eq!(stem("Ticket #42"), format!("ticket-42-{}", &digest[..20]));
+        let long = "ab".repeat(100);
+        let s = stem(&long);
+        assert_eq!(s.len(), 40 + 1 + 20);
+    }
+
+    #[test]
+    fn record_round_trip_keeps_message_bytes() {
+        let json = br#"{"SessionId":"s1","TotalCount":2,"Messages":[{"b":1.50,"a":"x"}, {"z":[1e3]}],"FetchedAt":"2026-01-01T00:00:00Z","Extra":1}"#;
+        let record = Record::from_slice(json, Path::new("r.json")).unwrap();
+        let bytes = record.to_bytes();
+        let again = Record::from_slice(&bytes, Path::new("r.json")).unwrap();
+        assert_eq!(again.messages[0].get(), r#"{"b":1.50,"a":"x"}"#);
+        assert_eq!(again.messages[1].get(), r#"{"z":[1e3]}"#);
+        assert_eq!(again.to_bytes(), bytes);
+    }
+
+    #[test]
+    fn lone_surrogates_are_accepted_in_raw_messages() {
+        let json = br#"{"SessionId":"s","TotalCount":1,"Messages":[{"T":"\ud800x"}]}"#;
+        let record = Record::from_slice(json, Path::new("r.json")).unwrap();
+        assert_eq!(record.messages[0].get(), r#"{"T":"\ud800x"}"#);
+    }
+}

@@ -1,0 +1,74 @@
+//! Rendering: every record into an HTML and a Markdown page (rayon), then the index,
+//! stats.json and the assets. (Skeleton: the pages helper owns this module.)
+
+use std::path::Path;
+
+use crate::error::Result;
+
+/// Options that shape the pages (SPEC §1 render options).
+#[derive(Debug, Clone)]
+pub struct RenderOptions {
+    /// Zone for every displayed time (IANA; DST handled by chrono-tz).
+    pub timezone: chrono_tz::Tz,
+    /// Site title (`--title`); `None` uses the default UI string.
+    pub title: Option<String>,
+    /// UI language (`--lang`).
+    pub lang: Lang,
+    /// Write `sessions/<stem>.md` and `index.md` (`--no-markdown-pages` turns off).
+    pub markdown_pages: bool,
+    /// Render threads (`--jobs`); `None` = rayon's default.
+    pub jobs: Option<usize>,
+}
+
+/// UI language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// English (default).
+    #[default]
+    En,
+    /// Simplified Chinese.
+    ZhCn,
+}
+
+/// A session the index must list although it has no record (from coverage.json).
+#[derive(Debug, Clone)]
+pub struct MissingSession {
+    /// The SessionId.
+    pub session_id: String,
+    /// `failed`, `not found` or `pending`.
+    pub state: String,
+    /// The API's ErrorCode, when one was given.
+    pub error_code: Option<i64>,
+    /// The API's ErrorInfo or our reason.
+    pub reason: String,
+}
+
+/// One record that could not be rendered (it still exists; the rest of the site is built).
+#[derive(Debug, Clone)]
+pub struct RenderFailure {
+    /// The record file.
+    pub path: std::path::PathBuf,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// What a render did.
+#[derive(Debug, Clone, Default)]
+pub struct RenderReport {
+    /// Sessions rendered.
+    pub sessions: u64,
+    /// Messages rendered.
+    pub messages: u64,
+    /// Records that could not be rendered.
+    pub failures: Vec<RenderFailure>,
+}
+
+/// Renders the whole site into `data_dir` (the bag's payload folder) from every record in
+/// `data_dir/records`, removing generated pages that are no longer produced.
+pub fn render_site(
+    _options: &RenderOptions,
+    _data_dir: &Path,
+    _missing: &[MissingSession],
+) -> Result<RenderReport> {
+    Ok(RenderReport::default())
+}

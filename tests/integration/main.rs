@@ -1,0 +1,8 @@
+//! The integration test binary: one module per feature.
+
+mod bag;
+mod browser;
+mod cli;
+mod fetch;
+mod render;
+mod stats;
