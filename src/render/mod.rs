@@ -72,3 +72,17 @@ pub fn render_site(
 ) -> Result<RenderReport> {
     Ok(RenderReport::default())
 }
+
+pub mod index;
+
+/// The little that is kept of each rendered session for the index, stats.json and agent
+/// pages: a few hundred bytes, so memory does not grow with messages (SPEC §6).
+#[derive(Debug, Clone)]
+pub struct SessionSummary {
+    /// The SessionId.
+    pub session_id: String,
+    /// Its file stem (`sessions/<stem>.html`).
+    pub stem: String,
+    /// Its figures.
+    pub stats: crate::stats::SessionStats,
+}
