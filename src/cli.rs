@@ -1,1 +1,195 @@
-//! (skeleton)
+//! The command line (SPEC §1): the only place clap types appear. Values are raw here;
+//! [`crate::config`] resolves them against the environment and the config file.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Archive Tencent Cloud Chat desk sessions as a verifiable static website.
+#[derive(Debug, Parser)]
+#[command(name = "desk-archive", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+    /// Options every command takes.
+    #[command(flatten)]
+    pub general: GeneralArgs,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fetch every listed session, then render the site.
+    #[command(
+        after_help = "Example:\n  DESK_SDKAPPID=1400000000 DESK_SECRET_KEY=... \\\n    desk-archive archive --sessions sessions.txt --out archive"
+    )]
+    Archive(ArchiveArgs),
+    /// Fetch only: write or refresh raw records under DIR/data/records/.
+    #[command(
+        after_help = "Example:\n  desk-archive fetch --sessions sessions.csv --out archive --secret-key-file key.txt --sdkappid 1400000000"
+    )]
+    Fetch(ArchiveArgs),
+    /// (Re)build the site in DIR from raw records, without the network.
+    #[command(
+        after_help = "Example:\n  desk-archive render --records examples/demo/records --out site"
+    )]
+    Render(RenderArgs),
+    /// Validate an archive (a BagIt bag): exit 0 only if every file matches.
+    #[command(after_help = "Example:\n  desk-archive verify archive")]
+    Verify(VerifyArgs),
+    /// Print a UserSig for the admin account, for use with curl or other tools.
+    #[command(
+        after_help = "Example:\n  desk-archive usersig --sdkappid 1400000000 --secret-key-file key.txt"
+    )]
+    Usersig(UsersigArgs),
+}
+
+/// Options shared by every command.
+#[derive(Debug, Args)]
+pub struct GeneralArgs {
+    /// Print only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more detail (debug log lines).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// Read options from this TOML file instead of ./desk-archive.toml.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+}
+
+/// `archive` and `fetch`.
+#[derive(Debug, Args)]
+pub struct ArchiveArgs {
+    /// File of SessionIds, one a line (or a CSV with a SessionId column); `-` reads stdin.
+    #[arg(long, value_name = "FILE")]
+    pub sessions: Option<String>,
+    /// The archive directory (a BagIt bag; the site is DIR/data).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Credentials and endpoint.
+    #[command(flatten)]
+    pub api: ApiArgs,
+    /// Fetch tuning.
+    #[command(flatten)]
+    pub tuning: TuningArgs,
+    /// Page options (used by `archive`).
+    #[command(flatten)]
+    pub pages: PageArgs,
+    /// Written to bag-info.txt [env: DESK_SOURCE_ORGANIZATION].
+    #[arg(long, value_name = "TEXT")]
+    pub source_organization: Option<String>,
+}
+
+/// Credentials and endpoint (each also read from the environment variable named).
+#[derive(Debug, Args, Default)]
+pub struct ApiArgs {
+    /// The application's SDKAppID [env: DESK_SDKAPPID].
+    #[arg(long, value_name = "N")]
+    pub sdkappid: Option<String>,
+    /// Admin account [env: DESK_IDENTIFIER] [default: admin].
+    #[arg(long, value_name = "ID")]
+    pub identifier: Option<String>,
+    /// The app's secret key; UserSigs are generated from it [env: DESK_SECRET_KEY].
+    #[arg(long, value_name = "K")]
+    pub secret_key: Option<String>,
+    /// Read the secret key from this file.
+    #[arg(long, value_name = "PATH")]
+    pub secret_key_file: Option<PathBuf>,
+    /// A ready UserSig instead of the key [env: DESK_USERSIG].
+    #[arg(long, value_name = "SIG")]
+    pub usersig: Option<String>,
+    /// API region: china, singapore, seoul, tokyo, frankfurt, mumbai, silicon-valley,
+    /// jakarta [env: DESK_REGION] [default: china].
+    #[arg(long, value_name = "R")]
+    pub region: Option<String>,
+    /// Base URL overriding the region, e.g. http://127.0.0.1:8080 [env: DESK_ENDPOINT].
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+}
+
+/// Fetch tuning.
+#[derive(Debug, Args, Default)]
+pub struct TuningArgs {
+    /// At most N requests (and so sessions) in flight [default: 8].
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// At most R requests per second over all sessions [default: 50].
+    #[arg(long, value_name = "R")]
+    pub rate: Option<f64>,
+    /// Retries per page after the first try [default: 6].
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
+    /// Per-request timeout in seconds [default: 30].
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
+    /// Re-fetch sessions that already have a complete record.
+    #[arg(long)]
+    pub refresh: bool,
+}
+
+/// Page options.
+#[derive(Debug, Args, Default)]
+pub struct PageArgs {
+    /// Time zone for displayed times (IANA name) [default: UTC].
+    #[arg(long, value_name = "TZ")]
+    pub timezone: Option<String>,
+    /// Title of the site.
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+    /// Language of the pages: en or zh-CN [default: en].
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<String>,
+    /// Do not write the Markdown pages.
+    #[arg(long)]
+    pub no_markdown_pages: bool,
+    /// Render threads [default: one per core].
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+/// `render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The archive directory to (re)build.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Import raw records from this directory (any file names) before rendering.
+    #[arg(long, value_name = "RDIR")]
+    pub records: Option<PathBuf>,
+    /// Page options.
+    #[command(flatten)]
+    pub pages: PageArgs,
+    /// Written to bag-info.txt [env: DESK_SOURCE_ORGANIZATION].
+    #[arg(long, value_name = "TEXT")]
+    pub source_organization: Option<String>,
+}
+
+/// `verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The archive directory.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+}
+
+/// `usersig`.
+#[derive(Debug, Args)]
+pub struct UsersigArgs {
+    /// The application's SDKAppID [env: DESK_SDKAPPID].
+    #[arg(long, value_name = "N")]
+    pub sdkappid: Option<String>,
+    /// Admin account [env: DESK_IDENTIFIER] [default: admin].
+    #[arg(long, value_name = "ID")]
+    pub identifier: Option<String>,
+    /// The app's secret key [env: DESK_SECRET_KEY].
+    #[arg(long, value_name = "K")]
+    pub secret_key: Option<String>,
+    /// Read the secret key from this file.
+    #[arg(long, value_name = "PATH")]
+    pub secret_key_file: Option<PathBuf>,
+    /// Validity in seconds [default: 15552000, 180 days].
+    #[arg(long, value_name = "SECS")]
+    pub expire: Option<u64>,
+}

@@ -1,1 +1,624 @@
-//! (skeleton)
+//! Resolves the command line against the environment and the config file, once
+//! (SPEC §1): flags win over environment variables, those over `desk-archive.toml`, and that
+//! over defaults. Later stages get plain, validated values and never see clap.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::cli::{ApiArgs, ArchiveArgs, Cli, Command, PageArgs, RenderArgs, UsersigArgs};
+use crate::error::{Error, Result};
+use crate::fetch::{Credential, FetchSettings, Region};
+use crate::render::{Lang, RenderOptions};
+use crate::usersig::Secret;
+
+/// Name of the config file looked up in the current directory.
+pub const DEFAULT_CONFIG_FILE: &str = "desk-archive.toml";
+
+/// How much to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verbosity {
+    /// Errors only (`-q`).
+    Quiet,
+    /// Progress, warnings and the summary.
+    Normal,
+    /// Also debug lines (`-v`).
+    Verbose,
+}
+
+/// Everything a run needs, resolved and validated.
+#[derive(Debug)]
+pub struct Config {
+    /// How much to print.
+    pub verbosity: Verbosity,
+    /// The task.
+    pub task: Task,
+    /// Warnings found while resolving (printed by the caller once logging is set up).
+    pub warnings: Vec<String>,
+}
+
+/// One subcommand's resolved settings.
+#[derive(Debug)]
+pub enum Task {
+    /// `archive`: fetch then render.
+    Archive(ArchiveConfig),
+    /// `fetch`: fetch only.
+    Fetch(ArchiveConfig),
+    /// `render`.
+    Render(RenderConfig),
+    /// `verify DIR`.
+    Verify {
+        /// The archive to check.
+        dir: PathBuf,
+    },
+    /// `usersig`.
+    Usersig(UsersigConfig),
+}
+
+/// Settings of `archive` and `fetch`.
+#[derive(Debug)]
+pub struct ArchiveConfig {
+    /// Sessions file path, or `-` for standard input.
+    pub sessions: String,
+    /// The archive directory.
+    pub out: PathBuf,
+    /// How to talk to the API.
+    pub fetch: FetchSettings,
+    /// Page options (used by `archive`).
+    pub render: RenderOptions,
+    /// bag-info.txt fields.
+    pub bag: BagMeta,
+}
+
+/// Settings of `render`.
+#[derive(Debug)]
+pub struct RenderConfig {
+    /// The archive directory.
+    pub out: PathBuf,
+    /// Records to import first.
+    pub records: Option<PathBuf>,
+    /// Page options.
+    pub render: RenderOptions,
+    /// bag-info.txt fields.
+    pub bag: BagMeta,
+}
+
+/// bag-info.txt fields from the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct BagMeta {
+    /// Source-Organization.
+    pub source_organization: Option<String>,
+    /// External-Identifier (the sdkappid, when known).
+    pub external_identifier: Option<String>,
+}
+
+/// Settings of `usersig`.
+#[derive(Debug)]
+pub struct UsersigConfig {
+    /// SDKAppID.
+    pub sdkappid: u64,
+    /// Admin account.
+    pub identifier: String,
+    /// The secret key.
+    pub key: Secret,
+    /// Validity in seconds.
+    pub expire: u64,
+}
+
+/// The config file: any long flag's name as a key (SPEC §1). Unknown keys are errors.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct FileConfig {
+    sessions: Option<String>,
+    out: Option<PathBuf>,
+    records: Option<PathBuf>,
+    sdkappid: Option<toml::Value>,
+    identifier: Option<String>,
+    secret_key: Option<String>,
+    secret_key_file: Option<PathBuf>,
+    usersig: Option<String>,
+    region: Option<String>,
+    endpoint: Option<String>,
+    source_organization: Option<String>,
+    concurrency: Option<u64>,
+    rate: Option<toml::Value>,
+    retries: Option<u64>,
+    timeout: Option<toml::Value>,
+    refresh: Option<bool>,
+    timezone: Option<String>,
+    title: Option<String>,
+    lang: Option<String>,
+    no_markdown_pages: Option<bool>,
+    jobs: Option<u64>,
+    quiet: Option<bool>,
+    verbose: Option<bool>,
+    expire: Option<u64>,
+}
+
+/// Where configuration values come from, besides the command line.
+pub struct Sources<'a> {
+    /// Reads an environment variable.
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+    /// The directory in which `desk-archive.toml` is looked for.
+    pub cwd: PathBuf,
+}
+
+impl Sources<'_> {
+    fn var(&self, name: &str) -> Option<String> {
+        (self.env)(name).filter(|v| !v.is_empty())
+    }
+}
+
+impl Config {
+    /// Resolves and validates the whole command line.
+    pub fn from_cli(cli: Cli, sources: &Sources<'_>) -> Result<Config> {
+        let (file, file_dir) = load_file(cli.general.config.as_deref(), &sources.cwd)?;
+        let verbosity = if cli.general.quiet {
+            Verbosity::Quiet
+        } else if cli.general.verbose {
+            Verbosity::Verbose
+        } else if file.quiet == Some(true) {
+            Verbosity::Quiet
+        } else if file.verbose == Some(true) {
+            Verbosity::Verbose
+        } else {
+            Verbosity::Normal
+        };
+        let mut r = Resolver {
+            file,
+            file_dir,
+            sources,
+            warnings: Vec::new(),
+        };
+        let task = match cli.command {
+            Command::Archive(args) => Task::Archive(r.archive(args, true)?),
+            Command::Fetch(args) => Task::Fetch(r.archive(args, false)?),
+            Command::Render(args) => Task::Render(r.render(args)?),
+            Command::Verify(args) => Task::Verify { dir: args.dir },
+            Command::Usersig(args) => Task::Usersig(r.usersig(args)?),
+        };
+        Ok(Config {
+            verbosity,
+            task,
+            warnings: r.warnings,
+        })
+    }
+}
+
+/// Reads the config file: the one named by `--config` (must exist), else
+/// `desk-archive.toml` in `cwd` when present. Returns it with its directory, against which
+/// relative paths in it are resolved.
+fn load_file(explicit: Option<&Path>, cwd: &Path) -> Result<(FileConfig, PathBuf)> {
+    let path = match explicit {
+        Some(path) => path.to_path_buf(),
+        None => {
+            let default = cwd.join(DEFAULT_CONFIG_FILE);
+            if !default.exists() {
+                return Ok((FileConfig::default(), cwd.to_path_buf()));
+            }
+            default
+        }
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| Error::Usage(format!("cannot read config file `{}`: {e}", path.display())))?;
+    let file: FileConfig = toml::from_str(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start].matches('\n').count() + 1)
+            .unwrap_or(0);
+        let message = e
+            .message()
+            .lines()
+            .next()
+            .unwrap_or("invalid")
+            .replace("field", "key");
+        Error::Usage(format!(
+            "config file `{}`, line {line}: {message}",
+            path.display()
+        ))
+    })?;
+    let dir = path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| cwd.to_path_buf());
+    let dir = if dir.as_os_str().is_empty() {
+        cwd.to_path_buf()
+    } else {
+        dir
+    };
+    Ok((file, dir))
+}
+
+struct Resolver<'a> {
+    file: FileConfig,
+    file_dir: PathBuf,
+    sources: &'a Sources<'a>,
+    warnings: Vec<String>,
+}
+
+impl Resolver<'_> {
+    fn archive(&mut self, args: ArchiveArgs, renders: bool) -> Result<ArchiveConfig> {
+        let sessions = args
+            .sessions
+            .or_else(|| self.file.sessions.clone().map(|s| self.file_path_str(&s)))
+            .ok_or_else(|| {
+                usage("missing --sessions FILE (a file of SessionIds, or - for stdin)")
+            })?;
+        let out = self.out_dir(args.out)?;
+        let render = if renders {
+            self.render_options(args.pages)?
+        } else {
+            // `fetch` renders nothing, but its options may still sit in the config file.
+            self.render_options(PageArgs::default())?
+        };
+        let fetch = self.fetch_settings(args.api, args.tuning)?;
+        let bag = BagMeta {
+            source_organization: self.source_organization(args.source_organization),
+            external_identifier: Some(fetch.sdkappid.to_string()),
+        };
+        Ok(ArchiveConfig {
+            sessions,
+            out,
+            fetch,
+            render,
+            bag,
+        })
+    }
+
+    fn render(&mut self, args: RenderArgs) -> Result<RenderConfig> {
+        let out = self.out_dir(args.out)?;
+        let records = args
+            .records
+            .or_else(|| self.file.records.as_ref().map(|p| self.file_dir.join(p)));
+        let render = self.render_options(args.pages)?;
+        let bag = BagMeta {
+            source_organization: self.source_organization(args.source_organization),
+            external_identifier: None,
+        };
+        Ok(RenderConfig {
+            out,
+            records,
+            render,
+            bag,
+        })
+    }
+
+    fn usersig(&mut self, args: UsersigArgs) -> Result<UsersigConfig> {
+        let sdkappid = self.sdkappid(args.sdkappid)?;
+        let identifier = self.identifier(args.identifier);
+        let api = ApiArgs {
+            secret_key: args.secret_key,
+            secret_key_file: args.secret_key_file,
+            ..ApiArgs::default()
+        };
+        let key = match self.credential(&api)? {
+            Credential::SecretKey(key) => key,
+            Credential::UserSig(_) => {
+                return Err(usage("`usersig` needs the secret key, not a UserSig"));
+            }
+        };
+        let expire = args.expire.or(self.file.expire).unwrap_or(15_552_000);
+        if expire == 0 {
+            return Err(usage("--expire must be at least 1 second"));
+        }
+        Ok(UsersigConfig {
+            sdkappid,
+            identifier,
+            key,
+            expire,
+        })
+    }
+
+    fn out_dir(&self, flag: Option<PathBuf>) -> Result<PathBuf> {
+        let out = flag
+            .or_else(|| self.file.out.as_ref().map(|p| self.file_dir.join(p)))
+            .ok_or_else(|| usage("missing --out DIR (the archive directory)"))?;
+        if out.exists() && !out.is_dir() {
+            return Err(usage(format!(
+                "--out `{}` is a file, not a directory",
+                out.display()
+            )));
+        }
+        Ok(out)
+    }
+
+    fn file_path_str(&self, s: &str) -> String {
+        if s == "-" {
+            s.to_owned()
+        } else {
+            self.file_dir.join(s).to_string_lossy().into_owned()
+        }
+    }
+
+    fn source_organization(&self, flag: Option<String>) -> Option<String> {
+        flag.or_else(|| self.sources.var("DESK_SOURCE_ORGANIZATION"))
+            .or_else(|| self.file.source_organization.clone())
+    }
+
+    fn render_options(&self, pages: PageArgs) -> Result<RenderOptions> {
+        let tz_name = pages.timezone.or_else(|| self.file.timezone.clone());
+        let timezone = match tz_name {
+            None => chrono_tz::UTC,
+            Some(name) => chrono_tz::Tz::from_str(&name).map_err(|_| {
+                usage(format!(
+                    "unknown time zone `{name}` (use an IANA name such as Asia/Shanghai or UTC)"
+                ))
+            })?,
+        };
+        let lang = match pages.lang.or_else(|| self.file.lang.clone()) {
+            None => Lang::En,
+            Some(l) if l.eq_ignore_ascii_case("en") => Lang::En,
+            Some(l) if l.eq_ignore_ascii_case("zh-CN") || l.eq_ignore_ascii_case("zh") => {
+                Lang::ZhCn
+            }
+            Some(l) => return Err(usage(format!("unknown --lang `{l}` (use en or zh-CN)"))),
+        };
+        let jobs = pages.jobs.or(self.file.jobs.map(|j| j as usize));
+        if jobs == Some(0) {
+            return Err(usage("--jobs must be at least 1"));
+        }
+        Ok(RenderOptions {
+            timezone,
+            title: pages.title.or_else(|| self.file.title.clone()),
+            lang,
+            markdown_pages: !(pages.no_markdown_pages || self.file.no_markdown_pages == Some(true)),
+            jobs,
+        })
+    }
+
+    fn sdkappid(&self, flag: Option<String>) -> Result<u64> {
+        let (text, source) = if let Some(v) = flag {
+            (v, "--sdkappid")
+        } else if let Some(v) = self.sources.var("DESK_SDKAPPID") {
+            (v, "DESK_SDKAPPID")
+        } else if let Some(v) = &self.file.sdkappid {
+            let text = match v {
+                toml::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (text, "sdkappid in the config file")
+        } else {
+            return Err(usage("missing --sdkappid N (or DESK_SDKAPPID)"));
+        };
+        text.trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n > 0 && *n <= u64::from(u32::MAX))
+            .ok_or_else(|| {
+                usage(format!(
+                    "{source}: `{}` is not a valid SDKAppID (a number)",
+                    text.trim()
+                ))
+            })
+    }
+
+    fn identifier(&self, flag: Option<String>) -> String {
+        flag.or_else(|| self.sources.var("DESK_IDENTIFIER"))
+            .or_else(|| self.file.identifier.clone())
+            .unwrap_or_else(|| "admin".to_owned())
+    }
+
+    fn fetch_settings(
+        &mut self,
+        api: ApiArgs,
+        tuning: crate::cli::TuningArgs,
+    ) -> Result<FetchSettings> {
+        let sdkappid = self.sdkappid(api.sdkappid.clone())?;
+        let identifier = self.identifier(api.identifier.clone());
+        let credential = self.credential(&api)?;
+        let endpoint = self.endpoint(&api)?;
+        let concurrency = tuning
+            .concurrency
+            .or(self.file.concurrency.map(|c| c as usize))
+            .unwrap_or(8);
+        if concurrency == 0 {
+            return Err(usage("--concurrency must be at least 1"));
+        }
+        let rate = match tuning.rate {
+            Some(r) => r,
+            None => number(self.file.rate.as_ref(), "rate")?.unwrap_or(50.0),
+        };
+        if !(rate.is_finite() && rate > 0.0) {
+            return Err(usage(
+                "--rate must be a positive number of requests per second",
+            ));
+        }
+        let retries = tuning
+            .retries
+            .or(self.file.retries.map(|r| r as u32))
+            .unwrap_or(6);
+        let timeout = match tuning.timeout {
+            Some(t) => t,
+            None => number(self.file.timeout.as_ref(), "timeout")?.unwrap_or(30.0),
+        };
+        if !(timeout.is_finite() && timeout > 0.0 && timeout < 1e6) {
+            return Err(usage("--timeout must be a positive number of seconds"));
+        }
+        Ok(FetchSettings {
+            endpoint,
+            sdkappid,
+            identifier,
+            credential,
+            concurrency,
+            rate,
+            retries,
+            timeout: Duration::from_secs_f64(timeout),
+            refresh: tuning.refresh || self.file.refresh == Some(true),
+            backoff_base: Duration::from_millis(500),
+            backoff_cap: Duration::from_secs(30),
+            retry_after_cap: Duration::from_secs(60),
+        })
+    }
+
+    fn endpoint(&mut self, api: &ApiArgs) -> Result<url::Url> {
+        let endpoint = api
+            .endpoint
+            .clone()
+            .map(|e| (e, "--endpoint"))
+            .or_else(|| {
+                self.sources
+                    .var("DESK_ENDPOINT")
+                    .map(|e| (e, "DESK_ENDPOINT"))
+            })
+            .or_else(|| {
+                self.file
+                    .endpoint
+                    .clone()
+                    .map(|e| (e, "endpoint in the config file"))
+            });
+        if let Some((base, source)) = endpoint {
+            let (url, warning) = crate::fetch::endpoint_from_base(&base)
+                .map_err(|why| usage(format!("{source}: `{base}` is not a usable URL: {why}")))?;
+            self.warnings.extend(warning);
+            return Ok(url);
+        }
+        let region = api
+            .region
+            .clone()
+            .map(|r| (r, "--region"))
+            .or_else(|| self.sources.var("DESK_REGION").map(|r| (r, "DESK_REGION")))
+            .or_else(|| {
+                self.file
+                    .region
+                    .clone()
+                    .map(|r| (r, "region in the config file"))
+            });
+        let region = match region {
+            None => Region::China,
+            Some((name, source)) => Region::from_str(&name).map_err(|_| {
+                usage(format!(
+                    "{source}: unknown region `{name}` (use china, singapore, seoul, tokyo, frankfurt, mumbai, silicon-valley or jakarta)"
+                ))
+            })?,
+        };
+        Ok(crate::fetch::endpoint_for_region(region))
+    }
+
+    /// The credential: the highest-precedence source (flags, environment, file) that gives
+    /// any credential decides; two credentials in that source are a usage error.
+    fn credential(&mut self, api: &ApiArgs) -> Result<Credential> {
+        let flags = CredentialSource {
+            name: "the command line",
+            key: api.secret_key.clone(),
+            key_file: api.secret_key_file.clone(),
+            usersig: api.usersig.clone(),
+        };
+        let env = CredentialSource {
+            name: "the environment",
+            key: self.sources.var("DESK_SECRET_KEY"),
+            key_file: None,
+            usersig: self.sources.var("DESK_USERSIG"),
+        };
+        let file = CredentialSource {
+            name: "the config file",
+            key: self.file.secret_key.clone(),
+            key_file: self
+                .file
+                .secret_key_file
+                .as_ref()
+                .map(|p| self.file_dir.join(p)),
+            usersig: self.file.usersig.clone(),
+        };
+        let source = [flags, env, file].into_iter().find(|s| s.count() > 0).ok_or_else(|| {
+            usage("missing credentials: give --secret-key-file PATH, --secret-key K (or DESK_SECRET_KEY) or --usersig SIG (or DESK_USERSIG)")
+        })?;
+        if source.count() > 1 {
+            return Err(usage(format!(
+                "two credentials in {}: give only one of the secret key, the secret key file and the UserSig",
+                source.name
+            )));
+        }
+        if let Some(key) = source.key {
+            return non_empty_secret(key, "the secret key").map(Credential::SecretKey);
+        }
+        if let Some(sig) = source.usersig {
+            return non_empty_secret(sig, "the UserSig").map(Credential::UserSig);
+        }
+        let path = source.key_file.unwrap_or_default();
+        let (key, warning) = read_key_file(&path)?;
+        self.warnings.extend(warning);
+        Ok(Credential::SecretKey(key))
+    }
+}
+
+struct CredentialSource {
+    name: &'static str,
+    key: Option<String>,
+    key_file: Option<PathBuf>,
+    usersig: Option<String>,
+}
+
+impl CredentialSource {
+    fn count(&self) -> usize {
+        usize::from(self.key.is_some())
+            + usize::from(self.key_file.is_some())
+            + usize::from(self.usersig.is_some())
+    }
+}
+
+fn non_empty_secret(value: String, what: &str) -> Result<Secret> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(usage(format!("{what} is empty")));
+    }
+    Ok(Secret(trimmed.to_owned()))
+}
+
+/// Reads the secret key file (whitespace stripped). A file readable by group or others is
+/// used, with a warning (SPEC §1).
+fn read_key_file(path: &Path) -> Result<(Secret, Option<String>)> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        usage(format!(
+            "cannot read the secret key file `{}`: {e}",
+            path.display()
+        ))
+    })?;
+    let key = text.trim();
+    if key.is_empty() {
+        return Err(usage(format!(
+            "the secret key file `{}` is empty",
+            path.display()
+        )));
+    }
+    let mut warning = None;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path) {
+            if meta.permissions().mode() & 0o077 != 0 {
+                warning = Some(format!(
+                    "the secret key file `{}` is readable by group or others; `chmod 600` it",
+                    path.display()
+                ));
+            }
+        }
+    }
+    Ok((Secret(key.to_owned()), warning))
+}
+
+fn number(value: Option<&toml::Value>, key: &str) -> Result<Option<f64>> {
+    match value {
+        None => Ok(None),
+        Some(toml::Value::Integer(i)) => Ok(Some(*i as f64)),
+        Some(toml::Value::Float(f)) => Ok(Some(*f)),
+        Some(_) => Err(usage(format!("config file: `{key}` must be a number"))),
+    }
+}
+
+fn usage(message: impl Into<String>) -> Error {
+    Error::Usage(message.into())
+}
+
+/// The environment variables this tool reads, for documentation and tests.
+pub const ENV_VARS: [&str; 8] = [
+    "DESK_SDKAPPID",
+    "DESK_IDENTIFIER",
+    "DESK_SECRET_KEY",
+    "DESK_USERSIG",
+    "DESK_REGION",
+    "DESK_ENDPOINT",
+    "DESK_SOURCE_ORGANIZATION",
+    "SOURCE_DATE_EPOCH",
+];

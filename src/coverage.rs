@@ -1,1 +1,217 @@
-//! (skeleton)
+//! `data/coverage.json` (SPEC §3): every session ever requested, one state each, so an
+//! auditor can prove completeness or see the gap. `when` changes only when a session's
+//! state (or its error) changes, so a no-op re-run leaves the file byte for byte alone.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::fsutil::{self, WriteOutcome};
+use crate::render::MissingSession;
+
+/// File name inside `data/`.
+pub const FILE_NAME: &str = "coverage.json";
+
+/// A session's state in the archive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum State {
+    /// A complete record is in `data/records/`.
+    #[serde(rename = "archived")]
+    Archived,
+    /// The API refused it or retries ran out (`ErrorCode`, `ErrorInfo`).
+    #[serde(rename = "failed")]
+    Failed,
+    /// The API says the session does not exist (141010).
+    #[serde(rename = "not found")]
+    NotFound,
+    /// Not attempted because the run stopped (or was interrupted).
+    #[serde(rename = "pending")]
+    Pending,
+}
+
+impl State {
+    /// The state's name as written in coverage.json.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Archived => "archived",
+            State::Failed => "failed",
+            State::NotFound => "not found",
+            State::Pending => "pending",
+        }
+    }
+}
+
+/// One session's line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The SessionId.
+    pub session_id: String,
+    /// Its file stem.
+    pub stem: String,
+    /// Its state.
+    pub state: State,
+    /// When the state last changed (RFC 3339, UTC).
+    pub when: String,
+    /// The API's ErrorCode, for failed and not-found sessions.
+    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<i64>,
+    /// The API's ErrorInfo (or our reason), for failed and not-found sessions.
+    #[serde(rename = "ErrorInfo", default, skip_serializing_if = "Option::is_none")]
+    pub error_info: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct CoverageFile {
+    sessions: Vec<Entry>,
+}
+
+/// The coverage of an archive, keyed by SessionId.
+#[derive(Debug, Default)]
+pub struct Coverage {
+    entries: BTreeMap<String, Entry>,
+}
+
+impl Coverage {
+    /// Loads `data/coverage.json`; `None` when absent.
+    pub fn load(data_dir: &Path) -> Result<Option<Coverage>> {
+        let path = data_dir.join(FILE_NAME);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let bytes = fsutil::read(&path)?;
+        let file: CoverageFile =
+            serde_json::from_slice(&bytes).map_err(|source| Error::Json { path, source })?;
+        let entries = file
+            .sessions
+            .into_iter()
+            .map(|e| (e.session_id.clone(), e))
+            .collect();
+        Ok(Some(Coverage { entries }))
+    }
+
+    /// Sets a session's state. `when` is only replaced when something changed.
+    pub fn set(
+        &mut self,
+        session_id: &str,
+        state: State,
+        error: Option<(Option<i64>, String)>,
+        now: &str,
+    ) {
+        let (error_code, error_info) = match error {
+            Some((code, info)) => (code, Some(info)),
+            None => (None, None),
+        };
+        let new = Entry {
+            session_id: session_id.to_owned(),
+            stem: crate::records::stem(session_id),
+            state,
+            when: now.to_owned(),
+            error_code,
+            error_info,
+        };
+        match self.entries.get_mut(session_id) {
+            Some(old)
+                if old.state == new.state
+                    && old.error_code == new.error_code
+                    && old.error_info == new.error_info => {}
+            // A session that was archived once stays archived: a later failure to refresh it
+            // does not remove its record.
+            Some(old) if old.state == State::Archived && state != State::Archived => {}
+            Some(old) => *old = new,
+            None => {
+                self.entries.insert(session_id.to_owned(), new);
+            }
+        }
+    }
+
+    /// Marks a session archived unless it already is (its `when` then stays).
+    pub fn set_archived(&mut self, session_id: &str, when: &str) {
+        self.set(session_id, State::Archived, None, when);
+    }
+
+    /// The entry for a session.
+    pub fn get(&self, session_id: &str) -> Option<&Entry> {
+        self.entries.get(session_id)
+    }
+
+    /// Sessions the index must list without a page: every state but archived.
+    pub fn missing(&self) -> Vec<MissingSession> {
+        self.entries
+            .values()
+            .filter(|e| e.state != State::Archived)
+            .map(|e| MissingSession {
+                session_id: e.session_id.clone(),
+                state: e.state.as_str().to_owned(),
+                error_code: e.error_code,
+                reason: e.error_info.clone().unwrap_or_default(),
+            })
+            .collect()
+    }
+
+    /// Counts per state, for bag-info.txt and summaries.
+    pub fn counts(&self) -> BTreeMap<&'static str, u64> {
+        let mut counts = BTreeMap::new();
+        for e in self.entries.values() {
+            *counts.entry(e.state.as_str()).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    /// Writes `data/coverage.json` atomically (untouched when unchanged).
+    pub fn write(&self, data_dir: &Path) -> Result<WriteOutcome> {
+        let mut out = Vec::with_capacity(self.entries.len() * 160 + 32);
+        out.extend_from_slice(b"{\"sessions\": [");
+        for (i, entry) in self.entries.values().enumerate() {
+            out.extend_from_slice(if i == 0 { b"\n  " } else { b",\n  " });
+            serde_json::to_writer(&mut out, entry).map_err(|source| Error::Json {
+                path: data_dir.join(FILE_NAME),
+                source,
+            })?;
+        }
+        out.extend_from_slice(if self.entries.is_empty() {
+            b"]}\n"
+        } else {
+            b"\n]}\n"
+        });
+        fsutil::write_atomic(&data_dir.join(FILE_NAME), &out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn when_changes_only_with_the_state() {
+        let mut c = Coverage::default();
+        c.set("a", State::Failed, Some((Some(141004), "bad".into())), "t1");
+        c.set("a", State::Failed, Some((Some(141004), "bad".into())), "t2");
+        assert_eq!(c.get("a").unwrap().when, "t1");
+        c.set_archived("a", "t3");
+        assert_eq!(c.get("a").unwrap().when, "t3");
+        assert_eq!(c.get("a").unwrap().error_code, None);
+        c.set("a", State::Pending, None, "t4");
+        assert_eq!(c.get("a").unwrap().state, State::Archived);
+    }
+
+    #[test]
+    fn round_trip_is_byte_identical() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Coverage::default();
+        c.set(
+            "x",
+            State::NotFound,
+            Some((Some(141010), "no such session".into())),
+            "t",
+        );
+        c.set_archived("y", "t");
+        c.write(dir.path()).unwrap();
+        let again = Coverage::load(dir.path()).unwrap().unwrap();
+        assert_eq!(again.write(dir.path()).unwrap(), WriteOutcome::Unchanged);
+        let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
+        assert!(text.contains(r#""state":"not found""#), "{text}");
+        assert_eq!(again.missing().len(), 1);
+    }
+}

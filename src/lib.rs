@@ -2,11 +2,12 @@
 //! static website (a BagIt bag).
 //!
 //! Data flows one way: [`cli`] → [`config`] → [`fetch`] → [`records`] → [`render`] → [`bag`],
-//! with [`stats`] computed from records.
+//! with [`stats`] computed from records and [`commands`] running one subcommand each.
 
 pub mod assets;
 pub mod bag;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod coverage;
 pub mod error;
@@ -20,4 +21,65 @@ pub mod sessions;
 pub mod stats;
 pub mod usersig;
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
 pub use error::{Error, Result};
+
+use config::{Config, Task};
+
+/// Runs one resolved command and returns its exit code.
+pub fn run(config: Config) -> Result<u8> {
+    init_logging(config.verbosity);
+    for warning in &config.warnings {
+        tracing::warn!("{warning}");
+    }
+    let outcome = match &config.task {
+        Task::Archive(c) => commands::archive(c, true, config.verbosity, interrupt_flag()?)?,
+        Task::Fetch(c) => commands::archive(c, false, config.verbosity, interrupt_flag()?)?,
+        Task::Render(c) => {
+            let _guard = interrupt_flag()?;
+            commands::render(c, config.verbosity)?
+        }
+        Task::Verify { dir } => commands::verify(dir, config.verbosity)?,
+        Task::Usersig(c) => commands::usersig(c)?,
+    };
+    Ok(outcome.exit_code)
+}
+
+/// SIGINT and SIGTERM set a flag instead of killing the process, so a writing command can
+/// stop fetching and still leave a valid bag; a second signal ends the process at once.
+fn interrupt_flag() -> Result<Arc<AtomicBool>> {
+    let flag = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let registered =
+            signal_hook::flag::register_conditional_shutdown(signal, 130, flag.clone())
+                .and_then(|_| signal_hook::flag::register(signal, flag.clone()));
+        if let Err(e) = registered {
+            return Err(Error::Usage(format!(
+                "cannot install the signal handler: {e}"
+            )));
+        }
+    }
+    Ok(flag)
+}
+
+fn init_logging(verbosity: config::Verbosity) {
+    // Only our own crate logs: the HTTP stack's debug lines can carry request URLs, and
+    // ours carry the UserSig.
+    let filter = match verbosity {
+        config::Verbosity::Quiet => "desk_archive=error",
+        config::Verbosity::Normal => "desk_archive=warn",
+        config::Verbosity::Verbose => "desk_archive=debug",
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .with_ansi(
+            std::env::var_os("NO_COLOR").is_none()
+                && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        )
+        .try_init();
+}

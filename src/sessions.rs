@@ -1,1 +1,191 @@
-//! (skeleton)
+//! The sessions file (SPEC §1): one SessionId a line, or a CSV whose first column header is
+//! exactly `SessionId` and whose other columns become session metadata.
+
+use std::collections::HashSet;
+use std::io::Read;
+
+use crate::error::{Error, Result};
+use crate::records::Metadata;
+
+/// One session to fetch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionEntry {
+    /// The SessionId.
+    pub session_id: String,
+    /// The other CSV columns, in column order (empty for a plain list).
+    pub metadata: Metadata,
+}
+
+/// Reads the sessions file at `source` (`-` = standard input).
+pub fn read_sessions(source: &str) -> Result<Vec<SessionEntry>> {
+    let (bytes, name) = if source == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes).map_err(|e| {
+            Error::Usage(format!("cannot read the sessions from standard input: {e}"))
+        })?;
+        (bytes, "standard input".to_owned())
+    } else {
+        let bytes = std::fs::read(source)
+            .map_err(|e| Error::Usage(format!("cannot read the sessions file `{source}`: {e}")))?;
+        (bytes, format!("`{source}`"))
+    };
+    parse_sessions(&bytes, &name)
+}
+
+/// Parses a sessions file's bytes; `name` labels errors. Duplicates are kept once (the
+/// first occurrence); an empty list is an error.
+pub fn parse_sessions(bytes: &[u8], name: &str) -> Result<Vec<SessionEntry>> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        Error::Usage(format!(
+            "sessions file {name}, line {line}: not valid UTF-8"
+        ))
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let entries = if is_csv(text) {
+        parse_csv(text, name)?
+    } else {
+        parse_plain(text)
+    };
+    let mut seen = HashSet::new();
+    let unique: Vec<SessionEntry> = entries
+        .into_iter()
+        .filter(|e| seen.insert(e.session_id.clone()))
+        .collect();
+    if unique.is_empty() {
+        return Err(Error::Usage(format!(
+            "sessions file {name} lists no SessionId"
+        )));
+    }
+    Ok(unique)
+}
+
+/// CSV when the first field of line 1 is exactly `SessionId`.
+fn is_csv(text: &str) -> bool {
+    let first_line = text
+        .split(['\n'])
+        .next()
+        .unwrap_or("")
+        .trim_end_matches('\r');
+    first_line.split(',').next() == Some("SessionId")
+}
+
+fn parse_plain(text: &str) -> Vec<SessionEntry> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(|id| SessionEntry {
+            session_id: id.to_owned(),
+            metadata: Metadata::new(),
+        })
+        .collect()
+}
+
+fn parse_csv(text: &str, name: &str) -> Result<Vec<SessionEntry>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .trim(csv::Trim::None)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| csv_error(name, &e))?
+        .iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+    let mut seen = HashSet::new();
+    if let Some(dup) = headers.iter().find(|h| !seen.insert(h.as_str())) {
+        return Err(Error::Usage(format!(
+            "sessions file {name}, line 1: column `{dup}` appears twice"
+        )));
+    }
+    let mut entries = Vec::new();
+    for row in reader.records() {
+        let row = row.map_err(|e| csv_error(name, &e))?;
+        let line = row.position().map(|p| p.line()).unwrap_or(0);
+        let session_id = row.get(0).unwrap_or_default();
+        if session_id.is_empty() {
+            return Err(Error::Usage(format!(
+                "sessions file {name}, line {line}: empty SessionId"
+            )));
+        }
+        let metadata = headers
+            .iter()
+            .zip(row.iter())
+            .skip(1)
+            .map(|(h, v)| (h.clone(), serde_json::Value::String(v.to_owned())))
+            .collect();
+        entries.push(SessionEntry {
+            session_id: session_id.to_owned(),
+            metadata,
+        });
+    }
+    Ok(entries)
+}
+
+fn csv_error(name: &str, e: &csv::Error) -> Error {
+    let line = e.position().map(|p| p.line()).unwrap_or(0);
+    let what = match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
+            format!("{len} fields where the header has {expected_len}")
+        }
+        csv::ErrorKind::Utf8 { .. } => "not valid UTF-8".to_owned(),
+        _ => e.to_string(),
+    };
+    Error::Usage(format!("sessions file {name}, line {line}: {what}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(entries: &[SessionEntry]) -> Vec<&str> {
+        entries.iter().map(|e| e.session_id.as_str()).collect()
+    }
+
+    #[test]
+    fn plain_list_skips_comments_blanks_and_duplicates() {
+        let text = "\u{feff}# header\n  a  \n\nb\r\n#c\na\n";
+        let entries = parse_sessions(text.as_bytes(), "t").unwrap();
+        assert_eq!(ids(&entries), ["a", "b"]);
+    }
+
+    #[test]
+    fn csv_keeps_metadata_in_column_order_and_hash_ids() {
+        let text = "SessionId,zeta,alpha\n#x,1,\"q, \"\"r\"\"\"\n b ,2,3\n";
+        let entries = parse_sessions(text.as_bytes(), "t").unwrap();
+        assert_eq!(ids(&entries), ["#x", " b "]);
+        let keys: Vec<_> = entries[0].metadata.keys().collect();
+        assert_eq!(keys, ["zeta", "alpha"]);
+        assert_eq!(entries[0].metadata["alpha"], "q, \"r\"");
+    }
+
+    #[test]
+    fn header_only_csv_is_empty() {
+        let err = parse_sessions(b"SessionId\n", "t").unwrap_err();
+        assert!(err.to_string().contains("no SessionId"), "{err}");
+    }
+
+    #[test]
+    fn ragged_csv_names_the_line() {
+        let err = parse_sessions(b"SessionId,a\nx,1\ny\n", "`s.csv`").unwrap_err();
+        assert!(err.to_string().contains("line 3"), "{err}");
+    }
+
+    #[test]
+    fn sessionid_with_other_prefix_is_not_csv() {
+        let entries = parse_sessions(b"SessionIds\nx\n", "t").unwrap();
+        assert_eq!(ids(&entries), ["SessionIds", "x"]);
+    }
+
+    #[test]
+    fn invalid_utf8_is_an_error() {
+        assert!(parse_sessions(b"a\n\xff\n", "t").is_err());
+    }
+}

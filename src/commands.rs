@@ -1,0 +1,420 @@
+//! One function per subcommand: each a short list of pipeline stages.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::Deserialize;
+
+use crate::bag::{self, BagInfo};
+use crate::config::{ArchiveConfig, BagMeta, RenderConfig, UsersigConfig, Verbosity};
+use crate::coverage::{Coverage, State};
+use crate::error::{Error, Result};
+use crate::fetch::{self, FetchEvent, SessionOutcome, SessionRequest};
+use crate::progress::Progress;
+use crate::records::{self, Record};
+use crate::{fsutil, render, sessions};
+
+/// How a command ended: its exit code and the lines of its summary.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// 0 all done, 1 some sessions failed, 2 the run stopped, 3 verify found a mismatch.
+    pub exit_code: u8,
+}
+
+/// A session that could not be archived, and why.
+#[derive(Debug, Clone)]
+pub struct SessionFailure {
+    /// The SessionId, or the file that could not be read.
+    pub what: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// `render`: import records (optional), render the site, write the bag.
+pub fn render(config: &RenderConfig, verbosity: Verbosity) -> Result<Outcome> {
+    let started = Instant::now();
+    let data = prepare_archive_dir(&config.out)?;
+    let mut failures = Vec::new();
+    if let Some(dir) = &config.records {
+        failures.extend(import_records(dir, &data.join("records"))?);
+    }
+    let mut coverage = Coverage::load(&data)?.unwrap_or_default();
+    add_archived_records(&mut coverage, &data.join("records"));
+    let report = render_site(&config.render, &data, &coverage, verbosity)?;
+    failures.extend(report.failures.iter().map(|f| SessionFailure {
+        what: format!("`{}`", f.path.display()),
+        reason: f.message.clone(),
+    }));
+    coverage.write(&data)?;
+    write_bag(&config.out, &config.bag, &coverage)?;
+    let summary = Summary {
+        archived: report.sessions,
+        messages: report.messages,
+        failures,
+        ..Summary::default()
+    };
+    summary.print(verbosity, started, "rendered");
+    Ok(Outcome {
+        exit_code: summary.exit_code(),
+    })
+}
+
+/// `archive` (`renders` = true) and `fetch`: fetch every listed session, then render.
+pub fn archive(
+    config: &ArchiveConfig,
+    renders: bool,
+    verbosity: Verbosity,
+    cancel: Arc<AtomicBool>,
+) -> Result<Outcome> {
+    let started = Instant::now();
+    let entries = sessions::read_sessions(&config.sessions)?;
+    let data = prepare_archive_dir(&config.out)?;
+    let records_dir = data.join("records");
+    fsutil::create_dir_all(&records_dir)?;
+    let mut coverage = Coverage::load(&data)?.unwrap_or_default();
+    let progress = Progress::new(verbosity, "fetch", "sessions", entries.len() as u64);
+    let on_event = |event: FetchEvent| match event {
+        FetchEvent::RecordWritten { .. } => progress.inc(1),
+        FetchEvent::Warning(w) if verbosity != Verbosity::Quiet => {
+            progress.println(&format!("desk-archive: warning: {w}"))
+        }
+        _ => {}
+    };
+    let requests = entries
+        .into_iter()
+        .map(|e| SessionRequest {
+            session_id: e.session_id,
+            metadata: e.metadata,
+        })
+        .collect();
+    let _ = &cancel; // passed to the fetcher once it supports cancellation
+    let report = fetch::fetch_sessions(&config.fetch, requests, &records_dir, &on_event)?;
+    progress.finish();
+    let mut summary = Summary {
+        stopped: report.stopped.clone(),
+        ..Summary::default()
+    };
+    record_outcomes(&mut coverage, &report.outcomes, &mut summary);
+    if renders {
+        let rendered = render_site(&config.render, &data, &coverage, verbosity)?;
+        summary.messages = rendered.messages;
+        summary
+            .failures
+            .extend(rendered.failures.iter().map(|f| SessionFailure {
+                what: format!("`{}`", f.path.display()),
+                reason: f.message.clone(),
+            }));
+    }
+    coverage.write(&data)?;
+    write_bag(&config.out, &config.bag, &coverage)?;
+    summary.print(verbosity, started, "archived");
+    Ok(Outcome {
+        exit_code: summary.exit_code(),
+    })
+}
+
+/// `verify DIR`: exit 0 when the bag is valid, 3 otherwise; problems on standard output.
+pub fn verify(dir: &Path, verbosity: Verbosity) -> Result<Outcome> {
+    if !dir.is_dir() {
+        return Err(Error::Usage(format!(
+            "archive directory `{}` does not exist",
+            dir.display()
+        )));
+    }
+    let report = bag::verify(dir)?;
+    for problem in &report.problems {
+        println!("{problem}");
+    }
+    if verbosity != Verbosity::Quiet {
+        for warning in &report.warnings {
+            eprintln!("desk-archive: warning: {warning}");
+        }
+    }
+    if report.is_valid() {
+        if verbosity != Verbosity::Quiet {
+            eprintln!("desk-archive: `{}` is a valid bag", dir.display());
+        }
+        Ok(Outcome { exit_code: 0 })
+    } else {
+        eprintln!(
+            "desk-archive: `{}` is NOT valid: {} problem(s)",
+            dir.display(),
+            report.problems.len()
+        );
+        Ok(Outcome { exit_code: 3 })
+    }
+}
+
+/// `usersig`: print a UserSig on standard output.
+pub fn usersig(config: &UsersigConfig) -> Result<Outcome> {
+    let now = chrono::Utc::now().timestamp();
+    let sig = crate::usersig::gen_usersig(
+        config.sdkappid,
+        config.key.expose(),
+        &config.identifier,
+        config.expire,
+        now,
+    );
+    println!("{sig}");
+    Ok(Outcome { exit_code: 0 })
+}
+
+/// Creates the archive directory and `data/`, and removes a killed run's temporary files.
+fn prepare_archive_dir(out: &Path) -> Result<PathBuf> {
+    let data = out.join("data");
+    fsutil::create_dir_all(&data)?;
+    fsutil::remove_leftovers(out)?;
+    Ok(data)
+}
+
+fn render_site(
+    options: &render::RenderOptions,
+    data: &Path,
+    coverage: &Coverage,
+    verbosity: Verbosity,
+) -> Result<render::RenderReport> {
+    if verbosity == Verbosity::Verbose {
+        eprintln!("desk-archive: rendering `{}`", data.display());
+    }
+    render::render_site(options, data, &coverage.missing())
+}
+
+fn write_bag(out: &Path, meta: &BagMeta, coverage: &Coverage) -> Result<()> {
+    let extra = coverage
+        .counts()
+        .into_iter()
+        .map(|(state, n)| {
+            (
+                format!("Desk-Sessions-{}", title_case(state)),
+                n.to_string(),
+            )
+        })
+        .collect();
+    let info = BagInfo {
+        source_organization: meta.source_organization.clone(),
+        external_identifier: meta.external_identifier.clone(),
+        software_agent: format!("desk-archive/{}", env!("CARGO_PKG_VERSION")),
+        extra,
+    };
+    bag::write_bag(out, &info).map(|_| ())
+}
+
+fn title_case(state: &str) -> String {
+    state
+        .split(' ')
+        .map(|w| {
+            let mut chars = w.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<String>>()
+        .join("-")
+}
+
+fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn record_outcomes(
+    coverage: &mut Coverage,
+    outcomes: &[(String, SessionOutcome)],
+    summary: &mut Summary,
+) {
+    let now = now_rfc3339();
+    for (id, outcome) in outcomes {
+        match outcome {
+            SessionOutcome::Archived { .. } => {
+                summary.archived += 1;
+                coverage.set_archived(id, &now);
+            }
+            SessionOutcome::AlreadyComplete => {
+                summary.skipped += 1;
+                if coverage.get(id).is_none_or(|e| e.state != State::Archived) {
+                    coverage.set_archived(id, &now);
+                }
+            }
+            SessionOutcome::Failed { error_code, reason } => {
+                coverage.set(id, State::Failed, Some((*error_code, reason.clone())), &now);
+                summary.failures.push(SessionFailure {
+                    what: id.clone(),
+                    reason: reason.clone(),
+                });
+            }
+            SessionOutcome::NotFound { error_info } => {
+                coverage.set(
+                    id,
+                    State::NotFound,
+                    Some((Some(141010), error_info.clone())),
+                    &now,
+                );
+                summary.failures.push(SessionFailure {
+                    what: id.clone(),
+                    reason: format!("not found (141010: {error_info})"),
+                });
+            }
+            SessionOutcome::Pending => {
+                coverage.set(id, State::Pending, None, &now);
+                summary.pending += 1;
+            }
+        }
+    }
+}
+
+/// Marks every readable record in `records_dir` archived in coverage (for archives made by
+/// `render --records`, or whose coverage.json was lost), dated by the record's FetchedAt.
+fn add_archived_records(coverage: &mut Coverage, records_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(records_dir) else {
+        return;
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    let heads: Vec<RecordHead> = paths.par_iter().filter_map(|p| read_head(p).ok()).collect();
+    for head in heads {
+        if coverage
+            .get(&head.session_id)
+            .is_none_or(|e| e.state != State::Archived)
+        {
+            coverage.set_archived(&head.session_id, &head.fetched_at);
+        }
+    }
+}
+
+/// The parts of a record needed before rendering; the messages are checked, not kept.
+#[derive(Deserialize)]
+struct RecordHead {
+    #[serde(rename = "SessionId")]
+    session_id: String,
+    #[serde(rename = "FetchedAt", default)]
+    fetched_at: String,
+    #[serde(rename = "Messages")]
+    _messages: Vec<serde::de::IgnoredAny>,
+}
+
+fn read_head(path: &Path) -> Result<RecordHead> {
+    let bytes = fsutil::read(path)?;
+    serde_json::from_slice(&bytes).map_err(|source| Error::Json {
+        path: path.into(),
+        source,
+    })
+}
+
+/// Copies every `*.json` record of `from` byte for byte to `records_dir/<stem>.json`.
+/// A file that is not a record, and every input of a SessionId given twice, is a failure.
+fn import_records(from: &Path, records_dir: &Path) -> Result<Vec<SessionFailure>> {
+    let entries = std::fs::read_dir(from).map_err(|e| {
+        Error::Usage(format!(
+            "cannot read the records directory `{}`: {e}",
+            from.display()
+        ))
+    })?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && p.extension()
+                    .is_some_and(|x| x.eq_ignore_ascii_case("json"))
+        })
+        .collect();
+    paths.sort();
+    let heads: Vec<(PathBuf, Result<RecordHead>)> = paths
+        .into_par_iter()
+        .map(|p| {
+            let h = read_head(&p);
+            (p, h)
+        })
+        .collect();
+    let mut failures = Vec::new();
+    let mut by_id: HashMap<String, Vec<PathBuf>> = HashMap::new();
+    for (path, head) in heads {
+        match head {
+            Ok(head) => by_id.entry(head.session_id).or_default().push(path),
+            Err(e) => failures.push(SessionFailure {
+                what: format!("`{}`", path.display()),
+                reason: error_chain(&e),
+            }),
+        }
+    }
+    let mut ids: Vec<_> = by_id.into_iter().collect();
+    ids.sort();
+    for (id, paths) in ids {
+        if let [path] = paths.as_slice() {
+            let bytes = fsutil::read(path)?;
+            fsutil::write_atomic(&records::record_path(records_dir, &id), &bytes)?;
+        } else {
+            let names: Vec<String> = paths.iter().map(|p| format!("`{}`", p.display())).collect();
+            failures.push(SessionFailure {
+                what: id,
+                reason: format!("two inputs with one SessionId: {}", names.join(", ")),
+            });
+        }
+    }
+    let _ = Record::read; // records are validated again, fully, when rendered
+    Ok(failures)
+}
+
+/// The error and its sources on one line.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// The end-of-run summary (SPEC §1).
+#[derive(Debug, Default)]
+struct Summary {
+    archived: u64,
+    skipped: u64,
+    pending: u64,
+    messages: u64,
+    failures: Vec<SessionFailure>,
+    stopped: Option<String>,
+}
+
+impl Summary {
+    fn exit_code(&self) -> u8 {
+        if self.stopped.is_some() {
+            2
+        } else if !self.failures.is_empty() || self.pending > 0 {
+            1
+        } else {
+            0
+        }
+    }
+
+    fn print(&self, verbosity: Verbosity, started: Instant, verb: &str) {
+        for failure in &self.failures {
+            eprintln!("desk-archive: failed: {}: {}", failure.what, failure.reason);
+        }
+        if let Some(why) = &self.stopped {
+            eprintln!("desk-archive: error: the run stopped: {why}");
+        }
+        if verbosity == Verbosity::Quiet {
+            return;
+        }
+        let mut line = format!("desk-archive: {} sessions {verb}", self.archived);
+        if self.skipped > 0 {
+            line.push_str(&format!(", {} skipped (already complete)", self.skipped));
+        }
+        line.push_str(&format!(", {} failed", self.failures.len()));
+        if self.pending > 0 {
+            line.push_str(&format!(", {} pending", self.pending));
+        }
+        line.push_str(&format!(
+            ", {} messages, {:.1} s",
+            self.messages,
+            started.elapsed().as_secs_f64()
+        ));
+        eprintln!("{line}");
+    }
+}
