@@ -173,8 +173,8 @@ impl Config {
             warnings: Vec::new(),
         };
         let task = match cli.command {
-            Command::Archive(args) => Task::Archive(r.archive(args, true)?),
-            Command::Fetch(args) => Task::Fetch(r.archive(args, false)?),
+            Command::Archive(args) => Task::Archive(r.archive(args)?),
+            Command::Fetch(args) => Task::Fetch(r.archive(args)?),
             Command::Render(args) => Task::Render(r.render(args)?),
             Command::Verify(args) => Task::Verify { dir: args.dir },
             Command::Usersig(args) => Task::Usersig(r.usersig(args)?),
@@ -239,7 +239,7 @@ struct Resolver<'a> {
 }
 
 impl Resolver<'_> {
-    fn archive(&mut self, args: ArchiveArgs, renders: bool) -> Result<ArchiveConfig> {
+    fn archive(&mut self, args: ArchiveArgs) -> Result<ArchiveConfig> {
         let sessions = args
             .sessions
             .or_else(|| self.file.sessions.clone().map(|s| self.file_path_str(&s)))
@@ -247,12 +247,9 @@ impl Resolver<'_> {
                 usage("missing --sessions FILE (a file of SessionIds, or - for stdin)")
             })?;
         let out = self.out_dir(args.out)?;
-        let render = if renders {
-            self.render_options(args.pages)?
-        } else {
-            // `fetch` renders nothing, but its options may still sit in the config file.
-            self.render_options(PageArgs::default())?
-        };
+        // `fetch` renders nothing, but its page options are still checked: a typo in them
+        // should not wait for the next `render` to show.
+        let render = self.render_options(args.pages)?;
         let fetch = self.fetch_settings(args.api, args.tuning)?;
         let bag = BagMeta {
             source_organization: self.source_organization(args.source_organization),
@@ -622,3 +619,119 @@ pub const ENV_VARS: [&str; 8] = [
     "DESK_SOURCE_ORGANIZATION",
     "SOURCE_DATE_EPOCH",
 ];
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use clap::Parser;
+
+    use super::*;
+
+    fn resolve(args: &[&str], env: &[(&str, &str)], file: Option<&str>) -> Result<Config> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("create", "tmp", e))?;
+        if let Some(text) = file {
+            std::fs::write(dir.path().join(DEFAULT_CONFIG_FILE), text)
+                .map_err(|e| Error::io("write", "cfg", e))?;
+        }
+        let env: HashMap<String, String> =
+            env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let lookup = |name: &str| env.get(name).cloned();
+        let cli = Cli::try_parse_from(args).map_err(|e| Error::Usage(e.to_string()))?;
+        Config::from_cli(cli, &Sources { env: &lookup, cwd: dir.path().to_path_buf() })
+    }
+
+    fn fetch_config(config: &Config) -> &ArchiveConfig {
+        match &config.task {
+            Task::Fetch(c) | Task::Archive(c) => c,
+            other => panic!("not a fetch task: {other:?}"),
+        }
+    }
+
+    const BASE: [&str; 6] = ["desk-archive", "fetch", "--sessions", "s.txt", "--out", "o"];
+
+    fn with(extra: &[&'static str]) -> Vec<&'static str> {
+        BASE.iter().copied().chain(extra.iter().copied()).collect()
+    }
+
+    #[test]
+    fn flags_win_over_env_over_file() {
+        let file = "sdkappid = 1400000003\nconcurrency = 3\nrate = 7\nsecret-key = \"k3\"\n";
+        let env = [("DESK_SDKAPPID", "1400000002")];
+        let c = resolve(&with(&["--sdkappid", "1400000001"]), &env, Some(file)).unwrap();
+        assert_eq!(fetch_config(&c).fetch.sdkappid, 1400000001);
+        let c = resolve(&with(&[]), &env, Some(file)).unwrap();
+        assert_eq!(fetch_config(&c).fetch.sdkappid, 1400000002);
+        let c = resolve(&with(&[]), &[], Some(file)).unwrap();
+        let f = &fetch_config(&c).fetch;
+        assert_eq!((f.sdkappid, f.concurrency, f.rate), (1400000003, 3, 7.0));
+        let c = resolve(&with(&["--concurrency", "5"]), &[], Some(file)).unwrap();
+        assert_eq!(fetch_config(&c).fetch.concurrency, 5);
+    }
+
+    #[test]
+    fn highest_credential_source_decides() {
+        let env = [("DESK_SDKAPPID", "1"), ("DESK_USERSIG", "sig-from-env")];
+        let c = resolve(&with(&["--secret-key", "k"]), &env, Some("usersig = \"x\"")).unwrap();
+        assert!(matches!(fetch_config(&c).fetch.credential, Credential::SecretKey(_)));
+        let c = resolve(&with(&[]), &env, Some("secret-key = \"x\"")).unwrap();
+        assert!(matches!(fetch_config(&c).fetch.credential, Credential::UserSig(_)));
+    }
+
+    #[test]
+    fn two_credentials_in_one_source_are_an_error() {
+        let env = [("DESK_SDKAPPID", "1"), ("DESK_USERSIG", "s"), ("DESK_SECRET_KEY", "k")];
+        let err = resolve(&with(&[]), &env, None).unwrap_err();
+        assert!(err.to_string().contains("two credentials in the environment"), "{err}");
+        assert_eq!(err.exit_code(), 2);
+        assert!(!err.to_string().contains("k\""));
+    }
+
+    #[test]
+    fn missing_credentials_and_bad_values_are_usage_errors() {
+        let env = [("DESK_SDKAPPID", "1")];
+        for (extra, needle) in [
+            (vec![], "missing credentials"),
+            (vec!["--secret-key", "k", "--timezone", "Nowhere/City"], "unknown time zone"),
+            (vec!["--secret-key", "k", "--region", "mars"], "unknown region `mars`"),
+            (vec!["--secret-key", "k", "--concurrency", "0"], "--concurrency"),
+            (vec!["--secret-key", "k", "--lang", "fr"], "--lang"),
+        ] {
+            let args: Vec<&str> = BASE.iter().copied().chain(extra).collect();
+            let err = resolve(&args, &env, None).unwrap_err();
+            assert!(err.to_string().contains(needle), "{err} lacks {needle}");
+            assert_eq!(err.exit_code(), 2);
+        }
+        let err = resolve(&with(&["--secret-key", "k"]), &[("DESK_SDKAPPID", "12ab")], None).unwrap_err();
+        assert!(err.to_string().contains("DESK_SDKAPPID: `12ab`"), "{err}");
+    }
+
+    #[test]
+    fn unknown_config_key_names_key_and_line() {
+        let err = resolve(&with(&["--secret-key", "k"]), &[], Some("sdkappid = 1\n\nconcurency = 3\n"))
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("line 3") && text.contains("concurency"), "{text}");
+    }
+
+    #[test]
+    fn key_file_is_trimmed_and_loose_permissions_warn() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("key.txt");
+        std::fs::write(&key, "  secret-value \n").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        let path = key.to_string_lossy().into_owned();
+        let args: Vec<&str> = BASE.iter().copied().chain(["--secret-key-file", path.as_str()]).collect();
+        let c = resolve(&args, &[("DESK_SDKAPPID", "1")], None).unwrap();
+        match &fetch_config(&c).fetch.credential {
+            Credential::SecretKey(k) => assert_eq!(k.expose(), "secret-value"),
+            other => panic!("{other:?}"),
+        }
+        assert!(c.warnings.iter().any(|w| w.contains("readable by group or others")));
+        assert!(!c.warnings.iter().any(|w| w.contains("secret-value")));
+    }
+}
