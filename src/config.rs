@@ -634,11 +634,19 @@ mod tests {
             std::fs::write(dir.path().join(DEFAULT_CONFIG_FILE), text)
                 .map_err(|e| Error::io("write", "cfg", e))?;
         }
-        let env: HashMap<String, String> =
-            env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env: HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let lookup = |name: &str| env.get(name).cloned();
         let cli = Cli::try_parse_from(args).map_err(|e| Error::Usage(e.to_string()))?;
-        Config::from_cli(cli, &Sources { env: &lookup, cwd: dir.path().to_path_buf() })
+        Config::from_cli(
+            cli,
+            &Sources {
+                env: &lookup,
+                cwd: dir.path().to_path_buf(),
+            },
+        )
     }
 
     fn fetch_config(config: &Config) -> &ArchiveConfig {
@@ -673,16 +681,30 @@ mod tests {
     fn highest_credential_source_decides() {
         let env = [("DESK_SDKAPPID", "1"), ("DESK_USERSIG", "sig-from-env")];
         let c = resolve(&with(&["--secret-key", "k"]), &env, Some("usersig = \"x\"")).unwrap();
-        assert!(matches!(fetch_config(&c).fetch.credential, Credential::SecretKey(_)));
+        assert!(matches!(
+            fetch_config(&c).fetch.credential,
+            Credential::SecretKey(_)
+        ));
         let c = resolve(&with(&[]), &env, Some("secret-key = \"x\"")).unwrap();
-        assert!(matches!(fetch_config(&c).fetch.credential, Credential::UserSig(_)));
+        assert!(matches!(
+            fetch_config(&c).fetch.credential,
+            Credential::UserSig(_)
+        ));
     }
 
     #[test]
     fn two_credentials_in_one_source_are_an_error() {
-        let env = [("DESK_SDKAPPID", "1"), ("DESK_USERSIG", "s"), ("DESK_SECRET_KEY", "k")];
+        let env = [
+            ("DESK_SDKAPPID", "1"),
+            ("DESK_USERSIG", "s"),
+            ("DESK_SECRET_KEY", "k"),
+        ];
         let err = resolve(&with(&[]), &env, None).unwrap_err();
-        assert!(err.to_string().contains("two credentials in the environment"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("two credentials in the environment"),
+            "{err}"
+        );
         assert_eq!(err.exit_code(), 2);
         assert!(!err.to_string().contains("k\""));
     }
@@ -692,9 +714,18 @@ mod tests {
         let env = [("DESK_SDKAPPID", "1")];
         for (extra, needle) in [
             (vec![], "missing credentials"),
-            (vec!["--secret-key", "k", "--timezone", "Nowhere/City"], "unknown time zone"),
-            (vec!["--secret-key", "k", "--region", "mars"], "unknown region `mars`"),
-            (vec!["--secret-key", "k", "--concurrency", "0"], "--concurrency"),
+            (
+                vec!["--secret-key", "k", "--timezone", "Nowhere/City"],
+                "unknown time zone",
+            ),
+            (
+                vec!["--secret-key", "k", "--region", "mars"],
+                "unknown region `mars`",
+            ),
+            (
+                vec!["--secret-key", "k", "--concurrency", "0"],
+                "--concurrency",
+            ),
             (vec!["--secret-key", "k", "--lang", "fr"], "--lang"),
         ] {
             let args: Vec<&str> = BASE.iter().copied().chain(extra).collect();
@@ -702,16 +733,35 @@ mod tests {
             assert!(err.to_string().contains(needle), "{err} lacks {needle}");
             assert_eq!(err.exit_code(), 2);
         }
-        let err = resolve(&with(&["--secret-key", "k"]), &[("DESK_SDKAPPID", "12ab")], None).unwrap_err();
+        let err = resolve(
+            &with(&["--secret-key", "k"]),
+            &[("DESK_SDKAPPID", "12ab")],
+            None,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("DESK_SDKAPPID: `12ab`"), "{err}");
     }
 
     #[test]
     fn unknown_config_key_names_key_and_line() {
-        let err = resolve(&with(&["--secret-key", "k"]), &[], Some("sdkappid = 1\n\nconcurency = 3\n"))
-            .unwrap_err();
+        let err = resolve(
+            &with(&["--secret-key", "k"]),
+            &[],
+            Some("sdkappid = 1\n\nconcurency = 3\n"),
+        )
+        .unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("line 3") && text.contains("concurency"), "{text}");
+        assert!(
+            text.contains("line 3") && text.contains("concurency"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn example_file_parses() {
+        let text = include_str!("../desk-archive.example.toml");
+        let file: FileConfig = toml::from_str(text).unwrap();
+        assert_eq!(file.concurrency, Some(8));
     }
 
     #[test]
@@ -725,13 +775,21 @@ mod tests {
             std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
         }
         let path = key.to_string_lossy().into_owned();
-        let args: Vec<&str> = BASE.iter().copied().chain(["--secret-key-file", path.as_str()]).collect();
+        let args: Vec<&str> = BASE
+            .iter()
+            .copied()
+            .chain(["--secret-key-file", path.as_str()])
+            .collect();
         let c = resolve(&args, &[("DESK_SDKAPPID", "1")], None).unwrap();
         match &fetch_config(&c).fetch.credential {
             Credential::SecretKey(k) => assert_eq!(k.expose(), "secret-value"),
             other => panic!("{other:?}"),
         }
-        assert!(c.warnings.iter().any(|w| w.contains("readable by group or others")));
+        assert!(
+            c.warnings
+                .iter()
+                .any(|w| w.contains("readable by group or others"))
+        );
         assert!(!c.warnings.iter().any(|w| w.contains("secret-value")));
     }
 }
