@@ -533,7 +533,7 @@ def s_dst_us():
     s.add(c, 1, text("june 2019"), gap=(60, 90))
     s.add(a, 2, text("Thanks, verified ✅ I've unlocked your account. Please reset your password here: https://example.com/reset"),
           gap=(60, 120))
-    s.add(c, 1, text("worked! btw the clocks just changed here lol"), gap=(600, 900))
+    s.add(c, 1, text("worked! btw the clocks just changed here lol"), gap=(1800, 2100))
     s.add(a, 2, text("Ha, yes — one hour less sleep tonight 😅 Take care!"), gap=(20, 40))
     s.add(CS, 3, session_end(), gap=(60, 90))
     return s
