@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Browser check of a rendered desk-archive site (the `data/` folder of an archive).
 //
-// Usage: node tests/browser/check.mjs <site-data-dir> <screenshot-out-dir>
+// Usage: node tests/browser/check.mjs <site-data-dir> [<screenshot-out-dir>]
 //
 // Loads data/index.html, every data/sessions/*.html and data/agents/*.html from file://
 // in Debian's Chromium (driven by playwright-core) and fails on:
@@ -14,7 +14,8 @@
 //   - an axe-core violation of impact serious or critical (light and dark scheme);
 //   - horizontal overflow at a 375 px wide mobile viewport (screenshot pages).
 // Takes light, dark and 375 px mobile screenshots of index.html and up to three session
-// pages (the largest and two others) into <screenshot-out-dir>.
+// pages (the largest and two others) into <screenshot-out-dir>, when one is given (its
+// old *.png files are removed first).
 //
 // Environment: CHROMIUM_PATH overrides /usr/bin/chromium.
 // Exit status: 0 all checks passed, 1 a check failed, 2 usage or set-up error.
@@ -43,7 +44,7 @@ const AXE_FAIL_IMPACTS = new Set(['serious', 'critical']);
 
 function usage(message) {
   console.error(`check.mjs: ${message}`);
-  console.error('usage: node tests/browser/check.mjs <site-data-dir> <screenshot-out-dir>');
+  console.error('usage: node tests/browser/check.mjs <site-data-dir> [<screenshot-out-dir>]');
   process.exit(2);
 }
 
@@ -197,7 +198,7 @@ async function checkPage(context, siteDir, rel) {
   return problems;
 }
 
-/** Runs axe-core on one page (CSP bypassed so axe can be injected). */
+/** Runs axe-core on one page in light and dark schemes (CSP bypassed so axe can be injected). */
 async function axePage(context, siteDir, rel, axeSource) {
   const problems = [];
   const page = await context.newPage();
@@ -205,15 +206,18 @@ async function axePage(context, siteDir, rel, axeSource) {
     await page.route(/^(?!file:)/, (route) => route.abort('blockedbyclient'));
     await page.goto(pathToFileURL(path.join(siteDir, rel)).href, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
     await page.addScriptTag({ content: axeSource });
-    const results = await page.evaluate(() =>
-      // eslint-disable-next-line no-undef
-      axe.run(document, { resultTypes: ['violations'] }),
-    );
-    for (const v of results.violations) {
-      if (!AXE_FAIL_IMPACTS.has(v.impact)) continue;
-      const targets = v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join(' | ');
-      const more = v.nodes.length > 5 ? ` (+${v.nodes.length - 5} more)` : '';
-      problems.push(`axe ${v.impact} ${v.id}: ${v.help} — ${targets}${more}`);
+    for (const scheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme: scheme });
+      const results = await page.evaluate(() =>
+        // eslint-disable-next-line no-undef
+        axe.run(document, { resultTypes: ['violations'] }),
+      );
+      for (const v of results.violations) {
+        if (!AXE_FAIL_IMPACTS.has(v.impact)) continue;
+        const targets = v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join(' | ');
+        const more = v.nodes.length > 5 ? ` (+${v.nodes.length - 5} more)` : '';
+        problems.push(`${scheme}: axe ${v.impact} ${v.id}: ${v.help} — ${targets}${more}`);
+      }
     }
   } catch (err) {
     problems.push(`axe could not run: ${err.message}`);
@@ -249,9 +253,29 @@ async function screenshot(context, siteDir, rel, outFile, mobile) {
   return problems;
 }
 
+/** Light, dark and mobile screenshots of index.html and a few session pages. */
+async function screenshots(browser, siteDir, pages, shotDir, add) {
+  const shots = pickScreenshotPages(siteDir, pages);
+  const variants = [
+    ['light', { viewport: DESKTOP, colorScheme: 'light' }, false],
+    ['dark', { viewport: DESKTOP, colorScheme: 'dark' }, false],
+    ['mobile', { viewport: MOBILE, colorScheme: 'light', isMobile: true, hasTouch: true }, true],
+  ];
+  for (const [variant, options, mobile] of variants) {
+    const ctx = await browser.newContext(options);
+    for (const rel of shots) {
+      const name = rel.replace(/\.html$/, '').replace(/[^A-Za-z0-9-]+/g, '-');
+      const out = path.join(shotDir, `${name}-${variant}.png`);
+      add(rel, await screenshot(ctx, siteDir, rel, out, mobile));
+    }
+    await ctx.close();
+  }
+  console.log(`check.mjs: ${shots.length * variants.length} screenshots in ${shotDir}`);
+}
+
 async function main() {
   const [siteArg, shotArg] = process.argv.slice(2);
-  if (!siteArg || !shotArg || process.argv.length > 4) usage('expected two arguments');
+  if (!siteArg || process.argv.length > 4) usage('expected one or two arguments');
   if (!existsSync(siteArg) || !statSync(siteArg).isDirectory()) usage(`not a folder: ${siteArg}`);
   if (!existsSync(CHROMIUM)) usage(`no Chromium at ${CHROMIUM}: run scripts/test.sh`);
   const axePath = path.join(HERE, 'node_modules', 'axe-core', 'axe.min.js');
@@ -261,10 +285,12 @@ async function main() {
   const pages = listPages(siteDir);
   if (!pages.includes('index.html')) usage(`no index.html in ${siteDir}`);
 
-  const shotDir = path.resolve(shotArg);
-  mkdirSync(shotDir, { recursive: true });
-  for (const name of readdirSync(shotDir)) {
-    if (name.endsWith('.png')) rmSync(path.join(shotDir, name));
+  const shotDir = shotArg ? path.resolve(shotArg) : null;
+  if (shotDir) {
+    mkdirSync(shotDir, { recursive: true });
+    for (const name of readdirSync(shotDir)) {
+      if (name.endsWith('.png')) rmSync(path.join(shotDir, name));
+    }
   }
 
   const watchdog = setTimeout(() => {
@@ -284,28 +310,11 @@ async function main() {
     for (const rel of pages) add(rel, await checkPage(strict, siteDir, rel));
     await strict.close();
 
-    for (const scheme of ['light', 'dark']) {
-      const ctx = await browser.newContext({ viewport: DESKTOP, colorScheme: scheme, bypassCSP: true });
-      for (const rel of pages) add(rel, (await axePage(ctx, siteDir, rel, axeSource)).map((p) => `${scheme}: ${p}`));
-      await ctx.close();
-    }
+    const axeContext = await browser.newContext({ viewport: DESKTOP, bypassCSP: true });
+    for (const rel of pages) add(rel, await axePage(axeContext, siteDir, rel, axeSource));
+    await axeContext.close();
 
-    const shots = pickScreenshotPages(siteDir, pages);
-    const variants = [
-      ['light', { viewport: DESKTOP, colorScheme: 'light' }, false],
-      ['dark', { viewport: DESKTOP, colorScheme: 'dark' }, false],
-      ['mobile', { viewport: MOBILE, colorScheme: 'light', isMobile: true, hasTouch: true }, true],
-    ];
-    for (const [variant, options, mobile] of variants) {
-      const ctx = await browser.newContext(options);
-      for (const rel of shots) {
-        const name = rel.replace(/\.html$/, '').replace(/[^A-Za-z0-9-]+/g, '-');
-        const out = path.join(shotDir, `${name}-${variant}.png`);
-        add(rel, await screenshot(ctx, siteDir, rel, out, mobile));
-      }
-      await ctx.close();
-    }
-    console.log(`check.mjs: ${shots.length * variants.length} screenshots in ${shotDir}`);
+    if (shotDir) await screenshots(browser, siteDir, pages, shotDir, add);
   } finally {
     await browser.close();
   }
