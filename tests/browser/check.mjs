@@ -3,8 +3,9 @@
 //
 // Usage: node tests/browser/check.mjs <site-data-dir> [<screenshot-out-dir>]
 //
-// Loads data/index.html, every data/sessions/*.html and data/agents/*.html from file://
-// in Debian's Chromium (driven by playwright-core) and fails on:
+// Loads data/index.html (and any other data/*.html), every data/sessions/*.html and
+// data/agents/*.html from file:// in Debian's Chromium (driven by playwright-core) and
+// fails on:
 //   - a JavaScript dialog, a console error, an uncaught page error;
 //   - any request that is not a file:// URL inside the site folder, except https://
 //     images (remote message images), which are aborted and whose load errors are ignored;
@@ -60,8 +61,9 @@ async function loadPlaywright() {
 
 /** Lists the pages to check, relative to the site folder, in a stable order. */
 function listPages(siteDir) {
-  const pages = [];
-  if (existsSync(path.join(siteDir, 'index.html'))) pages.push('index.html');
+  // index.html first, then any other top-level page, then the session and agent pages.
+  const top = readdirSync(siteDir).filter((n) => n.endsWith('.html') && n !== 'index.html').sort();
+  const pages = existsSync(path.join(siteDir, 'index.html')) ? ['index.html', ...top] : top;
   for (const sub of ['sessions', 'agents']) {
     const dir = path.join(siteDir, sub);
     if (!existsSync(dir)) continue;
