@@ -1,1 +1,235 @@
-//! Integration tests: browser.
+//! Integration tests: the rendered demo site in a real browser and in the W3C Nu HTML
+//! checker, and self-tests proving that those checks catch what they are meant to.
+//!
+//! The checks live in `tests/browser/` (`check.mjs`: Debian's Chromium through
+//! playwright-core, axe-core, screenshots; `vnu.sh`: vnu.jar). Their tools are installed
+//! by `scripts/test.sh`; when one is missing these tests fail and say so, never skip.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// The fixed build stamp, so the demo site is the same on every run.
+const SOURCE_DATE_EPOCH: &str = "1767225600";
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn browser_dir() -> PathBuf {
+    repo().join("tests/browser")
+}
+
+/// Fails the test, naming what is missing, unless every browser-test tool is installed.
+fn require_tools(java: bool) {
+    let mut missing = Vec::new();
+    let chromium = std::env::var_os("CHROMIUM_PATH").map_or_else(|| CHROMIUM.into(), PathBuf::from);
+    if !chromium.exists() {
+        missing.push(format!("Chromium ({})", chromium.display()));
+    }
+    if !runs("node", "--version") {
+        missing.push("node".to_owned());
+    }
+    for module in ["playwright-core", "axe-core", "vnu-jar"] {
+        if !browser_dir().join("node_modules").join(module).is_dir() {
+            missing.push(format!("tests/browser/node_modules/{module}"));
+        }
+    }
+    if java && !runs("java", "-version") {
+        missing.push("java".to_owned());
+    }
+    assert!(
+        missing.is_empty(),
+        "browser-test tools missing: {}; run scripts/test.sh, which installs them",
+        missing.join(", ")
+    );
+}
+
+fn runs(program: &str, arg: &str) -> bool {
+    Command::new(program)
+        .arg(arg)
+        .output()
+        .is_ok_and(|out| out.status.success())
+}
+
+/// Both output streams, for a failure message.
+fn describe(out: &Output) -> String {
+    format!(
+        "{}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output()
+        .unwrap_or_else(|err| panic!("cannot run {cmd:?}: {err}"))
+}
+
+/// Runs check.mjs on a site's `data/` folder, with screenshots when `shots` is given.
+fn check_mjs(data: &Path, shots: Option<&Path>) -> Output {
+    let mut cmd = Command::new("node");
+    cmd.arg(browser_dir().join("check.mjs")).arg(data);
+    cmd.args(shots);
+    run(&mut cmd)
+}
+
+fn vnu(data: &Path) -> Output {
+    run(Command::new("bash")
+        .arg(browser_dir().join("vnu.sh"))
+        .arg(data))
+}
+
+/// Renders `examples/demo/records` once per test binary run with the real binary, in a
+/// clean environment; returns the site's `data/` folder or why it could not be built.
+fn demo_site() -> &'static Result<PathBuf, String> {
+    static SITE: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    SITE.get_or_init(build_demo_site)
+}
+
+fn build_demo_site() -> Result<PathBuf, String> {
+    let records = repo().join("examples/demo/records");
+    if !records.is_dir() {
+        return Err(format!("no demo records at `{}`", records.display()));
+    }
+    // A fixed folder under target/ (kept after the run for a look at a failure).
+    let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-demo");
+    if work.exists() {
+        std::fs::remove_dir_all(&work)
+            .map_err(|err| format!("cannot remove `{}`: {err}", work.display()))?;
+    }
+    std::fs::create_dir_all(&work)
+        .map_err(|err| format!("cannot create `{}`: {err}", work.display()))?;
+    let out_dir = work.join("archive");
+    let out = assert_cmd::cargo::cargo_bin_cmd!("desk-archive")
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+        // No desk-archive.toml is picked up from an empty working folder.
+        .current_dir(&work)
+        .arg("render")
+        .arg("--records")
+        .arg(&records)
+        .arg("--out")
+        .arg(&out_dir)
+        .output()
+        .map_err(|err| format!("cannot run desk-archive: {err}"))?;
+    if !out.status.success() {
+        return Err(format!("desk-archive render failed: {}", describe(&out)));
+    }
+    let data = out_dir.join("data");
+    if !data.join("index.html").is_file() {
+        return Err(format!(
+            "render wrote no `{}`",
+            data.join("index.html").display()
+        ));
+    }
+    Ok(data)
+}
+
+fn demo_data() -> &'static Path {
+    match demo_site() {
+        Ok(data) => data,
+        Err(err) => panic!("could not build the demo site: {err}"),
+    }
+}
+
+#[test]
+fn demo_site_passes_browser_checks() {
+    require_tools(false);
+    let data = demo_data();
+    let shots = repo().join("artifacts/screenshots");
+    let out = check_mjs(data, Some(&shots));
+    assert!(
+        out.status.success(),
+        "browser check failed: {}",
+        describe(&out)
+    );
+}
+
+#[test]
+fn demo_site_passes_nu_html_checker() {
+    require_tools(true);
+    let out = vnu(demo_data());
+    assert!(
+        out.status.success(),
+        "Nu HTML checker failed: {}",
+        describe(&out)
+    );
+}
+
+/// Runs check.mjs on one committed sample site; returns success and the output.
+fn check_sample(case: &str) -> (bool, String) {
+    require_tools(false);
+    let out = check_mjs(&browser_dir().join("sample").join(case), None);
+    (out.status.success(), describe(&out))
+}
+
+/// Asserts that check.mjs fails on a sample for the expected reason.
+fn assert_sample_rejected(case: &str, reason: &str) {
+    let (ok, output) = check_sample(case);
+    assert!(!ok, "browser check passed sample `{case}`: {output}");
+    assert!(output.contains(reason), "expected `{reason}` in: {output}");
+}
+
+#[test]
+fn browser_check_accepts_good_sample() {
+    let (ok, output) = check_sample("good");
+    assert!(ok, "browser check failed the good sample: {output}");
+}
+
+#[test]
+fn browser_check_rejects_console_error() {
+    assert_sample_rejected("bad-console", "console error: sample console error");
+}
+
+#[test]
+fn browser_check_rejects_dialog() {
+    assert_sample_rejected("bad-dialog", "JavaScript alert dialog");
+}
+
+#[test]
+fn browser_check_rejects_inline_script() {
+    assert_sample_rejected("bad-inline-script", "inline <script>");
+}
+
+#[test]
+fn browser_check_rejects_outside_request() {
+    assert_sample_rejected("bad-request", "request to http://127.0.0.1:9/x");
+}
+
+#[test]
+fn browser_check_rejects_axe_violation() {
+    assert_sample_rejected("bad-axe", "axe critical button-name");
+}
+
+#[test]
+fn browser_check_rejects_missing_csp() {
+    assert_sample_rejected("bad-no-csp", "no Content-Security-Policy <meta>");
+}
+
+#[test]
+fn nu_checker_accepts_good_and_rejects_invalid_html() {
+    require_tools(true);
+    let sample = browser_dir().join("sample");
+    let good = vnu(&sample.join("good"));
+    assert!(
+        good.status.success(),
+        "vnu failed the good sample: {}",
+        describe(&good)
+    );
+    let bad = vnu(&sample.join("bad-html"));
+    assert!(
+        !bad.status.success(),
+        "vnu passed bad-html: {}",
+        describe(&bad)
+    );
+    let text = String::from_utf8_lossy(&bad.stdout);
+    assert!(
+        text.contains("Duplicate ID"),
+        "expected a duplicate-id error: {text}"
+    );
+}
