@@ -65,6 +65,42 @@ fn push_visible(out: &mut String, c: char) {
     }
 }
 
+/// Whether `c` is a bidi formatting character (embeddings, overrides, isolates, marks).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Isolates text for places where no element can (`<title>`, attribute values): when it
+/// holds bidi controls, it is wrapped in FSI…PDI with every embedding, override and
+/// isolate it opens closed, and stray closers given an opener, so that it cannot reorder
+/// what follows. The controls themselves are kept.
+pub fn isolate(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_bidi_control) {
+        return Cow::Borrowed(s);
+    }
+    let (mut embeddings, mut isolates, mut stray_pdi) = (0usize, 0usize, 0usize);
+    for c in s.chars() {
+        match c {
+            '\u{202c}' => embeddings = embeddings.saturating_sub(1),
+            '\u{202a}'..='\u{202e}' => embeddings += 1,
+            '\u{2066}'..='\u{2068}' => {
+                isolates += 1;
+                embeddings = 0;
+            }
+            '\u{2069}' if isolates > 0 => isolates -= 1,
+            '\u{2069}' => stray_pdi += 1,
+            _ => {}
+        }
+    }
+    let mut out = String::with_capacity(s.len() + 3 * (2 + embeddings + isolates + stray_pdi));
+    out.push('\u{2068}');
+    out.extend(std::iter::repeat_n('\u{2068}', stray_pdi));
+    out.push_str(s);
+    out.extend(std::iter::repeat_n('\u{202c}', embeddings));
+    out.extend(std::iter::repeat_n('\u{2069}', isolates + 1));
+    Cow::Owned(out)
+}
+
 /// HTML made from message Markdown by [`markdown_html`]: the only HTML from content that a
 /// template may print unescaped (it implements askama's `HtmlSafe`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -601,6 +637,14 @@ mod tests {
     fn serialisation_is_what_goes_out() {
         let href = safe_url("https://example.com/\"onmouseover=\"x", UrlKind::Link).unwrap();
         assert!(!href.contains('"'), "{href}");
+    }
+
+    #[test]
+    fn isolate_closes_what_content_opens() {
+        assert_eq!(isolate("plain"), "plain");
+        assert_eq!(isolate("a\u{202e}b"), "\u{2068}a\u{202e}b\u{202c}\u{2069}");
+        assert_eq!(isolate("\u{2069}x"), "\u{2068}\u{2068}\u{2069}x\u{2069}");
+        assert_eq!(isolate("\u{2067}x"), "\u{2068}\u{2067}x\u{2069}\u{2069}");
     }
 
     #[test]

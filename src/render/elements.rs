@@ -579,7 +579,7 @@ fn push_relay(out: &mut Vec<Block>, relay: &Relay, cx: Ctx) {
     let t = cx.t;
     let mut facts = Vec::new();
     if let Some(n) = relay.msg_num {
-        facts.push(format!("{n} × {}", t.message));
+        facts.push(format!("{n} {}", t.messages_counted));
     }
     let inline = relay.messages.as_ref();
     let mut abstracts: Vec<String> = Vec::new();

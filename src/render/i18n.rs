@@ -55,6 +55,8 @@ pub struct Strings {
     pub unknown_sender: &'static str,
     /// Message number label.
     pub message: &'static str,
+    /// After a count of messages.
+    pub messages_counted: &'static str,
     /// Image.
     pub image: &'static str,
     /// File.
@@ -167,6 +169,7 @@ const EN: Strings = Strings {
     none: "—",
     unknown_sender: "(no account)",
     message: "Message",
+    messages_counted: "messages",
     image: "Image",
     file: "File",
     voice: "Voice message",
@@ -245,6 +248,7 @@ const ZH_CN: Strings = Strings {
     none: "—",
     unknown_sender: "（无账号）",
     message: "消息",
+    messages_counted: "条消息",
     image: "图片",
     file: "文件",
     voice: "语音消息",

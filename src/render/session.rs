@@ -5,7 +5,7 @@
 use askama::Template;
 
 use super::RenderOptions;
-use super::cmark::visible;
+use super::cmark::{isolate, visible};
 use super::elements::{self, Block, Ctx};
 use super::filters;
 use super::format::{self, TimeView};
@@ -19,7 +19,7 @@ use crate::stats::SessionStats;
 pub struct NavTarget {
     /// Its file stem.
     pub stem: String,
-    /// Its SessionId (placeholders for controls).
+    /// Its SessionId (placeholders for controls, bidi-isolated: it goes in `title`).
     pub label: String,
 }
 
@@ -67,6 +67,8 @@ pub struct MessageView {
     pub blocks: Vec<Block>,
     /// Message fields the view does not interpret, as `(name, JSON)`.
     pub extra: Vec<(String, String)>,
+    /// Only status notes (typing, session end…): shown muted.
+    pub quiet: bool,
 }
 
 /// Consecutive messages of one sender on one day.
@@ -98,6 +100,8 @@ pub struct SessionView {
     pub site_title: String,
     /// The SessionId.
     pub session_id: String,
+    /// The SessionId isolated for `<title>` and attributes.
+    pub session_id_isolated: String,
     /// Overview figures.
     pub facts: Vec<Fact>,
     /// Accounts per role.
@@ -162,6 +166,7 @@ pub fn build(input: SessionInput<'_>, options: &RenderOptions, t: &'static Strin
     SessionView {
         site_title: visible(options.title.as_deref().unwrap_or(t.site_title)).into_owned(),
         session_id: visible(input.session_id).into_owned(),
+        session_id_isolated: isolate(&visible(input.session_id)).into_owned(),
         facts: facts(input.stats, options, t),
         participants: participants(input.messages, t),
         metadata: input
@@ -308,7 +313,9 @@ fn transcript(messages: &[Message], cx: Ctx) -> Vec<Item> {
         for e in &m.elements {
             elements::push_blocks(&mut blocks, e, cx);
         }
+        let quiet = !blocks.is_empty() && blocks.iter().all(|b| matches!(b, Block::Note { .. }));
         let view = MessageView {
+            quiet,
             anchor: format!("m{}", m.index + 1),
             number: m.index + 1,
             time,

@@ -10,7 +10,7 @@ use askama::Template;
 use rayon::prelude::*;
 use serde::Deserialize;
 
-use super::cmark::visible;
+use super::cmark::{isolate, visible};
 use super::i18n::{self, Strings};
 use super::session::{self, NavTarget, SessionHtml, SessionInput, SessionMd};
 use super::{MissingSession, RenderFailure, RenderOptions, RenderReport, SessionSummary, index};
