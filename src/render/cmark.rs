@@ -103,7 +103,7 @@ pub fn isolate(s: &str) -> Cow<'_, str> {
 
 /// HTML made from message Markdown by [`markdown_html`]: the only HTML from content that a
 /// template may print unescaped (it implements askama's `HtmlSafe`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageHtml(String);
 
 impl MessageHtml {
@@ -183,12 +183,10 @@ impl Sanitiser {
             Event::Code(t) => Event::Code(into_visible(t)),
             Event::Start(Tag::HtmlBlock) => Event::Start(Tag::CodeBlock(CodeBlockKind::Indented)),
             Event::End(TagEnd::HtmlBlock) => Event::End(TagEnd::CodeBlock),
-            Event::Start(Tag::Table(aligns)) => {
-                Event::Start(Tag::Table(vec![
+            Event::Start(Tag::Table(aligns)) => Event::Start(Tag::Table(vec![
                     pulldown_cmark::Alignment::None;
                     aligns.len()
-                ]))
-            }
+                ])),
             Event::Start(Tag::Heading { level, .. }) => Event::Start(Tag::Heading {
                 level,
                 id: None,
@@ -393,10 +391,8 @@ fn rewrite_once(s: &str) -> Option<String> {
                 frames.push(frame(range, true, link_type, &dest_url, &title));
             }
             Event::End(TagEnd::Link | TagEnd::Image) => {
-                if let Some(f) = frames.pop() {
-                    if let Some(edit) = link_edit(s, &f) {
-                        edits.push(edit);
-                    }
+                if let Some(edit) = frames.pop().and_then(|f| link_edit(s, &f)) {
+                    edits.push(edit);
                 }
                 extend_frames(&mut frames, &range);
             }

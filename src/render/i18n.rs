@@ -49,6 +49,8 @@ pub struct Strings {
     pub total: &'static str,
     /// Empty session.
     pub no_messages: &'static str,
+    /// A message without elements.
+    pub empty_message: &'static str,
     /// A figure that does not exist.
     pub none: &'static str,
     /// Unknown sender.
@@ -166,6 +168,7 @@ const EN: Strings = Strings {
     other_role: "Role",
     total: "Total",
     no_messages: "This session has no messages.",
+    empty_message: "(no content)",
     none: "—",
     unknown_sender: "(no account)",
     message: "Message",
@@ -245,6 +248,7 @@ const ZH_CN: Strings = Strings {
     other_role: "角色",
     total: "合计",
     no_messages: "此会话没有消息。",
+    empty_message: "（无内容）",
     none: "—",
     unknown_sender: "（无账号）",
     message: "消息",

@@ -299,15 +299,15 @@ fn transcript(messages: &[Message], cx: Ctx) -> Vec<Item> {
     let mut last_key: Option<(Option<i64>, &str)> = None;
     for m in messages {
         let time = m.timestamp_ms.and_then(|ms| format::time_ms(ms, cx.tz));
-        if let (Some(tv), Some(ms)) = (&time, m.timestamp_ms) {
-            if tv.day != day {
-                day.clone_from(&tv.day);
-                items.push(Item::Day(DayView {
-                    label: format::day_label(ms, cx.tz, cx.lang, cx.t),
-                    iso: tv.day.clone(),
-                }));
-                last_key = None;
-            }
+        if let (Some(tv), Some(ms)) = (&time, m.timestamp_ms)
+            && tv.day != day
+        {
+            day.clone_from(&tv.day);
+            items.push(Item::Day(DayView {
+                label: format::day_label(ms, cx.tz, cx.lang, cx.t),
+                iso: tv.day.clone(),
+            }));
+            last_key = None;
         }
         let mut blocks = Vec::with_capacity(m.elements.len());
         for e in &m.elements {

@@ -170,7 +170,7 @@ fn scan(path: PathBuf) -> std::result::Result<Scanned, RenderFailure> {
 fn nav(s: Option<&Scanned>) -> Option<NavTarget> {
     s.map(|s| NavTarget {
         stem: s.stem.clone(),
-        label: visible(&s.session_id).into_owned(),
+        label: isolate(&visible(&s.session_id)).into_owned(),
     })
 }
 
