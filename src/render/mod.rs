@@ -1,9 +1,18 @@
 //! Rendering: every record into an HTML and a Markdown page (rayon), then the index,
-//! stats.json and the assets. (Skeleton: the pages helper owns this module.)
+//! stats.json and the assets. Pages are written as soon as they are rendered; only a small
+//! [`SessionSummary`] per session is kept (SPEC §6).
+
+pub mod cmark;
+pub mod custom;
+pub mod elements;
+mod filters;
+pub mod format;
+pub mod i18n;
+pub mod session;
 
 use std::path::Path;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Options that shape the pages (SPEC §1 render options).
 #[derive(Debug, Clone)]
@@ -65,13 +74,27 @@ pub struct RenderReport {
 
 /// Renders the whole site into `data_dir` (the bag's payload folder) from every record in
 /// `data_dir/records`, removing generated pages that are no longer produced.
+///
+/// A record that cannot be read or parsed becomes a [`RenderFailure`] and the rest of the
+/// site is still built; I/O errors on the output and template errors end the render.
 pub fn render_site(
-    _options: &RenderOptions,
-    _data_dir: &Path,
-    _missing: &[MissingSession],
+    options: &RenderOptions,
+    data_dir: &Path,
+    missing: &[MissingSession],
 ) -> Result<RenderReport> {
-    Ok(RenderReport::default())
+    match options.jobs {
+        Some(jobs) => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(jobs.max(1))
+                .build()
+                .map_err(|e| Error::Usage(format!("cannot start {jobs} render threads: {e}")))?;
+            pool.install(|| site::render(options, data_dir, missing))
+        }
+        None => site::render(options, data_dir, missing),
+    }
 }
+
+mod site;
 
 pub mod index;
 

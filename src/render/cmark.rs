@@ -1,0 +1,815 @@
+//! The one place where message text becomes HTML or Markdown (SPEC §4, §7): pulldown-cmark
+//! options, the URL rule ([`safe_url`]), raw-HTML neutralisation, control-character
+//! placeholders, and [`MessageHtml`], the only way HTML built from content enters a template.
+
+use std::borrow::Cow;
+use std::fmt::{self, Write as _};
+use std::ops::Range;
+
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
+
+/// What a URL is for: links may be http, https, mailto or tel; images only https.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UrlKind {
+    /// `href` of a link.
+    Link,
+    /// `src` of an image (also thumbnails).
+    Image,
+}
+
+/// The URL rule of SPEC §4: `s` is used only if the WHATWG parser (the `url` crate) reads it
+/// as an absolute URL with an allowed scheme; the result is the parser's serialisation.
+/// Relative and `//host` URLs, and every other scheme, give `None` (show them as text).
+pub fn safe_url(s: &str, kind: UrlKind) -> Option<String> {
+    let url = url::Url::parse(s).ok()?;
+    let allowed = match kind {
+        UrlKind::Link => matches!(url.scheme(), "http" | "https" | "mailto" | "tel"),
+        UrlKind::Image => url.scheme() == "https",
+    };
+    allowed.then(|| url.into())
+}
+
+/// The `rel` of every link to content.
+pub const CONTENT_REL: &str = "noopener noreferrer nofollow";
+
+/// Whether `c` must be shown as a placeholder: C0 controls other than TAB, LF and CR, DEL,
+/// and C1 controls (SPEC §7).
+pub fn is_hidden_control(c: char) -> bool {
+    matches!(c, '\0'..='\x08' | '\x0b' | '\x0c' | '\x0e'..='\x1f' | '\x7f' | '\u{80}'..='\u{9f}')
+}
+
+/// Replaces every hidden control character with a visible placeholder: C0 with its Control
+/// Picture (U+2400 + code), DEL with U+2421, C1 with `⟨U+0085⟩`-style text. Never a raw
+/// control and never a character reference.
+pub fn visible(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_hidden_control) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        push_visible(&mut out, c);
+    }
+    Cow::Owned(out)
+}
+
+fn push_visible(out: &mut String, c: char) {
+    match c {
+        '\x7f' => out.push('\u{2421}'),
+        c if c < '\x20' && is_hidden_control(c) => {
+            out.push(char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'));
+        }
+        c if is_hidden_control(c) => {
+            let _ = write!(out, "\u{27e8}U+{:04X}\u{27e9}", c as u32);
+        }
+        c => out.push(c),
+    }
+}
+
+/// Whether `c` is a bidi formatting character (embeddings, overrides, isolates, marks).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Isolates text for places where no element can (`<title>`, attribute values): when it
+/// holds bidi controls, it is wrapped in FSI…PDI with every embedding, override and
+/// isolate it opens closed, and stray closers given an opener, so that it cannot reorder
+/// what follows. The controls themselves are kept.
+pub fn isolate(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_bidi_control) {
+        return Cow::Borrowed(s);
+    }
+    let (mut embeddings, mut isolates, mut stray_pdi) = (0usize, 0usize, 0usize);
+    for c in s.chars() {
+        match c {
+            '\u{202c}' => embeddings = embeddings.saturating_sub(1),
+            '\u{202a}'..='\u{202e}' => embeddings += 1,
+            '\u{2066}'..='\u{2068}' => {
+                isolates += 1;
+                embeddings = 0;
+            }
+            '\u{2069}' if isolates > 0 => isolates -= 1,
+            '\u{2069}' => stray_pdi += 1,
+            _ => {}
+        }
+    }
+    let mut out = String::with_capacity(s.len() + 3 * (2 + embeddings + isolates + stray_pdi));
+    out.push('\u{2068}');
+    out.extend(std::iter::repeat_n('\u{2068}', stray_pdi));
+    out.push_str(s);
+    out.extend(std::iter::repeat_n('\u{202c}', embeddings));
+    out.extend(std::iter::repeat_n('\u{2069}', isolates + 1));
+    Cow::Owned(out)
+}
+
+/// HTML made from message Markdown by [`markdown_html`]: the only HTML from content that a
+/// template may print unescaped (it implements askama's `HtmlSafe`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageHtml(String);
+
+impl MessageHtml {
+    /// The HTML text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for MessageHtml {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl askama::filters::HtmlSafe for MessageHtml {}
+
+/// The Markdown dialect of message text, for both outputs. No raw-HTML-like extensions:
+/// heading attributes (classes), footnotes and wiki links (relative hrefs) stay off.
+fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS
+}
+
+/// Renders message Markdown as HTML: raw HTML becomes text, URLs pass [`safe_url`] (unsafe
+/// ones are shown as text after the link text), links get [`CONTENT_REL`], table
+/// alignment (a `style` attribute) is dropped, hidden controls become placeholders.
+pub fn markdown_html(text: &str) -> MessageHtml {
+    let text = visible(text);
+    let mut out = String::with_capacity(text.len() + text.len() / 2 + 16);
+    let sanitiser = Sanitiser::default();
+    let events = Parser::new_ext(&text, options()).flat_map({
+        let mut s = sanitiser;
+        move |event| s.event(event)
+    });
+    pulldown_cmark::html::push_html(&mut out, events);
+    MessageHtml(out)
+}
+
+/// A link being passed through: kept as our own `<a>`, or dropped with its URL as text.
+enum LinkFrame {
+    Kept,
+    Dropped(Option<String>),
+}
+
+/// An image whose alt text is being collected.
+struct ImageFrame {
+    src: Option<String>,
+    raw: String,
+    title: String,
+    alt: String,
+    depth: usize,
+}
+
+#[derive(Default)]
+struct Sanitiser {
+    links: Vec<LinkFrame>,
+    image: Option<ImageFrame>,
+}
+
+impl Sanitiser {
+    fn event<'a>(&mut self, event: Event<'a>) -> Vec<Event<'a>> {
+        if let Some(image) = &mut self.image {
+            match event {
+                Event::Start(Tag::Image { .. }) => image.depth += 1,
+                Event::End(TagEnd::Image) if image.depth > 0 => image.depth -= 1,
+                Event::End(TagEnd::Image) => return self.end_image(),
+                Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                    image.alt.push_str(&visible(&t));
+                }
+                Event::SoftBreak | Event::HardBreak => image.alt.push(' '),
+                _ => {}
+            }
+            return Vec::new();
+        }
+        let one = match event {
+            Event::Html(t) | Event::InlineHtml(t) | Event::Text(t) => text(t),
+            Event::Code(t) => Event::Code(into_visible(t)),
+            Event::Start(Tag::HtmlBlock) => Event::Start(Tag::CodeBlock(CodeBlockKind::Indented)),
+            Event::End(TagEnd::HtmlBlock) => Event::End(TagEnd::CodeBlock),
+            Event::Start(Tag::Table(aligns)) => Event::Start(Tag::Table(vec![
+                    pulldown_cmark::Alignment::None;
+                    aligns.len()
+                ])),
+            Event::Start(Tag::Heading { level, .. }) => Event::Start(Tag::Heading {
+                level,
+                id: None,
+                classes: Vec::new(),
+                attrs: Vec::new(),
+            }),
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                ..
+            }) => {
+                return self.start_link(link_type, &dest_url, &title);
+            }
+            Event::End(TagEnd::Link) => return self.end_link(),
+            Event::Start(Tag::Image {
+                dest_url, title, ..
+            }) => {
+                self.image = Some(ImageFrame {
+                    src: safe_url(&dest_url, UrlKind::Image),
+                    raw: visible(&dest_url).into_owned(),
+                    title: visible(&title).into_owned(),
+                    alt: String::new(),
+                    depth: 0,
+                });
+                return Vec::new();
+            }
+            Event::FootnoteReference(t) | Event::InlineMath(t) | Event::DisplayMath(t) => text(t),
+            other => other,
+        };
+        vec![one]
+    }
+
+    fn start_link<'a>(&mut self, link_type: LinkType, dest: &str, title: &str) -> Vec<Event<'a>> {
+        let dest: Cow<'_, str> = match link_type {
+            LinkType::Email => Cow::Owned(format!("mailto:{dest}")),
+            _ => Cow::Borrowed(dest),
+        };
+        match safe_url(&dest, UrlKind::Link) {
+            Some(href) => {
+                let mut tag = String::with_capacity(href.len() + 64);
+                tag.push_str("<a href=\"");
+                escape_attr(&mut tag, &href);
+                tag.push_str("\" rel=\"");
+                tag.push_str(CONTENT_REL);
+                tag.push('"');
+                if !title.is_empty() {
+                    tag.push_str(" title=\"");
+                    escape_attr(&mut tag, &visible(title));
+                    tag.push('"');
+                }
+                tag.push('>');
+                self.links.push(LinkFrame::Kept);
+                vec![Event::InlineHtml(tag.into())]
+            }
+            None => {
+                let shown = !matches!(link_type, LinkType::Autolink | LinkType::Email);
+                let suffix = shown.then(|| format!(" ({})", visible(&dest)));
+                self.links.push(LinkFrame::Dropped(suffix));
+                Vec::new()
+            }
+        }
+    }
+
+    fn end_link<'a>(&mut self) -> Vec<Event<'a>> {
+        match self.links.pop() {
+            Some(LinkFrame::Kept) => vec![Event::InlineHtml("</a>".into())],
+            Some(LinkFrame::Dropped(Some(suffix))) => vec![Event::Text(suffix.into())],
+            _ => Vec::new(),
+        }
+    }
+
+    fn end_image<'a>(&mut self) -> Vec<Event<'a>> {
+        let Some(image) = self.image.take() else {
+            return Vec::new();
+        };
+        let Some(src) = image.src else {
+            let label = if image.alt.is_empty() {
+                "image"
+            } else {
+                &image.alt
+            };
+            return vec![Event::Text(format!("{label} ({})", image.raw).into())];
+        };
+        let in_link = self.links.iter().any(|l| matches!(l, LinkFrame::Kept));
+        let mut tag = String::with_capacity(src.len() * 2 + image.alt.len() + 96);
+        if !in_link {
+            tag.push_str("<a class=\"md-image\" href=\"");
+            escape_attr(&mut tag, &src);
+            tag.push_str("\" rel=\"");
+            tag.push_str(CONTENT_REL);
+            tag.push_str("\">");
+        }
+        tag.push_str("<img src=\"");
+        escape_attr(&mut tag, &src);
+        tag.push_str("\" alt=\"");
+        escape_attr(&mut tag, &image.alt);
+        tag.push('"');
+        if !image.title.is_empty() {
+            tag.push_str(" title=\"");
+            escape_attr(&mut tag, &image.title);
+            tag.push('"');
+        }
+        tag.push_str(" loading=\"lazy\" decoding=\"async\" referrerpolicy=\"no-referrer\">");
+        if !in_link {
+            tag.push_str("</a>");
+        }
+        vec![Event::InlineHtml(tag.into())]
+    }
+}
+
+fn text(t: CowStr<'_>) -> Event<'_> {
+    Event::Text(into_visible(t))
+}
+
+/// Entities such as `&#1;` decode to controls after parsing: placeholders again.
+fn into_visible(t: CowStr<'_>) -> CowStr<'_> {
+    match visible(&t) {
+        Cow::Borrowed(_) => t,
+        Cow::Owned(s) => s.into(),
+    }
+}
+
+/// Escapes text for a double-quoted HTML attribute value.
+pub fn escape_attr(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Makes message Markdown safe to embed in a Markdown page: it stays Markdown, but raw HTML
+/// has its `<` escaped, unsafe links and images lose their link syntax (text and URL stay
+/// as text), safe ones are rewritten inline with the parser's serialisation, reference
+/// definitions (global to a page) are neutralised, hidden controls become placeholders.
+/// Rewrites repeat until the text parses clean; text that never does is fully escaped.
+pub fn markdown_neutralise(text: &str) -> String {
+    let mut s = visible(text).into_owned();
+    for _ in 0..8 {
+        match rewrite_once(&s) {
+            None => return s,
+            Some(next) => s = next,
+        }
+    }
+    escape_all_punctuation(&s)
+}
+
+/// A link or image being scanned by [`rewrite_once`].
+struct Frame {
+    range: Range<usize>,
+    image: bool,
+    link_type: LinkType,
+    dest: String,
+    title: String,
+    inner_end: usize,
+}
+
+/// One pass: the edits needed, applied; `None` when the text is already clean.
+fn rewrite_once(s: &str) -> Option<String> {
+    let parser = Parser::new_ext(s, options());
+    let mut edits: Vec<(Range<usize>, String)> = Vec::new();
+    for (_, def) in parser.reference_definitions().iter() {
+        if let Some(at) = s.get(def.span.clone()).and_then(|d| d.find('[')) {
+            let pos = def.span.start + at;
+            edits.push((pos..pos + 1, "\\[".to_owned()));
+        }
+    }
+    let mut frames: Vec<Frame> = Vec::new();
+    for (event, range) in parser.into_offset_iter() {
+        if !matches!(event, Event::End(TagEnd::Link | TagEnd::Image)) {
+            extend_frames(&mut frames, &range);
+        }
+        match event {
+            Event::Html(_) | Event::InlineHtml(_) => {
+                let source = s.get(range.clone()).unwrap_or_default();
+                edits.push((range, source.replace('<', "&lt;")));
+            }
+            Event::Text(t) if t.chars().any(is_hidden_control) => {
+                let source = s.get(range.clone()).unwrap_or_default();
+                edits.push((range, source.replace('&', "\\&")));
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                ..
+            }) => {
+                frames.push(frame(range, false, link_type, &dest_url, &title));
+            }
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                ..
+            }) => {
+                frames.push(frame(range, true, link_type, &dest_url, &title));
+            }
+            Event::End(TagEnd::Link | TagEnd::Image) => {
+                if let Some(edit) = frames.pop().and_then(|f| link_edit(s, &f)) {
+                    edits.push(edit);
+                }
+                extend_frames(&mut frames, &range);
+            }
+            _ => {}
+        }
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    edits.sort_by(|a, b| a.0.start.cmp(&b.0.start).then(b.0.end.cmp(&a.0.end)));
+    let mut out = String::with_capacity(s.len() + 64);
+    let mut at = 0;
+    for (range, replacement) in edits {
+        if range.start < at {
+            continue; // overlaps an earlier edit: the next pass sees it again
+        }
+        out.push_str(s.get(at..range.start)?);
+        out.push_str(&replacement);
+        at = range.end;
+    }
+    out.push_str(s.get(at..)?);
+    Some(out)
+}
+
+/// Text of enclosing links ends no earlier than the end of anything inside them.
+fn extend_frames(frames: &mut [Frame], range: &Range<usize>) {
+    for frame in frames {
+        frame.inner_end = frame.inner_end.max(range.end.min(frame.range.end));
+    }
+}
+
+fn frame(range: Range<usize>, image: bool, link_type: LinkType, dest: &str, title: &str) -> Frame {
+    let text_start = range.start + if image { 2 } else { 1 };
+    let dest = match link_type {
+        LinkType::Email => format!("mailto:{dest}"),
+        _ => dest.to_owned(),
+    };
+    Frame {
+        inner_end: text_start,
+        range,
+        image,
+        link_type,
+        dest,
+        title: title.to_owned(),
+    }
+}
+
+/// The edit for one link or image: inline with the serialised URL when safe, its opening
+/// bracket escaped (so it reads as text) when not.
+fn link_edit(s: &str, f: &Frame) -> Option<(Range<usize>, String)> {
+    let kind = if f.image {
+        UrlKind::Image
+    } else {
+        UrlKind::Link
+    };
+    let source = s.get(f.range.clone())?;
+    let Some(url) = safe_url(&f.dest, kind) else {
+        let offset = if matches!(f.link_type, LinkType::Autolink | LinkType::Email) {
+            return Some((f.range.start..f.range.start + 1, "&lt;".to_owned()));
+        } else {
+            source.find('[')?
+        };
+        let pos = f.range.start + offset;
+        return Some((pos..pos + 1, "\\[".to_owned()));
+    };
+    let text_start = f.range.start + if f.image { 2 } else { 1 };
+    let label = s
+        .get(text_start..f.inner_end.max(text_start))
+        .unwrap_or_default();
+    let mut new = String::with_capacity(source.len() + url.len() + 8);
+    new.push_str(if f.image { "![" } else { "[" });
+    new.push_str(label);
+    new.push_str("](");
+    push_md_destination(&mut new, &url);
+    if !f.title.is_empty() {
+        new.push_str(" \"");
+        for c in f.title.chars() {
+            if matches!(c, '"' | '\\') {
+                new.push('\\');
+            }
+            new.push(c);
+        }
+        new.push('"');
+    }
+    new.push(')');
+    (new != source).then(|| (f.range.clone(), new))
+}
+
+/// Writes `<url>` as a Markdown link destination that parses back to exactly `url`.
+pub fn push_md_destination(out: &mut String, url: &str) {
+    out.push('<');
+    for c in url.chars() {
+        match c {
+            '<' | '>' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push_str(if c == '\n' { "%0A" } else { "%0D" }),
+            c => out.push(c),
+        }
+    }
+    out.push('>');
+}
+
+/// Backslash-escapes every ASCII punctuation character: the text can hold no markup at all.
+fn escape_all_punctuation(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 2);
+    for c in s.chars() {
+        if c.is_ascii_punctuation() {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Escapes a plain field (name, id, metadata, title) for a Markdown page: inline markup
+/// characters are backslash-escaped, so are list and heading markers at its start; line
+/// breaks and hidden controls become visible placeholders, so a field stays on its line.
+pub fn md_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+    for (i, c) in s.char_indices() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '(' | ')' | '#' | '!' | '|' | '&'
+            | '~' | '{' | '}' | '$' | '^' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '-' | '+' | '=' if i == 0 => {
+                out.push('\\');
+                out.push(c);
+            }
+            '.' if i == digits && digits > 0 => out.push_str("\\."),
+            '\n' => out.push('\u{240a}'),
+            '\r' => out.push('\u{240d}'),
+            c => push_visible(&mut out, c),
+        }
+    }
+    out
+}
+
+/// Message Markdown for a Markdown page, neutralised and quoted (`> ` before every line), so
+/// that an unclosed fence or list cannot run into the rest of the page.
+pub fn md_quote(text: &str) -> String {
+    quote_lines(&markdown_neutralise(text))
+}
+
+/// Raw text (JSON) as a quoted fenced code block whose fence is longer than any backtick run.
+pub fn md_code(text: &str) -> String {
+    let text = visible(text);
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat((longest + 1).max(3));
+    let mut block = String::with_capacity(text.len() + 16);
+    block.push_str(&fence);
+    block.push_str("json\n");
+    block.push_str(&text);
+    if !text.ends_with('\n') {
+        block.push('\n');
+    }
+    block.push_str(&fence);
+    quote_lines(&block)
+}
+
+fn quote_lines(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 32);
+    for (i, line) in s.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.is_empty() {
+            out.push('>');
+        } else {
+            out.push_str("> ");
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn safe_url_accepts_only_absolute_allowed_schemes() {
+        let link = |s| safe_url(s, UrlKind::Link);
+        let image = |s| safe_url(s, UrlKind::Image);
+        assert_eq!(
+            link("https://Example.COM/a b").as_deref(),
+            Some("https://example.com/a%20b")
+        );
+        assert_eq!(
+            link("http://example.com").as_deref(),
+            Some("http://example.com/")
+        );
+        assert_eq!(
+            link("mailto:a@example.com").as_deref(),
+            Some("mailto:a@example.com")
+        );
+        assert_eq!(link("tel:+86-10-1234").as_deref(), Some("tel:+86-10-1234"));
+        assert_eq!(
+            image("https://example.com/i.png").as_deref(),
+            Some("https://example.com/i.png")
+        );
+        for bad in [
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            " javascript:alert(1)",
+            "java\tscript:alert(1)",
+            "\u{1}javascript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "vbscript:msgbox(1)",
+            "file:///etc/passwd",
+            "//example.com/x",
+            "/relative",
+            "relative/path",
+            "#frag",
+            "?q=1",
+            "",
+            "ftp://example.com/",
+            "blob:https://example.com/x",
+        ] {
+            assert_eq!(link(bad), None, "{bad:?}");
+            assert_eq!(image(bad), None, "{bad:?}");
+        }
+        assert_eq!(image("http://example.com/i.png"), None);
+        assert_eq!(image("mailto:a@example.com"), None);
+    }
+
+    #[test]
+    fn serialisation_is_what_goes_out() {
+        let href = safe_url("https://example.com/\"onmouseover=\"x", UrlKind::Link).unwrap();
+        assert!(!href.contains('"'), "{href}");
+    }
+
+    #[test]
+    fn isolate_closes_what_content_opens() {
+        assert_eq!(isolate("plain"), "plain");
+        assert_eq!(isolate("a\u{202e}b"), "\u{2068}a\u{202e}b\u{202c}\u{2069}");
+        assert_eq!(isolate("\u{2069}x"), "\u{2068}\u{2068}\u{2069}x\u{2069}");
+        assert_eq!(isolate("\u{2067}x"), "\u{2068}\u{2067}x\u{2069}\u{2069}");
+    }
+
+    #[test]
+    fn controls_become_visible_placeholders() {
+        assert_eq!(
+            visible("a\u{0}b\u{1b}c\u{7f}d\u{85}e"),
+            "a\u{2400}b\u{241b}c\u{2421}d\u{27e8}U+0085\u{27e9}e"
+        );
+        assert_eq!(visible("tab\tlf\ncr\r"), "tab\tlf\ncr\r");
+        assert!(matches!(visible("plain \u{202e} bidi"), Cow::Borrowed(_)));
+    }
+
+    const HOSTILE: &[&str] = &[
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "<div style=\"position:fixed\">x</div>",
+        "<style>body{display:none}</style>",
+        "<!-- comment --> <?php x ?> <![CDATA[x]]>",
+        "[a](javascript:alert(1))",
+        "[a](JAVASCRIPT:alert(1) \"t\")",
+        "[a](vbscript:x)",
+        "[a](data:text/html;base64,PHNjcmlwdD4=)",
+        "![i](javascript:alert(1))",
+        "![i](data:image/svg+xml,<svg/onload=alert(1)>)",
+        "![i](http://example.com/i.png)",
+        "<javascript:alert(1)>",
+        "[a][r]\n\n[r]: javascript:alert(1)",
+        "[r]\n\n[r]: <javascript:alert(1)>",
+        "[a](//example.com/x) [b](/rel) [c](rel)",
+        "[x](https://example.com/\" onmouseover=\"alert(1))",
+        "<a href=\"https://example.com\" onclick=\"alert(1)\">x</a>",
+        "<div>\n[a](javascript:x)\n</div>",
+        "`<script>` &#1; &#x85; &lt;script&gt;",
+        "| a | b |\n|:--|--:|\n| <b>1</b> | 2 |",
+        "# h {#id .cls style=x}",
+        "[a ![b](javascript:x)](javascript:y)",
+        "[![i](https://example.com/i.png)](javascript:y)",
+        "x\u{0}y\u{7}z\u{9b}",
+    ];
+
+    fn assert_clean_html(html: &str) {
+        let doc = scraper::Html::parse_fragment(html);
+        for node in doc.root_element().descendants() {
+            let Some(el) = node.value().as_element() else {
+                continue;
+            };
+            assert!(
+                !matches!(
+                    el.name(),
+                    "script" | "style" | "iframe" | "object" | "embed" | "svg" | "math" | "div"
+                ),
+                "{html}"
+            );
+            for (name, value) in el.attrs() {
+                assert!(
+                    !name.starts_with("on") && name != "style",
+                    "{name} in {html}"
+                );
+                if matches!(name, "href" | "src") {
+                    let kind = if name == "src" {
+                        UrlKind::Image
+                    } else {
+                        UrlKind::Link
+                    };
+                    assert_eq!(safe_url(value, kind).as_deref(), Some(value), "{html}");
+                }
+            }
+        }
+        let lower = html.to_ascii_lowercase();
+        for bad in ["<script", "<style", "<!--", "&#", "<?"] {
+            assert!(!lower.contains(bad), "{bad:?} in {html}");
+        }
+        assert!(!html.chars().any(is_hidden_control), "{html:?}");
+    }
+
+    #[test]
+    fn hostile_markdown_gives_clean_html() {
+        for input in HOSTILE {
+            assert_clean_html(markdown_html(input).as_str());
+        }
+    }
+
+    #[test]
+    fn markdown_html_keeps_text_and_safe_links() {
+        let html = markdown_html("**hi** [site](https://example.com) <b>x</b>");
+        assert_eq!(
+            html.as_str(),
+            "<p><strong>hi</strong> <a href=\"https://example.com/\" rel=\"noopener noreferrer nofollow\">site</a> &lt;b&gt;x&lt;/b&gt;</p>\n"
+        );
+        let html = markdown_html("[a](javascript:alert(1))");
+        assert_eq!(html.as_str(), "<p>a (javascript:alert(1))</p>\n");
+        let html = markdown_html("![cat](https://example.com/c.png)");
+        assert!(
+            html.as_str()
+                .contains("<img src=\"https://example.com/c.png\" alt=\"cat\""),
+            "{html}"
+        );
+        let html = markdown_html("| a |\n|:-:|\n| 1 |");
+        assert!(!html.as_str().contains("style"), "{html}");
+    }
+
+    fn assert_clean_markdown(md: &str) {
+        let parser = Parser::new_ext(md, Options::all());
+        assert_eq!(parser.reference_definitions().iter().count(), 0, "{md}");
+        for event in parser {
+            match event {
+                Event::Html(h) | Event::InlineHtml(h) => panic!("html {h:?} in {md:?}"),
+                Event::Start(Tag::Link { dest_url, .. }) => {
+                    assert!(
+                        safe_url(&dest_url, UrlKind::Link).is_some(),
+                        "{dest_url} in {md:?}"
+                    )
+                }
+                Event::Start(Tag::Image { dest_url, .. }) => {
+                    assert!(
+                        safe_url(&dest_url, UrlKind::Image).is_some(),
+                        "{dest_url} in {md:?}"
+                    )
+                }
+                Event::Text(t) => assert!(!t.chars().any(is_hidden_control), "{md:?}"),
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn hostile_markdown_is_neutralised_for_markdown_pages() {
+        for input in HOSTILE {
+            let md = markdown_neutralise(input);
+            assert_clean_markdown(&md);
+            assert_clean_markdown(&md_quote(input));
+        }
+        assert_eq!(
+            markdown_neutralise("[a](javascript:alert(1))"),
+            "\\[a](javascript:alert(1))"
+        );
+        assert_eq!(markdown_neutralise("<b>x</b>"), "&lt;b>x&lt;/b>");
+        assert_eq!(
+            markdown_neutralise("see [s](https://EXAMPLE.com)"),
+            "see [s](<https://example.com/>)"
+        );
+    }
+
+    #[test]
+    fn concatenated_messages_cannot_define_links_for_each_other() {
+        let a = md_quote("[x]: https://example.com\n[x]: javascript:alert(1)");
+        let b = md_quote("[x]");
+        assert_clean_markdown(&format!("{a}\n\n{b}\n"));
+    }
+
+    #[test]
+    fn md_escape_leaves_no_markup() {
+        let hostile = "1. <b>x</b> [a](javascript:x) *e* `c` |t| \\ & # !\n- y";
+        let escaped = md_escape(hostile);
+        assert!(!escaped.contains('\n'));
+        let events: Vec<_> = Parser::new_ext(&escaped, Options::all()).collect();
+        assert!(
+            events.iter().all(|e| matches!(
+                e,
+                Event::Text(_) | Event::Start(Tag::Paragraph) | Event::End(TagEnd::Paragraph)
+            )),
+            "{events:?}"
+        );
+        assert_eq!(md_escape("- x"), "\\- x");
+    }
+
+    #[test]
+    fn md_code_fence_outlasts_backticks() {
+        let code = md_code("a ```` b");
+        assert!(code.starts_with("> `````json\n"), "{code}");
+    }
+}

@@ -1,0 +1,36 @@
+//! askama filters for the Markdown templates (`.md` templates are not escaped by askama):
+//! every plain field passes `md_escape`, message Markdown `md_quote`, raw JSON `md_code`,
+//! link destinations `md_dest`. All of them delegate to [`super::cmark`].
+
+// `#[askama::filter_fn]` expands to `pub` helper items; this module itself is private.
+#![allow(unreachable_pub)]
+
+use std::fmt::Display;
+
+use super::cmark;
+
+/// Escapes a plain field (name, id, metadata, title) for a Markdown page.
+#[askama::filter_fn]
+pub fn md_escape<T: Display>(value: T, _env: &dyn askama::Values) -> askama::Result<String> {
+    Ok(cmark::md_escape(&value.to_string()))
+}
+
+/// Message Markdown, neutralised and quoted (`> ` before each line).
+#[askama::filter_fn]
+pub fn md_quote<T: Display>(value: T, _env: &dyn askama::Values) -> askama::Result<String> {
+    Ok(cmark::md_quote(&value.to_string()))
+}
+
+/// Raw text as a quoted fenced code block.
+#[askama::filter_fn]
+pub fn md_code<T: Display>(value: T, _env: &dyn askama::Values) -> askama::Result<String> {
+    Ok(cmark::md_code(&value.to_string()))
+}
+
+/// An already-safe URL as a Markdown link destination (`<…>`).
+#[askama::filter_fn]
+pub fn md_dest<T: Display>(value: T, _env: &dyn askama::Values) -> askama::Result<String> {
+    let mut out = String::new();
+    cmark::push_md_destination(&mut out, &value.to_string());
+    Ok(out)
+}

@@ -1,0 +1,183 @@
+//! Human-readable figures for the pages: local times (IANA zones, DST by chrono-tz), days,
+//! durations and byte sizes, in the page's language.
+
+use chrono::{DateTime, Datelike, TimeZone};
+use chrono_tz::Tz;
+
+use super::Lang;
+use super::i18n::Strings;
+
+/// One instant as shown on a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeView {
+    /// `HH:MM`.
+    pub short: String,
+    /// The zone's abbreviation at that instant (e.g. `CST`, `CEST`, `+08`).
+    pub zone: String,
+    /// Date, time with milliseconds, zone and offset (for `title`).
+    pub full: String,
+    /// RFC 3339 (for `<time datetime>`).
+    pub iso: String,
+    /// The local calendar day as `YYYY-MM-DD`, to detect day changes.
+    pub day: String,
+}
+
+/// Formats Unix milliseconds in `tz`; `None` when out of range.
+pub fn time_ms(ms: i64, tz: Tz) -> Option<TimeView> {
+    let local = DateTime::from_timestamp_millis(ms)?.with_timezone(&tz);
+    Some(view(&local))
+}
+
+/// Formats Unix seconds in `tz` (relay messages); `None` when out of range.
+pub fn time_s(s: i64, tz: Tz) -> Option<TimeView> {
+    let local = tz.timestamp_opt(s, 0).single()?;
+    Some(view(&local))
+}
+
+fn view(local: &DateTime<Tz>) -> TimeView {
+    TimeView {
+        short: local.format("%H:%M").to_string(),
+        zone: local.format("%Z").to_string(),
+        full: local
+            .format("%Y-%m-%d %H:%M:%S%.3f %Z (UTC%:z)")
+            .to_string(),
+        iso: local.to_rfc3339_opts(chrono::SecondsFormat::Millis, false),
+        day: local.format("%Y-%m-%d").to_string(),
+    }
+}
+
+/// A date-time line for the overview: `2024-11-07 10:02:03 CST`.
+pub fn date_time(ms: i64, tz: Tz) -> Option<String> {
+    let local = DateTime::from_timestamp_millis(ms)?.with_timezone(&tz);
+    Some(local.format("%Y-%m-%d %H:%M:%S %Z").to_string())
+}
+
+/// A day separator label: `Thursday, 7 November 2024` / `2024年11月7日 星期四`.
+pub fn day_label(ms: i64, tz: Tz, lang: Lang, t: &Strings) -> String {
+    let Some(utc) = DateTime::from_timestamp_millis(ms) else {
+        return String::new();
+    };
+    let local = utc.with_timezone(&tz);
+    let weekday = t.weekdays[local.weekday().num_days_from_monday() as usize];
+    match lang {
+        Lang::En => format!("{weekday}, {}", local.format("%-d %B %Y")),
+        Lang::ZhCn => format!(
+            "{}年{}月{}日 {weekday}",
+            local.year(),
+            local.month(),
+            local.day()
+        ),
+    }
+}
+
+/// A duration: `850 ms`, `45 s`, `3 min 05 s`, `1 h 02 min`, `2 d 3 h`.
+pub fn duration_ms(ms: i64, lang: Lang) -> String {
+    let sign = if ms < 0 { "-" } else { "" };
+    let ms = ms.unsigned_abs();
+    let (s, m, h, d) = (ms / 1000, ms / 60_000, ms / 3_600_000, ms / 86_400_000);
+    let zh = lang == Lang::ZhCn;
+    let text = if ms < 1000 {
+        if zh {
+            format!("{ms}毫秒")
+        } else {
+            format!("{ms} ms")
+        }
+    } else if s < 60 {
+        if zh {
+            format!("{s}秒")
+        } else {
+            format!("{s} s")
+        }
+    } else if m < 60 {
+        if zh {
+            format!("{m}分{:02}秒", s % 60)
+        } else {
+            format!("{m} min {:02} s", s % 60)
+        }
+    } else if h < 24 {
+        if zh {
+            format!("{h}小时{:02}分", m % 60)
+        } else {
+            format!("{h} h {:02} min", m % 60)
+        }
+    } else if zh {
+        format!("{d}天{}小时", h % 24)
+    } else {
+        format!("{d} d {} h", h % 24)
+    };
+    format!("{sign}{text}")
+}
+
+/// A media length in seconds: `0:07`, `12:30`, `1:02:03`.
+pub fn clock(seconds: f64) -> String {
+    if !seconds.is_finite() || seconds < 0.0 {
+        return String::new();
+    }
+    let total = seconds.round() as u64;
+    let (h, m, s) = (total / 3600, total / 60 % 60, total % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
+/// A byte size: `512 B`, `1.5 KiB`, `3.2 MiB`.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if value < 10.0 {
+        format!("{value:.1} {}", UNITS[unit])
+    } else {
+        format!("{value:.0} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_follow_the_zone_and_daylight_saving() {
+        let berlin: Tz = "Europe/Berlin".parse().unwrap();
+        let winter = time_ms(1_704_067_200_000, berlin).unwrap(); // 2024-01-01T00:00Z
+        assert_eq!(
+            (winter.short.as_str(), winter.zone.as_str()),
+            ("01:00", "CET")
+        );
+        let summer = time_ms(1_719_792_000_000, berlin).unwrap(); // 2024-07-01T00:00Z
+        assert_eq!(
+            (summer.short.as_str(), summer.zone.as_str()),
+            ("02:00", "CEST")
+        );
+        assert_eq!(summer.iso, "2024-07-01T02:00:00.000+02:00");
+        assert_eq!(
+            time_s(1_704_067_200, chrono_tz::UTC).unwrap().short,
+            "00:00"
+        );
+        assert!(time_ms(i64::MAX, berlin).is_none());
+    }
+
+    #[test]
+    fn figures_read_well() {
+        assert_eq!(duration_ms(850, Lang::En), "850 ms");
+        assert_eq!(duration_ms(185_000, Lang::En), "3 min 05 s");
+        assert_eq!(duration_ms(3_720_000, Lang::ZhCn), "1小时02分");
+        assert_eq!(clock(7.0), "0:07");
+        assert_eq!(bytes(1536), "1.5 KiB");
+        assert_eq!(bytes(100), "100 B");
+        let t = super::super::i18n::strings(Lang::En);
+        assert_eq!(
+            day_label(1_730_939_030_138, chrono_tz::UTC, Lang::En, t),
+            "Thursday, 7 November 2024"
+        );
+    }
+}

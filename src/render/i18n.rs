@@ -1,0 +1,329 @@
+//! UI strings in English and Simplified Chinese: one table, one struct per language.
+
+use super::Lang;
+
+/// Every UI string of the session pages (and what the index may reuse).
+#[derive(Debug)]
+pub struct Strings {
+    /// BCP 47 tag for `<html lang>`.
+    pub lang_tag: &'static str,
+    /// Default site title.
+    pub site_title: &'static str,
+    /// "Session".
+    pub session: &'static str,
+    /// Link back to the index.
+    pub all_sessions: &'static str,
+    /// Previous session.
+    pub previous: &'static str,
+    /// Next session.
+    pub next: &'static str,
+    /// Session navigation label.
+    pub navigation: &'static str,
+    /// Overview heading.
+    pub overview: &'static str,
+    /// Participants heading.
+    pub participants: &'static str,
+    /// Metadata heading.
+    pub metadata: &'static str,
+    /// Transcript heading.
+    pub transcript: &'static str,
+    /// First message time.
+    pub start: &'static str,
+    /// Last message time.
+    pub end: &'static str,
+    /// Duration.
+    pub duration: &'static str,
+    /// First response time.
+    pub first_response: &'static str,
+    /// Message count.
+    pub messages: &'static str,
+    /// Role 1.
+    pub customer: &'static str,
+    /// Role 2.
+    pub agent: &'static str,
+    /// Role 3.
+    pub system: &'static str,
+    /// Any other role (followed by its number).
+    pub other_role: &'static str,
+    /// Total.
+    pub total: &'static str,
+    /// Empty session.
+    pub no_messages: &'static str,
+    /// A message without elements.
+    pub empty_message: &'static str,
+    /// A figure that does not exist.
+    pub none: &'static str,
+    /// Unknown sender.
+    pub unknown_sender: &'static str,
+    /// Message number label.
+    pub message: &'static str,
+    /// After a count of messages.
+    pub messages_counted: &'static str,
+    /// Image.
+    pub image: &'static str,
+    /// File.
+    pub file: &'static str,
+    /// Voice message.
+    pub voice: &'static str,
+    /// Video.
+    pub video: &'static str,
+    /// Location.
+    pub location: &'static str,
+    /// Face (sticker/emoji).
+    pub face: &'static str,
+    /// Open the original.
+    pub open: &'static str,
+    /// Open a map.
+    pub open_map: &'static str,
+    /// Download.
+    pub download: &'static str,
+    /// Shown beside a URL that is not used as a link.
+    pub unsafe_url: &'static str,
+    /// No URL in the record.
+    pub no_url: &'static str,
+    /// Product card (22).
+    pub product: &'static str,
+    /// Branch/menu (15).
+    pub options: &'static str,
+    /// Robot welcome (29).
+    pub welcome: &'static str,
+    /// Satisfaction rating request (9).
+    pub rating_request: &'static str,
+    /// Satisfaction rating answer (10).
+    pub rating_answer: &'static str,
+    /// Form (21).
+    pub form: &'static str,
+    /// Stream text (31) not finished.
+    pub stream_unfinished: &'static str,
+    /// Selected option.
+    pub selected: &'static str,
+    /// Typing indicator (12, user_typing_status).
+    pub typing: &'static str,
+    /// Session ended (19).
+    pub session_ended: &'static str,
+    /// Session timed out (20).
+    pub session_timeout: &'static str,
+    /// Conversation opened (7).
+    pub conversation_opened: &'static str,
+    /// Client state (11).
+    pub client_state: &'static str,
+    /// Robot command (13).
+    pub bot_command: &'static str,
+    /// No agent online (18).
+    pub no_agent: &'static str,
+    /// Satisfaction settings (23).
+    pub satisfaction_settings: &'static str,
+    /// Any other desk status payload (followed by its src).
+    pub desk_event: &'static str,
+    /// Link card (TUIKit text_link).
+    pub link: &'static str,
+    /// Evaluation (TUIKit evaluation).
+    pub evaluation: &'static str,
+    /// Order (TUIKit order).
+    pub order: &'static str,
+    /// Call (TUIKit av_call).
+    pub call: &'static str,
+    /// Custom message of unknown kind.
+    pub custom: &'static str,
+    /// The payload behind a rendered custom element.
+    pub payload: &'static str,
+    /// Element of unknown type.
+    pub unsupported: &'static str,
+    /// Known element type that could not be read.
+    pub unreadable: &'static str,
+    /// Extra message fields.
+    pub other_fields: &'static str,
+    /// Merged/forwarded messages.
+    pub forwarded: &'static str,
+    /// Relay list not inline.
+    pub forwarded_elsewhere: &'static str,
+    /// Face index label.
+    pub index: &'static str,
+    /// Time zone label.
+    pub time_zone: &'static str,
+    /// Weekday names, Monday first.
+    pub weekdays: [&'static str; 7],
+}
+
+const EN: Strings = Strings {
+    lang_tag: "en",
+    site_title: "Customer service archive",
+    session: "Session",
+    all_sessions: "All sessions",
+    previous: "Previous",
+    next: "Next",
+    navigation: "Session navigation",
+    overview: "Overview",
+    participants: "Participants",
+    metadata: "Metadata",
+    transcript: "Transcript",
+    start: "Start",
+    end: "End",
+    duration: "Duration",
+    first_response: "First response",
+    messages: "Messages",
+    customer: "Customer",
+    agent: "Agent",
+    system: "System",
+    other_role: "Role",
+    total: "Total",
+    no_messages: "This session has no messages.",
+    empty_message: "(no content)",
+    none: "—",
+    unknown_sender: "(no account)",
+    message: "Message",
+    messages_counted: "messages",
+    image: "Image",
+    file: "File",
+    voice: "Voice message",
+    video: "Video",
+    location: "Location",
+    face: "Sticker",
+    open: "Open",
+    open_map: "Open map",
+    download: "Download",
+    unsafe_url: "address not linked",
+    no_url: "no address in the record",
+    product: "Product",
+    options: "Options",
+    welcome: "Welcome",
+    rating_request: "Satisfaction survey",
+    rating_answer: "Satisfaction rating",
+    form: "Form",
+    stream_unfinished: "(stream not finished)",
+    selected: "Selected",
+    typing: "Typing…",
+    session_ended: "Session ended",
+    session_timeout: "Session ended (timeout)",
+    conversation_opened: "Conversation opened",
+    client_state: "Client state",
+    bot_command: "Bot command",
+    no_agent: "No agent online",
+    satisfaction_settings: "Satisfaction settings",
+    desk_event: "Desk event",
+    link: "Link",
+    evaluation: "Evaluation",
+    order: "Order",
+    call: "Call",
+    custom: "Custom message",
+    payload: "Payload",
+    unsupported: "Unsupported element",
+    unreadable: "Unreadable element",
+    other_fields: "Other fields",
+    forwarded: "Forwarded messages",
+    forwarded_elsewhere: "The forwarded messages are stored separately (JsonMsgKey) and are not part of this record.",
+    index: "Index",
+    time_zone: "Time zone",
+    weekdays: [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ],
+};
+
+const ZH_CN: Strings = Strings {
+    lang_tag: "zh-CN",
+    site_title: "客服会话存档",
+    session: "会话",
+    all_sessions: "全部会话",
+    previous: "上一个",
+    next: "下一个",
+    navigation: "会话导航",
+    overview: "概览",
+    participants: "参与者",
+    metadata: "元数据",
+    transcript: "聊天记录",
+    start: "开始",
+    end: "结束",
+    duration: "时长",
+    first_response: "首次响应",
+    messages: "消息",
+    customer: "客户",
+    agent: "客服",
+    system: "系统",
+    other_role: "角色",
+    total: "合计",
+    no_messages: "此会话没有消息。",
+    empty_message: "（无内容）",
+    none: "—",
+    unknown_sender: "（无账号）",
+    message: "消息",
+    messages_counted: "条消息",
+    image: "图片",
+    file: "文件",
+    voice: "语音消息",
+    video: "视频",
+    location: "位置",
+    face: "表情",
+    open: "打开",
+    open_map: "打开地图",
+    download: "下载",
+    unsafe_url: "地址未设为链接",
+    no_url: "记录中没有地址",
+    product: "商品",
+    options: "选项",
+    welcome: "欢迎语",
+    rating_request: "满意度评价",
+    rating_answer: "满意度结果",
+    form: "表单",
+    stream_unfinished: "（流式消息未结束）",
+    selected: "已选择",
+    typing: "正在输入…",
+    session_ended: "会话已结束",
+    session_timeout: "会话已结束（超时）",
+    conversation_opened: "会话已打开",
+    client_state: "客户端状态",
+    bot_command: "机器人指令",
+    no_agent: "暂无客服在线",
+    satisfaction_settings: "满意度设置",
+    desk_event: "客服事件",
+    link: "链接",
+    evaluation: "评价",
+    order: "订单",
+    call: "通话",
+    custom: "自定义消息",
+    payload: "原始数据",
+    unsupported: "不支持的元素",
+    unreadable: "无法读取的元素",
+    other_fields: "其他字段",
+    forwarded: "合并转发的消息",
+    forwarded_elsewhere: "转发的消息单独存储（JsonMsgKey），不在此记录中。",
+    index: "序号",
+    time_zone: "时区",
+    weekdays: [
+        "星期一",
+        "星期二",
+        "星期三",
+        "星期四",
+        "星期五",
+        "星期六",
+        "星期日",
+    ],
+};
+
+/// The strings of `lang`.
+pub fn strings(lang: Lang) -> &'static Strings {
+    match lang {
+        Lang::En => &EN,
+        Lang::ZhCn => &ZH_CN,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_are_complete() {
+        for lang in [Lang::En, Lang::ZhCn] {
+            let s = strings(lang);
+            let debug = format!("{s:?}");
+            assert!(!debug.contains("\"\""), "empty string in {lang:?}");
+        }
+        assert_eq!(strings(Lang::ZhCn).lang_tag, "zh-CN");
+    }
+}

@@ -1,0 +1,275 @@
+//! The render pipeline over all records: a cheap first pass for chronological order, a
+//! parallel pass that renders and writes each session's pages, then stale-page removal,
+//! the index (via [`super::index::write_index`]) and the assets.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use askama::Template;
+use rayon::prelude::*;
+use serde::Deserialize;
+
+use super::cmark::{isolate, visible};
+use super::i18n::{self, Strings};
+use super::session::{self, NavTarget, SessionHtml, SessionInput, SessionMd};
+use super::{MissingSession, RenderFailure, RenderOptions, RenderReport, SessionSummary, index};
+use crate::assets::ASSETS;
+use crate::error::{Error, Result};
+use crate::fsutil;
+use crate::model::parse_message;
+use crate::records::{self, Record};
+use crate::stats;
+
+/// What the first pass keeps of a record: enough to order sessions and link neighbours.
+struct Scanned {
+    path: PathBuf,
+    session_id: String,
+    stem: String,
+    first_ms: Option<i64>,
+}
+
+/// Only the timestamp of a message, for the first pass.
+#[derive(Deserialize)]
+struct Stamp {
+    #[serde(rename = "Timestamp")]
+    timestamp: Option<serde_json::Value>,
+}
+
+enum Outcome {
+    Rendered(SessionSummary, u64),
+    Failed(RenderFailure),
+}
+
+/// Buffers reused by one worker across sessions.
+#[derive(Default)]
+struct Buffers {
+    html: String,
+    md: String,
+}
+
+pub(super) fn render(
+    options: &RenderOptions,
+    data_dir: &Path,
+    missing: &[MissingSession],
+) -> Result<RenderReport> {
+    let t = i18n::strings(options.lang);
+    let sessions_dir = data_dir.join("sessions");
+    fsutil::create_dir_all(&sessions_dir)?;
+    let paths = list_records(&data_dir.join("records"))?;
+    let scans: Vec<std::result::Result<Scanned, RenderFailure>> =
+        paths.into_par_iter().map(scan).collect();
+
+    let mut failures = Vec::new();
+    let mut order = Vec::with_capacity(scans.len());
+    let mut seen = HashSet::new();
+    for scan in scans {
+        match scan {
+            Ok(s) if !seen.insert(s.stem.clone()) => failures.push(RenderFailure {
+                message: format!(
+                    "another record holds SessionId `{}`",
+                    visible(&s.session_id)
+                ),
+                path: s.path,
+            }),
+            Ok(s) => order.push(s),
+            Err(f) => failures.push(f),
+        }
+    }
+    order.sort_by(|a, b| {
+        (a.first_ms.is_none(), a.first_ms, &a.session_id).cmp(&(
+            b.first_ms.is_none(),
+            b.first_ms,
+            &b.session_id,
+        ))
+    });
+
+    let outcomes: Vec<Outcome> = (0..order.len())
+        .into_par_iter()
+        .map_init(Buffers::default, |buf, i| {
+            render_one(&order, i, options, t, &sessions_dir, buf)
+        })
+        .collect::<Result<_>>()?;
+
+    let mut report = RenderReport::default();
+    let mut summaries = Vec::with_capacity(outcomes.len());
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Rendered(summary, messages) => {
+                report.sessions += 1;
+                report.messages += messages;
+                summaries.push(summary);
+            }
+            Outcome::Failed(f) => failures.push(f),
+        }
+    }
+    failures.sort_by(|a, b| a.path.cmp(&b.path));
+    report.failures = failures;
+
+    remove_stale_pages(&sessions_dir, &summaries, options.markdown_pages)?;
+    write_assets(data_dir)?;
+    index::write_index(data_dir, &summaries, missing, options)?;
+    Ok(report)
+}
+
+/// `records/*.json`, sorted by name; a missing folder holds no records.
+fn list_records(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io("read directory", dir, e)),
+    };
+    let mut paths = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io("read directory", dir, e))?;
+        let path = entry.path();
+        if path.extension().is_some_and(|x| x == "json")
+            && entry.file_type().is_ok_and(|t| t.is_file())
+        {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    Ok(paths)
+}
+
+fn failure(path: &Path, error: &Error) -> RenderFailure {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    RenderFailure {
+        path: path.to_owned(),
+        message,
+    }
+}
+
+fn scan(path: PathBuf) -> std::result::Result<Scanned, RenderFailure> {
+    let record = Record::read(&path).map_err(|e| failure(&path, &e))?;
+    let first_ms = record
+        .messages
+        .iter()
+        .filter_map(|raw| serde_json::from_str::<Stamp>(raw.get()).ok()?.timestamp)
+        .filter_map(|v| match v {
+            serde_json::Value::Number(n) => n.as_i64(),
+            serde_json::Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        })
+        .min();
+    Ok(Scanned {
+        stem: records::stem(&record.session_id),
+        session_id: record.session_id,
+        path,
+        first_ms,
+    })
+}
+
+fn nav(s: Option<&Scanned>) -> Option<NavTarget> {
+    s.map(|s| NavTarget {
+        stem: s.stem.clone(),
+        label: isolate(&visible(&s.session_id)).into_owned(),
+    })
+}
+
+fn render_one(
+    order: &[Scanned],
+    i: usize,
+    options: &RenderOptions,
+    t: &'static Strings,
+    sessions_dir: &Path,
+    buf: &mut Buffers,
+) -> Result<Outcome> {
+    let scanned = &order[i];
+    let record = match Record::read(&scanned.path) {
+        Ok(record) => record,
+        Err(e) => return Ok(Outcome::Failed(failure(&scanned.path, &e))),
+    };
+    let messages: Vec<_> = record
+        .messages
+        .iter()
+        .enumerate()
+        .map(|(i, raw)| parse_message(i, raw.get()))
+        .collect();
+    let stats = stats::session_stats(&messages);
+    let view = session::build(
+        SessionInput {
+            session_id: &record.session_id,
+            metadata: &record.metadata,
+            messages: &messages,
+            stats: &stats,
+            prev: nav(i.checked_sub(1).and_then(|p| order.get(p))),
+            next: nav(order.get(i + 1)),
+        },
+        options,
+        t,
+    );
+    let what = || format!("the page of session `{}`", visible(&record.session_id));
+    buf.html.clear();
+    SessionHtml {
+        root: "../",
+        lang_tag: t.lang_tag,
+        t,
+        v: &view,
+    }
+    .render_into(&mut buf.html)
+    .map_err(|source| Error::Template {
+        what: what(),
+        source,
+    })?;
+    fsutil::write_atomic(
+        &sessions_dir.join(format!("{}.html", scanned.stem)),
+        buf.html.as_bytes(),
+    )?;
+    if options.markdown_pages {
+        buf.md.clear();
+        SessionMd { t, v: &view }
+            .render_into(&mut buf.md)
+            .map_err(|source| Error::Template {
+                what: what(),
+                source,
+            })?;
+        fsutil::write_atomic(
+            &sessions_dir.join(format!("{}.md", scanned.stem)),
+            buf.md.as_bytes(),
+        )?;
+    }
+    let summary = SessionSummary {
+        session_id: record.session_id,
+        stem: scanned.stem.clone(),
+        stats,
+    };
+    Ok(Outcome::Rendered(summary, messages.len() as u64))
+}
+
+/// Removes `sessions/*.html` and `sessions/*.md` that this render did not produce.
+fn remove_stale_pages(dir: &Path, summaries: &[SessionSummary], markdown: bool) -> Result<()> {
+    let mut keep: HashSet<String> = HashSet::with_capacity(summaries.len() * 2);
+    for s in summaries {
+        keep.insert(format!("{}.html", s.stem));
+        if markdown {
+            keep.insert(format!("{}.md", s.stem));
+        }
+    }
+    let entries = fs::read_dir(dir).map_err(|e| Error::io("read directory", dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io("read directory", dir, e))?;
+        let path = entry.path();
+        let generated = path.extension().is_some_and(|x| x == "html" || x == "md");
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if generated && entry.file_type().is_ok_and(|t| t.is_file()) && !keep.contains(&name) {
+            fs::remove_file(&path).map_err(|e| Error::io("remove", &path, e))?;
+        }
+    }
+    Ok(())
+}
+
+fn write_assets(data_dir: &Path) -> Result<()> {
+    let dir = data_dir.join("assets");
+    for asset in ASSETS {
+        fsutil::write_atomic(&dir.join(asset.path), asset.bytes)?;
+    }
+    Ok(())
+}
