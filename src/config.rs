@@ -583,13 +583,13 @@ fn read_key_file(path: &Path) -> Result<(Secret, Option<String>)> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = std::fs::metadata(path) {
-            if meta.permissions().mode() & 0o077 != 0 {
-                warning = Some(format!(
-                    "the secret key file `{}` is readable by group or others; `chmod 600` it",
-                    path.display()
-                ));
-            }
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            warning = Some(format!(
+                "the secret key file `{}` is readable by group or others; `chmod 600` it",
+                path.display()
+            ));
         }
     }
     Ok((Secret(key.to_owned()), warning))

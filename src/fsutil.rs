@@ -24,14 +24,13 @@ pub enum WriteOutcome {
 /// Writes `bytes` to `path` atomically, creating parent directories, unless the file
 /// already holds exactly these bytes.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<WriteOutcome> {
-    if let Ok(meta) = fs::metadata(path) {
-        if meta.is_file() && meta.len() == bytes.len() as u64 {
-            if let Ok(existing) = fs::read(path) {
-                if existing == bytes {
-                    return Ok(WriteOutcome::Unchanged);
-                }
-            }
-        }
+    if let Ok(meta) = fs::metadata(path)
+        && meta.is_file()
+        && meta.len() == bytes.len() as u64
+        && let Ok(existing) = fs::read(path)
+        && existing == bytes
+    {
+        return Ok(WriteOutcome::Unchanged);
     }
     if let Some(parent) = path.parent() {
         create_dir_all(parent)?;

@@ -55,11 +55,11 @@ impl Progress {
             bar.inc(n);
         } else if self.plain && self.total > 0 {
             let tenth = done * 10 / self.total;
-            if let Ok(mut last) = self.last_logged_tenth.lock() {
-                if tenth > *last {
-                    *last = tenth;
-                    eprintln!("desk-archive: {}: {done}/{}", self.phase, self.total);
-                }
+            if let Ok(mut last) = self.last_logged_tenth.lock()
+                && tenth > *last
+            {
+                *last = tenth;
+                eprintln!("desk-archive: {}: {done}/{}", self.phase, self.total);
             }
         }
     }

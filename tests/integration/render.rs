@@ -342,24 +342,3 @@ fn small_session_page_snapshot() {
     insta::assert_snapshot!("small_session_html", page(&data, "Ticket #42", "html"));
     insta::assert_snapshot!("small_session_md", page(&data, "Ticket #42", "md"));
 }
-
-/// Renders every fixture into `$DESK_RENDER_OUT` for looking at in a browser:
-/// `DESK_RENDER_OUT=/tmp/site cargo test --test integration render_fixtures_for_inspection -- --ignored`.
-#[test]
-#[ignore = "writes into a directory of your choice, for manual inspection"]
-fn render_fixtures_for_inspection() {
-    let Some(out) = std::env::var_os("DESK_RENDER_OUT") else {
-        return;
-    };
-    let data = PathBuf::from(out);
-    fs::create_dir_all(data.join("records")).expect("mkdir");
-    for name in ["rich.json", "small.json", "hostile.json"] {
-        fs::copy(fixture(name), data.join("records").join(name)).expect("copy");
-    }
-    let lang = if std::env::var("DESK_RENDER_LANG").as_deref() == Ok("zh-CN") {
-        Lang::ZhCn
-    } else {
-        Lang::En
-    };
-    render_site(&RenderOptions { lang, ..options() }, &data, &[]).expect("render");
-}
