@@ -45,6 +45,13 @@ pub struct BagInfo {
     pub extra: Vec<(String, String)>,
 }
 
+impl BagInfo {
+    /// The Bag-Software-Agent of this build: `desk-archive/<version>`.
+    pub fn this_software() -> String {
+        format!("desk-archive/{}", env!("CARGO_PKG_VERSION"))
+    }
+}
+
 /// What [`write_bag`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BagReport {
@@ -74,6 +81,71 @@ pub fn write_bag(dir: &Path, info: &BagInfo) -> Result<BagReport> {
 /// [`write_bag`] with the Bagging-Date given: `today` is used when the payload changed
 /// (or no earlier date is known); otherwise the existing Bagging-Date is kept.
 pub fn write_bag_dated(dir: &Path, info: &BagInfo, today: NaiveDate) -> Result<BagReport> {
+    let (files, hashed, leftovers_removed) = scan(dir)?;
+    let mut report = BagReport {
+        files: files.len(),
+        leftovers_removed,
+        ..Default::default()
+    };
+    for h in &hashed {
+        report.octets += h.size;
+        if h.fresh {
+            report.hashed += 1;
+        } else {
+            report.cached += 1;
+        }
+    }
+    let mut written = Written::default();
+    for alg in Algorithm::ALL {
+        let name = alg.manifest();
+        let outcome = manifest::write_streamed(&dir.join(&name), |out| {
+            for (file, h) in files.iter().zip(&hashed) {
+                manifest::write_line(out, &payload::to_hex(alg.pick(&h.digests)), &file.rel)?;
+            }
+            Ok(())
+        })?;
+        // The rule of SPEC §3: the Bagging-Date moves only when the payload changes.
+        if written.note(&name, outcome) && alg == Algorithm::Sha256 {
+            report.payload_changed = true;
+        }
+    }
+    let bagit = fsutil::write_atomic(&dir.join("bagit.txt"), info::BAGIT_TXT.as_bytes())?;
+    written.note("bagit.txt", bagit);
+    let bag_info = render_bag_info(dir, info, today, &report);
+    let bag_info = fsutil::write_atomic(&dir.join("bag-info.txt"), bag_info.as_bytes())?;
+    written.note("bag-info.txt", bag_info);
+    let entries = files
+        .iter()
+        .zip(&hashed)
+        .map(|(f, h)| (f.rel.as_str(), &h.stamp, &h.digests));
+    written.note(STATE_FILE, state::write(dir, entries)?);
+    // Last, since they cover every other tag file.
+    for (alg, bytes) in Algorithm::ALL.into_iter().zip(tag_manifests(dir)?) {
+        let name = alg.tagmanifest();
+        written.note(&name, fsutil::write_atomic(&dir.join(&name), &bytes)?);
+    }
+    report.written = written.0;
+    Ok(report)
+}
+
+/// Names of the tag files whose bytes changed.
+#[derive(Default)]
+struct Written(Vec<String>);
+
+impl Written {
+    /// Records `name` if it was written; returns whether it was.
+    fn note(&mut self, name: &str, outcome: WriteOutcome) -> bool {
+        let written = outcome == WriteOutcome::Written;
+        if written {
+            self.0.push(name.to_owned());
+        }
+        written
+    }
+}
+
+/// Cleans up leftovers, walks `data/` and hashes it: the payload files sorted by path,
+/// their hashes, and how many leftovers were removed.
+fn scan(dir: &Path) -> Result<(Vec<PayloadFile>, Vec<Hashed>, usize)> {
     let meta = fs::metadata(dir).map_err(|e| Error::io("open the bag", dir, e))?;
     if !meta.is_dir() {
         return Err(Error::io(
@@ -90,63 +162,8 @@ pub fn write_bag_dated(dir: &Path, info: &BagInfo, today: NaiveDate) -> Result<B
     if let Some(issue) = walk.issues.into_iter().next() {
         return Err(Error::io("add to the bag", issue.path, issue.error));
     }
-    let cache = Cache::load(dir);
-    let hashed = hash_all(&walk.files, &cache)?;
-
-    let mut report = BagReport {
-        files: walk.files.len(),
-        leftovers_removed,
-        ..Default::default()
-    };
-    for h in &hashed {
-        report.octets += h.size;
-        if h.fresh {
-            report.hashed += 1;
-        } else {
-            report.cached += 1;
-        }
-    }
-    let mut written = Vec::new();
-    let mut note = |name: &str, outcome: WriteOutcome| {
-        if outcome == WriteOutcome::Written {
-            written.push(name.to_owned());
-        }
-        outcome
-    };
-    for alg in Algorithm::ALL {
-        let name = alg.manifest();
-        let outcome = manifest::write_streamed(&dir.join(&name), |out| {
-            for (file, h) in walk.files.iter().zip(&hashed) {
-                manifest::write_line(out, &payload::to_hex(alg.pick(&h.digests)), &file.rel)?;
-            }
-            Ok(())
-        })?;
-        // The rule of SPEC §3: the Bagging-Date moves only when the payload changes.
-        if note(&name, outcome) == WriteOutcome::Written && alg == Algorithm::Sha256 {
-            report.payload_changed = true;
-        }
-    }
-    note(
-        "bagit.txt",
-        fsutil::write_atomic(&dir.join("bagit.txt"), info::BAGIT_TXT.as_bytes())?,
-    );
-    let bag_info = render_bag_info(dir, info, today, &report);
-    note(
-        "bag-info.txt",
-        fsutil::write_atomic(&dir.join("bag-info.txt"), bag_info.as_bytes())?,
-    );
-    let entries = walk
-        .files
-        .iter()
-        .zip(&hashed)
-        .map(|(f, h)| (f.rel.as_str(), &h.stamp, &h.digests));
-    note(STATE_FILE, state::write(dir, entries)?);
-    for (alg, bytes) in Algorithm::ALL.into_iter().zip(tag_manifests(dir)?) {
-        let name = alg.tagmanifest();
-        note(&name, fsutil::write_atomic(&dir.join(&name), &bytes)?);
-    }
-    report.written = written;
-    Ok(report)
+    let hashed = hash_all(&walk.files, &Cache::load(dir))?;
+    Ok((walk.files, hashed, leftovers_removed))
 }
 
 /// One payload file's hashes, and where they came from.
