@@ -50,11 +50,7 @@ pub enum Error {
 impl Error {
     /// Shorthand for an [`Error::Io`].
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io {
-            action,
-            path: path.into(),
-            source,
-        }
+        Error::Io { action, path: path.into(), source }
     }
 
     /// The process exit code this error maps to (SPEC §1).

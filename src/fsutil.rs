@@ -52,10 +52,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<WriteOutcome> {
 
 /// The temporary name used while `path` is being written.
 pub fn temp_path(path: &Path) -> PathBuf {
-    let mut name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(format!(".{}{}", std::process::id(), TEMP_SUFFIX));
     path.with_file_name(name)
 }
@@ -82,9 +79,7 @@ pub fn remove_leftovers(dir: &Path) -> Result<usize> {
     for entry in entries {
         let entry = entry.map_err(|e| Error::io("read directory", dir, e))?;
         let path = entry.path();
-        let file_type = entry
-            .file_type()
-            .map_err(|e| Error::io("inspect", &path, e))?;
+        let file_type = entry.file_type().map_err(|e| Error::io("inspect", &path, e))?;
         if file_type.is_dir() {
             removed += remove_leftovers(&path)?;
         } else if path.to_string_lossy().ends_with(TEMP_SUFFIX) {

@@ -253,11 +253,7 @@ pub fn parse_message(index: usize, raw: &str) -> Message {
     let elements = match object.get("MsgBody") {
         Some(Value::Array(items)) => items.iter().map(parse_element).collect(),
         None => Vec::new(),
-        Some(other) => vec![raw_element(
-            "MsgBody",
-            RawReason::Malformed,
-            other.to_string(),
-        )],
+        Some(other) => vec![raw_element("MsgBody", RawReason::Malformed, other.to_string())],
     };
     const KNOWN: [&str; 4] = ["FromAccount", "FromAccountRole", "MsgBody", "Timestamp"];
     let extra_fields = object
@@ -267,10 +263,7 @@ pub fn parse_message(index: usize, raw: &str) -> Message {
         .collect();
     Message {
         index,
-        from_account: object
-            .get("FromAccount")
-            .map(display_string)
-            .unwrap_or_default(),
+        from_account: object.get("FromAccount").map(display_string).unwrap_or_default(),
         role_code,
         role: Role::from_code(role_code),
         timestamp_ms: object.get("Timestamp").and_then(as_i64),
@@ -306,8 +299,7 @@ fn replace_lone_surrogates(raw: &str) -> String {
             if let Some(unit) = hex_at(i) {
                 let is_high = (0xD800..0xDC00).contains(&unit);
                 let is_low = (0xDC00..0xE000).contains(&unit);
-                let paired =
-                    is_high && hex_at(i + 6).is_some_and(|n| (0xDC00..0xE000).contains(&n));
+                let paired = is_high && hex_at(i + 6).is_some_and(|n| (0xDC00..0xE000).contains(&n));
                 if paired {
                     i += 12;
                     continue;
@@ -336,24 +328,13 @@ fn parse_element(item: &Value) -> Element {
     let Value::Object(object) = item else {
         return raw_element("", RawReason::Malformed, json());
     };
-    let msg_type = object
-        .get("MsgType")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let msg_type = object.get("MsgType").and_then(Value::as_str).unwrap_or_default();
     let Some(Value::Object(content)) = object.get("MsgContent") else {
-        let reason = if is_known(msg_type) {
-            RawReason::Malformed
-        } else {
-            RawReason::UnknownType
-        };
+        let reason = if is_known(msg_type) { RawReason::Malformed } else { RawReason::UnknownType };
         return raw_element(msg_type, reason, json());
     };
     parse_content(msg_type, content).unwrap_or_else(|| {
-        let reason = if is_known(msg_type) {
-            RawReason::Malformed
-        } else {
-            RawReason::UnknownType
-        };
+        let reason = if is_known(msg_type) { RawReason::Malformed } else { RawReason::UnknownType };
         raw_element(msg_type, reason, json())
     })
 }
@@ -375,9 +356,7 @@ fn is_known(msg_type: &str) -> bool {
 
 fn parse_content(msg_type: &str, c: &Map<String, Value>) -> Option<Element> {
     Some(match msg_type {
-        "TIMTextElem" => Element::Text {
-            text: c.get("Text")?.as_str()?.to_owned(),
-        },
+        "TIMTextElem" => Element::Text { text: c.get("Text")?.as_str()?.to_owned() },
         "TIMLocationElem" => Element::Location {
             desc: string(c, "Desc"),
             latitude: c.get("Latitude").and_then(as_f64),
@@ -403,10 +382,9 @@ fn parse_content(msg_type: &str, c: &Map<String, Value>) -> Option<Element> {
             uuid: string(c, "UUID"),
             format: c.get("ImageFormat").and_then(as_i64),
             infos: match c.get("ImageInfoArray") {
-                Some(Value::Array(items)) => items
-                    .iter()
-                    .map(|i| i.as_object().map(image_info))
-                    .collect::<Option<_>>()?,
+                Some(Value::Array(items)) => {
+                    items.iter().map(|i| i.as_object().map(image_info)).collect::<Option<_>>()?
+                }
                 None => Vec::new(),
                 Some(_) => return None,
             },
@@ -415,9 +393,7 @@ fn parse_content(msg_type: &str, c: &Map<String, Value>) -> Option<Element> {
             url: opt_string(c, "Url"),
             uuid: string(c, "UUID"),
             size: c.get("FileSize").and_then(as_u64),
-            name: opt_string(c, "FileName")
-                .or_else(|| opt_string(c, "fileName"))
-                .unwrap_or_default(),
+            name: opt_string(c, "FileName").or_else(|| opt_string(c, "fileName")).unwrap_or_default(),
         },
         "TIMVideoFileElem" => Element::Video(Box::new(Video {
             url: opt_string(c, "VideoUrl"),
@@ -443,10 +419,7 @@ fn parse_relay(c: &Map<String, Value>) -> Option<Relay> {
                 .map(|item| {
                     let m = item.as_object()?;
                     Some(RelayMessage {
-                        from_account: m
-                            .get("From_Account")
-                            .map(display_string)
-                            .unwrap_or_default(),
+                        from_account: m.get("From_Account").map(display_string).unwrap_or_default(),
                         timestamp_s: m.get("MsgTimeStamp").and_then(as_i64),
                         elements: match m.get("MsgBody") {
                             Some(Value::Array(body)) => body.iter().map(parse_element).collect(),
@@ -483,11 +456,7 @@ fn image_info(o: &Map<String, Value>) -> ImageInfo {
 }
 
 fn raw_element(msg_type: &str, reason: RawReason, json: String) -> Element {
-    Element::Raw {
-        msg_type: msg_type.to_owned(),
-        reason,
-        json,
-    }
+    Element::Raw { msg_type: msg_type.to_owned(), reason, json }
 }
 
 fn string(c: &Map<String, Value>, key: &str) -> String {
@@ -495,10 +464,7 @@ fn string(c: &Map<String, Value>, key: &str) -> String {
 }
 
 fn opt_string(c: &Map<String, Value>, key: &str) -> Option<String> {
-    c.get(key)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
+    c.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
 /// A string as itself; any other JSON value as its JSON text; null as empty.
@@ -562,11 +528,7 @@ mod tests {
             .collect();
         assert_eq!(
             reasons,
-            [
-                Some(RawReason::UnknownType),
-                Some(RawReason::Malformed),
-                Some(RawReason::Malformed)
-            ]
+            [Some(RawReason::UnknownType), Some(RawReason::Malformed), Some(RawReason::Malformed)]
         );
     }
 
@@ -582,9 +544,7 @@ mod tests {
             0,
             r#"{"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"a\ud800b\ud83d\ude00c\udc00"}}]}"#,
         );
-        assert!(
-            matches!(&m.elements[0], Element::Text { text } if text == "a\u{fffd}b😀c\u{fffd}")
-        );
+        assert!(matches!(&m.elements[0], Element::Text { text } if text == "a\u{fffd}b😀c\u{fffd}"));
     }
 
     #[test]
@@ -604,14 +564,8 @@ mod tests {
         assert_eq!(
             names,
             [
-                "TIMLocationElem",
-                "TIMFaceElem",
-                "TIMCustomElem",
-                "TIMSoundElem",
-                "TIMImageElem",
-                "TIMFileElem",
-                "TIMVideoFileElem",
-                "TIMRelayElem"
+                "TIMLocationElem", "TIMFaceElem", "TIMCustomElem", "TIMSoundElem", "TIMImageElem",
+                "TIMFileElem", "TIMVideoFileElem", "TIMRelayElem"
             ]
         );
         assert!(m.elements.iter().all(|e| !matches!(e, Element::Raw { .. })));

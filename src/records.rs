@@ -39,10 +39,7 @@ pub struct Record {
 impl Record {
     /// Parses a record file's bytes. `path` only labels the error.
     pub fn from_slice(bytes: &[u8], path: &Path) -> Result<Record> {
-        serde_json::from_slice(bytes).map_err(|source| Error::Json {
-            path: path.into(),
-            source,
-        })
+        serde_json::from_slice(bytes).map_err(|source| Error::Json { path: path.into(), source })
     }
 
     /// Reads and parses a record file.
@@ -62,21 +59,13 @@ impl Record {
         out.extend_from_slice(b",\"FetchedAt\":");
         out.extend_from_slice(string(&self.fetched_at).as_bytes());
         out.extend_from_slice(b",\"Metadata\":");
-        out.extend_from_slice(
-            serde_json::to_string(&self.metadata)
-                .unwrap_or_default()
-                .as_bytes(),
-        );
+        out.extend_from_slice(serde_json::to_string(&self.metadata).unwrap_or_default().as_bytes());
         out.extend_from_slice(b",\"Messages\":[");
         for (i, message) in self.messages.iter().enumerate() {
             out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
             out.extend_from_slice(message.get().as_bytes());
         }
-        out.extend_from_slice(if self.messages.is_empty() {
-            b"]}\n"
-        } else {
-            b"\n]}\n"
-        });
+        out.extend_from_slice(if self.messages.is_empty() { b"]}\n" } else { b"\n]}\n" });
         out
     }
 }
@@ -88,10 +77,7 @@ pub fn record_path(records_dir: &Path, session_id: &str) -> PathBuf {
 
 /// Writes a complete record atomically; unchanged bytes are not rewritten.
 pub fn write_record(records_dir: &Path, record: &Record) -> Result<WriteOutcome> {
-    fsutil::write_atomic(
-        &record_path(records_dir, &record.session_id),
-        &record.to_bytes(),
-    )
+    fsutil::write_atomic(&record_path(records_dir, &record.session_id), &record.to_bytes())
 }
 
 /// The file-name stem for a SessionId (SPEC §3): `[a-z0-9-]`, at most 100 bytes, never
@@ -138,9 +124,7 @@ mod tests {
     fn is_safe(stem: &str) -> bool {
         !stem.is_empty()
             && stem.len() <= 100
-            && stem
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && stem.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     }
 
     #[test]
@@ -153,10 +137,7 @@ mod tests {
     fn uppercase_uuid_is_hashed() {
         let id = "B0F4CA12-4850-4218-A284-EFE679A87066";
         let s = stem(id);
-        assert!(
-            s.starts_with("b0f4ca12-4850-4218-a284-efe679a87066-"),
-            "{s}"
-        );
+        assert!(s.starts_with("b0f4ca12-4850-4218-a284-efe679a87066-"), "{s}");
         assert_ne!(s, stem(&id.to_lowercase()));
     }
 
@@ -164,22 +145,8 @@ mod tests {
     fn hostile_ids_get_safe_distinct_stems() {
         let long = "x".repeat(1000);
         let ids = [
-            "../../x",
-            "a/b",
-            "a\\b",
-            "CON",
-            "con",
-            "Con",
-            "nul.txt",
-            ".",
-            "..",
-            "",
-            " ",
-            "会话-123",
-            "🙂",
-            "a\u{202e}b",
-            "a\0b",
-            &long,
+            "../../x", "a/b", "a\\b", "CON", "con", "Con", "nul.txt", ".", "..", "", " ",
+            "会话-123", "🙂", "a\u{202e}b", "a\0b", &long,
         ];
         let stems: Vec<String> = ids.iter().map(|id| stem(id)).collect();
         for (id, s) in ids.iter().zip(&stems) {
