@@ -1,0 +1,252 @@
+//! The BagIt layer (RFC 8493, SPEC §3): writes the tag files that make the archive
+//! directory a bag whose payload is `data/`, and validates such bags as
+//! `bagit.py --validate` would.
+//!
+//! [`write_bag`] (re)writes `bagit.txt`, `bag-info.txt`, `manifest-sha256.txt`,
+//! `manifest-sha512.txt`, the hash cache `desk-archive-state.json` (format in [`state`]'s
+//! docs) and the two tag manifests, each atomically and only when its bytes change.
+//! [`verify`] re-hashes everything and names each problem.
+
+mod info;
+mod manifest;
+mod payload;
+pub mod state;
+mod verify;
+
+use std::fs;
+use std::io;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::fsutil::{self, WriteOutcome};
+use manifest::Algorithm;
+use payload::{Digests, PayloadFile, Stamp};
+use state::Cache;
+
+pub use info::{bagging_date, bagging_date_from_env};
+pub use state::STATE_FILE;
+pub use verify::{VerifyReport, verify};
+
+/// What `bag-info.txt` says besides the figures computed from the payload.
+#[derive(Debug, Clone, Default)]
+pub struct BagInfo {
+    /// Source-Organization; `None` keeps the value of the existing bag-info.txt, if any.
+    pub source_organization: Option<String>,
+    /// External-Identifier (the SDKAppID); `None` keeps the existing value, if any, since
+    /// `render` does not know the SDKAppID.
+    pub external_identifier: Option<String>,
+    /// Bag-Software-Agent, e.g. `desk-archive/0.1.0`.
+    pub software_agent: String,
+    /// Further fields written last, in this order, e.g. `("Desk-Sessions", "20")`. Labels
+    /// must not contain `:` or whitespace (they are replaced by `-`).
+    pub extra: Vec<(String, String)>,
+}
+
+impl BagInfo {
+    /// The Bag-Software-Agent of this build: `desk-archive/<version>`.
+    pub fn this_software() -> String {
+        format!("desk-archive/{}", env!("CARGO_PKG_VERSION"))
+    }
+}
+
+/// What [`write_bag`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BagReport {
+    /// Payload files in the manifests.
+    pub files: usize,
+    /// Their total size in bytes (the octets of Payload-Oxum).
+    pub octets: u64,
+    /// Files whose contents were read and hashed on this run.
+    pub hashed: usize,
+    /// Files whose hashes came from the hash cache.
+    pub cached: usize,
+    /// Whether manifest-sha256.txt changed (and so the Bagging-Date may have).
+    pub payload_changed: bool,
+    /// Tag files whose bytes changed on disk, by name.
+    pub written: Vec<String>,
+    /// Leftover temporary files of an interrupted run that were removed.
+    pub leftovers_removed: usize,
+}
+
+/// (Re)writes every tag file of the bag in `dir` for the payload currently under
+/// `dir/data`. The Bagging-Date of a changed payload is the UTC date of SOURCE_DATE_EPOCH,
+/// else today (see [`write_bag_dated`]).
+pub fn write_bag(dir: &Path, info: &BagInfo) -> Result<BagReport> {
+    write_bag_dated(dir, info, bagging_date_from_env())
+}
+
+/// [`write_bag`] with the Bagging-Date given: `today` is used when the payload changed
+/// (or no earlier date is known); otherwise the existing Bagging-Date is kept.
+pub fn write_bag_dated(dir: &Path, info: &BagInfo, today: NaiveDate) -> Result<BagReport> {
+    let (files, hashed, leftovers_removed) = scan(dir)?;
+    let mut report = BagReport {
+        files: files.len(),
+        leftovers_removed,
+        ..Default::default()
+    };
+    for h in &hashed {
+        report.octets += h.size;
+        if h.fresh {
+            report.hashed += 1;
+        } else {
+            report.cached += 1;
+        }
+    }
+    let mut written = Written::default();
+    for alg in Algorithm::ALL {
+        let name = alg.manifest();
+        let outcome = manifest::write_streamed(&dir.join(&name), |out| {
+            for (file, h) in files.iter().zip(&hashed) {
+                manifest::write_line(out, &payload::to_hex(alg.pick(&h.digests)), &file.rel)?;
+            }
+            Ok(())
+        })?;
+        // The rule of SPEC §3: the Bagging-Date moves only when the payload changes.
+        if written.note(&name, outcome) && alg == Algorithm::Sha256 {
+            report.payload_changed = true;
+        }
+    }
+    let bagit = fsutil::write_atomic(&dir.join("bagit.txt"), info::BAGIT_TXT.as_bytes())?;
+    written.note("bagit.txt", bagit);
+    let bag_info = render_bag_info(dir, info, today, &report);
+    let bag_info = fsutil::write_atomic(&dir.join("bag-info.txt"), bag_info.as_bytes())?;
+    written.note("bag-info.txt", bag_info);
+    let entries = files
+        .iter()
+        .zip(&hashed)
+        .map(|(f, h)| (f.rel.as_str(), &h.stamp, &h.digests));
+    written.note(STATE_FILE, state::write(dir, entries)?);
+    // Last, since they cover every other tag file.
+    for (alg, bytes) in Algorithm::ALL.into_iter().zip(tag_manifests(dir)?) {
+        let name = alg.tagmanifest();
+        written.note(&name, fsutil::write_atomic(&dir.join(&name), &bytes)?);
+    }
+    report.written = written.0;
+    Ok(report)
+}
+
+/// Names of the tag files whose bytes changed.
+#[derive(Default)]
+struct Written(Vec<String>);
+
+impl Written {
+    /// Records `name` if it was written; returns whether it was.
+    fn note(&mut self, name: &str, outcome: WriteOutcome) -> bool {
+        let written = outcome == WriteOutcome::Written;
+        if written {
+            self.0.push(name.to_owned());
+        }
+        written
+    }
+}
+
+/// Cleans up leftovers, walks `data/` and hashes it: the payload files sorted by path,
+/// their hashes, and how many leftovers were removed.
+fn scan(dir: &Path) -> Result<(Vec<PayloadFile>, Vec<Hashed>, usize)> {
+    let meta = fs::metadata(dir).map_err(|e| Error::io("open the bag", dir, e))?;
+    if !meta.is_dir() {
+        return Err(Error::io(
+            "open the bag",
+            dir,
+            payload::invalid("not a directory"),
+        ));
+    }
+    // Before walking, so that a killed run's debris never lands in a manifest.
+    let leftovers_removed = fsutil::remove_leftovers(dir)?;
+    let data = dir.join("data");
+    fsutil::create_dir_all(&data)?;
+    let walk = payload::walk(&data);
+    if let Some(issue) = walk.issues.into_iter().next() {
+        return Err(Error::io("add to the bag", issue.path, issue.error));
+    }
+    let hashed = hash_all(&walk.files, &Cache::load(dir))?;
+    Ok((walk.files, hashed, leftovers_removed))
+}
+
+/// One payload file's hashes, and where they came from.
+struct Hashed {
+    stamp: Stamp,
+    digests: Digests,
+    size: u64,
+    fresh: bool,
+}
+
+/// Hashes every file in parallel, reusing cached hashes where the cache allows.
+fn hash_all(files: &[PayloadFile], cache: &Cache) -> Result<Vec<Hashed>> {
+    let hashed: Vec<Result<Hashed>> = files
+        .par_iter()
+        .map(|file| {
+            if let Some(digests) = cache.get(&file.rel, &file.stamp) {
+                let stamp = file.stamp;
+                return Ok(Hashed {
+                    stamp,
+                    digests,
+                    size: stamp.size,
+                    fresh: false,
+                });
+            }
+            let (stamp, digests, size) =
+                payload::hash_file(&file.path).map_err(|e| Error::io("hash", &file.path, e))?;
+            Ok(Hashed {
+                stamp,
+                digests,
+                size,
+                fresh: true,
+            })
+        })
+        .collect();
+    hashed.into_iter().collect()
+}
+
+/// The new bag-info.txt: fields `info` leaves out, and the date of an unchanged payload,
+/// come from the existing file.
+fn render_bag_info(dir: &Path, info: &BagInfo, today: NaiveDate, report: &BagReport) -> String {
+    let existing = fs::read_to_string(dir.join("bag-info.txt")).unwrap_or_default();
+    let (fields, _) = info::parse_fields(&existing);
+    let old_date = info::field(&fields, "Bagging-Date").and_then(info::parse_date);
+    info::render(&info::InfoFields {
+        source_organization: info
+            .source_organization
+            .as_deref()
+            .or_else(|| info::field(&fields, "Source-Organization")),
+        bagging_date: if report.payload_changed {
+            today
+        } else {
+            old_date.unwrap_or(today)
+        },
+        octets: report.octets,
+        files: report.files,
+        external_identifier: info
+            .external_identifier
+            .as_deref()
+            .or_else(|| info::field(&fields, "External-Identifier")),
+        software_agent: &info.software_agent,
+        extra: &info.extra,
+    })
+}
+
+/// The bytes of both tag manifests (sha256, sha512): every tag file we write, the tag
+/// manifests excepted, sorted by name. A few short lines, so built in memory.
+fn tag_manifests(dir: &Path) -> Result<[Vec<u8>; 2]> {
+    let mut names = [
+        "bagit.txt".to_owned(),
+        "bag-info.txt".to_owned(),
+        Algorithm::Sha256.manifest(),
+        Algorithm::Sha512.manifest(),
+        STATE_FILE.to_owned(),
+    ];
+    names.sort();
+    let mut out = [Vec::new(), Vec::new()];
+    for name in names {
+        let path = dir.join(&name);
+        let (_, digests, _) = payload::hash_file(&path).map_err(|e| Error::io("hash", &path, e))?;
+        for (alg, out) in Algorithm::ALL.into_iter().zip(&mut out) {
+            manifest::write_line(out, &payload::to_hex(alg.pick(&digests)), &name)
+                .map_err(|e: io::Error| Error::io("hash", &path, e))?;
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,213 @@
+//! The state tag file `desk-archive-state.json`: the hash cache that spares `write_bag`
+//! from re-reading every payload file on every run.
+//!
+//! # Format
+//!
+//! A UTF-8 JSON object, written with one cache entry per line so that it diffs well:
+//!
+//! ```text
+//! {
+//!   "format": "desk-archive-state",
+//!   "version": 1,
+//!   "hashes": {
+//!     "data/index.html": {"size": 5120, "mtime_ns": 1700000000123456789, "inode": 1234, "sha256": "…", "sha512": "…"},
+//!     …
+//!   }
+//! }
+//! ```
+//!
+//! - `format` and `version` identify the file; a reader that does not know the version
+//!   ignores the whole cache (it is only a cache).
+//! - `hashes` maps each payload file's path relative to the bag (as in the manifests, not
+//!   percent-encoded) to its `size` in bytes, its modification time `mtime_ns` in
+//!   nanoseconds since the Unix epoch (a signed 64-bit integer), its `inode` number
+//!   (unsigned 64-bit, 0 where the platform has none) and its lowercase hex `sha256` and
+//!   `sha512` digests. Keys are sorted by byte order.
+//!
+//! A cached hash is reused only when size, mtime and inode all match the file on disk and
+//! the file's mtime is older than this state file's own mtime: a file modified within the
+//! same timestamp tick as it was hashed could otherwise keep a stale hash (git calls these
+//! entries "racy"). `verify` never reads this file, except to check it against the tag
+//! manifests, which list it.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::{self, Write};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::payload::{Digests, Stamp, to_hex};
+use crate::error::Result;
+use crate::fsutil::WriteOutcome;
+
+/// The state file's name, beside the tag files.
+pub const STATE_FILE: &str = "desk-archive-state.json";
+
+const FORMAT: &str = "desk-archive-state";
+const VERSION: u32 = 1;
+
+/// One cache entry, as stored.
+#[derive(Debug, Serialize, Deserialize)]
+struct Stored {
+    size: u64,
+    mtime_ns: i64,
+    inode: u64,
+    sha256: String,
+    sha512: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct StoredFile {
+    format: String,
+    version: u32,
+    hashes: HashMap<String, Stored>,
+}
+
+/// The hash cache as loaded from a bag.
+#[derive(Debug, Default)]
+pub(crate) struct Cache {
+    entries: HashMap<String, (Stamp, Digests)>,
+    /// The state file's own mtime: entries not strictly older are not trusted.
+    written_ns: i64,
+}
+
+impl Cache {
+    /// Loads the cache of the bag in `dir`. A missing, unreadable or malformed state file
+    /// gives an empty cache (with a warning when it exists but cannot be used): the cost is
+    /// only re-hashing.
+    pub(crate) fn load(dir: &Path) -> Cache {
+        let path = dir.join(STATE_FILE);
+        let (bytes, meta) = match (fs::read(&path), fs::metadata(&path)) {
+            (Ok(bytes), Ok(meta)) => (bytes, meta),
+            _ => return Cache::default(),
+        };
+        let stored: StoredFile = match serde_json::from_slice(&bytes) {
+            Ok(stored) => stored,
+            Err(e) => {
+                tracing::warn!("ignoring the hash cache in `{}`: {e}", path.display());
+                return Cache::default();
+            }
+        };
+        if stored.format != FORMAT || stored.version != VERSION {
+            tracing::warn!(
+                "ignoring the hash cache in `{}`: unknown version",
+                path.display()
+            );
+            return Cache::default();
+        }
+        let entries = stored
+            .hashes
+            .into_iter()
+            .filter_map(|(rel, s)| {
+                let stamp = Stamp {
+                    size: s.size,
+                    mtime_ns: s.mtime_ns,
+                    inode: s.inode,
+                };
+                let mut digests = Digests {
+                    sha256: [0; 32],
+                    sha512: [0; 64],
+                };
+                hex::decode_to_slice(&s.sha256, &mut digests.sha256).ok()?;
+                hex::decode_to_slice(&s.sha512, &mut digests.sha512).ok()?;
+                Some((rel, (stamp, digests)))
+            })
+            .collect();
+        Cache {
+            entries,
+            written_ns: Stamp::of(&meta).mtime_ns,
+        }
+    }
+
+    /// The cached digests of `rel`, if its stamp is unchanged and not racy.
+    pub(crate) fn get(&self, rel: &str, stamp: &Stamp) -> Option<Digests> {
+        let (cached, digests) = self.entries.get(rel)?;
+        (cached == stamp && stamp.mtime_ns < self.written_ns).then_some(*digests)
+    }
+}
+
+/// Writes the state file for `entries` (sorted by path), streamed, unless unchanged.
+pub(crate) fn write<'a>(
+    dir: &Path,
+    entries: impl Iterator<Item = (&'a str, &'a Stamp, &'a Digests)>,
+) -> Result<WriteOutcome> {
+    super::manifest::write_streamed(&dir.join(STATE_FILE), |out| {
+        write!(
+            out,
+            "{{\n  \"format\": \"{FORMAT}\",\n  \"version\": {VERSION},\n  \"hashes\": {{"
+        )?;
+        let mut first = true;
+        for (rel, stamp, digests) in entries {
+            out.write_all(if first { b"\n    " } else { b",\n    " })?;
+            first = false;
+            serde_json::to_writer(&mut *out, rel).map_err(io::Error::from)?;
+            out.write_all(b": ")?;
+            let stored = Stored {
+                size: stamp.size,
+                mtime_ns: stamp.mtime_ns,
+                inode: stamp.inode,
+                sha256: to_hex(&digests.sha256),
+                sha512: to_hex(&digests.sha512),
+            };
+            serde_json::to_writer(&mut *out, &stored).map_err(io::Error::from)?;
+        }
+        out.write_all(if first { b"}\n}\n" } else { b"\n  }\n}\n" })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_rejects_racy_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let digests = Digests {
+            sha256: [1; 32],
+            sha512: [2; 64],
+        };
+        let old = Stamp {
+            size: 3,
+            mtime_ns: 1_000_000_000,
+            inode: 7,
+        };
+        let future = Stamp {
+            size: 3,
+            mtime_ns: i64::MAX,
+            inode: 8,
+        };
+        let items = [
+            ("data/a \"q\".txt", &old, &digests),
+            ("data/b.txt", &future, &digests),
+        ];
+        write(dir.path(), items.into_iter()).unwrap();
+        let text = fs::read_to_string(dir.path().join(STATE_FILE)).unwrap();
+        assert!(
+            text.starts_with("{\n  \"format\": \"desk-archive-state\",\n"),
+            "{text}"
+        );
+        assert_eq!(text.lines().count(), 8);
+        let cache = Cache::load(dir.path());
+        assert_eq!(cache.get("data/a \"q\".txt", &old), Some(digests));
+        assert_eq!(
+            cache.get("data/a \"q\".txt", &Stamp { inode: 9, ..old }),
+            None
+        );
+        // Modified no earlier than the state file was written: not trusted.
+        assert_eq!(cache.get("data/b.txt", &future), None);
+    }
+
+    #[test]
+    fn empty_and_broken_files_give_an_empty_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), std::iter::empty()).unwrap();
+        let text = fs::read_to_string(dir.path().join(STATE_FILE)).unwrap();
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&text).is_ok(),
+            "{text}"
+        );
+        fs::write(dir.path().join(STATE_FILE), "{").unwrap();
+        assert!(Cache::load(dir.path()).entries.is_empty());
+    }
+}
