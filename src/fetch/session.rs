@@ -139,18 +139,19 @@ async fn fetch_page(shared: &Shared, id: &str, offset: u64) -> Result<Page, Unfi
         // Only an answer opens the gate: after a timeout the credentials are still untested.
         let answered = reply.answer.is_response();
         let step = decide(shared, reply, &mut retries, renewed);
+        if let Step::Stop(reason) = &step {
+            // Stop before the probe is released, so that no waiting request slips out.
+            shared.control.stop(shared.scrub(reason));
+            return Err(Unfinished::Stopped);
+        }
         if let Some(probe) = probe
             && answered
-            && !matches!(step, Step::Stop(_))
         {
             probe.open();
         }
         match step {
             Step::Done(page) => return Ok(page),
-            Step::Stop(reason) => {
-                shared.control.stop(shared.scrub(&reason));
-                return Err(Unfinished::Stopped);
-            }
+            Step::Stop(_) => return Err(Unfinished::Stopped),
             Step::Fail(unfinished) => return Err(unfinished),
             Step::Renew(generation) => {
                 renewed = true;
