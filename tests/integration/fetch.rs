@@ -200,7 +200,10 @@ fn every_retryable_fault_is_survived() {
     }
     // At least the injected faults; a loaded machine may add a timeout of its own.
     assert!(report.retries >= 2 * faults.len() as u64, "{report:?}");
-    let retry_events = events.iter().filter(|e| matches!(e, FetchEvent::Retry { .. })).count();
+    let retry_events = events
+        .iter()
+        .filter(|e| matches!(e, FetchEvent::Retry { .. }))
+        .count();
     assert_eq!(retry_events as u64, report.retries);
 }
 
