@@ -560,7 +560,7 @@ fn non_empty_secret(value: String, what: &str) -> Result<Secret> {
     if trimmed.is_empty() {
         return Err(usage(format!("{what} is empty")));
     }
-    Ok(Secret(trimmed.to_owned()))
+    Ok(Secret::new(trimmed.to_owned()))
 }
 
 /// Reads the secret key file (whitespace stripped). A file readable by group or others is
@@ -592,7 +592,7 @@ fn read_key_file(path: &Path) -> Result<(Secret, Option<String>)> {
             ));
         }
     }
-    Ok((Secret(key.to_owned()), warning))
+    Ok((Secret::new(key.to_owned()), warning))
 }
 
 fn number(value: Option<&toml::Value>, key: &str) -> Result<Option<f64>> {

@@ -1,88 +1,179 @@
-//! (temporary stub, replaced by the fetch branch)
-#![allow(missing_docs)]
+//! Fetching (SPEC §2, §7): pages every listed session from the API, retrying what is
+//! transient, and writes each complete session as a raw record. Async stays in here:
+//! [`fetch_sessions`] builds and owns its tokio runtime.
+
+mod client;
+mod control;
+mod endpoint;
+mod ratelimit;
+mod retry;
+mod run;
+mod session;
+mod wire;
+
 use std::path::Path;
 use std::time::Duration;
 
+pub use endpoint::{API_PATH, Region, endpoint_for_region, endpoint_from_base};
+pub use ratelimit::rate_burst;
+
+use crate::records::Metadata;
 use crate::usersig::Secret;
 
-#[derive(Debug, Clone, Copy)]
-pub enum Region {
-    China,
+/// How requests are authenticated.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    /// The app's secret key: UserSigs are generated (1 hour) and renewed as needed.
+    SecretKey(Secret),
+    /// A ready UserSig (`--usersig`): used as is; when it expires the run stops.
+    UserSig(Secret),
 }
-impl std::str::FromStr for Region {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        if s == "china" {
-            Ok(Region::China)
-        } else {
-            Err(s.into())
+
+/// Everything the fetcher needs, resolved and validated by the configuration.
+#[derive(Debug, Clone)]
+pub struct FetchSettings {
+    /// Full request URL without query (see [`endpoint_for_region`], [`endpoint_from_base`]).
+    pub endpoint: url::Url,
+    /// The application's SDKAppID.
+    pub sdkappid: u64,
+    /// The admin account the requests are made as.
+    pub identifier: String,
+    /// The secret key or a ready UserSig.
+    pub credential: Credential,
+    /// Most requests in flight at once (also: sessions in flight).
+    pub concurrency: usize,
+    /// Most requests per second over all sessions; not positive or not finite: no limit.
+    pub rate: f64,
+    /// Retries per page after the first try.
+    pub retries: u32,
+    /// Per-request timeout (connect, send and read the whole answer).
+    pub timeout: Duration,
+    /// Re-fetch sessions that already have a record.
+    pub refresh: bool,
+    /// First backoff ceiling; doubles per retry.
+    pub backoff_base: Duration,
+    /// Largest backoff ceiling.
+    pub backoff_cap: Duration,
+    /// Longest Retry-After honoured.
+    pub retry_after_cap: Duration,
+}
+
+impl FetchSettings {
+    /// Settings with SPEC §1 defaults: concurrency 8, 50 requests/s, 6 retries, 30 s
+    /// timeout, no refresh, backoff 0.5 s doubling to 30 s, Retry-After up to 60 s.
+    pub fn new(
+        endpoint: url::Url,
+        sdkappid: u64,
+        identifier: impl Into<String>,
+        credential: Credential,
+    ) -> Self {
+        FetchSettings {
+            endpoint,
+            sdkappid,
+            identifier: identifier.into(),
+            credential,
+            concurrency: 8,
+            rate: 50.0,
+            retries: 6,
+            timeout: Duration::from_secs(30),
+            refresh: false,
+            backoff_base: Duration::from_millis(500),
+            backoff_cap: Duration::from_secs(30),
+            retry_after_cap: Duration::from_secs(60),
         }
     }
 }
-pub fn endpoint_from_base(base: &str) -> Result<(url::Url, Option<String>), String> {
-    url::Url::parse(base)
-        .map(|u| (u, None))
-        .map_err(|e| e.to_string())
-}
-pub fn endpoint_for_region(_r: Region) -> url::Url {
-    url::Url::parse("https://console.tim.qq.com/v4/desk_http_svc/describe_chat_messages").unwrap()
-}
-#[derive(Debug)]
-pub enum Credential {
-    SecretKey(Secret),
-    UserSig(Secret),
-}
-#[derive(Debug)]
-pub struct FetchSettings {
-    pub endpoint: url::Url,
-    pub sdkappid: u64,
-    pub identifier: String,
-    pub credential: Credential,
-    pub concurrency: usize,
-    pub rate: f64,
-    pub retries: u32,
-    pub timeout: Duration,
-    pub refresh: bool,
-    pub backoff_base: Duration,
-    pub backoff_cap: Duration,
-    pub retry_after_cap: Duration,
-}
+
+/// One session to fetch.
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionRequest {
+    /// The SessionId, sent as is.
     pub session_id: String,
-    pub metadata: crate::records::Metadata,
+    /// Extra CSV columns, stored in the record's `Metadata`.
+    pub metadata: Metadata,
 }
+
+/// What became of one session.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SessionOutcome {
+    /// A complete record was written.
     Archived {
+        /// Messages in the record.
         messages: u64,
+        /// TotalCount grew while the session was fetched (a live session).
         grew: bool,
     },
+    /// A record already existed and `refresh` was off: no request was sent.
     AlreadyComplete,
+    /// The session could not be fetched; the others went on.
     Failed {
+        /// The API's ErrorCode, when the failure was an API answer.
         error_code: Option<i64>,
+        /// What went wrong (ErrorInfo, HTTP status, transport error), never a secret.
         reason: String,
     },
+    /// The API says the session does not exist (141010).
     NotFound {
+        /// The API's ErrorInfo.
         error_info: String,
     },
+    /// Not fetched because the run stopped first.
     Pending,
 }
+
+/// Progress of a run, for progress bars and logs. Text never holds a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FetchEvent {
+    /// A request is about to be sent.
     Request,
-    Retry { session_id: String, reason: String },
-    RecordWritten { session_id: String, messages: u64 },
+    /// A request will be retried (or a session restarted).
+    Retry {
+        /// The session concerned.
+        session_id: String,
+        /// Why.
+        reason: String,
+    },
+    /// A complete record was written.
+    RecordWritten {
+        /// The session.
+        session_id: String,
+        /// Messages in it.
+        messages: u64,
+    },
+    /// Something the user should know (e.g. a session grew while it was fetched).
     Warning(String),
+    /// A session reached its final outcome (including skips), in completion order.
+    SessionFinished {
+        /// The session.
+        session_id: String,
+        /// Its outcome.
+        outcome: SessionOutcome,
+    },
 }
+
+/// The result of [`fetch_sessions`].
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchReport {
+    /// Every distinct requested session with its outcome, in input order (a repeated
+    /// SessionId is fetched and listed once).
     pub outcomes: Vec<(String, SessionOutcome)>,
+    /// Why the run stopped (ErrorCode and ErrorInfo, or HTTP status), when it did: the
+    /// caller exits with 2.
     pub stopped: Option<String>,
+    /// Requests sent.
     pub requests: u64,
+    /// Retries among them (including UserSig renewals and session restarts).
     pub retries: u64,
 }
+
+/// Fetches `sessions` into `records_dir` (SPEC §2). Per-session failures are outcomes in
+/// the report, not errors; an error means the fetcher could not start at all. Builds its
+/// own tokio runtime, so it must not be called from inside one.
 pub fn fetch_sessions(
-    _s: &FetchSettings,
-    _v: Vec<SessionRequest>,
-    _d: &Path,
-    _e: &(dyn Fn(FetchEvent) + Sync),
+    settings: &FetchSettings,
+    sessions: Vec<SessionRequest>,
+    records_dir: &Path,
+    on_event: &(dyn Fn(FetchEvent) + Sync),
 ) -> crate::Result<FetchReport> {
-    todo!()
+    run::fetch_sessions(settings, sessions, records_dir, on_event)
 }

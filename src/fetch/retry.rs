@@ -1,0 +1,227 @@
+//! What to do with each answer (the normative action table, API.md §5 / SPEC §2), and how
+//! long to wait before trying again.
+
+use std::time::{Duration, SystemTime};
+
+use rand::Rng;
+
+use super::wire::Answer;
+
+/// The fetcher's reaction to one answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Action {
+    /// A page: use it.
+    Accept,
+    /// Credentials or application rejected: stop the whole run (exit 2).
+    StopRun,
+    /// This session cannot be fetched; the others go on (exit 1).
+    FailSession,
+    /// The UserSig expired or was invalidated: renew it once, then retry.
+    Renew,
+    /// A transient failure: retry with backoff, up to `--retries` times.
+    Retry,
+    /// An unknown error code: retry at most `min(--retries, 3)` times.
+    RetryUnknown,
+}
+
+/// Classifies an answer. Pure, so that every code of the table is unit-tested.
+pub(crate) fn classify(answer: &Answer) -> Action {
+    match answer {
+        Answer::Page(_) => Action::Accept,
+        Answer::ApiError { code, .. } => classify_code(*code),
+        Answer::Http { status, .. } => classify_status(*status),
+        Answer::Transport(_) | Answer::BadBody(_) => Action::Retry,
+    }
+}
+
+/// The action for a non-zero `ErrorCode`.
+pub(crate) fn classify_code(code: i64) -> Action {
+    match code {
+        141000
+        | 60002..=60006
+        | 60009
+        | 60010
+        | 60012
+        | 60015..=60017
+        | 60020
+        | 70002
+        | 70003
+        | 70005
+        | 70009
+        | 70013
+        | 70014
+        | 70016
+        | 70020
+        | 70050
+        | 70051
+        | 70107
+        | 70403 => Action::StopRun,
+        141004 | 141010 | 70402 => Action::FailSession,
+        70001 | 70052 => Action::Renew,
+        // 600xx rate limits, internal errors and timeouts; 909xx and 91000 are the message
+        // service's internal errors.
+        141002
+        | 141009
+        | 60007
+        | 60008
+        | 60011
+        | 60013
+        | 60014
+        | 60018
+        | 60019
+        | 70169
+        | 70500
+        | 90900..=90999
+        | 91000 => Action::Retry,
+        _ => Action::RetryUnknown,
+    }
+}
+
+/// The action for a non-2xx HTTP status.
+fn classify_status(status: u16) -> Action {
+    match status {
+        408 | 429 => Action::Retry,
+        // Redirects are not followed (they would drop the query that authenticates us):
+        // like a 4xx they mean a wrong endpoint or proxy.
+        300..=499 => Action::StopRun,
+        _ => Action::Retry,
+    }
+}
+
+/// Backoff tuning (SPEC §2: full jitter from 0.5 s doubling to 30 s, Retry-After up to 60 s).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Backoff {
+    pub(crate) base: Duration,
+    pub(crate) cap: Duration,
+    pub(crate) retry_after_cap: Duration,
+}
+
+impl Backoff {
+    /// The wait before retry number `retry` (1-based): a uniform draw in
+    /// `[0, min(cap, base·2^(retry-1))]`, but at least the server's Retry-After (capped).
+    pub(crate) fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+        let exp = self
+            .base
+            .saturating_mul(1u32 << retry.saturating_sub(1).min(20));
+        let ceiling = exp.min(self.cap);
+        let jittered = ceiling.mul_f64(rand::rng().random::<f64>());
+        let floor = retry_after.map_or(Duration::ZERO, |d| d.min(self.retry_after_cap));
+        jittered.max(floor)
+    }
+}
+
+/// Parses a Retry-After header: delta-seconds or an HTTP date (RFC 9110 §10.2.3).
+pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let when = SystemTime::from(when);
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(code: i64) -> Action {
+        classify(&Answer::ApiError {
+            code,
+            info: String::new(),
+        })
+    }
+
+    fn status(status: u16) -> Action {
+        classify(&Answer::Http { status })
+    }
+
+    #[test]
+    fn every_code_of_the_table() {
+        let stop = [
+            141000, 60002, 60003, 60004, 60005, 60006, 60009, 60010, 60012, 60015, 60016, 60017,
+            60020, 70002, 70003, 70005, 70009, 70013, 70014, 70016, 70020, 70050, 70051, 70107,
+            70403,
+        ];
+        let fail = [141004, 141010, 70402];
+        let renew = [70001, 70052];
+        let retry = [
+            141002, 141009, 60007, 60008, 60011, 60013, 60014, 60018, 60019, 70169, 70500, 90992,
+            90994, 90995, 91000,
+        ];
+        let unknown = [
+            1, -1, 80001, 80002, 141001, 141003, 60001, 60021, 70000, 99999,
+        ];
+        let table = [
+            (&stop[..], Action::StopRun),
+            (&fail[..], Action::FailSession),
+            (&renew[..], Action::Renew),
+            (&retry[..], Action::Retry),
+            (&unknown[..], Action::RetryUnknown),
+        ];
+        for (codes, action) in table {
+            for &c in codes {
+                assert_eq!(code(c), action, "ErrorCode {c}");
+            }
+        }
+    }
+
+    #[test]
+    fn http_statuses_and_transport() {
+        for s in [408, 429, 500, 502, 503, 504, 599] {
+            assert_eq!(status(s), Action::Retry, "HTTP {s}");
+        }
+        for s in [301, 302, 307, 400, 401, 403, 404, 405, 410, 413, 451] {
+            assert_eq!(status(s), Action::StopRun, "HTTP {s}");
+        }
+        assert_eq!(
+            classify(&Answer::Transport("timeout".into())),
+            Action::Retry
+        );
+        assert_eq!(
+            classify(&Answer::BadBody("truncated".into())),
+            Action::Retry
+        );
+    }
+
+    #[test]
+    fn backoff_is_capped_full_jitter() {
+        let b = Backoff {
+            base: Duration::from_millis(500),
+            cap: Duration::from_secs(30),
+            retry_after_cap: Duration::from_secs(60),
+        };
+        for retry in 1..40 {
+            let ceiling = Duration::from_millis(500 * (1u64 << (retry - 1).min(20))).min(b.cap);
+            for _ in 0..20 {
+                assert!(b.delay(retry, None) <= ceiling);
+            }
+        }
+        let waits: Vec<Duration> = (0..50).map(|_| b.delay(3, None)).collect();
+        assert!(waits.iter().any(|w| *w != waits[0]), "jitter varies");
+        assert!(b.delay(1, Some(Duration::from_secs(7))) >= Duration::from_secs(7));
+        assert_eq!(
+            b.delay(1, Some(Duration::from_secs(3600))),
+            Duration::from_secs(60)
+        );
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_767);
+        assert_eq!(
+            parse_retry_after(" 12 ", now),
+            Some(Duration::from_secs(12))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-3", now), None);
+    }
+}
