@@ -78,7 +78,7 @@ pub fn archive(
     let mut coverage = Coverage::load(&data)?.unwrap_or_default();
     let progress = Progress::new(verbosity, "fetch", "sessions", entries.len() as u64);
     let on_event = |event: FetchEvent| match event {
-        FetchEvent::RecordWritten { .. } => progress.inc(1),
+        FetchEvent::SessionFinished { .. } => progress.inc(1),
         FetchEvent::Warning(w) if verbosity != Verbosity::Quiet => {
             progress.println(&format!("desk-archive: warning: {w}"))
         }
@@ -91,7 +91,6 @@ pub fn archive(
             metadata: e.metadata,
         })
         .collect();
-    let _ = &cancel; // passed to the fetcher once it supports cancellation
     let report = fetch::fetch_sessions(&config.fetch, requests, &records_dir, &on_event)?;
     progress.finish();
     let mut summary = Summary {
@@ -379,11 +378,14 @@ struct Summary {
     messages: u64,
     failures: Vec<SessionFailure>,
     stopped: Option<String>,
+    interrupted: bool,
 }
 
 impl Summary {
     fn exit_code(&self) -> u8 {
-        if self.stopped.is_some() {
+        if self.interrupted {
+            130
+        } else if self.stopped.is_some() {
             2
         } else if !self.failures.is_empty() || self.pending > 0 {
             1
@@ -398,6 +400,9 @@ impl Summary {
         }
         if let Some(why) = &self.stopped {
             eprintln!("desk-archive: error: the run stopped: {why}");
+        }
+        if self.interrupted {
+            eprintln!("desk-archive: interrupted: the sessions not fetched are pending");
         }
         if verbosity == Verbosity::Quiet {
             return;

@@ -446,6 +446,7 @@ impl Resolver<'_> {
             backoff_base: Duration::from_millis(500),
             backoff_cap: Duration::from_secs(30),
             retry_after_cap: Duration::from_secs(60),
+            cancel: None,
         })
     }
 

@@ -34,17 +34,28 @@ pub fn run(config: Config) -> Result<u8> {
     for warning in &config.warnings {
         tracing::warn!("{warning}");
     }
-    let outcome = match &config.task {
-        Task::Archive(c) => commands::archive(c, true, config.verbosity, interrupt_flag()?)?,
-        Task::Fetch(c) => commands::archive(c, false, config.verbosity, interrupt_flag()?)?,
+    let verbosity = config.verbosity;
+    let outcome = match config.task {
+        Task::Archive(c) => fetch_then(c, true, verbosity)?,
+        Task::Fetch(c) => fetch_then(c, false, verbosity)?,
         Task::Render(c) => {
             let _guard = interrupt_flag()?;
-            commands::render(c, config.verbosity)?
+            commands::render(&c, verbosity)?
         }
-        Task::Verify { dir } => commands::verify(dir, config.verbosity)?,
-        Task::Usersig(c) => commands::usersig(c)?,
+        Task::Verify { dir } => commands::verify(&dir, verbosity)?,
+        Task::Usersig(c) => commands::usersig(&c)?,
     };
     Ok(outcome.exit_code)
+}
+
+fn fetch_then(
+    mut config: config::ArchiveConfig,
+    renders: bool,
+    verbosity: config::Verbosity,
+) -> Result<commands::Outcome> {
+    let flag = interrupt_flag()?;
+    config.fetch.cancel = Some(flag.clone());
+    commands::archive(&config, renders, verbosity, flag)
 }
 
 /// SIGINT and SIGTERM set a flag instead of killing the process, so a writing command can

@@ -56,6 +56,9 @@ pub struct FetchSettings {
     pub backoff_cap: Duration,
     /// Longest Retry-After honoured.
     pub retry_after_cap: Duration,
+    /// Set (by a SIGINT/SIGTERM handler) to stop the run: requests in flight are dropped,
+    /// unfinished sessions become pending, and the report says the run was interrupted.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl FetchSettings {
@@ -80,6 +83,7 @@ impl FetchSettings {
             backoff_base: Duration::from_millis(500),
             backoff_cap: Duration::from_secs(30),
             retry_after_cap: Duration::from_secs(60),
+            cancel: None,
         }
     }
 }

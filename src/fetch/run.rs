@@ -130,7 +130,16 @@ pub(crate) fn fetch_sessions(
         retried: AtomicU64::new(0),
     });
     let sessions = dedup(sessions);
-    runtime.block_on(async move {
+    let watcher = settings.cancel.clone().map(|flag| {
+        let shared = shared.clone();
+        runtime.spawn(async move {
+            while !flag.load(Ordering::Relaxed) {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            shared.control.stop(INTERRUPTED.to_owned());
+        })
+    });
+    let result = runtime.block_on(async move {
         // Events are handed to the callback here, on the caller's thread, because the
         // callback is not 'static and cannot move into spawned tasks.
         let pump = async {
@@ -141,8 +150,15 @@ pub(crate) fn fetch_sessions(
         let drive = drive(shared, sessions, settings.concurrency, settings.refresh);
         let (report, ()) = tokio::join!(drive, pump);
         Ok(report)
-    })
+    });
+    if let Some(watcher) = watcher {
+        watcher.abort();
+    }
+    result
 }
+
+/// The stop reason when the cancel flag was set.
+pub(crate) const INTERRUPTED: &str = "interrupted by a signal";
 
 /// Drops repeated SessionIds (first occurrence wins).
 fn dedup(sessions: Vec<SessionRequest>) -> Vec<SessionRequest> {
