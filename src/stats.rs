@@ -465,8 +465,10 @@ pub struct Totals {
     pub system_events: u64,
     /// Messages per hour of day (0–23) in the zone the sessions were computed in.
     pub messages_by_hour: [u64; 24],
-    /// Per agent, sorted by account.
-    pub agents_detail: Vec<AgentTotals>,
+    /// Per agent, sorted by account. Not serialised here: `stats.json` writes it with each
+    /// agent's page.
+    #[serde(skip)]
+    pub per_agent: Vec<AgentTotals>,
 }
 
 /// Folds [`SessionStats`] into [`Totals`]. Memory grows with sessions and distinct
@@ -522,7 +524,7 @@ impl TotalsBuilder {
         t.agents = self.agents.len() as u64;
         t.first_response = Distribution::of(&mut self.first_responses);
         t.longest_wait = Distribution::of(&mut self.waits);
-        t.agents_detail = self
+        t.per_agent = self
             .agents
             .into_iter()
             .map(|(account, (mut acc, mut firsts))| {
@@ -895,13 +897,13 @@ mod tests {
         assert_eq!(t.first_response.p90_ms, Some(10_000));
         assert_eq!(t.unanswered_sessions, 1);
         assert_eq!(t.sessions_ending_unanswered, 1);
-        let ag1 = &t.agents_detail[0];
+        let ag1 = &t.per_agent[0];
         assert_eq!(
             (ag1.account.as_str(), ag1.sessions, ag1.messages),
             ("ag1", 2, 2)
         );
         assert_eq!(ag1.first_response.median_ms, Some(6_000));
-        let ag2 = &t.agents_detail[1];
+        let ag2 = &t.per_agent[1];
         assert_eq!(
             (ag2.sessions, ag2.answered, ag2.first_response.median_ms),
             (1, 0, None)
