@@ -96,10 +96,12 @@ pub fn write_stats_json(
 ) -> io::Result<()> {
     out.write_all(b"{\"sessions\": [")?;
     for (i, s) in sessions.iter().enumerate() {
-        out.write_all(if i == 0 { b"\n  " } else { b",\n  " })?;
-        serde_json::to_writer(&mut *out, &session_json(s, markdown_pages))?;
+        if i > 0 {
+            out.write_all(b",\n  ")?;
+        }
+        write_value(out, &session_json(s, markdown_pages))?;
     }
-    out.write_all(b"\n],\n\"totals\": ")?;
+    out.write_all(b"],\n \"totals\": ")?;
     let mut not_archived = NotArchived::default();
     for m in missing {
         match m.state.as_str() {
@@ -123,23 +125,44 @@ pub fn write_stats_json(
             })
             .collect(),
     };
-    serde_json::to_writer(&mut *out, &totals_json)?;
-    out.write_all(b",\n\"not_archived\": [")?;
+    write_value(out, &totals_json)?;
+    out.write_all(b",\n \"not_archived\": [")?;
     for (i, m) in missing.iter().enumerate() {
-        out.write_all(if i == 0 { b"\n  " } else { b",\n  " })?;
+        if i > 0 {
+            out.write_all(b",\n  ")?;
+        }
         let entry = MissingJson {
             session_id: &m.session_id,
             state: &m.state,
             error_code: m.error_code,
             reason: &m.reason,
         };
-        serde_json::to_writer(&mut *out, &entry)?;
+        write_value(out, &entry)?;
     }
-    out.write_all(if missing.is_empty() {
-        b"]}\n"
-    } else {
-        b"\n]}\n"
-    })
+    out.write_all(b"]}\n")
+}
+
+/// Writes one value on one line in the spelling of SPEC §5: `{"a": 1, "b": [1, 2]}`.
+fn write_value(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(&mut *out, SpecFormatter);
+    value.serialize(&mut ser).map_err(io::Error::from)
+}
+
+/// serde_json's compact output with a space after `:` and `,`.
+struct SpecFormatter;
+
+impl serde_json::ser::Formatter for SpecFormatter {
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if first { Ok(()) } else { w.write_all(b", ") }
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if first { Ok(()) } else { w.write_all(b", ") }
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
 }
 
 fn session_json(s: &SessionSummary, markdown_pages: bool) -> SessionJson<'_> {

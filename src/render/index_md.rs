@@ -3,10 +3,11 @@
 
 /// Escapes text for an inline Markdown context, including a GFM table cell.
 ///
-/// * every ASCII punctuation character gets a backslash (CommonMark allows escaping all of
+/// * every ASCII punctuation character but `-` gets a backslash (CommonMark allows escaping all of
 ///   them): no emphasis, code, link (`[x](y)`), autolink (`<…>`), raw HTML, entity (`&…;`),
 ///   table cell break (`|`), and — because `:` `.` `/` are escaped too — no bare-URL
-///   autolink (`https://…`, `www.…`) in renderers with that extension;
+///   autolink (`https://…`, `www.…`) in renderers with that extension; `-` is kept for
+///   readable ids: it matters only at the start of a line, where escaped text never goes;
 /// * line breaks and tabs become spaces (a table row is one line);
 /// * other C0 controls and DEL become their Control Pictures (U+2400…), C1 controls
 ///   U+FFFD — visible, never raw (SPEC §7).
@@ -15,7 +16,8 @@ pub fn md_escape(text: &str) -> String {
     for c in text.chars() {
         match c {
             '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_ascii_punctuation() => {
+            // `-` only matters at the start of a line, where escaped text never goes.
+            c if c.is_ascii_punctuation() && c != '-' => {
                 out.push('\\');
                 out.push(c);
             }
