@@ -852,6 +852,16 @@ mod tests {
     }
 
     #[test]
+    fn session_stats_stay_small() {
+        // The fixed part; participants and element types add a little heap each.
+        assert!(
+            std::mem::size_of::<SessionStats>() <= 512,
+            "{}",
+            std::mem::size_of::<SessionStats>()
+        );
+    }
+
+    #[test]
     fn median_and_percentile() {
         assert_eq!(median(&[]), None);
         assert_eq!(median(&[1, 2, 3, 10]), Some(2));

@@ -156,6 +156,8 @@ impl Site<'_> {
             lang_tag: self.t.lang_tag,
             t: self.t,
             title: self.title,
+            page,
+            pages,
             zone: self.zone().name(),
             figures,
             charts: first_page.then_some(&first.charts),

@@ -1,5 +1,8 @@
-//! Escaping for the Markdown index: every text field that goes into `index.md` passes
-//! [`md_escape`], so that names and ids chosen by strangers stay plain text.
+//! Text filters of the index templates: [`md_escape`] for every text field of `index.md`,
+//! so that names and ids chosen by strangers stay plain text, and [`visible`] for the HTML
+//! pages (askama escapes HTML but passes control characters through).
+
+use std::borrow::Cow;
 
 /// Escapes text for an inline Markdown context, including a GFM table cell.
 ///
@@ -30,7 +33,27 @@ pub fn md_escape(text: &str) -> String {
     out
 }
 
-/// askama filters for the Markdown templates.
+/// Replaces C0 controls other than TAB, LF and CR, DEL and C1 controls with visible
+/// placeholders (SPEC §7): C0 and DEL by their Control Pictures (U+2400…, U+2421), C1 by
+/// U+FFFD.
+pub fn visible(text: &str) -> Cow<'_, str> {
+    let hidden = |c: char| (c.is_control() && !matches!(c, '\t' | '\n' | '\r'));
+    if !text.chars().any(hidden) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| match c {
+                c if !hidden(c) => c,
+                '\u{7f}' => '\u{2421}',
+                '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
+                _ => '\u{fffd}',
+            })
+            .collect(),
+    )
+}
+
+/// askama filters for the index templates.
 // `filter_fn` generates a public struct and method without docs.
 #[allow(missing_docs)]
 pub mod filters {
@@ -40,6 +63,12 @@ pub mod filters {
     #[askama::filter_fn]
     pub fn md_escape(value: impl Display, _: &dyn askama::Values) -> askama::Result<String> {
         Ok(super::md_escape(&value.to_string()))
+    }
+
+    /// `{{ x|visible }}`: [`super::visible`] of the value's text (askama then escapes it).
+    #[askama::filter_fn]
+    pub fn visible(value: impl Display, _: &dyn askama::Values) -> askama::Result<String> {
+        Ok(super::visible(&value.to_string()).into_owned())
     }
 }
 
@@ -65,5 +94,15 @@ mod tests {
             "a\u{2400}b\u{2421}\u{fffd}"
         );
         assert_eq!(md_escape("会话 🙂"), "会话 🙂");
+    }
+
+    #[test]
+    fn controls_become_visible() {
+        assert_eq!(visible("a\tb\nc"), "a\tb\nc");
+        assert_eq!(
+            visible("a\u{1b}[31m\u{7f}\u{9b}"),
+            "a\u{241b}[31m\u{2421}\u{fffd}"
+        );
+        assert_eq!(visible("\u{202e}bidi"), "\u{202e}bidi");
     }
 }

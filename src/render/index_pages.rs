@@ -226,6 +226,10 @@ pub struct IndexHtml<'a> {
     pub t: &'a Strings,
     /// Site title.
     pub title: &'a str,
+    /// This page's number (1-based).
+    pub page: usize,
+    /// Number of index pages.
+    pub pages: usize,
     /// IANA zone name of the displayed times.
     pub zone: &'a str,
     /// Totals header.

@@ -350,6 +350,29 @@ fn hostile_ids_and_accounts_are_escaped_in_index_html() {
     assert!(doc.select(&a).next().is_some());
 }
 
+#[test]
+fn control_characters_are_shown_as_placeholders() {
+    let dir = tempfile::tempdir().unwrap();
+    let gone = MissingSession {
+        session_id: "ctl\u{1}\u{1b}[2J\u{85}".into(),
+        state: "failed".into(),
+        error_code: None,
+        reason: "bad\u{7f}".into(),
+    };
+    write_index(dir.path(), &[], &[gone], &options(Lang::En)).unwrap();
+    for name in ["index.html", "index.md"] {
+        let text = read(dir.path(), name);
+        assert!(
+            !text
+                .chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r')),
+            "{name}"
+        );
+        assert!(text.contains("ctl\u{2401}\u{241b}"), "{name}");
+        assert!(text.contains("bad\u{2421}"), "{name}");
+    }
+}
+
 /// Splits a Markdown table row at its unescaped pipes.
 fn cells(line: &str) -> Vec<String> {
     let mut cells = vec![String::new()];
