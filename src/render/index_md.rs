@@ -37,7 +37,7 @@ pub fn md_escape(text: &str) -> String {
 /// placeholders (SPEC §7): C0 and DEL by their Control Pictures (U+2400…, U+2421), C1 by
 /// U+FFFD.
 pub fn visible(text: &str) -> Cow<'_, str> {
-    let hidden = |c: char| (c.is_control() && !matches!(c, '\t' | '\n' | '\r'));
+    let hidden = |c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r');
     if !text.chars().any(hidden) {
         return Cow::Borrowed(text);
     }
