@@ -93,8 +93,10 @@ pub fn archive(
         .collect();
     let report = fetch::fetch_sessions(&config.fetch, requests, &records_dir, &on_event)?;
     progress.finish();
+    let interrupted = cancel.load(std::sync::atomic::Ordering::Relaxed);
     let mut summary = Summary {
-        stopped: report.stopped.clone(),
+        stopped: report.stopped.clone().filter(|_| !interrupted),
+        interrupted,
         ..Summary::default()
     };
     record_outcomes(&mut coverage, &report.outcomes, &mut summary);

@@ -1,19 +1,445 @@
-//! The index pages (`index.html`, `index.md`), `stats.json` and agent pages.
-//! (Skeleton: the index helper owns this file.)
+//! The index pages (`index.html`, `index.md`), `stats.json` and agent pages, all written
+//! streamed from the small per-session summaries (SPEC §5, §6).
+//!
+//! Layout of what this module writes into `data/`:
+//!
+//! * `stats.json` — every session (sorted by SessionId), the totals, the sessions without
+//!   a record; schema in `docs/stats.schema.json`.
+//! * `index.html`, then `index-2.html`, `index-3.html`… — one row per session, newest
+//!   first, then the sessions without a record; at most [`ROWS_PER_PAGE`] rows per page
+//!   so that a 100,000-session archive still opens quickly. The first page also holds
+//!   the totals' charts, the longest waits and the agents. `index.md`, `index-2.md`… the
+//!   same as Markdown (when Markdown pages are on).
+//! * `agents/<stem(account)>.html` — one page per agent with its figures and sessions.
+//!
+//! Pages and files of an earlier run that this run no longer produces (surplus
+//! `index-N.*`, agent pages of agents who are gone) are removed.
 
+pub mod charts;
+pub mod io;
+pub mod json;
+pub mod md;
+pub mod pages;
+pub mod strings;
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use askama::Template;
+
+use self::io::write_streamed;
+use self::pages::{
+    AgentHtml, AgentRow, Cell, Charts, Figure, IndexHtml, IndexMd, PageLink, Row, SortKey,
+};
+use self::strings::{Strings, local_day, local_time, strings};
 use super::{MissingSession, RenderOptions, SessionSummary};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::records::stem;
+use crate::stats::{AgentTotals, Totals, totals};
+
+/// Rows per index page. 5,000 rows keep a page under about 3 MB and its sorting in
+/// `index.js` well under a second; larger archives continue on `index-2.html`…
+pub const ROWS_PER_PAGE: usize = 5_000;
+
+/// How many sessions the "longest customer waits" table shows.
+const LONGEST_SHOWN: usize = 10;
 
 /// Writes `index.html`, `index.md` (when Markdown pages are on), `stats.json` and the agent
 /// pages into `data_dir`, streaming, from the summaries of every rendered session (in any
 /// order: this function sorts) and the sessions that have no record.
 pub fn write_index(
-    _data_dir: &Path,
-    _sessions: &[SessionSummary],
-    _missing: &[MissingSession],
-    _options: &RenderOptions,
+    data_dir: &Path,
+    sessions: &[SessionSummary],
+    missing: &[MissingSession],
+    options: &RenderOptions,
 ) -> Result<()> {
+    let t = strings(options.lang);
+    let totals = totals(sessions.iter().map(|s| &s.stats));
+    let mut missing: Vec<&MissingSession> = missing.iter().collect();
+    missing.sort_by(|a, b| a.session_id.cmp(&b.session_id));
+    missing.dedup_by(|a, b| a.session_id == b.session_id);
+
+    let mut by_id: Vec<&SessionSummary> = sessions.iter().collect();
+    by_id.sort_by(|a, b| (&a.session_id, &a.stem).cmp(&(&b.session_id, &b.stem)));
+    write_streamed(&data_dir.join("stats.json"), |out| {
+        let zone = options.timezone.name();
+        let md = options.markdown_pages;
+        json::write_stats_json(out, &by_id, &missing, &totals, zone, md)
+    })?;
+
+    let mut newest: Vec<&SessionSummary> = by_id;
+    newest.sort_by(|a, b| {
+        let key = |s: &SessionSummary| std::cmp::Reverse(s.stats.first_message_ms);
+        (key(a), &a.session_id).cmp(&(key(b), &b.session_id))
+    });
+    let site = Site {
+        t,
+        options,
+        title: options.title.as_deref().unwrap_or(t.title),
+        totals,
+    };
+    let pages = site.write_index_pages(data_dir, &newest, &missing)?;
+    remove_surplus_index_pages(data_dir, pages, options.markdown_pages)?;
+    site.write_agent_pages(data_dir, &newest)
+}
+
+/// What every page of the index needs.
+struct Site<'a> {
+    t: &'static Strings,
+    options: &'a RenderOptions,
+    title: &'a str,
+    totals: Totals,
+}
+
+impl Site<'_> {
+    fn zone(&self) -> chrono_tz::Tz {
+        self.options.timezone
+    }
+
+    /// Writes every index page; returns how many there are.
+    fn write_index_pages(
+        &self,
+        data_dir: &Path,
+        newest: &[&SessionSummary],
+        missing: &[&MissingSession],
+    ) -> Result<usize> {
+        let total_rows = newest.len() + missing.len();
+        let pages = total_rows.div_ceil(ROWS_PER_PAGE).max(1);
+        let figures = self.index_figures(missing);
+        let first_page = FirstPage::build(self, newest);
+        for page in 1..=pages {
+            let range = (page - 1) * ROWS_PER_PAGE..(page * ROWS_PER_PAGE).min(total_rows);
+            let rows: Vec<Row<'_>> = range
+                .map(|i| match newest.get(i) {
+                    Some(s) => Row::session(s, self.t, self.zone()),
+                    None => Row::missing(missing[i - newest.len()], self.t),
+                })
+                .collect();
+            self.write_index_page(data_dir, page, pages, &figures, &rows, &first_page)?;
+        }
+        Ok(pages)
+    }
+
+    fn write_index_page(
+        &self,
+        data_dir: &Path,
+        page: usize,
+        pages: usize,
+        figures: &[Figure],
+        rows: &[Row<'_>],
+        first: &FirstPage<'_>,
+    ) -> Result<()> {
+        let first_page = page == 1;
+        let pager = |ext: &str| -> Vec<PageLink> {
+            if pages == 1 {
+                return Vec::new();
+            }
+            (1..=pages)
+                .map(|n| PageLink {
+                    number: n,
+                    href: page_file(n, ext),
+                    current: n == page,
+                })
+                .collect()
+        };
+        let html_pager = pager("html");
+        let prev = (page > 1).then(|| page_file(page - 1, "html"));
+        let next = (page < pages).then(|| page_file(page + 1, "html"));
+        let html = IndexHtml {
+            root: "",
+            lang_tag: self.t.lang_tag,
+            t: self.t,
+            title: self.title,
+            page,
+            pages,
+            zone: self.zone().name(),
+            figures,
+            charts: first_page.then_some(&first.charts),
+            agents: if first_page { &first.agents } else { &[] },
+            longest: if first_page { &first.longest } else { &[] },
+            rows,
+            pager: &html_pager,
+            prev: prev.as_deref(),
+            next: next.as_deref(),
+        };
+        write_page(&data_dir.join(page_file(page, "html")), &html)?;
+        if self.options.markdown_pages {
+            let md_pager = pager("md");
+            let md = IndexMd {
+                t: self.t,
+                title: self.title,
+                zone: self.zone().name(),
+                figures,
+                rows,
+                pager: &md_pager,
+            };
+            write_page(&data_dir.join(page_file(page, "md")), &md)?;
+        }
+        Ok(())
+    }
+
+    /// The totals header of the index.
+    fn index_figures(&self, missing: &[&MissingSession]) -> Vec<Figure> {
+        let (t, tot) = (self.t, &self.totals);
+        let m = &tot.messages;
+        let range = match (tot.first_message_ms, tot.last_message_ms) {
+            (Some(a), Some(b)) => format!(
+                "{} – {}",
+                local_time(a, self.zone()).unwrap_or_default(),
+                local_time(b, self.zone()).unwrap_or_default()
+            ),
+            _ => t.none.to_owned(),
+        };
+        let mut figures = vec![
+            fig(t.sessions, tot.sessions.to_string()),
+            fig(
+                t.messages,
+                format!(
+                    "{} ({} {}, {} {}, {} {})",
+                    m.total,
+                    m.customer,
+                    t.col_msg_customer,
+                    m.agent,
+                    t.col_msg_agent,
+                    m.system,
+                    t.col_msg_system
+                ),
+            ),
+            fig(t.customers, tot.customers.to_string()),
+            fig(t.agents, tot.agents.to_string()),
+            fig(t.date_range, range),
+            fig(
+                t.median_first_response,
+                t.duration(tot.first_response.median_ms),
+            ),
+            fig(t.p90_first_response, t.duration(tot.first_response.p90_ms)),
+            fig(t.col_longest_wait, t.duration(tot.longest_wait_ms)),
+            fig(t.unanswered_sessions, tot.unanswered_sessions.to_string()),
+            fig(
+                t.ending_unanswered,
+                tot.sessions_ending_unanswered.to_string(),
+            ),
+        ];
+        if !missing.is_empty() {
+            let count = |state: &str| missing.iter().filter(|m| m.state == state).count();
+            let (failed, pending) = (count("failed"), count("pending"));
+            let not_found = missing.len() - failed - pending;
+            figures.push(fig(
+                t.not_archived,
+                format!(
+                    "{} ({} {failed}, {} {not_found}, {} {pending})",
+                    missing.len(),
+                    t.status_failed,
+                    t.status_not_found,
+                    t.status_pending
+                ),
+            ));
+        }
+        figures
+    }
+
+    /// Writes `agents/<stem>.html` for every agent and removes agent pages of earlier runs
+    /// that are no longer produced.
+    fn write_agent_pages(&self, data_dir: &Path, newest: &[&SessionSummary]) -> Result<()> {
+        let mut by_agent: BTreeMap<&str, Vec<&SessionSummary>> = BTreeMap::new();
+        for s in newest {
+            for a in &s.stats.participants.agent {
+                by_agent.entry(&a.account).or_default().push(s);
+            }
+        }
+        let dir = data_dir.join("agents");
+        let mut written = BTreeSet::new();
+        for agent in &self.totals.per_agent {
+            let sessions = by_agent
+                .get(agent.account.as_str())
+                .map_or(&[][..], Vec::as_slice);
+            let rows: Vec<Row<'_>> = sessions
+                .iter()
+                .map(|s| Row::session(s, self.t, self.zone()))
+                .collect();
+            let figures = self.agent_figures(agent);
+            let page = AgentHtml {
+                root: "../",
+                lang_tag: self.t.lang_tag,
+                t: self.t,
+                title: self.title,
+                account: &agent.account,
+                zone: self.zone().name(),
+                figures: &figures,
+                rows: &rows,
+            };
+            let name = format!("{}.html", stem(&agent.account));
+            write_page(&dir.join(&name), &page)?;
+            written.insert(name);
+        }
+        remove_unlisted(&dir, &written)
+    }
+
+    fn agent_figures(&self, a: &AgentTotals) -> Vec<Figure> {
+        let t = self.t;
+        vec![
+            fig(t.sessions, a.sessions.to_string()),
+            fig(t.messages, a.messages.to_string()),
+            fig(t.answered, a.answered.to_string()),
+            fig(
+                t.median_first_response,
+                t.duration(a.first_response.median_ms),
+            ),
+            fig(t.p90_first_response, t.duration(a.first_response.p90_ms)),
+        ]
+    }
+}
+
+/// What only the first index page shows.
+struct FirstPage<'a> {
+    charts: Charts,
+    agents: Vec<AgentRow<'a>>,
+    longest: Vec<Row<'a>>,
+}
+
+impl<'a> FirstPage<'a> {
+    fn build(site: &'a Site<'a>, newest: &[&'a SessionSummary]) -> FirstPage<'a> {
+        let (t, zone) = (site.t, site.zone());
+        let mut per_day = BTreeMap::new();
+        for s in newest {
+            if let Some(day) = s.stats.first_message_ms.and_then(|ms| local_day(ms, zone)) {
+                *per_day.entry(day).or_insert(0u64) += 1;
+            }
+        }
+        let buckets =
+            charts::response_buckets(newest.iter().filter_map(|s| s.stats.first_response_ms));
+        let charts = Charts {
+            sessions: charts::sessions_over_time(&per_day, t),
+            first_response: charts::first_response_chart(
+                &buckets,
+                site.totals.unanswered_sessions,
+                t,
+            ),
+            by_hour: charts::by_hour_chart(&site.totals.messages_by_hour, t),
+        };
+        let agents = site
+            .totals
+            .per_agent
+            .iter()
+            .map(|a| AgentRow {
+                account: &a.account,
+                stem: stem(&a.account),
+                sessions: a.sessions,
+                messages: a.messages,
+                median_first_response: Cell {
+                    key: SortKey(a.first_response.median_ms),
+                    text: t.duration(a.first_response.median_ms),
+                },
+            })
+            .collect();
+        let mut waiting: Vec<&SessionSummary> = newest
+            .iter()
+            .copied()
+            .filter(|s| s.stats.longest_wait_ms.is_some())
+            .collect();
+        waiting.sort_by(|a, b| {
+            (std::cmp::Reverse(a.stats.longest_wait_ms), &a.session_id)
+                .cmp(&(std::cmp::Reverse(b.stats.longest_wait_ms), &b.session_id))
+        });
+        let longest = waiting
+            .into_iter()
+            .take(LONGEST_SHOWN)
+            .map(|s| Row::session(s, t, zone))
+            .collect();
+        FirstPage {
+            charts,
+            agents,
+            longest,
+        }
+    }
+}
+
+fn fig(label: &'static str, value: String) -> Figure {
+    Figure { label, value }
+}
+
+/// `index.<ext>` for page 1, `index-<n>.<ext>` after.
+fn page_file(n: usize, ext: &str) -> String {
+    if n == 1 {
+        format!("index.{ext}")
+    } else {
+        format!("index-{n}.{ext}")
+    }
+}
+
+/// Renders a template straight into its file.
+fn write_page(path: &Path, page: &impl Template) -> Result<()> {
+    write_streamed(path, |out| Template::write_into(page, out))?;
     Ok(())
+}
+
+/// Removes `index-N.html`/`.md` with N > `pages`, and `index*.md` when Markdown is off.
+fn remove_surplus_index_pages(data_dir: &Path, pages: usize, markdown: bool) -> Result<()> {
+    let entries = match std::fs::read_dir(data_dir) {
+        Ok(entries) => entries,
+        Err(e) => return Err(Error::io("read directory", data_dir, e)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io("read directory", data_dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some((number, ext)) = index_page_number(&name) else {
+            continue;
+        };
+        if number > pages || (ext == "md" && !markdown) {
+            let path = entry.path();
+            std::fs::remove_file(&path).map_err(|e| Error::io("remove", &path, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// `index.html` → (1, "html"), `index-7.md` → (7, "md"); anything else → `None`.
+fn index_page_number(name: &str) -> Option<(usize, &str)> {
+    let (base, ext) = name.rsplit_once('.')?;
+    if ext != "html" && ext != "md" {
+        return None;
+    }
+    if base == "index" {
+        return Some((1, ext));
+    }
+    let n = base.strip_prefix("index-")?;
+    if n.starts_with('0') || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((n.parse().ok()?, ext))
+}
+
+/// Removes every `.html`/`.md` file in `dir` whose name is not in `keep`.
+fn remove_unlisted(dir: &Path, keep: &BTreeSet<String>) -> Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io("read directory", dir, e)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io("read directory", dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let page = name.ends_with(".html") || name.ends_with(".md");
+        if page && !keep.contains(&name) {
+            let path = entry.path();
+            std::fs::remove_file(&path).map_err(|e| Error::io("remove", &path, e))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_page_names() {
+        assert_eq!(index_page_number("index.html"), Some((1, "html")));
+        assert_eq!(index_page_number("index-12.md"), Some((12, "md")));
+        assert_eq!(index_page_number("index-02.md"), None);
+        assert_eq!(index_page_number("index-x.html"), None);
+        assert_eq!(index_page_number("stats.json"), None);
+        assert_eq!(page_file(1, "md"), "index.md");
+        assert_eq!(page_file(3, "html"), "index-3.html");
+    }
 }

@@ -193,7 +193,7 @@ fn render_one(
         .enumerate()
         .map(|(i, raw)| parse_message(i, raw.get()))
         .collect();
-    let stats = stats::session_stats(&messages);
+    let stats = stats::session_stats_in(&messages, options.timezone);
     let view = session::build(
         SessionInput {
             session_id: &record.session_id,

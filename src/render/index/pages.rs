@@ -1,0 +1,291 @@
+//! The askama page structs of the index (`index.html`, `index.md`, their continuation
+//! pages) and of the agent pages, and the table rows they share.
+
+use askama::Template;
+
+use super::charts::Svg;
+use super::json::status_key;
+use super::md::filters;
+use super::strings::{Strings, local_day, local_time};
+use crate::records::stem;
+use crate::render::{MissingSession, SessionSummary};
+use crate::stats::RoleCounts;
+
+/// A raw number for `data-sort` (empty when the figure does not exist).
+#[derive(Debug, Clone, Copy)]
+pub struct SortKey(pub Option<i64>);
+
+impl std::fmt::Display for SortKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(v) => write!(f, "{v}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A figure shown in a cell: its raw value for sorting and its text.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    /// Raw value.
+    pub key: SortKey,
+    /// What people read.
+    pub text: String,
+}
+
+/// An agent named in a row, with its page's stem.
+#[derive(Debug, Clone)]
+pub struct AgentLink<'a> {
+    /// The account.
+    pub account: &'a str,
+    /// `agents/<stem>.html`.
+    pub stem: String,
+}
+
+/// One table row: a session with a record, or one without (no page, no figures).
+#[derive(Debug, Clone)]
+pub struct Row<'a> {
+    /// The SessionId.
+    pub session_id: &'a str,
+    /// The session page's stem; `None` for sessions without a record.
+    pub stem: Option<&'a str>,
+    /// Start time.
+    pub start: Cell,
+    /// Local start day `YYYY-MM-DD` (for the date filter); empty when unknown.
+    pub day: String,
+    /// Customer accounts, comma-separated.
+    pub customers: String,
+    /// Agents in order of appearance.
+    pub agents: Vec<AgentLink<'a>>,
+    /// Messages per role.
+    pub messages: RoleCounts,
+    /// Duration.
+    pub duration: Cell,
+    /// First response.
+    pub first_response: Cell,
+    /// Longest customer wait.
+    pub longest_wait: Cell,
+    /// Status class suffix.
+    pub status_key: &'static str,
+    /// Status text.
+    pub status: String,
+    /// Longer explanation (failure reason), for the `title` attribute.
+    pub status_detail: &'a str,
+}
+
+impl<'a> Row<'a> {
+    /// The row of a session with a record.
+    pub fn session(s: &'a SessionSummary, t: &Strings, zone: chrono_tz::Tz) -> Row<'a> {
+        let st = &s.stats;
+        let key = status_key(st);
+        Row {
+            session_id: &s.session_id,
+            stem: Some(&s.stem),
+            start: Cell {
+                key: SortKey(st.first_message_ms),
+                text: st
+                    .first_message_ms
+                    .and_then(|ms| local_time(ms, zone))
+                    .unwrap_or_else(|| t.none.to_owned()),
+            },
+            day: st
+                .first_message_ms
+                .and_then(|ms| local_day(ms, zone))
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+            customers: join(st.participants.customer.iter().map(|c| c.account.as_str())),
+            agents: st
+                .participants
+                .agent
+                .iter()
+                .map(|a| AgentLink {
+                    account: &a.account,
+                    stem: stem(&a.account),
+                })
+                .collect(),
+            messages: st.messages,
+            duration: cell(st.duration_ms, t),
+            first_response: cell(st.first_response_ms, t),
+            longest_wait: cell(st.longest_wait_ms, t),
+            status_key: key,
+            status: match key {
+                "empty" => t.status_empty,
+                "unanswered" => t.status_unanswered,
+                "no-customer" => t.status_no_customer,
+                _ => t.status_answered,
+            }
+            .to_owned(),
+            status_detail: "",
+        }
+    }
+
+    /// The row of a session without a record.
+    pub fn missing(m: &'a MissingSession, t: &Strings) -> Row<'a> {
+        let none = || Cell {
+            key: SortKey(None),
+            text: t.none.to_owned(),
+        };
+        let (status_key, word) = match m.state.as_str() {
+            "failed" => ("failed", t.status_failed),
+            "pending" => ("pending", t.status_pending),
+            _ => ("not-found", t.status_not_found),
+        };
+        let status = match m.error_code {
+            Some(code) => format!("{word} ({code})"),
+            None => word.to_owned(),
+        };
+        Row {
+            session_id: &m.session_id,
+            stem: None,
+            start: none(),
+            day: String::new(),
+            customers: String::new(),
+            agents: Vec::new(),
+            messages: RoleCounts::default(),
+            duration: none(),
+            first_response: none(),
+            longest_wait: none(),
+            status_key,
+            status,
+            status_detail: &m.reason,
+        }
+    }
+
+    /// The agents, comma-separated (Markdown page).
+    pub fn agent_names(&self) -> String {
+        join(self.agents.iter().map(|a| a.account))
+    }
+}
+
+fn cell(ms: Option<i64>, t: &Strings) -> Cell {
+    Cell {
+        key: SortKey(ms),
+        text: t.duration(ms),
+    }
+}
+
+fn join<'s>(names: impl Iterator<Item = &'s str>) -> String {
+    names.collect::<Vec<_>>().join(", ")
+}
+
+/// A label and a value of the totals header.
+#[derive(Debug, Clone)]
+pub struct Figure {
+    /// Label.
+    pub label: &'static str,
+    /// Value.
+    pub value: String,
+}
+
+/// One agent in the agents table of the first index page.
+#[derive(Debug, Clone)]
+pub struct AgentRow<'a> {
+    /// The account.
+    pub account: &'a str,
+    /// Its page's stem.
+    pub stem: String,
+    /// Sessions handled.
+    pub sessions: u64,
+    /// Messages sent.
+    pub messages: u64,
+    /// Median first response.
+    pub median_first_response: Cell,
+}
+
+/// The charts of the first index page.
+#[derive(Debug, Clone)]
+pub struct Charts {
+    /// Sessions over time (absent when no session has a time).
+    pub sessions: Option<Svg>,
+    /// First-response distribution.
+    pub first_response: Svg,
+    /// Messages by hour of day.
+    pub by_hour: Svg,
+}
+
+/// A link of the pager.
+#[derive(Debug, Clone)]
+pub struct PageLink {
+    /// 1-based page number.
+    pub number: usize,
+    /// File name (`index.html`, `index-2.html`…).
+    pub href: String,
+    /// This page.
+    pub current: bool,
+}
+
+/// `index.html` and its continuation pages.
+#[derive(Template)]
+#[template(path = "index.html")]
+pub struct IndexHtml<'a> {
+    /// Prefix to the data root (`""`).
+    pub root: &'a str,
+    /// `<html lang>`.
+    pub lang_tag: &'a str,
+    /// UI strings.
+    pub t: &'a Strings,
+    /// Site title.
+    pub title: &'a str,
+    /// This page's number (1-based).
+    pub page: usize,
+    /// Number of index pages.
+    pub pages: usize,
+    /// IANA zone name of the displayed times.
+    pub zone: &'a str,
+    /// Totals header.
+    pub figures: &'a [Figure],
+    /// Charts (first page only).
+    pub charts: Option<&'a Charts>,
+    /// Agents table (first page only).
+    pub agents: &'a [AgentRow<'a>],
+    /// Longest waits (first page only).
+    pub longest: &'a [Row<'a>],
+    /// This page's rows.
+    pub rows: &'a [Row<'a>],
+    /// Pager (empty when there is one page).
+    pub pager: &'a [PageLink],
+    /// Previous page's file.
+    pub prev: Option<&'a str>,
+    /// Next page's file.
+    pub next: Option<&'a str>,
+}
+
+/// `index.md` and its continuation pages.
+#[derive(Template)]
+#[template(path = "index.md")]
+pub struct IndexMd<'a> {
+    /// UI strings.
+    pub t: &'a Strings,
+    /// Site title.
+    pub title: &'a str,
+    /// IANA zone name.
+    pub zone: &'a str,
+    /// Totals.
+    pub figures: &'a [Figure],
+    /// This page's rows.
+    pub rows: &'a [Row<'a>],
+    /// Pager, with `.md` files.
+    pub pager: &'a [PageLink],
+}
+
+/// `agents/<stem>.html`.
+#[derive(Template)]
+#[template(path = "agent.html")]
+pub struct AgentHtml<'a> {
+    /// Prefix to the data root (`"../"`).
+    pub root: &'a str,
+    /// `<html lang>`.
+    pub lang_tag: &'a str,
+    /// UI strings.
+    pub t: &'a Strings,
+    /// Site title.
+    pub title: &'a str,
+    /// The agent's account.
+    pub account: &'a str,
+    /// IANA zone name.
+    pub zone: &'a str,
+    /// The agent's figures.
+    pub figures: &'a [Figure],
+    /// The agent's sessions, newest first.
+    pub rows: &'a [Row<'a>],
+}
