@@ -10,7 +10,7 @@
 //!   "format": "desk-archive-state",
 //!   "version": 1,
 //!   "hashes": {
-//!     "data/index.html": {"size": 5120, "mtime_ns": 1700000000123456789, "inode": 1234, "sha256": "…", "sha512": "…"},
+//!     "data/index.html": {"size": 5120, "sha256": "…", "sha512": "…"},
 //!     …
 //!   }
 //! }
@@ -19,16 +19,16 @@
 //! - `format` and `version` identify the file; a reader that does not know the version
 //!   ignores the whole cache (it is only a cache).
 //! - `hashes` maps each payload file's path relative to the bag (as in the manifests, not
-//!   percent-encoded) to its `size` in bytes, its modification time `mtime_ns` in
-//!   nanoseconds since the Unix epoch (a signed 64-bit integer), its `inode` number
-//!   (unsigned 64-bit, 0 where the platform has none) and its lowercase hex `sha256` and
-//!   `sha512` digests. Keys are sorted by byte order.
+//!   percent-encoded) to its `size` in bytes and its lowercase hex `sha256` and `sha512`
+//!   digests. Keys are sorted by byte order.
 //!
-//! A cached hash is reused only when size, mtime and inode all match the file on disk and
-//! the file's mtime is older than this state file's own mtime: a file modified within the
-//! same timestamp tick as it was hashed could otherwise keep a stale hash (git calls these
-//! entries "racy"). `verify` never reads this file, except to check it against the tag
-//! manifests, which list it.
+//! The file holds nothing that depends on where or when the bag was written (no mtimes,
+//! no inodes), so the same records and options give byte-identical bags, state file
+//! included. Freshness comes from the file system instead: a cached hash is reused only
+//! when the size matches and the file was last modified strictly before this state file
+//! was (every file we write, we write before the state file; a file changed afterwards,
+//! or within the same timestamp tick — git's "racy" entries — is hashed again).
+//! `verify` never reads this file, except to check it against the tag manifests.
 
 use std::collections::HashMap;
 use std::fs;
@@ -45,14 +45,12 @@ use crate::fsutil::WriteOutcome;
 pub const STATE_FILE: &str = "desk-archive-state.json";
 
 const FORMAT: &str = "desk-archive-state";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 /// One cache entry, as stored.
 #[derive(Debug, Serialize, Deserialize)]
 struct Stored {
     size: u64,
-    mtime_ns: i64,
-    inode: u64,
     sha256: String,
     sha512: String,
 }
@@ -67,7 +65,7 @@ struct StoredFile {
 /// The hash cache as loaded from a bag.
 #[derive(Debug, Default)]
 pub(crate) struct Cache {
-    entries: HashMap<String, (Stamp, Digests)>,
+    entries: HashMap<String, (u64, Digests)>,
     /// The state file's own mtime: entries not strictly older are not trusted.
     written_ns: i64,
 }
@@ -100,18 +98,13 @@ impl Cache {
             .hashes
             .into_iter()
             .filter_map(|(rel, s)| {
-                let stamp = Stamp {
-                    size: s.size,
-                    mtime_ns: s.mtime_ns,
-                    inode: s.inode,
-                };
                 let mut digests = Digests {
                     sha256: [0; 32],
                     sha512: [0; 64],
                 };
                 hex::decode_to_slice(&s.sha256, &mut digests.sha256).ok()?;
                 hex::decode_to_slice(&s.sha512, &mut digests.sha512).ok()?;
-                Some((rel, (stamp, digests)))
+                Some((rel, (s.size, digests)))
             })
             .collect();
         Cache {
@@ -122,8 +115,8 @@ impl Cache {
 
     /// The cached digests of `rel`, if its stamp is unchanged and not racy.
     pub(crate) fn get(&self, rel: &str, stamp: &Stamp) -> Option<Digests> {
-        let (cached, digests) = self.entries.get(rel)?;
-        (cached == stamp && stamp.mtime_ns < self.written_ns).then_some(*digests)
+        let (size, digests) = self.entries.get(rel)?;
+        (*size == stamp.size && stamp.mtime_ns < self.written_ns).then_some(*digests)
     }
 }
 
@@ -145,8 +138,6 @@ pub(crate) fn write<'a>(
             out.write_all(b": ")?;
             let stored = Stored {
                 size: stamp.size,
-                mtime_ns: stamp.mtime_ns,
-                inode: stamp.inode,
                 sha256: to_hex(&digests.sha256),
                 sha512: to_hex(&digests.sha512),
             };
@@ -191,9 +182,10 @@ mod tests {
         let cache = Cache::load(dir.path());
         assert_eq!(cache.get("data/a \"q\".txt", &old), Some(digests));
         assert_eq!(
-            cache.get("data/a \"q\".txt", &Stamp { inode: 9, ..old }),
+            cache.get("data/a \"q\".txt", &Stamp { size: 4, ..old }),
             None
         );
+        assert!(!text.contains("mtime") && !text.contains("inode"), "{text}");
         // Modified no earlier than the state file was written: not trusted.
         assert_eq!(cache.get("data/b.txt", &future), None);
     }

@@ -130,13 +130,17 @@ pub(crate) fn fetch_sessions(
         retried: AtomicU64::new(0),
     });
     let sessions = dedup(sessions);
+    // The watcher holds the shared state weakly: a strong reference would keep the event
+    // channel open and the pump below waiting for ever.
     let watcher = settings.cancel.clone().map(|flag| {
-        let shared = shared.clone();
+        let shared = Arc::downgrade(&shared);
         runtime.spawn(async move {
             while !flag.load(Ordering::Relaxed) {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
-            shared.control.stop(INTERRUPTED.to_owned());
+            if let Some(shared) = shared.upgrade() {
+                shared.control.stop(INTERRUPTED.to_owned());
+            }
         })
     });
     let result = runtime.block_on(async move {
