@@ -37,7 +37,7 @@ struct Stamp {
 }
 
 enum Outcome {
-    Rendered(SessionSummary, u64),
+    Rendered(Box<SessionSummary>, u64),
     Failed(RenderFailure),
 }
 
@@ -98,7 +98,7 @@ pub(super) fn render(
             Outcome::Rendered(summary, messages) => {
                 report.sessions += 1;
                 report.messages += messages;
-                summaries.push(summary);
+                summaries.push(*summary);
             }
             Outcome::Failed(f) => failures.push(f),
         }
@@ -241,7 +241,7 @@ fn render_one(
         stem: scanned.stem.clone(),
         stats,
     };
-    Ok(Outcome::Rendered(summary, messages.len() as u64))
+    Ok(Outcome::Rendered(Box::new(summary), messages.len() as u64))
 }
 
 /// Removes `sessions/*.html` and `sessions/*.md` that this render did not produce.
