@@ -127,6 +127,9 @@ pub struct TuningArgs {
     /// Re-fetch sessions that already have a complete record.
     #[arg(long)]
     pub refresh: bool,
+    /// First backoff ceiling in milliseconds (tests use a tiny one) [default: 500].
+    #[arg(long, value_name = "MS", hide = true)]
+    pub backoff_ms: Option<u64>,
 }
 
 /// Page options.

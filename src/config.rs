@@ -443,7 +443,7 @@ impl Resolver<'_> {
             retries,
             timeout: Duration::from_secs_f64(timeout),
             refresh: tuning.refresh || self.file.refresh == Some(true),
-            backoff_base: Duration::from_millis(500),
+            backoff_base: Duration::from_millis(tuning.backoff_ms.unwrap_or(500)),
             backoff_cap: Duration::from_secs(30),
             retry_after_cap: Duration::from_secs(60),
             cancel: None,

@@ -4,6 +4,7 @@
 //! element it cannot understand becomes [`Element::Raw`], holding the original JSON, so the
 //! pages can show it as a labelled raw block.
 
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 /// Who sent a message (`FromAccountRole`, API.md §0).
@@ -238,6 +239,11 @@ impl Element {
 /// Parses one raw message object. Never fails: what does not parse becomes a raw element.
 pub fn parse_message(index: usize, raw: &str) -> Message {
     let value = parse_lenient(raw);
+    if value.is_none()
+        && let Some(message) = parse_message_by_field(index, raw)
+    {
+        return message;
+    }
     let Some(Value::Object(object)) = value else {
         return Message {
             index,
@@ -259,10 +265,9 @@ pub fn parse_message(index: usize, raw: &str) -> Message {
             other.to_string(),
         )],
     };
-    const KNOWN: [&str; 4] = ["FromAccount", "FromAccountRole", "MsgBody", "Timestamp"];
     let extra_fields = object
         .iter()
-        .filter(|(key, _)| !KNOWN.contains(&key.as_str()))
+        .filter(|(key, _)| !KNOWN_FIELDS.contains(&key.as_str()))
         .map(|(key, value)| (key.clone(), value.to_string()))
         .collect();
     Message {
@@ -276,6 +281,83 @@ pub fn parse_message(index: usize, raw: &str) -> Message {
         timestamp_ms: object.get("Timestamp").and_then(as_i64),
         elements,
         extra_fields,
+    }
+}
+
+/// The fallback for a message object that does not parse as a whole — nested deeper than
+/// the JSON parser's recursion limit (a relay of relays), or holding a number no `f64` can
+/// hold (`1e400`): each field, and each `MsgBody` element, is parsed on its own, so only
+/// the part that fails becomes a raw block and the sender and time are kept.
+fn parse_message_by_field(index: usize, raw: &str) -> Option<Message> {
+    let fields: Vec<(String, Box<RawValue>)> = serde_json::from_str::<FieldList>(raw).ok()?.0;
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(key, _)| key == name)
+            .and_then(|(_, value)| parse_lenient(value.get()))
+    };
+    let elements = match fields.iter().find(|(key, _)| key == "MsgBody") {
+        None => Vec::new(),
+        Some((_, body)) => match serde_json::from_str::<Vec<Box<RawValue>>>(body.get()) {
+            Ok(items) => items
+                .iter()
+                .map(|item| match parse_lenient(item.get()) {
+                    Some(value) => parse_element(&value),
+                    None => raw_element("", RawReason::Malformed, item.get().to_owned()),
+                })
+                .collect(),
+            Err(_) => vec![raw_element(
+                "MsgBody",
+                RawReason::Malformed,
+                body.get().to_owned(),
+            )],
+        },
+    };
+    let role_code = field("FromAccountRole").as_ref().and_then(as_i64);
+    Some(Message {
+        index,
+        from_account: field("FromAccount")
+            .as_ref()
+            .map(display_string)
+            .unwrap_or_default(),
+        role_code,
+        role: Role::from_code(role_code),
+        timestamp_ms: field("Timestamp").as_ref().and_then(as_i64),
+        elements,
+        extra_fields: fields
+            .iter()
+            .filter(|(key, _)| !KNOWN_FIELDS.contains(&key.as_str()))
+            .map(|(key, value)| (key.clone(), value.get().to_owned()))
+            .collect(),
+    })
+}
+
+/// The top-level fields of a message this view interprets.
+const KNOWN_FIELDS: [&str; 4] = ["FromAccount", "FromAccountRole", "MsgBody", "Timestamp"];
+
+/// A JSON object's fields in order, values unparsed.
+struct FieldList(Vec<(String, Box<RawValue>)>);
+
+impl<'de> serde::Deserialize<'de> for FieldList {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = FieldList;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<FieldList, A::Error> {
+                let mut fields = Vec::new();
+                while let Some(entry) = map.next_entry::<String, Box<RawValue>>()? {
+                    fields.push(entry);
+                }
+                Ok(FieldList(fields))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 
@@ -574,6 +656,38 @@ mod tests {
     fn message_that_is_not_an_object_is_kept_raw() {
         let m = parse_message(3, "[1,2]");
         assert!(matches!(&m.elements[0], Element::Raw { json, .. } if json == "[1,2]"));
+    }
+
+    #[test]
+    fn huge_number_spoils_only_its_own_field() {
+        let m = parse_message(
+            0,
+            r#"{"FromAccount":"a","FromAccountRole":2,"Timestamp":1e400,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"hi"}},{"MsgType":"TIMLocationElem","MsgContent":{"Latitude":1e400}}],"X":1}"#,
+        );
+        assert_eq!(
+            (m.from_account.as_str(), m.role, m.timestamp_ms),
+            ("a", Role::Agent, None)
+        );
+        assert!(matches!(&m.elements[0], Element::Text { text } if text == "hi"));
+        assert!(matches!(&m.elements[1], Element::Raw { json, .. } if json.contains("1e400")));
+        assert_eq!(m.extra_fields, vec![("X".to_owned(), "1".to_owned())]);
+    }
+
+    #[test]
+    fn relay_nested_beyond_the_parser_limit_keeps_sender_and_time() {
+        let mut relay = r#"{"MsgType":"TIMTextElem","MsgContent":{"Text":"deep"}}"#.to_owned();
+        for _ in 0..40 {
+            relay = format!(
+                r#"{{"MsgType":"TIMRelayElem","MsgContent":{{"Title":"t","MsgList":[{{"From_Account":"x","MsgTimeStamp":1,"MsgBody":[{relay}]}}]}}}}"#
+            );
+        }
+        let raw = format!(
+            r#"{{"FromAccount":"c","FromAccountRole":1,"Timestamp":5,"MsgBody":[{{"MsgType":"TIMTextElem","MsgContent":{{"Text":"before"}}}},{relay}]}}"#
+        );
+        let m = parse_message(0, &raw);
+        assert_eq!((m.from_account.as_str(), m.timestamp_ms), ("c", Some(5)));
+        assert!(matches!(&m.elements[0], Element::Text { text } if text == "before"));
+        assert!(matches!(&m.elements[1], Element::Raw { json, .. } if json.contains("deep")));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Integration tests: fetch, against a fake desk API on 127.0.0.1 (`fetch/server.rs`).
 
-mod server;
+pub(crate) mod server;
 
 use std::path::Path;
 use std::sync::Mutex;

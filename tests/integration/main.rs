@@ -1,5 +1,6 @@
 //! The integration test binary: one module per feature.
 
+mod archive;
 mod bag;
 mod browser;
 mod cli;
