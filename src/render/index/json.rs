@@ -70,13 +70,16 @@ struct MissingJson<'a> {
 }
 
 /// A session's status word in `stats.json` and the index's CSS classes: `answered`,
-/// `unanswered` (ends with customer messages nobody answered), `no-customer` (no customer
-/// message) or `empty` (no message at all).
+/// `unanswered` (the customer wrote and no agent ever replied), `waiting` (agents replied,
+/// but the session ends with customer messages nobody answered — often a closing "thanks"
+/// or a rating), `no-customer` (no customer message) or `empty` (no message at all).
 pub fn status_key(s: &SessionStats) -> &'static str {
     if s.messages.total == 0 {
         "empty"
-    } else if s.ends_unanswered() {
+    } else if s.is_unanswered() {
         "unanswered"
+    } else if s.ends_unanswered() {
+        "waiting"
     } else if s.messages.customer == 0 {
         "no-customer"
     } else {

@@ -111,6 +111,7 @@ impl<'a> Row<'a> {
             status: match key {
                 "empty" => t.status_empty,
                 "unanswered" => t.status_unanswered,
+                "waiting" => t.status_waiting,
                 "no-customer" => t.status_no_customer,
                 _ => t.status_answered,
             }

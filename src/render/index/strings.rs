@@ -76,8 +76,10 @@ pub struct Strings {
     pub no_reply: &'static str,
     /// Status: answered.
     pub status_answered: &'static str,
-    /// Status: the session ends with unanswered customer messages.
+    /// Status: the customer wrote and no agent ever replied.
     pub status_unanswered: &'static str,
+    /// Status: agents replied, but the last customer messages were not answered.
+    pub status_waiting: &'static str,
     /// Status: no customer messages.
     pub status_no_customer: &'static str,
     /// Status: empty record.
@@ -154,6 +156,7 @@ static EN: Strings = Strings {
     no_reply: "no reply",
     status_answered: "answered",
     status_unanswered: "unanswered",
+    status_waiting: "last message unanswered",
     status_no_customer: "no customer messages",
     status_empty: "empty",
     status_failed: "failed",
@@ -211,6 +214,7 @@ static ZH_CN: Strings = Strings {
     no_reply: "未回复",
     status_answered: "已回复",
     status_unanswered: "未回复",
+    status_waiting: "最后消息未回复",
     status_no_customer: "无客户消息",
     status_empty: "空会话",
     status_failed: "失败",
