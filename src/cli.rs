@@ -127,6 +127,16 @@ pub struct TuningArgs {
     /// Re-fetch sessions that already have a complete record.
     #[arg(long)]
     pub refresh: bool,
+    /// Do not download message media (images, files, audio, video) into the archive.
+    #[arg(long)]
+    pub no_media: bool,
+    /// Skip media objects larger than N bytes [default: 104857600, 100 MiB].
+    #[arg(long, value_name = "N")]
+    pub max_media_bytes: Option<u64>,
+    /// Let media downloads reach HOST even if it resolves to a non-public address
+    /// (repeatable).
+    #[arg(long, value_name = "HOST")]
+    pub media_allow_host: Vec<String>,
 }
 
 /// Page options.
