@@ -429,12 +429,16 @@ fn image(uuid: &str, format: Option<i64>, infos: &[ImageInfo], cx: Ctx<'_>) -> C
     let local_original = locals
         .iter()
         .max_by_key(|(i, _)| {
-            let pixels = i.width.zip(i.height).map_or(0, |(w, h)| w.saturating_mul(h));
+            let pixels = i
+                .width
+                .zip(i.height)
+                .map_or(0, |(w, h)| w.saturating_mul(h));
             (i.kind == Some(1), pixels)
         })
         .map(|(_, l)| l.clone());
     Card {
-        thumb: local_thumb.or_else(|| small.and_then(|i| thumb(i.url.as_deref(), i.width, i.height))),
+        thumb: local_thumb
+            .or_else(|| small.and_then(|i| thumb(i.url.as_deref(), i.width, i.height))),
         link_label: t.open.to_owned(),
         facts,
         local: local_original,
