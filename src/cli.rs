@@ -130,6 +130,16 @@ pub struct TuningArgs {
     /// First backoff ceiling in milliseconds (tests use a tiny one) [default: 500].
     #[arg(long, value_name = "MS", hide = true)]
     pub backoff_ms: Option<u64>,
+    /// Do not download message media (images, files, audio, video) into the archive.
+    #[arg(long)]
+    pub no_media: bool,
+    /// Skip media objects larger than N bytes [default: 104857600, 100 MiB].
+    #[arg(long, value_name = "N")]
+    pub max_media_bytes: Option<u64>,
+    /// Let media downloads reach HOST even if it resolves to a non-public address
+    /// (repeatable).
+    #[arg(long, value_name = "HOST")]
+    pub media_allow_host: Vec<String>,
 }
 
 /// Page options.

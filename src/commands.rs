@@ -100,6 +100,13 @@ pub fn archive(
         ..Summary::default()
     };
     record_outcomes(&mut coverage, &report.outcomes, &mut summary);
+    crate::media::capture_run(
+        &config.media,
+        &data,
+        &report.outcomes,
+        &mut coverage,
+        &cancel,
+    );
     if renders {
         let rendered = render_site(&config.render, &data, &coverage, verbosity)?;
         summary.messages = rendered.messages;

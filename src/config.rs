@@ -70,6 +70,8 @@ pub struct ArchiveConfig {
     pub render: RenderOptions,
     /// bag-info.txt fields.
     pub bag: BagMeta,
+    /// Media capture (SPEC §8).
+    pub media: crate::media::MediaSettings,
 }
 
 /// Settings of `render`.
@@ -127,6 +129,9 @@ struct FileConfig {
     retries: Option<u64>,
     timeout: Option<toml::Value>,
     refresh: Option<bool>,
+    no_media: Option<bool>,
+    max_media_bytes: Option<u64>,
+    media_allow_host: Option<Vec<String>>,
     timezone: Option<String>,
     title: Option<String>,
     lang: Option<String>,
@@ -250,6 +255,7 @@ impl Resolver<'_> {
         // `fetch` renders nothing, but its page options are still checked: a typo in them
         // should not wait for the next `render` to show.
         let render = self.render_options(args.pages)?;
+        let media = self.media_settings(&args.tuning)?;
         let fetch = self.fetch_settings(args.api, args.tuning)?;
         let bag = BagMeta {
             source_organization: self.source_organization(args.source_organization),
@@ -261,6 +267,31 @@ impl Resolver<'_> {
             fetch,
             render,
             bag,
+            media,
+        })
+    }
+
+    fn media_settings(
+        &self,
+        tuning: &crate::cli::TuningArgs,
+    ) -> Result<crate::media::MediaSettings> {
+        let max_bytes = tuning
+            .max_media_bytes
+            .or(self.file.max_media_bytes)
+            .unwrap_or(crate::media::DEFAULT_MAX_BYTES);
+        if max_bytes == 0 {
+            return Err(usage("--max-media-bytes must be at least 1"));
+        }
+        let allow_hosts = if tuning.media_allow_host.is_empty() {
+            self.file.media_allow_host.clone().unwrap_or_default()
+        } else {
+            tuning.media_allow_host.clone()
+        };
+        Ok(crate::media::MediaSettings {
+            enabled: !(tuning.no_media || self.file.no_media == Some(true)),
+            max_bytes,
+            allow_hosts,
+            ..crate::media::MediaSettings::default()
         })
     }
 

@@ -60,6 +60,9 @@ pub struct Entry {
     /// The API's ErrorInfo (or our reason), for failed and not-found sessions.
     #[serde(rename = "ErrorInfo", default, skip_serializing_if = "Option::is_none")]
     pub error_info: Option<String>,
+    /// Media of the session captured, skipped (too large) and failed (SPEC §8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media: Option<crate::media::MediaCounts>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -110,6 +113,7 @@ impl Coverage {
             when: now.to_owned(),
             error_code,
             error_info,
+            media: self.entries.get(session_id).and_then(|e| e.media),
         };
         match self.entries.get_mut(session_id) {
             Some(old)
@@ -129,6 +133,13 @@ impl Coverage {
     /// Marks a session archived unless it already is (its `when` then stays).
     pub fn set_archived(&mut self, session_id: &str, when: &str) {
         self.set(session_id, State::Archived, None, when);
+    }
+
+    /// Sets a session's media counts (`None` removes them); `when` is not touched.
+    pub fn set_media(&mut self, session_id: &str, media: Option<crate::media::MediaCounts>) {
+        if let Some(entry) = self.entries.get_mut(session_id) {
+            entry.media = media;
+        }
     }
 
     /// The entry for a session.

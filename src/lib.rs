@@ -13,6 +13,7 @@ pub mod coverage;
 pub mod error;
 pub mod fetch;
 pub mod fsutil;
+pub mod media;
 pub mod model;
 pub mod progress;
 pub mod records;

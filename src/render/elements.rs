@@ -11,17 +11,30 @@ use super::cmark::{MessageHtml, UrlKind, markdown_html, safe_url, visible};
 use super::custom::{self, Choice, Payload, Status};
 use super::format::{self, TimeView};
 use super::i18n::Strings;
+use crate::media::sniff::Display;
+use crate::media::{Local, MediaLookup};
 use crate::model::{Element, ImageInfo, RawReason, Relay, Video};
 
 /// What a block needs to know about the page.
 #[derive(Clone, Copy)]
-pub struct Ctx {
+pub struct Ctx<'a> {
     /// UI strings.
     pub t: &'static Strings,
     /// Display zone.
     pub tz: Tz,
     /// UI language.
     pub lang: Lang,
+    /// Captured media (empty when there is none).
+    pub media: &'a MediaLookup,
+}
+
+/// A media URL of a card that is not in the archive, and why.
+#[derive(Debug, Clone)]
+pub struct NotArchived {
+    /// The URL as text (placeholders for controls).
+    pub url: String,
+    /// Why (from data/media/index.json).
+    pub reason: String,
 }
 
 /// A URL from a record: a link when [`safe_url`] accepts it, else text.
@@ -74,6 +87,10 @@ pub struct Card {
     pub facts: Vec<String>,
     /// An identifier (UUID) shown small.
     pub id: String,
+    /// The captured copy of the card's main object.
+    pub local: Option<Local>,
+    /// Media of the card that capture tried and could not archive.
+    pub not_archived: Vec<NotArchived>,
 }
 
 /// One choice as shown.
@@ -162,7 +179,7 @@ pub enum Block {
 }
 
 /// Appends the blocks of `element` to `out`.
-pub fn push_blocks(out: &mut Vec<Block>, element: &Element, cx: Ctx) {
+pub fn push_blocks(out: &mut Vec<Block>, element: &Element, cx: Ctx<'_>) {
     let t = cx.t;
     match element {
         Element::Text { text } => out.push(markdown(text, String::new())),
@@ -170,33 +187,41 @@ pub fn push_blocks(out: &mut Vec<Block>, element: &Element, cx: Ctx) {
             uuid,
             format,
             infos,
-        } => out.push(Block::Card(image(uuid, *format, infos, t))),
+        } => out.push(Block::Card(image(uuid, *format, infos, cx))),
         Element::File {
             url,
             uuid,
             size,
             name,
-        } => out.push(Block::Card(Card {
-            title: visible(if name.is_empty() { uuid } else { name }).into_owned(),
-            facts: size.map(format::bytes).into_iter().collect(),
-            link_label: t.download.to_owned(),
-            ..card("file", t.file, url.as_deref(), uuid)
-        })),
+        } => out.push(Block::Card(with_local(
+            Card {
+                title: visible(if name.is_empty() { uuid } else { name }).into_owned(),
+                facts: size.map(format::bytes).into_iter().collect(),
+                link_label: t.download.to_owned(),
+                ..card("file", t.file, url.as_deref(), uuid)
+            },
+            url.as_deref(),
+            cx,
+        ))),
         Element::Sound {
             url,
             uuid,
             size,
             seconds,
-        } => out.push(Block::Card(Card {
-            facts: seconds
-                .map(format::clock)
-                .into_iter()
-                .chain(size.map(format::bytes))
-                .collect(),
-            link_label: t.open.to_owned(),
-            ..card("sound", t.voice, url.as_deref(), uuid)
-        })),
-        Element::Video(video) => out.push(Block::Card(video_card(video, t))),
+        } => out.push(Block::Card(with_local(
+            Card {
+                facts: seconds
+                    .map(format::clock)
+                    .into_iter()
+                    .chain(size.map(format::bytes))
+                    .collect(),
+                link_label: t.open.to_owned(),
+                ..card("sound", t.voice, url.as_deref(), uuid)
+            },
+            url.as_deref(),
+            cx,
+        ))),
+        Element::Video(video) => out.push(Block::Card(video_card(video, cx))),
         Element::Location {
             desc,
             latitude,
@@ -245,6 +270,31 @@ impl Card {
         self.link.as_ref().and_then(|l| l.href.as_deref())
     }
 
+    /// Where the main link goes: the captured copy, else the remote URL when safe.
+    pub fn open_href(&self) -> Option<&str> {
+        match &self.local {
+            Some(l) => Some(&l.href),
+            None => self.href(),
+        }
+    }
+
+    /// `audio` or `video` when the captured copy can be played in the page.
+    pub fn player(&self) -> Option<&'static str> {
+        match self.local.as_ref()?.display {
+            Display::Audio if self.kind == "sound" => Some("audio"),
+            Display::Video if self.kind == "video" => Some("video"),
+            _ => None,
+        }
+    }
+
+    /// Whether the captured copy must be offered as a download only (not shown inline,
+    /// e.g. an SVG stored as `.svg.txt`).
+    pub fn download_only(&self) -> bool {
+        self.local
+            .as_ref()
+            .is_some_and(|l| l.display == Display::Download)
+    }
+
     /// Whether the record gave no address for media that should have one.
     pub fn missing_url(&self) -> bool {
         self.link.is_none() && matches!(self.kind, "image" | "file" | "sound" | "video")
@@ -270,6 +320,47 @@ fn card(kind: &'static str, label: &str, url: Option<&str>, id: &str) -> Card {
         link_label: String::new(),
         facts: Vec::new(),
         id: visible(id).into_owned(),
+        local: None,
+        not_archived: Vec::new(),
+    }
+}
+
+/// The captured copy of `url`; a failed capture is noted on the card instead.
+fn media_of(url: Option<&str>, cx: Ctx<'_>, notes: &mut Vec<NotArchived>) -> Option<Local> {
+    let url = url.filter(|u| !u.is_empty())?;
+    if let Some(local) = cx.media.local(url) {
+        return Some(local);
+    }
+    if let Some(f) = cx.media.failure(url) {
+        notes.push(NotArchived {
+            url: visible(url).into_owned(),
+            reason: visible(&f.error).into_owned(),
+        });
+    }
+    None
+}
+
+/// The card with `url`'s captured copy as its main object.
+fn with_local(mut card: Card, url: Option<&str>, cx: Ctx<'_>) -> Card {
+    card.local = media_of(url, cx, &mut card.not_archived);
+    card
+}
+
+/// An inline picture: the captured copy when it is a raster image, else the https URL.
+fn local_or_remote_thumb(
+    url: Option<&str>,
+    width: Option<u64>,
+    height: Option<u64>,
+    cx: Ctx<'_>,
+    notes: &mut Vec<NotArchived>,
+) -> Option<Thumb> {
+    match media_of(url, cx, notes) {
+        Some(l) if l.display == Display::Image => Some(Thumb {
+            src: l.href,
+            width,
+            height,
+        }),
+        _ => thumb(url, width, height),
     }
 }
 
@@ -284,7 +375,8 @@ fn dimensions(width: Option<u64>, height: Option<u64>) -> Option<String> {
 
 /// The thumbnail is the smallest https entry (by area, then bytes); the link goes to the
 /// original (Type 1, else the largest).
-fn image(uuid: &str, format: Option<i64>, infos: &[ImageInfo], t: &Strings) -> Card {
+fn image(uuid: &str, format: Option<i64>, infos: &[ImageInfo], cx: Ctx<'_>) -> Card {
+    let t = cx.t;
     let area = |i: &ImageInfo| {
         i.width
             .zip(i.height)
@@ -320,10 +412,37 @@ fn image(uuid: &str, format: Option<i64>, infos: &[ImageInfo], t: &Strings) -> C
         facts.extend(o.size.map(format::bytes));
     }
     facts.extend(format_name.map(str::to_owned));
+    let mut notes = Vec::new();
+    let locals: Vec<(&ImageInfo, Local)> = infos
+        .iter()
+        .filter_map(|i| Some((i, media_of(i.url.as_deref(), cx, &mut notes)?)))
+        .collect();
+    let local_thumb = locals
+        .iter()
+        .filter(|(_, l)| l.display == Display::Image)
+        .min_by_key(|(i, _)| (area(i), i.size.unwrap_or(u64::MAX)))
+        .map(|(i, l)| Thumb {
+            src: l.href.clone(),
+            width: i.width,
+            height: i.height,
+        });
+    let local_original = locals
+        .iter()
+        .max_by_key(|(i, _)| {
+            let pixels = i
+                .width
+                .zip(i.height)
+                .map_or(0, |(w, h)| w.saturating_mul(h));
+            (i.kind == Some(1), pixels)
+        })
+        .map(|(_, l)| l.clone());
     Card {
-        thumb: small.and_then(|i| thumb(i.url.as_deref(), i.width, i.height)),
+        thumb: local_thumb
+            .or_else(|| small.and_then(|i| thumb(i.url.as_deref(), i.width, i.height))),
         link_label: t.open.to_owned(),
         facts,
+        local: local_original,
+        not_archived: notes,
         ..card(
             "image",
             t.image,
@@ -333,7 +452,8 @@ fn image(uuid: &str, format: Option<i64>, infos: &[ImageInfo], t: &Strings) -> C
     }
 }
 
-fn video_card(v: &Video, t: &Strings) -> Card {
+fn video_card(v: &Video, cx: Ctx<'_>) -> Card {
+    let t = cx.t;
     let mut facts: Vec<String> = v
         .seconds
         .filter(|s| *s > 0.0)
@@ -344,10 +464,21 @@ fn video_card(v: &Video, t: &Strings) -> Card {
     if !v.format.is_empty() {
         facts.push(visible(&v.format).to_uppercase());
     }
+    let mut notes = Vec::new();
+    let local = media_of(v.url.as_deref(), cx, &mut notes);
+    let thumb = local_or_remote_thumb(
+        v.thumb_url.as_deref(),
+        v.thumb_width,
+        v.thumb_height,
+        cx,
+        &mut notes,
+    );
     Card {
-        thumb: thumb(v.thumb_url.as_deref(), v.thumb_width, v.thumb_height),
+        thumb,
         link_label: t.open.to_owned(),
         facts,
+        local,
+        not_archived: notes,
         ..card("video", t.video, v.url.as_deref(), &v.uuid)
     }
 }
@@ -372,10 +503,11 @@ fn location(desc: &str, lat: Option<f64>, lon: Option<f64>, t: &Strings) -> Card
     }
 }
 
-fn push_custom(out: &mut Vec<Block>, data: &str, desc: &str, ext: &str, sound: &str, cx: Ctx) {
+fn push_custom(out: &mut Vec<Block>, data: &str, desc: &str, ext: &str, sound: &str, cx: Ctx<'_>) {
     let t = cx.t;
     let payload_json = payload_json(data, desc, ext, sound);
     let v = |s: &str| visible(s).into_owned();
+    let mut notes = Vec::new();
     let block = match custom::parse(data) {
         Payload::ProductCard {
             header,
@@ -385,7 +517,8 @@ fn push_custom(out: &mut Vec<Block>, data: &str, desc: &str, ext: &str, sound: &
         } => Block::Card(Card {
             title: v(&header),
             body: v(&desc),
-            thumb: thumb(Some(&pic), None, None),
+            thumb: local_or_remote_thumb(Some(&pic), None, None, cx, &mut notes),
+            not_archived: std::mem::take(&mut notes),
             link_label: t.open.to_owned(),
             facts: if pic.is_empty() || safe_url(&pic, UrlKind::Image).is_some() {
                 Vec::new()
@@ -464,7 +597,8 @@ fn push_custom(out: &mut Vec<Block>, data: &str, desc: &str, ext: &str, sound: &
             } else {
                 vec![v(&price)]
             },
-            thumb: thumb(Some(&image), None, None),
+            thumb: local_or_remote_thumb(Some(&image), None, None, cx, &mut notes),
+            not_archived: std::mem::take(&mut notes),
             link_label: t.open.to_owned(),
             ..card("order", t.order, Some(&link), "")
         }),
@@ -575,7 +709,7 @@ pub fn pretty(json: &str) -> String {
     visible(&text).into_owned()
 }
 
-fn push_relay(out: &mut Vec<Block>, relay: &Relay, cx: Ctx) {
+fn push_relay(out: &mut Vec<Block>, relay: &Relay, cx: Ctx<'_>) {
     let t = cx.t;
     let mut facts = Vec::new();
     if let Some(n) = relay.msg_num {
@@ -623,11 +757,15 @@ mod tests {
     use super::*;
     use crate::model::ImageInfo;
 
-    fn cx() -> Ctx {
+    static NO_MEDIA: std::sync::LazyLock<MediaLookup> =
+        std::sync::LazyLock::new(MediaLookup::default);
+
+    fn cx() -> Ctx<'static> {
         Ctx {
             t: super::super::i18n::strings(Lang::En),
             tz: chrono_tz::UTC,
             lang: Lang::En,
+            media: &NO_MEDIA,
         }
     }
 

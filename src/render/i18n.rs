@@ -81,6 +81,10 @@ pub struct Strings {
     pub unsafe_url: &'static str,
     /// No URL in the record.
     pub no_url: &'static str,
+    /// Before the reason a media object is not in the archive.
+    pub media_not_archived: &'static str,
+    /// Link to a captured object's original address.
+    pub original: &'static str,
     /// Product card (22).
     pub product: &'static str,
     /// Branch/menu (15).
@@ -184,6 +188,8 @@ const EN: Strings = Strings {
     download: "Download",
     unsafe_url: "address not linked",
     no_url: "no address in the record",
+    media_not_archived: "media not archived",
+    original: "original",
     product: "Product",
     options: "Options",
     welcome: "Welcome",
@@ -264,6 +270,8 @@ const ZH_CN: Strings = Strings {
     download: "下载",
     unsafe_url: "地址未设为链接",
     no_url: "记录中没有地址",
+    media_not_archived: "媒体未存档",
+    original: "原始地址",
     product: "商品",
     options: "选项",
     welcome: "欢迎语",

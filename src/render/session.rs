@@ -154,6 +154,8 @@ pub struct SessionInput<'a> {
     pub prev: Option<NavTarget>,
     /// Next session.
     pub next: Option<NavTarget>,
+    /// Captured media (data/media/index.json, read once per render).
+    pub media: &'a crate::media::MediaLookup,
 }
 
 /// Builds the view of one session.
@@ -162,6 +164,7 @@ pub fn build(input: SessionInput<'_>, options: &RenderOptions, t: &'static Strin
         t,
         tz: options.timezone,
         lang: options.lang,
+        media: input.media,
     };
     SessionView {
         site_title: visible(options.title.as_deref().unwrap_or(t.site_title)).into_owned(),
@@ -293,7 +296,7 @@ fn sender(account: &str, t: &Strings) -> String {
     }
 }
 
-fn transcript(messages: &[Message], cx: Ctx) -> Vec<Item> {
+fn transcript(messages: &[Message], cx: Ctx<'_>) -> Vec<Item> {
     let mut items: Vec<Item> = Vec::new();
     let mut day = String::new();
     let mut last_key: Option<(Option<i64>, &str)> = None;

@@ -57,6 +57,7 @@ pub(super) fn render(
     let sessions_dir = data_dir.join("sessions");
     fsutil::create_dir_all(&sessions_dir)?;
     let paths = list_records(&data_dir.join("records"))?;
+    let media = crate::media::MediaLookup::load(data_dir);
     let scans: Vec<std::result::Result<Scanned, RenderFailure>> =
         paths.into_par_iter().map(scan).collect();
 
@@ -87,7 +88,7 @@ pub(super) fn render(
     let outcomes: Vec<Outcome> = (0..order.len())
         .into_par_iter()
         .map_init(Buffers::default, |buf, i| {
-            render_one(&order, i, options, t, &sessions_dir, buf)
+            render_one(&order, i, options, t, &sessions_dir, &media, buf)
         })
         .collect::<Result<_>>()?;
 
@@ -180,6 +181,7 @@ fn render_one(
     options: &RenderOptions,
     t: &'static Strings,
     sessions_dir: &Path,
+    media: &crate::media::MediaLookup,
     buf: &mut Buffers,
 ) -> Result<Outcome> {
     let scanned = &order[i];
@@ -202,6 +204,7 @@ fn render_one(
             stats: &stats,
             prev: nav(i.checked_sub(1).and_then(|p| order.get(p))),
             next: nav(order.get(i + 1)),
+            media,
         },
         options,
         t,

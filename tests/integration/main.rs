@@ -5,5 +5,6 @@ mod bag;
 mod browser;
 mod cli;
 mod fetch;
+mod media;
 mod render;
 mod stats;

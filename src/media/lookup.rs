@@ -1,0 +1,76 @@
+//! What render needs from the media index: for a URL, its local copy (as a link relative
+//! to a session page) or why it is not archived. Loaded once per render.
+
+use std::path::Path;
+
+use super::index::{Entry, Failed, MediaIndex};
+use super::sniff::{Display, display_of_ext};
+
+/// A captured object as a page uses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Local {
+    /// Link from a page in `sessions/`: `../media/ab/<sha256>.<ext>`.
+    pub href: String,
+    /// How it may be shown.
+    pub display: Display,
+}
+
+/// The media index, read for rendering.
+#[derive(Debug, Default, Clone)]
+pub struct MediaLookup {
+    index: MediaIndex,
+}
+
+impl MediaLookup {
+    /// Reads `data/media/index.json`; absent or unreadable gives an empty lookup (pages
+    /// then use the remote URLs, as without capture).
+    pub fn load(data_dir: &Path) -> MediaLookup {
+        let index = MediaIndex::load(data_dir).unwrap_or_else(|e| {
+            tracing::warn!("media index ignored: {e}");
+            MediaIndex::default()
+        });
+        MediaLookup { index }
+    }
+
+    /// Wraps an index (tests).
+    pub fn from_index(index: MediaIndex) -> MediaLookup {
+        MediaLookup { index }
+    }
+
+    /// The local copy of `url`, when captured.
+    pub fn local(&self, url: &str) -> Option<Local> {
+        let Some(Entry::Stored(s)) = self.index.get(url) else {
+            return None;
+        };
+        let file = s.path.strip_prefix("media/")?;
+        if !safe_rel_path(file) {
+            return None;
+        }
+        let ext = file.split_once('.').map_or("", |(_, e)| e);
+        Some(Local {
+            href: format!("../media/{file}"),
+            display: display_of_ext(ext),
+        })
+    }
+
+    /// Why `url` is not archived, when capture failed or skipped it.
+    pub fn failure(&self, url: &str) -> Option<&Failed> {
+        match self.index.get(url) {
+            Some(Entry::Failed(f)) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+/// Index paths are ours, but index.json is a file anyone may edit: accept only
+/// `<2 hex>/<hex>.<ext>` with plain characters, so a page never links elsewhere.
+fn safe_rel_path(file: &str) -> bool {
+    let Some((dir, name)) = file.split_once('/') else {
+        return false;
+    };
+    dir.len() == 2
+        && dir.bytes().all(|b| b.is_ascii_hexdigit())
+        && !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.')
+        && !name.starts_with('.')
+}
