@@ -825,6 +825,31 @@ mod tests {
     }
 
     #[test]
+    fn json_comes_from_the_flag_or_the_file_for_reporting_commands() {
+        let env = [("DESK_SDKAPPID", "1"), ("DESK_SECRET_KEY", "k")];
+        assert!(!resolve(&with(&[]), &env, None).unwrap().json);
+        assert!(resolve(&with(&["--json"]), &env, None).unwrap().json);
+        assert!(resolve(&with(&[]), &env, Some("json = true")).unwrap().json);
+        let usersig = ["desk-archive", "usersig", "--sdkappid", "1"];
+        assert!(!resolve(&usersig, &env, Some("json = true")).unwrap().json);
+        let verify = ["desk-archive", "verify", "--json", "d"];
+        assert!(resolve(&verify, &[], None).unwrap().json);
+    }
+
+    #[test]
+    fn out_under_a_file_is_a_usage_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f");
+        std::fs::write(&file, "x").unwrap();
+        let err = check_creatable(&file.join("a/b")).unwrap_err();
+        assert!(
+            err.to_string().contains("is a file, not a directory"),
+            "{err}"
+        );
+        assert!(check_creatable(&dir.path().join("new/deeper")).is_ok());
+    }
+
+    #[test]
     fn example_file_parses() {
         let text = include_str!("../desk-archive.example.toml");
         let file: FileConfig = toml::from_str(text).unwrap();

@@ -265,7 +265,15 @@ fn secret_never_echoed_in_usage_errors() {
 #[test]
 fn every_subcommand_has_help_with_an_example() {
     let dir = tempfile::tempdir().unwrap();
-    for sub in ["archive", "fetch", "render", "verify", "usersig"] {
+    for sub in [
+        "archive",
+        "fetch",
+        "render",
+        "verify",
+        "usersig",
+        "completions",
+        "man",
+    ] {
         let (code, stdout, _) = run(dir.path(), &[sub, "--help"]);
         assert_eq!(code, 0, "{sub}");
         assert!(
