@@ -481,7 +481,11 @@ impl Summary {
         let seconds = started.elapsed().as_secs_f64();
         let error = crate::progress::prefix("error", crate::progress::colour());
         for failure in &self.failures {
-            eprintln!("{error}{} failed: {}", failure.what, failure.reason);
+            let code = failure
+                .error_code
+                .map(|c| format!(" (ErrorCode {c})"))
+                .unwrap_or_default();
+            eprintln!("{error}{} failed: {}{code}", failure.what, failure.reason);
         }
         if let Some(why) = &self.stopped {
             eprintln!("{error}the run stopped: {why}");
