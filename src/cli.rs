@@ -5,9 +5,33 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+/// The long-help section on where credentials and settings come from (SPEC §1), shared
+/// by the top-level help and the commands that talk to the API.
+macro_rules! credentials_help {
+    () => {
+        "Credentials: give exactly one of --secret-key-file PATH, --secret-key K \
+         (DESK_SECRET_KEY) or --usersig SIG (DESK_USERSIG), plus --sdkappid N (DESK_SDKAPPID). \
+         The first source that holds any credential decides, in this order: flags, \
+         environment, config file; two credentials in that one source are an error.\n\n\
+         Settings: flags win over environment variables, those over the config file \
+         (./desk-archive.toml, or --config PATH; keys are the long flag names, e.g. \
+         `concurrency = 16`, `json = true`), that over defaults.\n\n\
+         Environment: DESK_SDKAPPID, DESK_IDENTIFIER, DESK_SECRET_KEY, DESK_USERSIG, \
+         DESK_REGION, DESK_ENDPOINT, DESK_SOURCE_ORGANIZATION; SOURCE_DATE_EPOCH fixes the \
+         archive's date stamp; NO_COLOR turns colour off."
+    };
+}
+
 /// Archive Tencent Cloud Chat desk sessions as a verifiable static website.
 #[derive(Debug, Parser)]
-#[command(name = "desk-archive", version, about, long_about = None, max_term_width = 100)]
+#[command(
+    name = "desk-archive",
+    version,
+    about,
+    long_about = None,
+    max_term_width = 100,
+    after_long_help = credentials_help!()
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -22,12 +46,20 @@ pub struct Cli {
 pub enum Command {
     /// Fetch every listed session, then render the site.
     #[command(
-        after_help = "Example:\n  DESK_SDKAPPID=1400000000 DESK_SECRET_KEY=... \\\n    desk-archive archive --sessions sessions.txt --out archive"
+        after_help = "Example:\n  DESK_SDKAPPID=1400000000 DESK_SECRET_KEY=... \\\n    desk-archive archive --sessions sessions.txt --out archive",
+        after_long_help = concat!(
+            "Example:\n  DESK_SDKAPPID=1400000000 DESK_SECRET_KEY=... \\\n    desk-archive archive --sessions sessions.txt --out archive\n\n",
+            credentials_help!()
+        )
     )]
     Archive(ArchiveArgs),
     /// Fetch only: write or refresh raw records under DIR/data/records/.
     #[command(
-        after_help = "Example:\n  desk-archive fetch --sessions sessions.csv --out archive --secret-key-file key.txt --sdkappid 1400000000"
+        after_help = "Example:\n  desk-archive fetch --sessions sessions.csv --out archive --secret-key-file key.txt --sdkappid 1400000000",
+        after_long_help = concat!(
+            "Example:\n  desk-archive fetch --sessions sessions.csv --out archive --secret-key-file key.txt --sdkappid 1400000000\n\n",
+            credentials_help!()
+        )
     )]
     Fetch(ArchiveArgs),
     /// (Re)build the site in DIR from raw records, without the network.
@@ -43,6 +75,14 @@ pub enum Command {
         after_help = "Example:\n  desk-archive usersig --sdkappid 1400000000 --secret-key-file key.txt"
     )]
     Usersig(UsersigArgs),
+    /// Print a shell completion script on standard output.
+    #[command(
+        after_help = "Example:\n  desk-archive completions bash > ~/.local/share/bash-completion/completions/desk-archive"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) on standard output.
+    #[command(after_help = "Example:\n  desk-archive man > desk-archive.1 && man ./desk-archive.1")]
+    Man,
 }
 
 /// Options shared by every command.
@@ -80,6 +120,9 @@ pub struct ArchiveArgs {
     /// Written to bag-info.txt [env: DESK_SOURCE_ORGANIZATION].
     #[arg(long, value_name = "TEXT")]
     pub source_organization: Option<String>,
+    /// Print the run summary as one JSON object on standard output.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Credentials and endpoint (each also read from the environment variable named).
@@ -177,6 +220,9 @@ pub struct RenderArgs {
     /// Written to bag-info.txt [env: DESK_SOURCE_ORGANIZATION].
     #[arg(long, value_name = "TEXT")]
     pub source_organization: Option<String>,
+    /// Print the run summary as one JSON object on standard output.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `verify`.
@@ -185,6 +231,9 @@ pub struct VerifyArgs {
     /// The archive directory.
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
+    /// Print the result as one JSON object on standard output.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `usersig`.
@@ -205,4 +254,12 @@ pub struct UsersigArgs {
     /// Validity in seconds [default: 15552000, 180 days].
     #[arg(long, value_name = "SECS")]
     pub expire: Option<u64>,
+}
+
+/// `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to write completions for.
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }

@@ -1,13 +1,14 @@
 //! One function per subcommand: each a short list of pipeline stages.
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use rayon::prelude::*;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::bag::{self, BagInfo};
 use crate::config::{ArchiveConfig, BagMeta, RenderConfig, UsersigConfig, Verbosity};
@@ -26,16 +27,49 @@ pub struct Outcome {
 }
 
 /// A session that could not be archived, and why.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct SessionFailure {
     /// The SessionId, or the file that could not be read.
-    pub what: String,
+    #[serde(flatten)]
+    pub what: Failed,
     /// Why.
     pub reason: String,
+    /// The API's ErrorCode, when the failure was an API answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<i64>,
+}
+
+/// What failed: a session or an input file.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Failed {
+    /// A SessionId.
+    SessionId(String),
+    /// A file (a record that could not be read or rendered).
+    File(PathBuf),
+}
+
+impl std::fmt::Display for Failed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failed::SessionId(id) => write!(f, "session `{id}`"),
+            Failed::File(path) => write!(f, "`{}`", path.display()),
+        }
+    }
+}
+
+impl SessionFailure {
+    fn file(path: &Path, reason: String) -> SessionFailure {
+        SessionFailure {
+            what: Failed::File(path.to_path_buf()),
+            reason,
+            error_code: None,
+        }
+    }
 }
 
 /// `render`: import records (optional), render the site, write the bag.
-pub fn render(config: &RenderConfig, verbosity: Verbosity) -> Result<Outcome> {
+pub fn render(config: &RenderConfig, verbosity: Verbosity, json: bool) -> Result<Outcome> {
     let started = Instant::now();
     let data = prepare_archive_dir(&config.out)?;
     let mut failures = Vec::new();
@@ -45,10 +79,12 @@ pub fn render(config: &RenderConfig, verbosity: Verbosity) -> Result<Outcome> {
     let mut coverage = Coverage::load(&data)?.unwrap_or_default();
     add_archived_records(&mut coverage, &data.join("records"));
     let report = render_site(&config.render, &data, &coverage, verbosity)?;
-    failures.extend(report.failures.iter().map(|f| SessionFailure {
-        what: format!("`{}`", f.path.display()),
-        reason: f.message.clone(),
-    }));
+    failures.extend(
+        report
+            .failures
+            .iter()
+            .map(|f| SessionFailure::file(&f.path, f.message.clone())),
+    );
     coverage.write(&data)?;
     write_bag(&config.out, &config.bag, &coverage)?;
     let summary = Summary {
@@ -57,7 +93,7 @@ pub fn render(config: &RenderConfig, verbosity: Verbosity) -> Result<Outcome> {
         failures,
         ..Summary::default()
     };
-    summary.print(verbosity, started, "rendered");
+    summary.print(verbosity, json, started, "rendered");
     Ok(Outcome {
         exit_code: summary.exit_code(),
     })
@@ -68,6 +104,7 @@ pub fn archive(
     config: &ArchiveConfig,
     renders: bool,
     verbosity: Verbosity,
+    json: bool,
     cancel: Arc<AtomicBool>,
 ) -> Result<Outcome> {
     let started = Instant::now();
@@ -79,8 +116,9 @@ pub fn archive(
     let progress = Progress::new(verbosity, "fetch", "sessions", entries.len() as u64);
     let on_event = |event: FetchEvent| match event {
         FetchEvent::SessionFinished { .. } => progress.inc(1),
+        FetchEvent::Retry { .. } => progress.retry(),
         FetchEvent::Warning(w) if verbosity != Verbosity::Quiet => {
-            progress.println(&format!("desk-archive: warning: {w}"))
+            progress.println(&crate::progress::warning_line(&w))
         }
         _ => {}
     };
@@ -97,6 +135,8 @@ pub fn archive(
     let mut summary = Summary {
         stopped: report.stopped.clone().filter(|_| !interrupted),
         interrupted,
+        requests: report.requests,
+        retries: report.retries,
         ..Summary::default()
     };
     record_outcomes(&mut coverage, &report.outcomes, &mut summary);
@@ -110,23 +150,24 @@ pub fn archive(
     if renders {
         let rendered = render_site(&config.render, &data, &coverage, verbosity)?;
         summary.messages = rendered.messages;
-        summary
-            .failures
-            .extend(rendered.failures.iter().map(|f| SessionFailure {
-                what: format!("`{}`", f.path.display()),
-                reason: f.message.clone(),
-            }));
+        summary.failures.extend(
+            rendered
+                .failures
+                .iter()
+                .map(|f| SessionFailure::file(&f.path, f.message.clone())),
+        );
     }
     coverage.write(&data)?;
     write_bag(&config.out, &config.bag, &coverage)?;
-    summary.print(verbosity, started, "archived");
+    summary.print(verbosity, json, started, "archived");
     Ok(Outcome {
         exit_code: summary.exit_code(),
     })
 }
 
-/// `verify DIR`: exit 0 when the bag is valid, 3 otherwise; problems on standard output.
-pub fn verify(dir: &Path, verbosity: Verbosity) -> Result<Outcome> {
+/// `verify DIR`: exit 0 when the bag is valid, 3 otherwise; problems on standard output
+/// (one a line, or with `json` one object `{"valid", "problems", "warnings"}`).
+pub fn verify(dir: &Path, verbosity: Verbosity, json: bool) -> Result<Outcome> {
     if !dir.is_dir() {
         return Err(Error::Usage(format!(
             "archive directory `{}` does not exist",
@@ -134,12 +175,20 @@ pub fn verify(dir: &Path, verbosity: Verbosity) -> Result<Outcome> {
         )));
     }
     let report = bag::verify(dir)?;
-    for problem in &report.problems {
-        println!("{problem}");
+    if json {
+        print_json(&serde_json::json!({
+            "valid": report.is_valid(),
+            "problems": report.problems,
+            "warnings": report.warnings,
+        }));
+    } else {
+        for problem in &report.problems {
+            println!("{problem}");
+        }
     }
     if verbosity != Verbosity::Quiet {
         for warning in &report.warnings {
-            eprintln!("desk-archive: warning: {warning}");
+            eprintln!("{}", crate::progress::warning_line(warning));
         }
     }
     if report.is_valid() {
@@ -149,7 +198,8 @@ pub fn verify(dir: &Path, verbosity: Verbosity) -> Result<Outcome> {
         Ok(Outcome { exit_code: 0 })
     } else {
         eprintln!(
-            "desk-archive: `{}` is NOT valid: {} problem(s)",
+            "{}`{}` is NOT valid: {} problem(s)",
+            crate::progress::prefix("error", crate::progress::colour()),
             dir.display(),
             report.problems.len()
         );
@@ -174,7 +224,14 @@ pub fn usersig(config: &UsersigConfig) -> Result<Outcome> {
 /// Creates the archive directory and `data/`, and removes a killed run's temporary files.
 fn prepare_archive_dir(out: &Path) -> Result<PathBuf> {
     let data = out.join("data");
-    fsutil::create_dir_all(&data)?;
+    // Nothing has been fetched or written yet: a directory we cannot create is the
+    // user's to fix (exit 2), like every other mistake in the command line.
+    std::fs::create_dir_all(&data).map_err(|e| {
+        Error::Usage(format!(
+            "cannot create the archive directory `{}`: {e}",
+            out.display()
+        ))
+    })?;
     fsutil::remove_leftovers(out)?;
     Ok(data)
 }
@@ -237,8 +294,10 @@ fn record_outcomes(
     let now = now_rfc3339();
     for (id, outcome) in outcomes {
         match outcome {
-            SessionOutcome::Archived { .. } => {
+            SessionOutcome::Archived { messages, .. } => {
                 summary.archived += 1;
+                // `archive` replaces this with the rendered total; `fetch` reports these.
+                summary.messages += messages;
                 coverage.set_archived(id, &now);
             }
             SessionOutcome::AlreadyComplete => {
@@ -250,8 +309,9 @@ fn record_outcomes(
             SessionOutcome::Failed { error_code, reason } => {
                 coverage.set(id, State::Failed, Some((*error_code, reason.clone())), &now);
                 summary.failures.push(SessionFailure {
-                    what: id.clone(),
+                    what: Failed::SessionId(id.clone()),
                     reason: reason.clone(),
+                    error_code: *error_code,
                 });
             }
             SessionOutcome::NotFound { error_info } => {
@@ -262,8 +322,9 @@ fn record_outcomes(
                     &now,
                 );
                 summary.failures.push(SessionFailure {
-                    what: id.clone(),
-                    reason: format!("not found (141010: {error_info})"),
+                    what: Failed::SessionId(id.clone()),
+                    reason: format!("not found ({error_info})"),
+                    error_code: Some(141010),
                 });
             }
             SessionOutcome::Pending => {
@@ -342,10 +403,7 @@ fn import_records(from: &Path, records_dir: &Path) -> Result<Vec<SessionFailure>
     for (path, head) in heads {
         match head {
             Ok(head) => by_id.entry(head.session_id).or_default().push(path),
-            Err(e) => failures.push(SessionFailure {
-                what: format!("`{}`", path.display()),
-                reason: error_chain(&e),
-            }),
+            Err(e) => failures.push(SessionFailure::file(&path, error_chain(&e))),
         }
     }
     let mut ids: Vec<_> = by_id.into_iter().collect();
@@ -357,8 +415,9 @@ fn import_records(from: &Path, records_dir: &Path) -> Result<Vec<SessionFailure>
         } else {
             let names: Vec<String> = paths.iter().map(|p| format!("`{}`", p.display())).collect();
             failures.push(SessionFailure {
-                what: id,
+                what: Failed::SessionId(id),
                 reason: format!("two inputs with one SessionId: {}", names.join(", ")),
+                error_code: None,
             });
         }
     }
@@ -388,6 +447,26 @@ struct Summary {
     failures: Vec<SessionFailure>,
     stopped: Option<String>,
     interrupted: bool,
+    requests: u64,
+    retries: u64,
+}
+
+/// The summary as `--json` prints it: one object on standard output.
+#[derive(Serialize)]
+struct JsonSummary<'a> {
+    archived: u64,
+    skipped: u64,
+    failed: &'a [SessionFailure],
+    pending: u64,
+    messages: u64,
+    requests: u64,
+    retries: u64,
+    seconds: f64,
+    exit_code: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stopped: Option<&'a str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    interrupted: bool,
 }
 
 impl Summary {
@@ -403,15 +482,38 @@ impl Summary {
         }
     }
 
-    fn print(&self, verbosity: Verbosity, started: Instant, verb: &str) {
+    /// Failures (and why the run stopped) always go to standard error; the summary line
+    /// too unless quiet, and with `json` the summary also as one object on standard output.
+    fn print(&self, verbosity: Verbosity, json: bool, started: Instant, verb: &str) {
+        let seconds = started.elapsed().as_secs_f64();
+        let error = crate::progress::prefix("error", crate::progress::colour());
         for failure in &self.failures {
-            eprintln!("desk-archive: failed: {}: {}", failure.what, failure.reason);
+            let code = failure
+                .error_code
+                .map(|c| format!(" (ErrorCode {c})"))
+                .unwrap_or_default();
+            eprintln!("{error}{} failed: {}{code}", failure.what, failure.reason);
         }
         if let Some(why) = &self.stopped {
-            eprintln!("desk-archive: error: the run stopped: {why}");
+            eprintln!("{error}the run stopped: {why}");
         }
         if self.interrupted {
-            eprintln!("desk-archive: interrupted: the sessions not fetched are pending");
+            eprintln!("{error}interrupted: the sessions not fetched are pending");
+        }
+        if json {
+            print_json(&JsonSummary {
+                archived: self.archived,
+                skipped: self.skipped,
+                failed: &self.failures,
+                pending: self.pending,
+                messages: self.messages,
+                requests: self.requests,
+                retries: self.retries,
+                seconds: (seconds * 1000.0).round() / 1000.0,
+                exit_code: self.exit_code(),
+                stopped: self.stopped.as_deref(),
+                interrupted: self.interrupted,
+            });
         }
         if verbosity == Verbosity::Quiet {
             return;
@@ -424,11 +526,26 @@ impl Summary {
         if self.pending > 0 {
             line.push_str(&format!(", {} pending", self.pending));
         }
-        line.push_str(&format!(
-            ", {} messages, {:.1} s",
-            self.messages,
-            started.elapsed().as_secs_f64()
-        ));
+        line.push_str(&format!(", {} messages", self.messages));
+        if self.requests > 0 {
+            line.push_str(&format!(
+                ", {} requests ({} retries)",
+                self.requests, self.retries
+            ));
+        }
+        line.push_str(&format!(", {seconds:.1} s"));
         eprintln!("{line}");
+    }
+}
+
+/// Prints `value` as one line of JSON on standard output.
+fn print_json(value: &impl Serialize) {
+    match serde_json::to_string(value) {
+        // A closed standard output (`| head`) is not worth a panic.
+        Ok(text) => {
+            let _ = writeln!(std::io::stdout().lock(), "{text}");
+        }
+        // Our own plain structs always serialise; say so rather than print nothing.
+        Err(e) => eprintln!("desk-archive: error: cannot write the JSON summary: {e}"),
     }
 }

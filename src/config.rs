@@ -33,6 +33,8 @@ pub enum Verbosity {
 pub struct Config {
     /// How much to print.
     pub verbosity: Verbosity,
+    /// Print the run's result as one JSON object on standard output (`--json`).
+    pub json: bool,
     /// The task.
     pub task: Task,
     /// Warnings found while resolving (printed by the caller once logging is set up).
@@ -55,6 +57,13 @@ pub enum Task {
     },
     /// `usersig`.
     Usersig(UsersigConfig),
+    /// `completions SHELL`: print a completion script.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// `man`: print the man page.
+    Man,
 }
 
 /// Settings of `archive` and `fetch`.
@@ -140,6 +149,7 @@ struct FileConfig {
     quiet: Option<bool>,
     verbose: Option<bool>,
     expire: Option<u64>,
+    json: Option<bool>,
 }
 
 /// Where configuration values come from, besides the command line.
@@ -171,6 +181,7 @@ impl Config {
         } else {
             Verbosity::Normal
         };
+        let json = cli.command.json() || file.json == Some(true);
         let mut r = Resolver {
             file,
             file_dir,
@@ -183,12 +194,39 @@ impl Config {
             Command::Render(args) => Task::Render(r.render(args)?),
             Command::Verify(args) => Task::Verify { dir: args.dir },
             Command::Usersig(args) => Task::Usersig(r.usersig(args)?),
+            Command::Completions(args) => Task::Completions { shell: args.shell },
+            Command::Man => Task::Man,
         };
+        let json = json && task.reports_json();
         Ok(Config {
             verbosity,
+            json,
             task,
             warnings: r.warnings,
         })
+    }
+}
+
+impl Command {
+    /// Whether `--json` was given on the command line.
+    fn json(&self) -> bool {
+        match self {
+            Command::Archive(a) | Command::Fetch(a) => a.json,
+            Command::Render(a) => a.json,
+            Command::Verify(a) => a.json,
+            Command::Usersig(_) | Command::Completions(_) | Command::Man => false,
+        }
+    }
+}
+
+impl Task {
+    /// Whether the task has a JSON report (`json = true` in the config file applies only
+    /// to those, so it does not turn a UserSig or a man page into JSON).
+    fn reports_json(&self) -> bool {
+        matches!(
+            self,
+            Task::Archive(_) | Task::Fetch(_) | Task::Render(_) | Task::Verify { .. }
+        )
     }
 }
 
@@ -218,9 +256,19 @@ fn load_file(explicit: Option<&Path>, cwd: &Path) -> Result<(FileConfig, PathBuf
             .lines()
             .next()
             .unwrap_or("invalid")
-            .replace("field", "key");
+            .replace("field", "key")
+            .replace("expected u64", "expected a whole number");
+        // A wrong type's message names the value, not the key: name the key too.
+        let key = text
+            .lines()
+            .nth(line.saturating_sub(1))
+            .and_then(|l| l.split_once('='))
+            .map(|(k, _)| k.trim().trim_matches('"'))
+            .filter(|k| !k.is_empty() && !message.contains(&format!("`{k}`")))
+            .map(|k| format!(", key `{k}`"))
+            .unwrap_or_default();
         Error::Usage(format!(
-            "config file `{}`, line {line}: {message}",
+            "config file `{}`, line {line}{key}: {message}",
             path.display()
         ))
     })?;
@@ -349,6 +397,7 @@ impl Resolver<'_> {
                 out.display()
             )));
         }
+        check_creatable(&out)?;
         Ok(out)
     }
 
@@ -587,6 +636,23 @@ impl CredentialSource {
     }
 }
 
+/// Checks, before anything is fetched, that `out` can be made: its nearest existing
+/// ancestor must be a directory. (Permissions are left to the first write, which happens
+/// before any request: mode bits cannot tell what root, ACLs or read-only mounts allow.)
+fn check_creatable(out: &Path) -> Result<()> {
+    let Some(existing) = out.ancestors().find(|a| a.exists()) else {
+        return Ok(());
+    };
+    if !existing.is_dir() {
+        return Err(usage(format!(
+            "--out `{}` cannot be created: `{}` is a file, not a directory",
+            out.display(),
+            existing.display()
+        )));
+    }
+    Ok(())
+}
+
 fn non_empty_secret(value: String, what: &str) -> Result<Secret> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
@@ -787,6 +853,31 @@ mod tests {
             text.contains("line 3") && text.contains("concurency"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn json_comes_from_the_flag_or_the_file_for_reporting_commands() {
+        let env = [("DESK_SDKAPPID", "1"), ("DESK_SECRET_KEY", "k")];
+        assert!(!resolve(&with(&[]), &env, None).unwrap().json);
+        assert!(resolve(&with(&["--json"]), &env, None).unwrap().json);
+        assert!(resolve(&with(&[]), &env, Some("json = true")).unwrap().json);
+        let usersig = ["desk-archive", "usersig", "--sdkappid", "1"];
+        assert!(!resolve(&usersig, &env, Some("json = true")).unwrap().json);
+        let verify = ["desk-archive", "verify", "--json", "d"];
+        assert!(resolve(&verify, &[], None).unwrap().json);
+    }
+
+    #[test]
+    fn out_under_a_file_is_a_usage_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f");
+        std::fs::write(&file, "x").unwrap();
+        let err = check_creatable(&file.join("a/b")).unwrap_err();
+        assert!(
+            err.to_string().contains("is a file, not a directory"),
+            "{err}"
+        );
+        assert!(check_creatable(&dir.path().join("new/deeper")).is_ok());
     }
 
     #[test]

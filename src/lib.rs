@@ -13,6 +13,7 @@ pub mod coverage;
 pub mod error;
 pub mod fetch;
 pub mod fsutil;
+pub mod manual;
 pub mod media;
 pub mod model;
 pub mod progress;
@@ -35,16 +36,24 @@ pub fn run(config: Config) -> Result<u8> {
     for warning in &config.warnings {
         tracing::warn!("{warning}");
     }
-    let verbosity = config.verbosity;
+    let (verbosity, json) = (config.verbosity, config.json);
     let outcome = match config.task {
-        Task::Archive(c) => fetch_then(c, true, verbosity)?,
-        Task::Fetch(c) => fetch_then(c, false, verbosity)?,
+        Task::Archive(c) => fetch_then(c, true, verbosity, json)?,
+        Task::Fetch(c) => fetch_then(c, false, verbosity, json)?,
         Task::Render(c) => {
             let _guard = interrupt_flag()?;
-            commands::render(&c, verbosity)?
+            commands::render(&c, verbosity, json)?
         }
-        Task::Verify { dir } => commands::verify(&dir, verbosity)?,
+        Task::Verify { dir } => commands::verify(&dir, verbosity, json)?,
         Task::Usersig(c) => commands::usersig(&c)?,
+        Task::Completions { shell } => {
+            manual::print(&manual::completions(shell))?;
+            commands::Outcome::default()
+        }
+        Task::Man => {
+            manual::print(&manual::man_page()?)?;
+            commands::Outcome::default()
+        }
     };
     Ok(outcome.exit_code)
 }
@@ -53,10 +62,11 @@ fn fetch_then(
     mut config: config::ArchiveConfig,
     renders: bool,
     verbosity: config::Verbosity,
+    json: bool,
 ) -> Result<commands::Outcome> {
     let flag = interrupt_flag()?;
     config.fetch.cancel = Some(flag.clone());
-    commands::archive(&config, renders, verbosity, flag)
+    commands::archive(&config, renders, verbosity, json, flag)
 }
 
 /// SIGINT and SIGTERM set a flag instead of killing the process, so a writing command can
@@ -84,14 +94,11 @@ fn init_logging(verbosity: config::Verbosity) {
         config::Verbosity::Normal => "desk_archive=warn",
         config::Verbosity::Verbose => "desk_archive=debug",
     };
+    let colour = progress::colour();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)
-        .with_target(false)
-        .without_time()
-        .with_ansi(
-            std::env::var_os("NO_COLOR").is_none()
-                && std::io::IsTerminal::is_terminal(&std::io::stderr()),
-        )
+        .with_ansi(colour)
+        .event_format(progress::LineFormat { colour })
         .try_init();
 }

@@ -16,7 +16,8 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
-            eprintln!("desk-archive: error: {error}");
+            let prefix = desk_archive::progress::prefix("error", desk_archive::progress::colour());
+            eprintln!("{prefix}{error}");
             let mut source = std::error::Error::source(&error);
             while let Some(cause) = source {
                 eprintln!("  caused by: {cause}");

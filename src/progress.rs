@@ -1,28 +1,102 @@
-//! Progress reporting: an indicatif bar per phase on a terminal, plain log lines otherwise
-//! (SPEC §1). Everything goes to standard error; standard output is for results.
+//! What a run prints on standard error (SPEC §1): an indicatif bar per phase on a terminal,
+//! a plain line at most every few seconds otherwise, and log lines in one form,
+//! `desk-archive: warning: …`. Standard output is for results only.
 
+use std::fmt;
 use std::io::IsTerminal;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::registry::LookupSpan;
 
 use crate::config::Verbosity;
+
+/// Least time between two plain progress lines (when standard error is not a terminal).
+const PLAIN_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Whether standard error gets ANSI colour: it is a terminal and `NO_COLOR` is unset or
+/// empty (<https://no-color.org>).
+pub fn colour() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+}
+
+/// The start of every diagnostic line: `desk-archive: <label>: `, the label coloured when
+/// [`colour`] allows. An empty label gives `desk-archive: `.
+pub fn prefix(label: &str, colour: bool) -> String {
+    let code = match label {
+        "error" => "1;31",
+        "warning" => "1;33",
+        _ => "2",
+    };
+    match (label.is_empty(), colour) {
+        (true, _) => "desk-archive: ".to_owned(),
+        (false, true) => format!("desk-archive: \x1b[{code}m{label}:\x1b[0m "),
+        (false, false) => format!("desk-archive: {label}: "),
+    }
+}
+
+/// A whole warning line, as printed on standard error.
+pub fn warning_line(message: &str) -> String {
+    format!("{}{message}", prefix("warning", colour()))
+}
+
+/// Formats tracing events in the tool's own form (`desk-archive: warning: …`) instead of
+/// tracing's default (` WARN …`), so log lines and our own warnings look alike.
+pub struct LineFormat {
+    /// Colour the label.
+    pub colour: bool,
+}
+
+impl<S, N> FormatEvent<S, N> for LineFormat
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
+        let label = match *event.metadata().level() {
+            Level::ERROR => "error",
+            Level::WARN => "warning",
+            Level::INFO => "",
+            Level::DEBUG => "debug",
+            Level::TRACE => "trace",
+        };
+        write!(writer, "{}", prefix(label, self.colour))?;
+        ctx.field_format().format_fields(writer.by_ref(), event)?;
+        writeln!(writer)
+    }
+}
 
 /// One phase's progress ("fetch", "render").
 pub struct Progress {
     phase: &'static str,
+    unit: String,
     bar: Option<ProgressBar>,
     plain: bool,
     total: u64,
     done: AtomicU64,
-    last_logged_tenth: Mutex<u64>,
+    retries: AtomicU64,
+    /// When the last plain line was printed (or the phase started), and whether any was.
+    plain_log: Mutex<PlainLog>,
+}
+
+struct PlainLog {
+    last: Instant,
+    printed_any: bool,
 }
 
 impl Progress {
     /// Starts a phase of `total` units. Draws a bar only when stderr is a terminal and not
-    /// quiet; otherwise logs a line at every tenth of the way.
+    /// quiet; otherwise prints a plain line at most every 5 seconds.
     pub fn new(verbosity: Verbosity, phase: &'static str, unit: &str, total: u64) -> Progress {
         let quiet = verbosity == Verbosity::Quiet;
         let terminal = std::io::stderr().is_terminal();
@@ -40,34 +114,39 @@ impl Progress {
         });
         Progress {
             phase,
+            unit: unit.to_owned(),
             bar,
             plain: !quiet && !terminal,
             total,
             done: AtomicU64::new(0),
-            last_logged_tenth: Mutex::new(0),
+            retries: AtomicU64::new(0),
+            plain_log: Mutex::new(PlainLog {
+                last: Instant::now(),
+                printed_any: false,
+            }),
         }
     }
 
     /// Counts `n` more units done.
     pub fn inc(&self, n: u64) {
-        let done = self.done.fetch_add(n, Ordering::Relaxed) + n;
+        self.done.fetch_add(n, Ordering::Relaxed);
         if let Some(bar) = &self.bar {
             bar.inc(n);
-        } else if self.plain && self.total > 0 {
-            let tenth = done * 10 / self.total;
-            if let Ok(mut last) = self.last_logged_tenth.lock()
-                && tenth > *last
-            {
-                *last = tenth;
-                eprintln!("desk-archive: {}: {done}/{}", self.phase, self.total);
-            }
+        } else if self.plain
+            && let Ok(mut log) = self.plain_log.lock()
+            && log.last.elapsed() >= PLAIN_INTERVAL
+        {
+            log.last = Instant::now();
+            log.printed_any = true;
+            eprintln!("{}", self.plain_line());
         }
     }
 
-    /// Sets the bar's trailing message (e.g. retries so far).
-    pub fn set_message(&self, message: String) {
+    /// Counts one retry; the bar's message shows the retries so far.
+    pub fn retry(&self) {
+        let n = self.retries.fetch_add(1, Ordering::Relaxed) + 1;
         if let Some(bar) = &self.bar {
-            bar.set_message(message);
+            bar.set_message(retries_text(n));
         }
     }
 
@@ -79,10 +158,65 @@ impl Progress {
         }
     }
 
-    /// Ends the phase and removes the bar.
+    /// Ends the phase and removes the bar. A plain run that printed progress lines ends
+    /// with one final line; a run short enough to print none stays quiet.
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
+        } else if self.plain
+            && let Ok(log) = self.plain_log.lock()
+            && log.printed_any
+        {
+            eprintln!("{}", self.plain_line());
         }
+    }
+
+    fn plain_line(&self) -> String {
+        let done = self.done.load(Ordering::Relaxed);
+        let mut line = format!(
+            "{}{}: {done}/{} {}",
+            prefix("", false),
+            self.phase,
+            self.total,
+            self.unit
+        );
+        let retries = self.retries.load(Ordering::Relaxed);
+        if retries > 0 {
+            line.push_str(&format!(", {}", retries_text(retries)));
+        }
+        line
+    }
+}
+
+fn retries_text(n: u64) -> String {
+    if n == 1 {
+        "1 retry".to_owned()
+    } else {
+        format!("{n} retries")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_are_plain_without_colour() {
+        assert_eq!(prefix("warning", false), "desk-archive: warning: ");
+        assert_eq!(prefix("", true), "desk-archive: ");
+        let coloured = prefix("error", true);
+        assert!(coloured.contains("\x1b[1;31merror:\x1b[0m"), "{coloured:?}");
+    }
+
+    #[test]
+    fn plain_line_counts_units_and_retries() {
+        let p = Progress::new(Verbosity::Quiet, "fetch", "sessions", 10);
+        p.inc(3);
+        p.retry();
+        p.retry();
+        assert_eq!(
+            p.plain_line(),
+            "desk-archive: fetch: 3/10 sessions, 2 retries"
+        );
     }
 }

@@ -1,6 +1,13 @@
 //! Integration tests: the binary's command line — usage errors, help, exit codes.
 
+// The fake API is private to the fetch tests' module; loading the file again here keeps
+// this module independent of theirs.
+#[allow(clippy::duplicate_mod)]
+#[path = "fetch/server.rs"]
+mod fake_desk;
+
 use assert_cmd::cargo::cargo_bin_cmd;
+use fake_desk::{FakeDesk, Fault, Options, messages};
 
 /// The binary with a clean environment: no DESK_* variables, no colour, a fixed build time,
 /// run in `dir` so that no stray desk-archive.toml is picked up.
@@ -29,6 +36,8 @@ fn assert_usage_error(args: &[&str], needle: &str) {
     std::fs::write(dir.path().join("ids.txt"), "a\n").unwrap();
     std::fs::write(dir.path().join("empty.txt"), "# nothing\n\n").unwrap();
     std::fs::write(dir.path().join("afile"), "x").unwrap();
+    std::fs::write(dir.path().join("dup.csv"), "SessionId,team,team\na,1,2\n").unwrap();
+    std::fs::write(dir.path().join("bad.toml"), "concurrency = \"x\"\n").unwrap();
     let (code, _, stderr) = run(dir.path(), args);
     assert_eq!(code, 2, "{args:?}: {stderr}");
     assert!(
@@ -38,6 +47,11 @@ fn assert_usage_error(args: &[&str], needle: &str) {
     assert!(
         !stderr.contains("panicked") && !stderr.contains("backtrace"),
         "{stderr}"
+    );
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "{args:?}: not one line: {stderr}"
     );
     assert!(
         !dir.path().join("out").exists(),
@@ -148,6 +162,69 @@ fn user_mistakes_are_one_clear_line_and_exit_2() {
             ],
             "--lang",
         ),
+        (
+            vec![
+                "fetch",
+                "--sessions",
+                "ids.txt",
+                "--out",
+                "afile/sub",
+                "--sdkappid",
+                "1",
+                "--secret-key",
+                "k",
+            ]
+            .into_iter()
+            .map(String::from)
+            .collect(),
+            "`afile` is a file, not a directory",
+        ),
+        (
+            vec!["render", "--out", "afile/sub/dir"]
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            "`afile` is a file",
+        ),
+        (
+            vec![
+                "fetch",
+                "--sessions",
+                "dup.csv",
+                "--out",
+                "out",
+                "--sdkappid",
+                "1",
+                "--secret-key",
+                "k",
+            ]
+            .into_iter()
+            .map(String::from)
+            .collect(),
+            "column `team` appears twice",
+        ),
+        (
+            ["--config", "nope.toml"]
+                .iter()
+                .chain(&FETCH)
+                .chain(&["--secret-key", "k"])
+                .map(|s| s.to_string())
+                .collect(),
+            "cannot read config file `nope.toml`",
+        ),
+        (
+            ["--config", "bad.toml"]
+                .iter()
+                .chain(&FETCH)
+                .chain(&["--secret-key", "k"])
+                .map(|s| s.to_string())
+                .collect(),
+            "line 1, key `concurrency`",
+        ),
+        (
+            fetch_with(&["--secret-key", "k", "--endpoint", "ftp://x"]),
+            "must start with https:// or http://",
+        ),
     ];
     for (args, needle) in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -188,7 +265,15 @@ fn secret_never_echoed_in_usage_errors() {
 #[test]
 fn every_subcommand_has_help_with_an_example() {
     let dir = tempfile::tempdir().unwrap();
-    for sub in ["archive", "fetch", "render", "verify", "usersig"] {
+    for sub in [
+        "archive",
+        "fetch",
+        "render",
+        "verify",
+        "usersig",
+        "completions",
+        "man",
+    ] {
         let (code, stdout, _) = run(dir.path(), &[sub, "--help"]);
         assert_eq!(code, 0, "{sub}");
         assert!(
@@ -203,4 +288,244 @@ fn unknown_flag_is_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let (code, _, stderr) = run(dir.path(), &["render", "--bogus"]);
     assert_eq!(code, 2, "{stderr}");
+}
+
+/// A usage error in the output directory is found at configuration time: not one request
+/// reaches the API.
+#[test]
+fn unusable_out_dir_fails_before_any_request() {
+    let desk = FakeDesk::start(Options::default());
+    desk.add_session("a", messages(3));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ids.txt"), "a\n").unwrap();
+    std::fs::write(dir.path().join("afile"), "x").unwrap();
+    let base = desk.base();
+    let (code, stdout, stderr) = run(
+        dir.path(),
+        &[
+            "archive",
+            "--sessions",
+            "ids.txt",
+            "--out",
+            "afile/out",
+            "--sdkappid",
+            "1",
+            "--secret-key",
+            "k",
+            "--endpoint",
+            &base,
+            "--json",
+        ],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(desk.seen().is_empty(), "a request was sent");
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_clap_definitions() {
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let (code, stdout, stderr) = run(dir.path(), &["completions", shell]);
+        assert_eq!(code, 0, "{shell}: {stderr}");
+        assert!(stdout.contains("desk-archive"), "{shell}: {stdout}");
+    }
+    let (_, bash, _) = run(dir.path(), &["completions", "bash"]);
+    for sub in [
+        "archive",
+        "fetch",
+        "render",
+        "verify",
+        "usersig",
+        "completions",
+        "man",
+    ] {
+        assert!(bash.contains(sub), "bash completion lacks {sub}");
+    }
+    let (code, _, stderr) = run(dir.path(), &["completions", "tcsh"]);
+    assert_eq!(code, 2, "{stderr}");
+    let (code, man, _) = run(dir.path(), &["man"]);
+    assert_eq!(code, 0);
+    assert!(man.contains(".TH desk-archive 1"), "{man}");
+    assert!(man.contains(".SH \"DESK-ARCHIVE ARCHIVE\""));
+}
+
+#[test]
+fn version_and_help_teach_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, _) = run(dir.path(), &["--version"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        stdout.trim(),
+        format!("desk-archive {}", env!("CARGO_PKG_VERSION"))
+    );
+    for args in [
+        &["--help"][..],
+        &["archive", "--help"],
+        &["fetch", "--help"],
+    ] {
+        let (code, stdout, _) = run(dir.path(), args);
+        assert_eq!(code, 0);
+        for needle in [
+            "flags, environment, config file",
+            "DESK_USERSIG",
+            "NO_COLOR",
+        ] {
+            assert!(
+                stdout.contains(needle),
+                "{args:?} lacks {needle}:\n{stdout}"
+            );
+        }
+    }
+}
+
+#[test]
+fn warnings_have_one_form_and_never_reach_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key.txt");
+    std::fs::write(&key, "a-secret\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let args = [
+        "usersig",
+        "--sdkappid",
+        "1400000000",
+        "--secret-key-file",
+        "key.txt",
+    ];
+    let (code, stdout, stderr) = run(dir.path(), &args);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(
+        stderr.starts_with("desk-archive: warning: the secret key file `"),
+        "{stderr:?}"
+    );
+    assert!(
+        !stderr.contains('\x1b'),
+        "colour despite NO_COLOR: {stderr:?}"
+    );
+    let quiet: Vec<&str> = ["-q"].iter().chain(&args).copied().collect();
+    let (_, _, stderr) = run(dir.path(), &quiet);
+    assert!(stderr.is_empty(), "-q printed {stderr:?}");
+}
+
+fn json(text: &str) -> serde_json::Value {
+    assert_eq!(text.lines().count(), 1, "not one line of JSON: {text}");
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+#[test]
+fn json_summaries_of_fetch_render_and_verify() {
+    let desk = FakeDesk::start(Options::default());
+    desk.add_session("fine", messages(3));
+    desk.add_session("broken", messages(3));
+    desk.faults("broken", [Fault::Code(141004)]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ids.txt"), "fine\nbroken\nmissing\n").unwrap();
+    let base = desk.base();
+    let (code, stdout, stderr) = run(
+        dir.path(),
+        &[
+            "-q",
+            "fetch",
+            "--sessions",
+            "ids.txt",
+            "--out",
+            "out",
+            "--sdkappid",
+            "1",
+            "--secret-key",
+            "k",
+            "--endpoint",
+            &base,
+            "--json",
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    let summary = json(&stdout);
+    assert_eq!(summary["archived"], 1);
+    assert_eq!(summary["skipped"], 0);
+    assert_eq!(summary["pending"], 0);
+    assert_eq!(summary["messages"], 3);
+    assert_eq!(summary["requests"], 3);
+    assert_eq!(summary["retries"], 0);
+    assert_eq!(summary["exit_code"], 1);
+    assert!(summary["seconds"].is_f64());
+    let failed = summary["failed"].as_array().unwrap();
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    assert_eq!(failed[0]["session_id"], "broken");
+    assert_eq!(failed[0]["error_code"], 141004);
+    assert_eq!(failed[1]["session_id"], "missing");
+    assert_eq!(failed[1]["error_code"], 141010);
+    // -q: the failures (errors) on stderr, one line each, and nothing else.
+    assert_eq!(stderr.lines().count(), 2, "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .all(|l| l.starts_with("desk-archive: error: session `"))
+    );
+
+    // `json = true` in the config file works like --json.
+    std::fs::write(dir.path().join("desk-archive.toml"), "json = true\n").unwrap();
+    let (code, stdout, stderr) = run(dir.path(), &["render", "--out", "out"]);
+    assert_eq!(code, 0, "{stderr}");
+    let summary = json(&stdout);
+    assert_eq!(summary["archived"], 1);
+    assert_eq!(summary["messages"], 3);
+    assert_eq!(summary["requests"], 0);
+    assert_eq!(summary["failed"], serde_json::json!([]));
+    assert_eq!(summary["exit_code"], 0);
+
+    let (code, stdout, _) = run(dir.path(), &["verify", "out"]);
+    assert_eq!(code, 0);
+    let report = json(&stdout);
+    assert_eq!(report["valid"], true);
+    assert_eq!(report["problems"], serde_json::json!([]));
+    assert!(report["warnings"].is_array());
+    std::fs::remove_file(dir.path().join("desk-archive.toml")).unwrap();
+    std::fs::write(dir.path().join("out/data/index.html"), "changed").unwrap();
+    let (code, stdout, _) = run(dir.path(), &["verify", "--json", "out"]);
+    assert_eq!(code, 3);
+    let report = json(&stdout);
+    assert_eq!(report["valid"], false);
+    assert!(!report["problems"].as_array().unwrap().is_empty());
+}
+
+/// On a non-terminal, progress lines come at most every few seconds: a quick run prints
+/// only its summary.
+#[test]
+fn small_plain_runs_print_only_the_summary() {
+    let desk = FakeDesk::start(Options::default());
+    for id in ["a", "b", "c"] {
+        desk.add_session(id, messages(2));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ids.txt"), "a\nb\nc\n").unwrap();
+    let base = desk.base();
+    let (code, stdout, stderr) = run(
+        dir.path(),
+        &[
+            "archive",
+            "--sessions",
+            "ids.txt",
+            "--out",
+            "out",
+            "--sdkappid",
+            "1",
+            "--secret-key",
+            "k",
+            "--endpoint",
+            &base,
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("desk-archive: 3 sessions archived, 0 failed, 6 messages"),
+        "{stderr}"
+    );
 }
