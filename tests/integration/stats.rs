@@ -209,7 +209,7 @@ fn stats_json_starts_like_the_spec_and_has_nulls_not_zeros() {
     assert_eq!(transfer["page"], format!("sessions/{TRANSFER}.html"));
     assert_eq!(transfer["first_message_at"], "2024-11-07T00:23:20.000Z");
     assert_eq!(transfer["messages"]["customer"], 4);
-    assert_eq!(transfer["status"], "unanswered");
+    assert_eq!(transfer["status"], "waiting");
     let totals = &json["totals"];
     assert_eq!(totals["sessions"], 3);
     assert_eq!(totals["messages"]["total"], 10);
@@ -286,8 +286,8 @@ fn index_links_every_session_page_and_no_missing_one() {
     assert_eq!(
         order,
         [
-            "status-unanswered",
-            "status-unanswered",
+            "status-waiting",
+            "status-waiting",
             "status-empty",
             "status-failed",
             "status-not-found",
