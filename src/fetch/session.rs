@@ -205,7 +205,11 @@ fn decide(shared: &Shared, reply: Reply, retries: &mut u32, renewed: bool) -> St
             *retries += 1;
             let delay = shared.backoff.delay(*retries, reply.retry_after);
             Step::Wait {
-                reason: format!("{what}; retry {}/{limit}", *retries),
+                reason: format!(
+                    "{what}; retry {}/{limit} in {:.1} s",
+                    *retries,
+                    delay.as_secs_f64()
+                ),
                 delay,
             }
         }
