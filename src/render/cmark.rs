@@ -513,20 +513,18 @@ fn escape_all_punctuation(s: &str) -> String {
 /// characters are backslash-escaped, so are list and heading markers at its start; line
 /// breaks and hidden controls become visible placeholders, so a field stays on its line.
 pub fn md_escape(s: &str) -> String {
+    // Every ASCII punctuation character is escaped (CommonMark allows it for all of them):
+    // besides link, emphasis and HTML syntax this also stops GFM autolinks (`https:`, `www.`)
+    // and list or heading markers, wherever they stand. A `-` is escaped only where it
+    // could start a list item or a rule, so ids like UUIDs stay readable.
     let mut out = String::with_capacity(s.len() + 8);
-    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
     for (i, c) in s.char_indices() {
         match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '(' | ')' | '#' | '!' | '|' | '&'
-            | '~' | '{' | '}' | '$' | '^' => {
+            '-' if i > 0 => out.push('-'),
+            c if c.is_ascii_punctuation() => {
                 out.push('\\');
                 out.push(c);
             }
-            '-' | '+' | '=' if i == 0 => {
-                out.push('\\');
-                out.push(c);
-            }
-            '.' if i == digits && digits > 0 => out.push_str("\\."),
             '\n' => out.push('\u{240a}'),
             '\r' => out.push('\u{240d}'),
             c => push_visible(&mut out, c),
