@@ -22,6 +22,10 @@ pub enum UrlKind {
 /// Relative and `//host` URLs, and every other scheme, give `None` (show them as text).
 pub fn safe_url(s: &str, kind: UrlKind) -> Option<String> {
     let url = url::Url::parse(s).ok()?;
+    // `user:pass@` hides the real host from a reader (and HTML forbids it in href/src).
+    if !url.username().is_empty() || url.password().is_some() {
+        return None;
+    }
     let allowed = match kind {
         UrlKind::Link => matches!(url.scheme(), "http" | "https" | "mailto" | "tel"),
         UrlKind::Image => url.scheme() == "https",
@@ -133,6 +137,14 @@ fn options() -> Options {
 pub fn markdown_html(text: &str) -> MessageHtml {
     let text = visible(text);
     let mut out = String::with_capacity(text.len() + text.len() / 2 + 16);
+    if nests_too_deep(&text) {
+        // Browsers flatten trees deeper than 513 elements, and such a message is an attack
+        // or an accident, not prose: show it as plain text.
+        out.push_str("<p class=\"md-plain\">");
+        escape_text(&mut out, &text);
+        out.push_str("</p>");
+        return MessageHtml(out);
+    }
     let sanitiser = Sanitiser::default();
     let events = Parser::new_ext(&text, options()).flat_map({
         let mut s = sanitiser;
@@ -140,6 +152,43 @@ pub fn markdown_html(text: &str) -> MessageHtml {
     });
     pulldown_cmark::html::push_html(&mut out, events);
     MessageHtml(out)
+}
+
+/// Deepest Markdown nesting (lists, quotes, emphasis…) rendered as Markdown.
+const MAX_MARKDOWN_DEPTH: usize = 40;
+
+/// Whether the Markdown nests deeper than [`MAX_MARKDOWN_DEPTH`]. Each level takes at
+/// least two characters, so short texts are not parsed twice.
+fn nests_too_deep(text: &str) -> bool {
+    if text.len() < 2 * MAX_MARKDOWN_DEPTH {
+        return false;
+    }
+    let mut depth = 0usize;
+    for event in Parser::new_ext(text, options()) {
+        match event {
+            Event::Start(_) => {
+                depth += 1;
+                if depth > MAX_MARKDOWN_DEPTH {
+                    return true;
+                }
+            }
+            Event::End(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Escapes text for HTML element content.
+fn escape_text(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            c => out.push(c),
+        }
+    }
 }
 
 /// A link being passed through: kept as our own `<a>`, or dropped with its URL as text.
@@ -178,15 +227,26 @@ impl Sanitiser {
             }
             return Vec::new();
         }
+        // A wide table scrolls inside a wrapper that keyboard users can focus. These two
+        // Html events are ours, not content's (content HTML became text above and below).
+        match event {
+            Event::Start(Tag::Table(aligns)) => {
+                let aligns = vec![pulldown_cmark::Alignment::None; aligns.len()];
+                return vec![
+                    Event::Html(r#"<div class="md-table" tabindex="0">"#.into()),
+                    Event::Start(Tag::Table(aligns)),
+                ];
+            }
+            Event::End(TagEnd::Table) => {
+                return vec![Event::End(TagEnd::Table), Event::Html("</div>".into())];
+            }
+            _ => {}
+        }
         let one = match event {
             Event::Html(t) | Event::InlineHtml(t) | Event::Text(t) => text(t),
             Event::Code(t) => Event::Code(into_visible(t)),
             Event::Start(Tag::HtmlBlock) => Event::Start(Tag::CodeBlock(CodeBlockKind::Indented)),
             Event::End(TagEnd::HtmlBlock) => Event::End(TagEnd::CodeBlock),
-            Event::Start(Tag::Table(aligns)) => Event::Start(Tag::Table(vec![
-                    pulldown_cmark::Alignment::None;
-                    aligns.len()
-                ])),
             Event::Start(Tag::Heading { level, .. }) => Event::Start(Tag::Heading {
                 level,
                 id: None,
@@ -579,6 +639,22 @@ fn quote_lines(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn urls_with_credentials_are_text() {
+        assert_eq!(safe_url("https://user:pass@evil.example.com/", UrlKind::Link), None);
+        assert_eq!(safe_url("https://user@evil.example.com/", UrlKind::Image), None);
+    }
+
+    #[test]
+    fn markdown_nested_too_deep_is_plain_text() {
+        let deep = format!("{}x", "> ".repeat(500));
+        let html = markdown_html(&deep).as_str().to_owned();
+        assert!(html.starts_with("<p class=\"md-plain\">&gt; &gt;"), "{html}");
+        let list = format!("{}x", "- ".repeat(60));
+        assert!(markdown_html(&list).as_str().starts_with("<p class=\"md-plain\">"));
+        assert!(markdown_html("> a\n> > b").as_str().contains("<blockquote>"));
+    }
+
     use super::*;
 
     #[test]
@@ -688,10 +764,15 @@ mod tests {
             assert!(
                 !matches!(
                     el.name(),
-                    "script" | "style" | "iframe" | "object" | "embed" | "svg" | "math" | "div"
+                    "script" | "style" | "iframe" | "object" | "embed" | "svg" | "math"
                 ),
                 "{html}"
             );
+            // The only div is our own scrolling wrapper around a table.
+            if el.name() == "div" {
+                let attrs: Vec<_> = el.attrs().collect();
+                assert_eq!(attrs, [("class", "md-table"), ("tabindex", "0")], "{html}");
+            }
             for (name, value) in el.attrs() {
                 assert!(
                     !name.starts_with("on") && name != "style",

@@ -22,16 +22,17 @@ pub struct TimeView {
     pub day: String,
 }
 
-/// Formats Unix milliseconds in `tz`; `None` when out of range.
+/// Formats Unix milliseconds in `tz`; `None` when out of range (HTML's `datetime` takes
+/// four-digit years only, so 0000–9999).
 pub fn time_ms(ms: i64, tz: Tz) -> Option<TimeView> {
     let local = DateTime::from_timestamp_millis(ms)?.with_timezone(&tz);
-    Some(view(&local))
+    (0..=9999).contains(&local.year()).then(|| view(&local))
 }
 
 /// Formats Unix seconds in `tz` (relay messages); `None` when out of range.
 pub fn time_s(s: i64, tz: Tz) -> Option<TimeView> {
     let local = tz.timestamp_opt(s, 0).single()?;
-    Some(view(&local))
+    (0..=9999).contains(&local.year()).then(|| view(&local))
 }
 
 fn view(local: &DateTime<Tz>) -> TimeView {
