@@ -196,13 +196,16 @@ pub fn session_stats_in(messages: &[Message], zone: chrono_tz::Tz) -> SessionSta
         }
     }
     let (first, last) = (stats.first_message_ms, stats.last_message_ms);
-    stats.duration_ms = first.zip(last).map(|(a, b)| b - a);
+    stats.duration_ms = first.zip(last).map(|(a, b)| b.saturating_sub(a));
     let mut times = runs.times;
     stats.responses = summarise(&mut times, stats.responses.answered);
     stats.longest_wait_ms = stats.responses.max_ms;
     if let Some(open) = runs.open {
         stats.unanswered_customer_messages = open.messages;
-        let wait = open.start_ms.zip(last).map(|(s, l)| (l - s).max(0));
+        let wait = open
+            .start_ms
+            .zip(last)
+            .map(|(s, l)| l.saturating_sub(s).max(0));
         stats.longest_wait_ms = stats.longest_wait_ms.max(wait);
     }
     stats
@@ -322,7 +325,7 @@ impl RunTracker {
         let time = run
             .start_ms
             .zip(m.timestamp_ms)
-            .map(|(s, a)| (a - s).max(0));
+            .map(|(s, a)| a.saturating_sub(s).max(0));
         self.times.extend(time);
         Some(time)
     }
@@ -555,6 +558,22 @@ fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn extreme_timestamps_do_not_overflow() {
+        let raw = [
+            r#"{"FromAccountRole":1,"Timestamp":-9223372036854775808}"#,
+            r#"{"FromAccountRole":2,"Timestamp":9223372036854775807}"#,
+        ];
+        let messages: Vec<_> = raw
+            .iter()
+            .enumerate()
+            .map(|(i, r)| crate::model::parse_message(i, r))
+            .collect();
+        let s = session_stats(&messages);
+        assert_eq!(s.duration_ms, Some(i64::MAX));
+        assert_eq!(s.first_response_ms, Some(i64::MAX));
+    }
+
     use super::*;
     use crate::model::parse_message;
 

@@ -641,18 +641,35 @@ fn quote_lines(s: &str) -> String {
 mod tests {
     #[test]
     fn urls_with_credentials_are_text() {
-        assert_eq!(safe_url("https://user:pass@evil.example.com/", UrlKind::Link), None);
-        assert_eq!(safe_url("https://user@evil.example.com/", UrlKind::Image), None);
+        assert_eq!(
+            safe_url("https://user:pass@evil.example.com/", UrlKind::Link),
+            None
+        );
+        assert_eq!(
+            safe_url("https://user@evil.example.com/", UrlKind::Image),
+            None
+        );
     }
 
     #[test]
     fn markdown_nested_too_deep_is_plain_text() {
         let deep = format!("{}x", "> ".repeat(500));
         let html = markdown_html(&deep).as_str().to_owned();
-        assert!(html.starts_with("<p class=\"md-plain\">&gt; &gt;"), "{html}");
+        assert!(
+            html.starts_with("<p class=\"md-plain\">&gt; &gt;"),
+            "{html}"
+        );
         let list = format!("{}x", "- ".repeat(60));
-        assert!(markdown_html(&list).as_str().starts_with("<p class=\"md-plain\">"));
-        assert!(markdown_html("> a\n> > b").as_str().contains("<blockquote>"));
+        assert!(
+            markdown_html(&list)
+                .as_str()
+                .starts_with("<p class=\"md-plain\">")
+        );
+        assert!(
+            markdown_html("> a\n> > b")
+                .as_str()
+                .contains("<blockquote>")
+        );
     }
 
     use super::*;

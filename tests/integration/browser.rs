@@ -87,16 +87,22 @@ fn vnu(data: &Path) -> Output {
 /// clean environment; returns the site's `data/` folder or why it could not be built.
 fn demo_site() -> &'static Result<PathBuf, String> {
     static SITE: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    SITE.get_or_init(build_demo_site)
+    SITE.get_or_init(|| build_site("examples/demo/records", "browser-demo"))
 }
 
-fn build_demo_site() -> Result<PathBuf, String> {
-    let records = repo().join("examples/demo/records");
+/// The hostile corpus (tests/fixtures/hostile), rendered once per run like the demo.
+fn hostile_site() -> &'static Result<PathBuf, String> {
+    static SITE: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    SITE.get_or_init(|| build_site("tests/fixtures/hostile/records", "browser-hostile"))
+}
+
+fn build_site(records: &str, work: &str) -> Result<PathBuf, String> {
+    let records = repo().join(records);
     if !records.is_dir() {
-        return Err(format!("no demo records at `{}`", records.display()));
+        return Err(format!("no records at `{}`", records.display()));
     }
     // A fixed folder under target/ (kept after the run for a look at a failure).
-    let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-demo");
+    let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join(work);
     if work.exists() {
         std::fs::remove_dir_all(&work)
             .map_err(|err| format!("cannot remove `{}`: {err}", work.display()))?;
@@ -146,6 +152,38 @@ fn demo_site_passes_browser_checks() {
     assert!(
         out.status.success(),
         "browser check failed: {}",
+        describe(&out)
+    );
+}
+
+/// Script tags, handlers, hostile URLs, control characters, pathological Markdown: no
+/// dialog, no console error, no request outside the archive, no axe violation.
+#[test]
+fn hostile_site_runs_nothing_and_loads_nothing_from_outside() {
+    require_tools(false);
+    let data = match hostile_site() {
+        Ok(data) => data,
+        Err(err) => panic!("could not build the hostile site: {err}"),
+    };
+    let out = check_mjs(data, None);
+    assert!(
+        out.status.success(),
+        "browser check failed: {}",
+        describe(&out)
+    );
+}
+
+#[test]
+fn hostile_site_passes_nu_html_checker() {
+    require_tools(true);
+    let data = match hostile_site() {
+        Ok(data) => data,
+        Err(err) => panic!("could not build the hostile site: {err}"),
+    };
+    let out = vnu(data);
+    assert!(
+        out.status.success(),
+        "Nu HTML checker failed: {}",
         describe(&out)
     );
 }

@@ -529,3 +529,62 @@ fn small_plain_runs_print_only_the_summary() {
         "{stderr}"
     );
 }
+
+#[test]
+fn hostile_corpus_renders_and_broken_records_fail_by_name() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = repo.join("tests/fixtures/hostile/records");
+    let (code, _, stderr) = run(
+        dir.path(),
+        &[
+            "render",
+            "--records",
+            hostile.to_str().unwrap(),
+            "--out",
+            "h",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let (code, _, _) = run(dir.path(), &["verify", "h"]);
+    assert_eq!(code, 0);
+
+    let broken = repo.join("tests/fixtures/broken/records");
+    let (code, _, stderr) = run(
+        dir.path(),
+        &[
+            "render",
+            "--records",
+            broken.to_str().unwrap(),
+            "--out",
+            "b",
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("broken.json") && stderr.contains("no-messages.json"),
+        "{stderr}"
+    );
+    let (code, _, _) = run(dir.path(), &["verify", "b"]);
+    assert_eq!(code, 0, "a failed render still leaves a valid bag");
+}
+
+#[test]
+fn one_byte_change_fails_verify_and_names_the_file() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let demo = repo.join("examples/demo/records");
+    let (code, _, stderr) = run(
+        dir.path(),
+        &["render", "--records", demo.to_str().unwrap(), "--out", "s"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let page = dir.path().join("s/data/index.html");
+    let mut bytes = std::fs::read(&page).unwrap();
+    bytes[100] ^= 1;
+    std::fs::write(&page, bytes).unwrap();
+    let (code, stdout, _) = run(dir.path(), &["verify", "s"]);
+    assert_eq!(code, 3);
+    assert!(stdout.contains("data/index.html"), "{stdout}");
+}
