@@ -219,7 +219,7 @@ fn render_one(
         what: what(),
         source,
     })?;
-    fsutil::write_atomic(
+    fsutil::write_atomic_derived(
         &sessions_dir.join(format!("{}.html", scanned.stem)),
         buf.html.as_bytes(),
     )?;
@@ -231,7 +231,7 @@ fn render_one(
                 what: what(),
                 source,
             })?;
-        fsutil::write_atomic(
+        fsutil::write_atomic_derived(
             &sessions_dir.join(format!("{}.md", scanned.stem)),
             buf.md.as_bytes(),
         )?;
