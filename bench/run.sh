@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# bench/run.sh — desk-archive's performance benchmark (SPEC §6, issue 6). Not part of the
+# test suite (too slow); about 10 minutes on 2 cores with the defaults.
+#
+# Usage:  bench/run.sh                     # sizes 1000 and 10000 sessions × 100 messages
+#         BENCH_SIZES=200 bench/run.sh     # quick mode (about a minute)
+#
+# Environment:
+#   BENCH_SIZES      render sizes in sessions, space-separated (default "1000 10000");
+#                    the RSS target compares the smallest and the largest
+#   BENCH_MESSAGES   messages per session, on average (default 100)
+#   BENCH_FETCH      sessions in the fast fetch runs (default 2000, about 3000 pages)
+#   BENCH_FETCH_SLOW sessions in the runs with default tuning, 50 requests/s (default 150)
+#   BENCH_RATE       the --rate that must be held within 5 % (default 1000)
+#   BENCH_DIR        work directory (default: a new /tmp/desk-bench.XXXXXX, removed at
+#                    the end unless BENCH_KEEP=1)
+#
+# What it does, in one run, then prints ONE table and a PASS/FAIL line per target:
+#   1. cargo build --release (binary and examples).
+#   2. For each size N: examples/gen-records writes N records (seed 1); `desk-archive
+#      render --records` builds a fresh archive under /usr/bin/time -v (wall time, peak
+#      RSS); messages/s; `du -sh`; `cp -r` of the archive (wall time) and render/copy.
+#   3. On the largest archive: one `archive` run against fake-desk (it only adds the
+#      SDKAppID to bag-info.txt, since every record is complete), then the measured no-op
+#      `archive` re-run: its wall time, and the files under the archive newer than a
+#      marker touched just before it (`find -newer`).
+#   4. Fetch pages/s (`desk-archive fetch` wall time, so process start and writing the
+#      records and bag are included: a slight under-estimate) against examples/fake-desk
+#      at 0 ms and 20 ms latency, with the default tuning (--concurrency 8 --rate 50)
+#      and with --concurrency 32 --rate 2000; and at 0 ms with --rate $BENCH_RATE.
+#
+# Targets: render of the largest size ≤ 3× its cp -r; peak RSS(largest) ≤ 1.2 × RSS
+# (smallest) + 1 KB per extra session; fetch at 20 ms with --concurrency 32 --rate 2000 ≥
+# 90 % of 1,600 pages/s; --rate $BENCH_RATE held within 5 %; no-op re-run < 1 s, no file
+# rewritten.
+
+set -euo pipefail
+
+SIZES=${BENCH_SIZES:-"1000 10000"}
+MESSAGES=${BENCH_MESSAGES:-100}
+FETCH_N=${BENCH_FETCH:-2000}
+FETCH_SLOW_N=${BENCH_FETCH_SLOW:-150}
+RATE=${BENCH_RATE:-1000}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+W=${BENCH_DIR:-$(mktemp -d /tmp/desk-bench.XXXXXX)}
+mkdir -p "$W"
+SDKAPPID=1400000000
+KEY=bench-secret-key
+FAKE_PID=
+
+cleanup() {
+    if [[ -n $FAKE_PID ]]; then kill "$FAKE_PID" 2>/dev/null || true; fi
+    if [[ ${BENCH_KEEP:-0} != 1 && -z ${BENCH_DIR:-} ]]; then rm -rf "$W"; fi
+}
+trap cleanup EXIT
+
+log() { echo "bench: $*" >&2; }
+
+if [[ ! -x /usr/bin/time ]]; then
+    log "installing GNU time"
+    apt-get install -y time >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y time >/dev/null; }
+fi
+
+log "building release (binary and examples)"
+(cd "$ROOT" && cargo build --release --quiet --bin desk-archive --examples)
+BIN=$ROOT/target/release/desk-archive
+GEN=$ROOT/target/release/examples/gen-records
+FAKE=$ROOT/target/release/examples/fake-desk
+
+now() { date +%s.%N; }
+# elapsed START → seconds with 3 decimals
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
+calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+# peak RSS in KB from a /usr/bin/time -v report
+rss_kb() { awk -F': ' '/Maximum resident set size/ { print $2 }' "$1"; }
+
+ROWS=()
+row() { ROWS+=("$(printf '%-44s %s' "$1" "$2")"); }
+VERDICTS=()
+verdict() { # verdict NAME CONDITION(awk) DETAIL
+    if awk "BEGIN { exit !($2) }"; then VERDICTS+=("PASS  $1 ($3)"); else VERDICTS+=("FAIL  $1 ($3)"); fi
+}
+
+# ---------------------------------------------------------------- render
+declare -A RSS RENDER COPY
+SMALL= LARGE=
+for n in $SIZES; do
+    [[ -z $SMALL ]] && SMALL=$n
+    LARGE=$n
+    recs=$W/recs-$n
+    log "generating $n sessions × ~$MESSAGES messages"
+    rm -rf "$recs"
+    gen_out=$("$GEN" --sessions "$n" --messages "$MESSAGES" --seed 1 --out "$recs")
+    msgs=$(echo "$gen_out" | awk '{ print $3 }')
+    arch=$W/arch-$n
+    rm -rf "$arch" "$W/copy-$n"
+    log "render $n"
+    sync
+    t0=$(now)
+    /usr/bin/time -v -o "$W/time-$n.txt" "$BIN" -q render --records "$recs" --out "$arch"
+    RENDER[$n]=$(since "$t0")
+    RSS[$n]=$(rss_kb "$W/time-$n.txt")
+    size=$(du -sh "$arch" | cut -f1)
+    sync
+    t0=$(now)
+    cp -r "$arch" "$W/copy-$n"
+    COPY[$n]=$(since "$t0")
+    rm -rf "$W/copy-$n"
+    row "render $n × $MESSAGES: wall" "${RENDER[$n]} s ($(calc '%.0f' "$msgs / ${RENDER[$n]}") messages/s, $msgs messages)"
+    row "render $n: peak RSS" "$(calc '%.1f' "${RSS[$n]} / 1024") MB"
+    row "render $n: output size (du)" "$size"
+    row "render $n: cp -r of the archive" "${COPY[$n]} s (render/copy $(calc '%.1f' "${RENDER[$n]} / ${COPY[$n]}")×)"
+done
+
+# ---------------------------------------------------------------- fake desk
+start_fake() { # start_fake RECORDS LATENCY_MS
+    if [[ -n $FAKE_PID ]]; then kill "$FAKE_PID" 2>/dev/null || true; wait "$FAKE_PID" 2>/dev/null || true; fi
+    "$FAKE" --port 0 --records "$1" --latency-ms "$2" --sdkappid $SDKAPPID --secret-key $KEY \
+        >"$W/fake.out" 2>"$W/fake.err" &
+    FAKE_PID=$!
+    for _ in $(seq 1 600); do
+        if grep -q 'fake desk API on' "$W/fake.out" 2>/dev/null; then break; fi
+        sleep 0.1
+    done
+    BASE=$(grep -o 'http://127.0.0.1:[0-9]*' "$W/fake.out" | head -1)
+    [[ -n $BASE ]] || { log "fake-desk did not start: $(cat "$W/fake.err")"; exit 1; }
+}
+
+# ---------------------------------------------------------------- no-op re-run
+log "no-op re-run over $LARGE sessions"
+start_fake "$W/recs-$LARGE" 0
+cut -f1 "$W/recs-$LARGE.tsv" >"$W/list-$LARGE"
+archive() { "$BIN" -q archive --sessions "$W/list-$LARGE" --out "$W/arch-$LARGE" \
+    --endpoint "$BASE" --sdkappid $SDKAPPID --secret-key $KEY "$@"; }
+t0=$(now)
+archive
+FIRST=$(since "$t0")
+sleep 1.1 # so that anything rewritten is newer than the marker on any file system
+touch "$W/marker"
+sleep 0.05
+t0=$(now)
+archive
+NOOP=$(since "$t0")
+REWRITTEN=$(find "$W/arch-$LARGE" -type f -newer "$W/marker" | wc -l)
+row "archive over the rendered $LARGE (adds SDKAppID)" "$FIRST s"
+row "no-op archive re-run over $LARGE" "$NOOP s, $REWRITTEN files rewritten"
+
+# ---------------------------------------------------------------- fetch
+log "generating $FETCH_N sessions for fetch"
+"$GEN" --sessions "$FETCH_N" --messages "$MESSAGES" --seed 2 --out "$W/fetch-recs" >/dev/null
+cut -f1 "$W/fetch-recs.tsv" >"$W/fetch-all"
+head -n "$FETCH_SLOW_N" "$W/fetch-recs.tsv" | cut -f1 >"$W/fetch-slow"
+PAGES_ALL=$(awk -F'\t' '{ s += $3 } END { print s }' "$W/fetch-recs.tsv")
+PAGES_SLOW=$(head -n "$FETCH_SLOW_N" "$W/fetch-recs.tsv" | awk -F'\t' '{ s += $3 } END { print s }')
+declare -A PPS
+fetch_run() { # fetch_run LABEL LIST PAGES ARGS...
+    local label=$1 list=$2 pages=$3
+    shift 3
+    rm -rf "$W/fetched"
+    local t0
+    t0=$(now)
+    "$BIN" -q fetch --sessions "$list" --out "$W/fetched" --endpoint "$BASE" \
+        --sdkappid $SDKAPPID --secret-key $KEY "$@"
+    local s
+    s=$(since "$t0")
+    PPS[$label]=$(calc '%.0f' "$pages / $s")
+    row "fetch $label" "${PPS[$label]} pages/s ($pages pages in $s s)"
+}
+for latency in 0 20; do
+    log "fetch at $latency ms"
+    start_fake "$W/fetch-recs" "$latency"
+    fetch_run "${latency} ms, defaults (8, 50/s)" "$W/fetch-slow" "$PAGES_SLOW"
+    fetch_run "${latency} ms, --concurrency 32 --rate 2000" "$W/fetch-all" "$PAGES_ALL" \
+        --concurrency 32 --rate 2000
+    if [[ $latency == 0 ]]; then
+        fetch_run "0 ms, --concurrency 32 --rate $RATE" "$W/fetch-all" "$PAGES_ALL" \
+            --concurrency 32 --rate "$RATE"
+    fi
+done
+
+# ---------------------------------------------------------------- verdicts
+verdict "render $LARGE ≤ 3× cp -r" "${RENDER[$LARGE]} <= 3 * ${COPY[$LARGE]}" \
+    "$(calc '%.1f' "${RENDER[$LARGE]} / ${COPY[$LARGE]}")×"
+rss_limit=$(calc '%.0f' "1.2 * ${RSS[$SMALL]} + ($LARGE - $SMALL)")
+verdict "peak RSS $LARGE ≤ 1.2 × RSS $SMALL + 1 KB/session" "${RSS[$LARGE]} <= $rss_limit" \
+    "${RSS[$LARGE]} KB vs limit $rss_limit KB"
+fast=${PPS["20 ms, --concurrency 32 --rate 2000"]}
+verdict "fetch 20 ms, 32/2000 ≥ 1440 pages/s" "$fast >= 1440" "$fast pages/s"
+held=${PPS["0 ms, --concurrency 32 --rate $RATE"]}
+verdict "--rate $RATE held within 5 %" "$held >= 0.95 * $RATE && $held <= 1.05 * $RATE" \
+    "$held pages/s"
+verdict "no-op re-run < 1 s" "$NOOP < 1" "$NOOP s"
+verdict "no-op re-run rewrites no file" "$REWRITTEN == 0" "$REWRITTEN files"
+
+echo
+echo "desk-archive benchmark — $(nproc) cores, $(date -u +%Y-%m-%d), commit $(cd "$ROOT" && git rev-parse --short HEAD)"
+echo
+printf '%-44s %s\n' "measure" "result"
+printf '%-44s %s\n' "-------" "------"
+printf '%s\n' "${ROWS[@]}"
+echo
+printf '%s\n' "${VERDICTS[@]}"
