@@ -25,12 +25,12 @@ fn server(latency_ms: u64, fault_rate: f64) -> FakeDesk {
     })
 }
 
-/// Adds `n` sessions of varied sizes (0 to ~250 messages) and writes their ids to
+/// Adds `n` sessions of varied sizes (0 to 150 messages) and writes their ids to
 /// `dir/ids.txt`. Returns the ids.
 fn add_sessions(desk: &FakeDesk, dir: &Path, n: usize) -> Vec<String> {
     let ids: Vec<String> = (0..n).map(|i| format!("session-{i:04}")).collect();
     for (i, id) in ids.iter().enumerate() {
-        desk.add_session(id, messages((i * 37) % 251));
+        desk.add_session(id, messages((i * 37) % 151));
     }
     std::fs::write(dir.join("ids.txt"), ids.join("\n")).unwrap();
     ids
@@ -108,7 +108,7 @@ fn assert_records_match(desk: &FakeDesk, out: &Path, ids: &[String]) {
 fn archive_survives_faults_on_a_fifth_of_requests() {
     let desk = server(0, 0.2);
     let dir = tempfile::tempdir().unwrap();
-    let ids = add_sessions(&desk, dir.path(), 120);
+    let ids = add_sessions(&desk, dir.path(), 250);
     let base = desk.base();
     let (code, stdout, stderr) = run(dir.path(), &archive_args(&base, &["-v"]));
     assert_eq!(code, 0, "{stderr}");
