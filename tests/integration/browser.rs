@@ -188,6 +188,21 @@ fn hostile_site_passes_nu_html_checker() {
     );
 }
 
+/// index.js: sorting by a numeric column (largest first, missing last, reversed on a
+/// second click), the text filter and the date-range filter, driven in Chromium.
+#[test]
+fn demo_index_sorts_and_filters_in_the_browser() {
+    require_tools(false);
+    let mut cmd = Command::new("node");
+    cmd.arg(browser_dir().join("index-ui.mjs")).arg(demo_data());
+    let out = run(&mut cmd);
+    assert!(
+        out.status.success(),
+        "index UI check failed: {}",
+        describe(&out)
+    );
+}
+
 #[test]
 fn demo_site_passes_nu_html_checker() {
     require_tools(true);

@@ -595,7 +595,17 @@ fn same_records_and_options_give_a_byte_identical_tree() {
     let demo = repo.join("examples/demo/records");
     let dir = tempfile::tempdir().unwrap();
     for out in ["one", "two"] {
-        let args = ["render", "--records", demo.to_str().unwrap(), "--out", out, "--timezone", "Asia/Shanghai", "--lang", "zh-CN"];
+        let args = [
+            "render",
+            "--records",
+            demo.to_str().unwrap(),
+            "--out",
+            out,
+            "--timezone",
+            "Asia/Shanghai",
+            "--lang",
+            "zh-CN",
+        ];
         let (code, _, stderr) = run(dir.path(), &args);
         assert_eq!(code, 0, "{stderr}");
     }
@@ -613,13 +623,26 @@ fn same_records_and_options_give_a_byte_identical_tree() {
         out
     }
     let (one, two) = (dir.path().join("one"), dir.path().join("two"));
-    let left: Vec<_> = files(&one).iter().map(|p| p.strip_prefix(&one).unwrap().to_path_buf()).collect();
-    let right: Vec<_> = files(&two).iter().map(|p| p.strip_prefix(&two).unwrap().to_path_buf()).collect();
+    let left: Vec<_> = files(&one)
+        .iter()
+        .map(|p| p.strip_prefix(&one).unwrap().to_path_buf())
+        .collect();
+    let right: Vec<_> = files(&two)
+        .iter()
+        .map(|p| p.strip_prefix(&two).unwrap().to_path_buf())
+        .collect();
     assert_eq!(left, right);
     assert!(left.iter().any(|p| p.ends_with("tagmanifest-sha512.txt")));
     for rel in &left {
-        assert!(std::fs::read(one.join(rel)).unwrap() == std::fs::read(two.join(rel)).unwrap(), "{} differs", rel.display());
+        assert!(
+            std::fs::read(one.join(rel)).unwrap() == std::fs::read(two.join(rel)).unwrap(),
+            "{} differs",
+            rel.display()
+        );
     }
     let info = std::fs::read_to_string(one.join("bag-info.txt")).unwrap();
-    assert!(info.contains("Bagging-Date: 2026-01-01"), "SOURCE_DATE_EPOCH not honoured: {info}");
+    assert!(
+        info.contains("Bagging-Date: 2026-01-01"),
+        "SOURCE_DATE_EPOCH not honoured: {info}"
+    );
 }

@@ -1,0 +1,106 @@
+// index-ui.mjs: drives the index page's JavaScript in Chromium — sorting by a numeric
+// column, the text filter and the date-range filter — and checks what the user sees.
+//
+//   node tests/browser/index-ui.mjs <site-data-dir>
+//
+// Exit 0 when every check holds, 1 with a list of failures otherwise, 2 on a set-up error.
+import { existsSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run',
+];
+
+const siteArg = process.argv[2];
+if (!siteArg || !existsSync(path.join(siteArg, 'index.html'))) {
+  console.error('usage: node tests/browser/index-ui.mjs <site-data-dir with index.html>');
+  process.exit(2);
+}
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch (err) {
+  console.error(`index-ui.mjs: cannot load playwright-core (${err.message}): run scripts/test.sh`);
+  process.exit(2);
+}
+
+const failures = [];
+const check = (ok, what) => { if (!ok) failures.push(what); };
+
+const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+try {
+  const page = await browser.newPage();
+  // Remote images are the only outside requests a page may make; none are needed here.
+  await page.route(/^https?:/, (route) => route.abort());
+  const url = pathToFileURL(path.join(realpathSync(siteArg), 'index.html')).href;
+  await page.goto(url, { waitUntil: 'load' });
+
+  const visibleRows = () => page.$$eval('#sessions tbody tr', (trs) => trs.filter((tr) => !tr.hidden).length);
+  const total = await page.$$eval('#sessions tbody tr', (trs) => trs.length);
+  check(total > 2, `expected several session rows, found ${total}`);
+
+  // Sorting: the first numeric column's button orders rows largest first, missing last;
+  // a second click reverses the order.
+  const col = await page.$$eval('#sessions thead th', (ths) => ths.findIndex((th) => th.getAttribute('data-type') === 'num'));
+  check(col >= 0, 'no numeric column to sort');
+  if (col >= 0) {
+    const values = () => page.$$eval('#sessions tbody tr', (trs, c) => trs.map((tr) => {
+      const raw = tr.cells[c] && tr.cells[c].getAttribute('data-sort');
+      return raw === null || raw === '' ? null : Number(raw);
+    }), col);
+    const button = page.locator('#sessions thead th').nth(col).locator('button.sort');
+    const hasButton = await button.count() === 1;
+    check(hasButton, 'no sort button in the numeric header (index.js did not run)');
+    if (hasButton) await button.click();
+    const down = (await values()).filter((v) => v !== null);
+    check(down.every((v, i) => i === 0 || down[i - 1] >= v), `first click is not largest first: ${down.join(',')}`);
+    const all = await values();
+    const firstMissing = all.indexOf(null);
+    check(firstMissing === -1 || all.slice(firstMissing).every((v) => v === null), 'missing values are not last');
+    if (hasButton) await button.click();
+    const up = (await values()).filter((v) => v !== null);
+    check(up.every((v, i) => i === 0 || up[i - 1] <= v), `second click is not smallest first: ${up.join(',')}`);
+    const sorted = await page.locator('#sessions thead th').nth(col).getAttribute('aria-sort');
+    check(sorted === 'ascending', `aria-sort is ${sorted} after the second click`);
+  }
+
+  // Text filter: a SessionId fragment leaves exactly the rows containing it.
+  const firstId = await page.$eval('#sessions tbody tr td.id', (td) => td.textContent.trim());
+  const needle = firstId.slice(0, 8).toLowerCase();
+  const expected = await page.$$eval('#sessions tbody tr', (trs, n) => trs.filter((tr) => tr.textContent.toLowerCase().includes(n)).length, needle);
+  if (await page.locator('#index-tools input[type=search]').count() === 0) {
+    failures.push('no filter box (index.js did not run)');
+    throw new Error('stop');
+  }
+  await page.fill('#index-tools input[type=search]', needle);
+  await page.waitForTimeout(400);
+  check(await visibleRows() === expected, `filter "${needle}" shows ${await visibleRows()} rows, expected ${expected}`);
+  await page.fill('#index-tools input[type=search]', '');
+  await page.waitForTimeout(400);
+  check(await visibleRows() === total, 'clearing the filter does not show every row again');
+
+  // Date range: only rows whose local start day lies in the range stay visible.
+  const days = (await page.$$eval('#sessions tbody tr', (trs) => trs.map((tr) => tr.getAttribute('data-day') || ''))).filter(Boolean).sort();
+  if (days.length > 1) {
+    const day = days[Math.floor(days.length / 2)];
+    const inRange = days.filter((d) => d === day).length;
+    await page.fill('#index-tools input[type=date] >> nth=0', day);
+    await page.fill('#index-tools input[type=date] >> nth=1', day);
+    await page.dispatchEvent('#index-tools input[type=date] >> nth=1', 'change');
+    check(await visibleRows() === inRange, `date range ${day} shows ${await visibleRows()} rows, expected ${inRange}`);
+  }
+} catch (err) {
+  if (err.message !== 'stop') failures.push(`error: ${err.message}`);
+} finally {
+  await browser.close();
+}
+
+if (failures.length) {
+  console.log(`index-ui.mjs: ${failures.length} failure(s)`);
+  for (const f of failures) console.log(`  - ${f}`);
+  process.exit(1);
+}
+console.log('index-ui.mjs: sorting and filtering work');
