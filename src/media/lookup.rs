@@ -53,6 +53,28 @@ impl MediaLookup {
         })
     }
 
+    /// The media figures of a session whose media URLs are `urls`: `None` when capture
+    /// has never run for this archive (no index), so the index can leave the cell empty.
+    /// URLs that capture has not tried yet count nowhere.
+    pub fn counts<'a>(
+        &self,
+        urls: impl IntoIterator<Item = &'a String>,
+    ) -> Option<super::MediaCounts> {
+        if self.index.is_empty() {
+            return None;
+        }
+        let mut counts = super::MediaCounts::default();
+        for url in urls {
+            match self.index.get(url) {
+                Some(Entry::Stored(_)) => counts.archived += 1,
+                Some(Entry::Failed(f)) if f.too_large => counts.skipped += 1,
+                Some(Entry::Failed(_)) => counts.failed += 1,
+                None => {}
+            }
+        }
+        Some(counts)
+    }
+
     /// Why `url` is not archived, when capture failed or skipped it.
     pub fn failure(&self, url: &str) -> Option<&Failed> {
         match self.index.get(url) {

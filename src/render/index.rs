@@ -77,6 +77,7 @@ pub fn write_index(
         options,
         title: options.title.as_deref().unwrap_or(t.title),
         totals,
+        show_media: newest.iter().any(|s| s.media.is_some()),
     };
     let pages = site.write_index_pages(data_dir, &newest, &missing)?;
     remove_surplus_index_pages(data_dir, pages, options.markdown_pages)?;
@@ -89,6 +90,8 @@ struct Site<'a> {
     options: &'a RenderOptions,
     title: &'a str,
     totals: Totals,
+    /// Media capture ran for this archive: the tables get a media column.
+    show_media: bool,
 }
 
 impl Site<'_> {
@@ -146,6 +149,7 @@ impl Site<'_> {
         let prev = (page > 1).then(|| page_file(page - 1, "html"));
         let next = (page < pages).then(|| page_file(page + 1, "html"));
         let html = IndexHtml {
+            show_media: self.show_media,
             root: "",
             lang_tag: self.t.lang_tag,
             t: self.t,
@@ -259,6 +263,7 @@ impl Site<'_> {
                 .collect();
             let figures = self.agent_figures(agent);
             let page = AgentHtml {
+                show_media: self.show_media,
                 root: "../",
                 lang_tag: self.t.lang_tag,
                 t: self.t,

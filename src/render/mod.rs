@@ -108,4 +108,7 @@ pub struct SessionSummary {
     pub stem: String,
     /// Its figures.
     pub stats: crate::stats::SessionStats,
+    /// Its media URLs captured, skipped (too large) and failed; `None` when media capture
+    /// never ran for this archive.
+    pub media: Option<crate::media::MediaCounts>,
 }

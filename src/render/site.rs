@@ -353,10 +353,15 @@ fn render_one(
             buf.md.as_bytes(),
         )?;
     }
+    let mut urls = std::collections::BTreeSet::new();
+    for element in messages.iter().flat_map(|m| &m.elements) {
+        crate::media::collect::element_urls(element, &mut urls);
+    }
     let summary = SessionSummary {
         session_id: record.session_id,
         stem: scanned.stem.clone(),
         stats,
+        media: media.counts(&urls),
     };
     Ok(Outcome::Rendered(Box::new(summary), messages.len() as u64))
 }

@@ -46,6 +46,7 @@ fn summary_of(record: &Record, zone: chrono_tz::Tz) -> SessionSummary {
         session_id: record.session_id.clone(),
         stem: stem(&record.session_id),
         stats: session_stats_in(&messages, zone),
+        media: None,
     }
 }
 
@@ -570,6 +571,7 @@ fn large_archives_are_split_into_pages_and_surplus_pages_removed() {
             session_id: format!("s{i:05}"),
             stem: stem(&format!("s{i:05}")),
             stats: one.stats.clone(),
+            media: None,
         })
         .collect();
     write_index(dir.path(), &many, &missing()[..1], &options(Lang::En)).unwrap();
@@ -585,4 +587,38 @@ fn large_archives_are_split_into_pages_and_surplus_pages_removed() {
     write_index(dir.path(), &many[..2], &[], &options(Lang::En)).unwrap();
     assert!(!dir.path().join("index-2.html").exists());
     assert!(!dir.path().join("index-2.md").exists());
+}
+
+#[test]
+fn media_counts_show_in_the_index_and_stats_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sessions = summaries();
+    sessions[0].media = Some(desk_archive::media::MediaCounts {
+        archived: 3,
+        skipped: 1,
+        failed: 2,
+    });
+    write_index(dir.path(), &sessions, &[], &options(Lang::En)).unwrap();
+    let html = read(dir.path(), "index.html");
+    assert!(html.contains(">Media</th>"), "no media column");
+    assert!(
+        html.contains("3 · 1 too large · 2 not archived"),
+        "no media cell"
+    );
+    let json: serde_json::Value = serde_json::from_str(&read(dir.path(), "stats.json")).unwrap();
+    let media: Vec<&serde_json::Value> = json["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &s["media"])
+        .collect();
+    assert!(
+        media.contains(&&serde_json::json!({"archived": 3, "skipped": 1, "failed": 2})),
+        "{media:?}"
+    );
+    assert!(media.iter().any(|m| m.is_null()));
+    // Without capture there is no media column at all.
+    let plain = tempfile::tempdir().unwrap();
+    write_index(plain.path(), &summaries(), &[], &options(Lang::En)).unwrap();
+    assert!(!read(plain.path(), "index.html").contains(">Media</th>"));
 }

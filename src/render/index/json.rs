@@ -33,6 +33,7 @@ struct SessionJson<'a> {
     characters: &'a RoleCounts,
     elements: &'a std::collections::BTreeMap<String, u64>,
     participants: &'a Participants,
+    media: Option<crate::media::MediaCounts>,
 }
 
 /// `"totals"`: the [`Totals`] plus what only the site knows.
@@ -191,5 +192,6 @@ fn session_json(s: &SessionSummary, markdown_pages: bool) -> SessionJson<'_> {
         characters: &st.characters,
         elements: &st.elements,
         participants: &st.participants,
+        media: s.media,
     }
 }

@@ -65,6 +65,8 @@ pub struct Row<'a> {
     pub first_response: Cell,
     /// Longest customer wait.
     pub longest_wait: Cell,
+    /// Media captured; with skipped and failed ones in the text.
+    pub media: Cell,
     /// Status class suffix.
     pub status_key: &'static str,
     /// Status text.
@@ -107,6 +109,7 @@ impl<'a> Row<'a> {
             duration: cell(st.duration_ms, t),
             first_response: cell(st.first_response_ms, t),
             longest_wait: cell(st.longest_wait_ms, t),
+            media: media_cell(s.media.as_ref(), t),
             status_key: key,
             status: match key {
                 "empty" => t.status_empty,
@@ -146,6 +149,7 @@ impl<'a> Row<'a> {
             duration: none(),
             first_response: none(),
             longest_wait: none(),
+            media: none(),
             status_key,
             status,
             status_detail: &m.reason,
@@ -162,6 +166,27 @@ fn cell(ms: Option<i64>, t: &Strings) -> Cell {
     Cell {
         key: SortKey(ms),
         text: t.duration(ms),
+    }
+}
+
+/// The media cell: the number captured, and what was skipped or failed, if any.
+fn media_cell(media: Option<&crate::media::MediaCounts>, t: &Strings) -> Cell {
+    let Some(m) = media else {
+        return Cell {
+            key: SortKey(None),
+            text: String::new(),
+        };
+    };
+    let mut text = m.archived.to_string();
+    if m.skipped > 0 {
+        text.push_str(&format!(" · {} {}", m.skipped, t.media_skipped));
+    }
+    if m.failed > 0 {
+        text.push_str(&format!(" · {} {}", m.failed, t.media_failed));
+    }
+    Cell {
+        key: SortKey(i64::try_from(m.failed + m.skipped).ok()),
+        text,
     }
 }
 
@@ -245,6 +270,8 @@ pub struct IndexHtml<'a> {
     pub rows: &'a [Row<'a>],
     /// Pager (empty when there is one page).
     pub pager: &'a [PageLink],
+    /// Whether the tables have a media column.
+    pub show_media: bool,
     /// Previous page's file.
     pub prev: Option<&'a str>,
     /// Next page's file.
@@ -289,4 +316,6 @@ pub struct AgentHtml<'a> {
     pub figures: &'a [Figure],
     /// The agent's sessions, newest first.
     pub rows: &'a [Row<'a>],
+    /// Whether the table has a media column.
+    pub show_media: bool,
 }

@@ -42,6 +42,12 @@ pub struct Strings {
     pub col_first_response: &'static str,
     /// Column: longest wait.
     pub col_longest_wait: &'static str,
+    /// Column: media captured (and not).
+    pub col_media: &'static str,
+    /// Media skipped for their size.
+    pub media_skipped: &'static str,
+    /// Media that could not be captured.
+    pub media_failed: &'static str,
     /// Column: status.
     pub col_status: &'static str,
     /// "Times in".
@@ -138,6 +144,9 @@ static EN: Strings = Strings {
     col_duration: "Duration",
     col_first_response: "First response",
     col_longest_wait: "Longest wait",
+    col_media: "Media",
+    media_skipped: "too large",
+    media_failed: "not archived",
     col_status: "Status",
     times_in: "Times in",
     date_range: "Date range",
@@ -196,6 +205,9 @@ static ZH_CN: Strings = Strings {
     col_duration: "时长",
     col_first_response: "首次响应",
     col_longest_wait: "最长等待",
+    col_media: "媒体",
+    media_skipped: "过大未存",
+    media_failed: "未存档",
     col_status: "状态",
     times_in: "时区",
     date_range: "日期范围",
