@@ -335,3 +335,62 @@ fn interrupted_run_leaves_a_valid_bag_with_pending_sessions() {
     assert!(coverage.contains(r#""state":"pending""#), "{coverage}");
     assert!(out.join("data/index.html").is_file());
 }
+
+/// Media capture through the binary: an image a message references is stored once under
+/// data/media, the page shows the local copy, a 404 is shown as "media not archived", the
+/// bag covers the media, and the exit code ignores the media failure.
+#[test]
+fn archive_captures_media_and_pages_use_the_local_copy() {
+    use crate::media::server::{MediaServer, Route};
+    let png =
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89".to_vec();
+    let media = MediaServer::start(std::collections::HashMap::from([
+        ("/a.png".to_owned(), Route::Bytes("image/png", png)),
+        ("/gone.png".to_owned(), Route::Status(404)),
+    ]));
+    let image = |url: &str| {
+        format!(
+            r#"{{"FromAccount":"c","FromAccountRole":1,"Timestamp":1704067200000,"MsgBody":[{{"MsgType":"TIMImageElem","MsgContent":{{"UUID":"u","ImageFormat":3,"ImageInfoArray":[{{"Type":1,"Size":30,"Width":1,"Height":1,"URL":"{url}"}}]}}}}]}}"#
+        )
+    };
+    let desk = server(0, 0.0);
+    desk.add_session(
+        "with-media",
+        vec![image(&media.url("/a.png")), image(&media.url("/gone.png"))],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ids.txt"), "with-media\n").unwrap();
+    let base = desk.base();
+    let (code, _, stderr) = run(
+        dir.path(),
+        &archive_args(&base, &["--media-allow-host", "127.0.0.1"]),
+    );
+    assert_eq!(code, 0, "a media failure changed the exit code: {stderr}");
+    let out = dir.path().join("out");
+    assert_valid_bag(&out);
+    let stored: Vec<String> = walk(&out.join("data/media"))
+        .into_iter()
+        .filter(|f| f.ends_with(".png"))
+        .collect();
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    let stem = desk_archive::records::stem("with-media");
+    let page = std::fs::read_to_string(out.join(format!("data/sessions/{stem}.html"))).unwrap();
+    assert!(
+        page.contains("src=\"../media/"),
+        "the page does not use the local copy"
+    );
+    assert!(
+        page.contains("/gone.png") && page.to_lowercase().contains("media not archived"),
+        "the failed URL is not shown"
+    );
+    let manifest = std::fs::read_to_string(out.join("manifest-sha256.txt")).unwrap();
+    assert!(
+        manifest.contains("data/media/"),
+        "media not in the manifest"
+    );
+    let coverage = std::fs::read_to_string(out.join("data/coverage.json")).unwrap();
+    assert!(
+        coverage.contains(r#""media":{"archived":1,"skipped":0,"failed":1}"#),
+        "{coverage}"
+    );
+}

@@ -3,7 +3,7 @@
 //! limits, retries, pages using the local copies, and a re-run that downloads nothing.
 
 #[path = "media/server.rs"]
-mod server;
+pub(crate) mod server;
 
 use std::collections::HashMap;
 use std::path::Path;
