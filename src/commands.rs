@@ -245,7 +245,32 @@ fn render_site(
     if verbosity == Verbosity::Verbose {
         eprintln!("desk-archive: rendering `{}`", data.display());
     }
-    render::render_site(options, data, &coverage.missing())
+    let total = std::fs::read_dir(data.join("records")).map_or(0, |d| d.count() as u64);
+    let progress = Progress::new(verbosity, "render", "pages", total);
+    let done = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let options = render::RenderOptions {
+        progress: Some(done.clone()),
+        ..options.clone()
+    };
+    let finished = AtomicBool::new(false);
+    // The bar is driven from a counter the render threads bump, so render stays free of
+    // any terminal concerns.
+    let report = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let mut shown = 0;
+            while !finished.load(std::sync::atomic::Ordering::Relaxed) {
+                let now = done.load(std::sync::atomic::Ordering::Relaxed);
+                progress.inc(now - shown);
+                shown = now;
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        });
+        let report = render::render_site(&options, data, &coverage.missing());
+        finished.store(true, std::sync::atomic::Ordering::Relaxed);
+        report
+    });
+    progress.finish();
+    report
 }
 
 fn write_bag(out: &Path, meta: &BagMeta, coverage: &Coverage) -> Result<()> {

@@ -442,6 +442,7 @@ impl Resolver<'_> {
             lang,
             markdown_pages: !(pages.no_markdown_pages || self.file.no_markdown_pages == Some(true)),
             jobs,
+            progress: None,
         })
     }
 

@@ -27,6 +27,9 @@ pub struct RenderOptions {
     pub markdown_pages: bool,
     /// Render threads (`--jobs`); `None` = rayon's default.
     pub jobs: Option<usize>,
+    /// Counts sessions rendered so far, for a progress bar the caller draws; `None` when
+    /// nobody watches.
+    pub progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 /// UI language.

@@ -202,7 +202,11 @@ pub(super) fn render(
     let outcomes: Vec<Outcome> = (0..order.len())
         .into_par_iter()
         .map_init(Buffers::default, |buf, i| {
-            render_one(&order, i, options, t, &sessions_dir, &media, buf)
+            let outcome = render_one(&order, i, options, t, &sessions_dir, &media, buf);
+            if let Some(done) = &options.progress {
+                done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            outcome
         })
         .collect::<Result<_>>()?;
 

@@ -316,6 +316,7 @@ fn render(data: &Path) {
         lang: Lang::En,
         markdown_pages: true,
         jobs: Some(1),
+        progress: None,
     };
     desk_archive::render::render_site(&options, data, &[]).unwrap();
 }

@@ -21,6 +21,7 @@ fn options() -> RenderOptions {
         lang: Lang::En,
         markdown_pages: true,
         jobs: Some(2),
+        progress: None,
     }
 }
 
@@ -254,6 +255,7 @@ fn output_is_byte_identical_across_runs_and_directories() {
     render_site(
         &RenderOptions {
             jobs: Some(1),
+            progress: None,
             ..options()
         },
         &data_a,
@@ -265,6 +267,7 @@ fn output_is_byte_identical_across_runs_and_directories() {
     render_site(
         &RenderOptions {
             jobs: None,
+            progress: None,
             ..options()
         },
         &data_b,

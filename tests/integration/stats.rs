@@ -32,6 +32,7 @@ fn options(lang: Lang) -> RenderOptions {
         lang,
         markdown_pages: true,
         jobs: None,
+        progress: None,
     }
 }
 
