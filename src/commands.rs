@@ -366,7 +366,16 @@ fn add_archived_records(coverage: &mut Coverage, records_dir: &Path) {
     let Ok(entries) = std::fs::read_dir(records_dir) else {
         return;
     };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    // Records coverage already knows as archived (by stem) are not read again: on a re-run
+    // over a large archive that is every record.
+    let known = coverage.archived_stems();
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+            !known.contains(stem)
+        })
+        .collect();
     paths.sort();
     let heads: Vec<RecordHead> = paths.par_iter().filter_map(|p| read_head(p).ok()).collect();
     for head in heads {

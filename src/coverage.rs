@@ -142,6 +142,15 @@ impl Coverage {
         }
     }
 
+    /// The stems of every archived session.
+    pub fn archived_stems(&self) -> std::collections::HashSet<&str> {
+        self.entries
+            .values()
+            .filter(|e| e.state == State::Archived)
+            .map(|e| e.stem.as_str())
+            .collect()
+    }
+
     /// The entry for a session.
     pub fn get(&self, session_id: &str) -> Option<&Entry> {
         self.entries.get(session_id)
