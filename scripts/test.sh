@@ -42,6 +42,9 @@ ensure_system_tools() {
 	command -v java >/dev/null || missing+=(default-jre-headless)
 	command -v node >/dev/null || missing+=(nodejs)
 	command -v npm >/dev/null || missing+=(npm)
+	# Fonts for the screenshots: most desk users write Chinese, and customers use emoji.
+	[[ -d /usr/share/fonts/opentype/noto ]] || missing+=(fonts-noto-cjk)
+	[[ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]] || missing+=(fonts-noto-color-emoji)
 	if [[ ${#missing[@]} -gt 0 ]]; then
 		apt_install "${missing[@]}"
 	fi
