@@ -117,6 +117,8 @@ pub fn archive(
     let on_event = |event: FetchEvent| match event {
         FetchEvent::SessionFinished { .. } => progress.inc(1),
         FetchEvent::Retry { .. } => progress.retry(),
+        FetchEvent::Request => progress.request(),
+        FetchEvent::RecordWritten { messages, .. } => progress.messages(messages),
         FetchEvent::Warning(w) if verbosity != Verbosity::Quiet => {
             progress.println(&crate::progress::warning_line(&w))
         }

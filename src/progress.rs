@@ -85,6 +85,10 @@ pub struct Progress {
     total: u64,
     done: AtomicU64,
     retries: AtomicU64,
+    /// Messages fetched and requests sent (fetch only; 0 elsewhere).
+    messages: AtomicU64,
+    requests: AtomicU64,
+    started: Instant,
     /// When the last plain line was printed (or the phase started), and whether any was.
     plain_log: Mutex<PlainLog>,
 }
@@ -120,6 +124,9 @@ impl Progress {
             total,
             done: AtomicU64::new(0),
             retries: AtomicU64::new(0),
+            messages: AtomicU64::new(0),
+            requests: AtomicU64::new(0),
+            started: Instant::now(),
             plain_log: Mutex::new(PlainLog {
                 last: Instant::now(),
                 printed_any: false,
@@ -144,10 +151,45 @@ impl Progress {
 
     /// Counts one retry; the bar's message shows the retries so far.
     pub fn retry(&self) {
-        let n = self.retries.fetch_add(1, Ordering::Relaxed) + 1;
+        self.retries.fetch_add(1, Ordering::Relaxed);
+        self.refresh_message();
+    }
+
+    /// Counts one request sent (the bar shows requests per second).
+    pub fn request(&self) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.refresh_message();
+    }
+
+    /// Counts `n` messages fetched.
+    pub fn messages(&self, n: u64) {
+        self.messages.fetch_add(n, Ordering::Relaxed);
+        self.refresh_message();
+    }
+
+    fn refresh_message(&self) {
         if let Some(bar) = &self.bar {
-            bar.set_message(retries_text(n));
+            bar.set_message(self.detail());
         }
+    }
+
+    /// `1,234 messages · 56 requests (12.3/s) · 2 retries`, leaving out what is zero.
+    fn detail(&self) -> String {
+        let mut parts = Vec::new();
+        let messages = self.messages.load(Ordering::Relaxed);
+        if messages > 0 {
+            parts.push(format!("{messages} messages"));
+        }
+        let requests = self.requests.load(Ordering::Relaxed);
+        if requests > 0 {
+            let per_sec = requests as f64 / self.started.elapsed().as_secs_f64().max(0.001);
+            parts.push(format!("{requests} requests ({per_sec:.1}/s)"));
+        }
+        let retries = self.retries.load(Ordering::Relaxed);
+        if retries > 0 {
+            parts.push(retries_text(retries));
+        }
+        parts.join(" · ")
     }
 
     /// Prints a line without tearing the bar.
