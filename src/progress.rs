@@ -107,9 +107,16 @@ impl Progress {
         let bar = (!quiet && terminal).then(|| {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
             let template = format!(
-                "{{prefix:>7}} [{{bar:30}}] {{pos}}/{{len}} {unit} {{per_sec}} eta {{eta}} {{msg}}"
+                "{{prefix:>7}} [{{bar:30}}] {{pos}}/{{len}} {unit} {{rate}} eta {{eta}} {{msg}}"
             );
             if let Ok(style) = ProgressStyle::with_template(&template) {
+                // indicatif's own {per_sec} prints every digit it has (8.3615/s).
+                let style = style.with_key(
+                    "rate",
+                    |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{:.1}/s", state.per_sec());
+                    },
+                );
                 bar.set_style(style.progress_chars("=> "));
             }
             bar.set_prefix(phase);
