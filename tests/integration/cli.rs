@@ -1,13 +1,23 @@
 //! Integration tests: the binary's command line — usage errors, help, exit codes.
 
-// The fake API is private to the fetch tests' module; loading the file again here keeps
-// this module independent of theirs.
-#[allow(clippy::duplicate_mod)]
-#[path = "fetch/server.rs"]
-mod fake_desk;
-
 use assert_cmd::cargo::cargo_bin_cmd;
-use fake_desk::{FakeDesk, Fault, Options, messages};
+
+use crate::fetch::server::{FakeDesk, Fault, Options, messages};
+
+/// Every file below `dir`, recursively, sorted.
+pub(crate) fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
 
 /// The binary with a clean environment: no DESK_* variables, no colour, a fixed build time,
 /// run in `dir` so that no stray desk-archive.toml is picked up.
@@ -609,25 +619,12 @@ fn same_records_and_options_give_a_byte_identical_tree() {
         let (code, _, stderr) = run(dir.path(), &args);
         assert_eq!(code, 0, "{stderr}");
     }
-    fn files(root: &std::path::Path) -> Vec<std::path::PathBuf> {
-        let mut out = Vec::new();
-        for entry in std::fs::read_dir(root).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                out.extend(files(&path));
-            } else {
-                out.push(path);
-            }
-        }
-        out.sort();
-        out
-    }
     let (one, two) = (dir.path().join("one"), dir.path().join("two"));
-    let left: Vec<_> = files(&one)
+    let left: Vec<_> = files_under(&one)
         .iter()
         .map(|p| p.strip_prefix(&one).unwrap().to_path_buf())
         .collect();
-    let right: Vec<_> = files(&two)
+    let right: Vec<_> = files_under(&two)
         .iter()
         .map(|p| p.strip_prefix(&two).unwrap().to_path_buf())
         .collect();
