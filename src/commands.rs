@@ -444,6 +444,8 @@ fn import_records(from: &Path, records_dir: &Path) -> Result<Vec<SessionFailure>
     }
     let mut ids: Vec<_> = by_id.into_iter().collect();
     ids.sort();
+    // Each file is read a second time to copy it: keeping every record's bytes from the
+    // first pass would hold the whole import in memory.
     for (id, paths) in ids {
         if let [path] = paths.as_slice() {
             let bytes = fsutil::read(path)?;
