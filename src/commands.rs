@@ -15,7 +15,7 @@ use crate::config::{ArchiveConfig, BagMeta, RenderConfig, UsersigConfig, Verbosi
 use crate::coverage::{Coverage, State};
 use crate::error::{Error, Result};
 use crate::fetch::{self, FetchEvent, SessionOutcome, SessionRequest};
-use crate::progress::Progress;
+use crate::progress::{Progress, timed};
 use crate::records;
 use crate::{fsutil, render, sessions};
 
@@ -74,10 +74,15 @@ pub fn render(config: &RenderConfig, verbosity: Verbosity, json: bool) -> Result
     let data = prepare_archive_dir(&config.out)?;
     let mut failures = Vec::new();
     if let Some(dir) = &config.records {
-        failures.extend(import_records(dir, &data.join("records"))?);
+        let imported = timed("import records", || {
+            import_records(dir, &data.join("records"))
+        })?;
+        failures.extend(imported);
     }
     let mut coverage = Coverage::load(&data)?.unwrap_or_default();
-    add_archived_records(&mut coverage, &data.join("records"));
+    timed("coverage of records", || {
+        add_archived_records(&mut coverage, &data.join("records"))
+    });
     let report = render_site(&config.render, &data, &coverage, verbosity)?;
     failures.extend(
         report
@@ -131,7 +136,9 @@ pub fn archive(
             metadata: e.metadata,
         })
         .collect();
-    let report = fetch::fetch_sessions(&config.fetch, requests, &records_dir, &on_event)?;
+    let report = timed("fetch", || {
+        fetch::fetch_sessions(&config.fetch, requests, &records_dir, &on_event)
+    })?;
     progress.finish();
     let interrupted = cancel.load(std::sync::atomic::Ordering::Relaxed);
     let mut summary = Summary {
@@ -267,7 +274,9 @@ fn render_site(
                 std::thread::sleep(std::time::Duration::from_millis(100));
             }
         });
-        let report = render::render_site(&options, data, &coverage.missing());
+        let report = timed("render", || {
+            render::render_site(&options, data, &coverage.missing())
+        });
         finished.store(true, std::sync::atomic::Ordering::Relaxed);
         report
     });
@@ -292,7 +301,7 @@ fn write_bag(out: &Path, meta: &BagMeta, coverage: &Coverage) -> Result<()> {
         software_agent: format!("desk-archive/{}", env!("CARGO_PKG_VERSION")),
         extra,
     };
-    bag::write_bag(out, &info).map(|_| ())
+    timed("bag", || bag::write_bag(out, &info)).map(|_| ())
 }
 
 fn title_case(state: &str) -> String {

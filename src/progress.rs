@@ -76,6 +76,15 @@ where
     }
 }
 
+/// Runs `f` and logs how long it took at debug level (`-v`): `debug: <step>: 1.234 s`.
+/// Where a run spends its time, for users and for the benchmark (issue 6).
+pub fn timed<T>(step: &str, f: impl FnOnce() -> T) -> T {
+    let started = Instant::now();
+    let value = f();
+    tracing::debug!("{step}: {:.3} s", started.elapsed().as_secs_f64());
+    value
+}
+
 /// One phase's progress ("fetch", "render").
 pub struct Progress {
     phase: &'static str,

@@ -162,7 +162,9 @@ fn scan(dir: &Path) -> Result<(Vec<PayloadFile>, Vec<Hashed>, usize)> {
     if let Some(issue) = walk.issues.into_iter().next() {
         return Err(Error::io("add to the bag", issue.path, issue.error));
     }
-    let hashed = hash_all(&walk.files, &Cache::load(dir))?;
+    let hashed = crate::progress::timed("bag: hash payload", || {
+        hash_all(&walk.files, &Cache::load(dir))
+    })?;
     Ok((walk.files, hashed, leftovers_removed))
 }
 

@@ -19,6 +19,7 @@ use crate::assets::ASSETS;
 use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::model::parse_message;
+use crate::progress::timed;
 use crate::records::{self, Record};
 use crate::stats;
 
@@ -173,7 +174,9 @@ pub(super) fn render(
     let paths = list_records(&data_dir.join("records"))?;
     let media = crate::media::MediaLookup::load(data_dir);
     let scans: Vec<std::result::Result<Scanned, RenderFailure>> =
-        paths.into_par_iter().map(scan).collect();
+        timed("render: scan records", || {
+            paths.into_par_iter().map(scan).collect()
+        });
 
     let mut failures = Vec::new();
     let mut order = Vec::with_capacity(scans.len());
@@ -199,16 +202,18 @@ pub(super) fn render(
         ))
     });
 
-    let outcomes: Vec<Outcome> = (0..order.len())
-        .into_par_iter()
-        .map_init(Buffers::default, |buf, i| {
-            let outcome = render_one(&order, i, options, t, &sessions_dir, &media, buf);
-            if let Some(done) = &options.progress {
-                done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            }
-            outcome
-        })
-        .collect::<Result<_>>()?;
+    let outcomes: Vec<Outcome> = timed("render: session pages", || {
+        (0..order.len())
+            .into_par_iter()
+            .map_init(Buffers::default, |buf, i| {
+                let outcome = render_one(&order, i, options, t, &sessions_dir, &media, buf);
+                if let Some(done) = &options.progress {
+                    done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                outcome
+            })
+            .collect::<Result<_>>()
+    })?;
 
     let mut report = RenderReport::default();
     let mut summaries = Vec::with_capacity(outcomes.len());
@@ -227,7 +232,9 @@ pub(super) fn render(
 
     remove_stale_pages(&sessions_dir, &summaries, options.markdown_pages)?;
     write_assets(data_dir)?;
-    index::write_index(data_dir, &summaries, missing, options)?;
+    timed("render: index", || {
+        index::write_index(data_dir, &summaries, missing, options)
+    })?;
     Ok(report)
 }
 
