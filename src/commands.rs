@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::fetch::{self, FetchEvent, SessionOutcome, SessionRequest};
 use crate::progress::{Progress, timed};
 use crate::records;
+use crate::render::cache::{RenderCache, Rendered};
 use crate::{fsutil, render, sessions};
 
 /// How a command ended: its exit code and the lines of its summary.
@@ -72,18 +73,24 @@ impl SessionFailure {
 pub fn render(config: &RenderConfig, verbosity: Verbosity, json: bool) -> Result<Outcome> {
     let started = Instant::now();
     let data = prepare_archive_dir(&config.out)?;
+    let (hashes, earlier) = timed("load state", || bag::state::load(&config.out));
     let mut failures = Vec::new();
+    let mut coverage = Coverage::load(&data)?.unwrap_or_default();
     if let Some(dir) = &config.records {
         let imported = timed("import records", || {
             import_records(dir, &data.join("records"))
         })?;
-        failures.extend(imported);
+        failures.extend(imported.failures);
+        mark_archived(&mut coverage, imported.heads);
     }
-    let mut coverage = Coverage::load(&data)?.unwrap_or_default();
     timed("coverage of records", || {
         add_archived_records(&mut coverage, &data.join("records"))
     });
-    let report = render_site(&config.render, &data, &coverage, verbosity)?;
+    let cache = RenderCache {
+        sessions: earlier,
+        known: &hashes,
+    };
+    let report = render_site(&config.render, &data, &coverage, verbosity, cache)?;
     failures.extend(
         report
             .failures
@@ -91,10 +98,17 @@ pub fn render(config: &RenderConfig, verbosity: Verbosity, json: bool) -> Result
             .map(|f| SessionFailure::file(&f.path, f.message.clone())),
     );
     coverage.write(&data)?;
-    write_bag(&config.out, &config.bag, &coverage)?;
+    write_bag(
+        &config.out,
+        &config.bag,
+        &coverage,
+        &hashes,
+        &report.rendered,
+    )?;
     let summary = Summary {
         archived: report.sessions,
         messages: report.messages,
+        unchanged: report.reused,
         failures,
         ..Summary::default()
     };
@@ -115,6 +129,7 @@ pub fn archive(
     let started = Instant::now();
     let entries = sessions::read_sessions(&config.sessions)?;
     let data = prepare_archive_dir(&config.out)?;
+    let (hashes, earlier) = timed("load state", || bag::state::load(&config.out));
     let records_dir = data.join("records");
     fsutil::create_dir_all(&records_dir)?;
     let mut coverage = Coverage::load(&data)?.unwrap_or_default();
@@ -156,18 +171,29 @@ pub fn archive(
         &mut coverage,
         &cancel,
     );
-    if renders {
-        let rendered = render_site(&config.render, &data, &coverage, verbosity)?;
+    let sessions = if renders {
+        let cache = RenderCache {
+            sessions: earlier,
+            known: &hashes,
+        };
+        let rendered = render_site(&config.render, &data, &coverage, verbosity, cache)?;
         summary.messages = rendered.messages;
+        summary.unchanged = rendered.reused;
         summary.failures.extend(
             rendered
                 .failures
                 .iter()
                 .map(|f| SessionFailure::file(&f.path, f.message.clone())),
         );
-    }
+        rendered.rendered
+    } else {
+        // `fetch` renders nothing: the last render's entries stay as they are.
+        let mut sessions: Vec<Rendered> = earlier.into_values().collect();
+        sessions.sort_unstable_by(|a, b| a.summary.stem.cmp(&b.summary.stem));
+        sessions
+    };
     coverage.write(&data)?;
-    write_bag(&config.out, &config.bag, &coverage)?;
+    write_bag(&config.out, &config.bag, &coverage, &hashes, &sessions)?;
     summary.print(verbosity, json, started, "archived");
     Ok(Outcome {
         exit_code: summary.exit_code(),
@@ -250,6 +276,7 @@ fn render_site(
     data: &Path,
     coverage: &Coverage,
     verbosity: Verbosity,
+    cache: RenderCache<'_>,
 ) -> Result<render::RenderReport> {
     if verbosity == Verbosity::Verbose {
         eprintln!("desk-archive: rendering `{}`", data.display());
@@ -275,7 +302,7 @@ fn render_site(
             }
         });
         let report = timed("render", || {
-            render::render_site(&options, data, &coverage.missing())
+            render::render_site_with(&options, data, &coverage.missing(), cache)
         });
         finished.store(true, std::sync::atomic::Ordering::Relaxed);
         report
@@ -284,7 +311,13 @@ fn render_site(
     report
 }
 
-fn write_bag(out: &Path, meta: &BagMeta, coverage: &Coverage) -> Result<()> {
+fn write_bag(
+    out: &Path,
+    meta: &BagMeta,
+    coverage: &Coverage,
+    hashes: &bag::Cache,
+    sessions: &[Rendered],
+) -> Result<()> {
     let extra = coverage
         .counts()
         .into_iter()
@@ -301,7 +334,10 @@ fn write_bag(out: &Path, meta: &BagMeta, coverage: &Coverage) -> Result<()> {
         software_agent: format!("desk-archive/{}", env!("CARGO_PKG_VERSION")),
         extra,
     };
-    timed("bag", || bag::write_bag(out, &info)).map(|_| ())
+    timed("bag", || {
+        bag::write_bag_rendered(out, &info, hashes, sessions)
+    })
+    .map(|_| ())
 }
 
 fn title_case(state: &str) -> String {
@@ -389,6 +425,11 @@ fn add_archived_records(coverage: &mut Coverage, records_dir: &Path) {
         .collect();
     paths.sort();
     let heads: Vec<RecordHead> = paths.par_iter().filter_map(|p| read_head(p).ok()).collect();
+    mark_archived(coverage, heads);
+}
+
+/// Marks the sessions of these records archived in coverage, unless they already are.
+fn mark_archived(coverage: &mut Coverage, heads: Vec<RecordHead>) {
     for head in heads {
         if coverage
             .get(&head.session_id)
@@ -418,9 +459,21 @@ fn read_head(path: &Path) -> Result<RecordHead> {
     })
 }
 
+/// What [`import_records`] did.
+struct Imported {
+    /// Inputs that are not records, and SessionIds given twice.
+    failures: Vec<SessionFailure>,
+    /// The records copied (or found already in place).
+    heads: Vec<RecordHead>,
+}
+
+/// Threads that copy records on import: reading and writing wait on the disk more than
+/// they compute.
+const IMPORT_THREADS: usize = 8;
+
 /// Copies every `*.json` record of `from` byte for byte to `records_dir/<stem>.json`.
 /// A file that is not a record, and every input of a SessionId given twice, is a failure.
-fn import_records(from: &Path, records_dir: &Path) -> Result<Vec<SessionFailure>> {
+fn import_records(from: &Path, records_dir: &Path) -> Result<Imported> {
     let entries = std::fs::read_dir(from).map_err(|e| {
         Error::Usage(format!(
             "cannot read the records directory `{}`: {e}",
@@ -444,23 +497,29 @@ fn import_records(from: &Path, records_dir: &Path) -> Result<Vec<SessionFailure>
         })
         .collect();
     let mut failures = Vec::new();
-    let mut by_id: HashMap<String, Vec<PathBuf>> = HashMap::new();
+    let mut by_id: HashMap<String, Vec<(PathBuf, RecordHead)>> = HashMap::new();
     for (path, head) in heads {
         match head {
-            Ok(head) => by_id.entry(head.session_id).or_default().push(path),
+            Ok(head) => by_id
+                .entry(head.session_id.clone())
+                .or_default()
+                .push((path, head)),
             Err(e) => failures.push(SessionFailure::file(&path, error_chain(&e))),
         }
     }
     let mut ids: Vec<_> = by_id.into_iter().collect();
-    ids.sort();
-    // Each file is read a second time to copy it: keeping every record's bytes from the
-    // first pass would hold the whole import in memory.
-    for (id, paths) in ids {
-        if let [path] = paths.as_slice() {
-            let bytes = fsutil::read(path)?;
-            fsutil::write_atomic(&records::record_path(records_dir, &id), &bytes)?;
+    ids.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut unique = Vec::with_capacity(ids.len());
+    for (id, mut inputs) in ids {
+        if inputs.len() == 1
+            && let Some(input) = inputs.pop()
+        {
+            unique.push(input);
         } else {
-            let names: Vec<String> = paths.iter().map(|p| format!("`{}`", p.display())).collect();
+            let names: Vec<String> = inputs
+                .iter()
+                .map(|(p, _)| format!("`{}`", p.display()))
+                .collect();
             failures.push(SessionFailure {
                 what: Failed::SessionId(id),
                 reason: format!("two inputs with one SessionId: {}", names.join(", ")),
@@ -468,7 +527,30 @@ fn import_records(from: &Path, records_dir: &Path) -> Result<Vec<SessionFailure>
             });
         }
     }
-    Ok(failures)
+    // Each file is read a second time to copy it: keeping every record's bytes from the
+    // first pass would hold the whole import in memory.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(IMPORT_THREADS)
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start the import threads: {e}")))?;
+    let copied: Result<Vec<RecordHead>> = pool.install(|| {
+        unique
+            .into_par_iter()
+            .map(|(path, head)| {
+                let bytes = fsutil::read(&path)?;
+                let target = records::record_path(records_dir, &head.session_id);
+                fsutil::write_atomic_derived(&target, &bytes)?;
+                Ok(head)
+            })
+            .collect()
+    });
+    let heads = copied?;
+    // Records are the archive's primary data: durable before anything is built on them,
+    // synced together rather than one by one.
+    if !heads.is_empty() {
+        fsutil::sync_dir_files(records_dir)?;
+    }
+    Ok(Imported { failures, heads })
 }
 
 /// The error and its sources on one line.
@@ -488,6 +570,8 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
 struct Summary {
     archived: u64,
     skipped: u64,
+    /// Sessions whose pages were already right and were not rendered again.
+    unchanged: u64,
     pending: u64,
     messages: u64,
     failures: Vec<SessionFailure>,
@@ -502,6 +586,7 @@ struct Summary {
 struct JsonSummary<'a> {
     archived: u64,
     skipped: u64,
+    pages_unchanged: u64,
     failed: &'a [SessionFailure],
     pending: u64,
     messages: u64,
@@ -550,6 +635,7 @@ impl Summary {
             print_json(&JsonSummary {
                 archived: self.archived,
                 skipped: self.skipped,
+                pages_unchanged: self.unchanged,
                 failed: &self.failures,
                 pending: self.pending,
                 messages: self.messages,
@@ -573,6 +659,9 @@ impl Summary {
             line.push_str(&format!(", {} pending", self.pending));
         }
         line.push_str(&format!(", {} messages", self.messages));
+        if self.unchanged > 0 {
+            line.push_str(&format!(" ({} pages unchanged)", self.unchanged));
+        }
         if self.requests > 0 {
             line.push_str(&format!(
                 ", {} requests ({} retries)",

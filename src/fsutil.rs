@@ -29,12 +29,29 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<WriteOutcome> {
 }
 
 /// [`write_atomic`] without the sync before the rename, for files derived from others
-/// (session pages, rebuilt from records on every render). Still atomic for an
-/// interrupted or killed run; after a power loss such a file may be empty, which
-/// `verify` reports and the next render repairs. A sync costs ~6 ms per file on ext4,
+/// (session pages, rebuilt from records). A file that already exists is replaced
+/// atomically; a new one is written in place, which spares the file system a rename per
+/// page. After a crash or power loss such a file may be partial or empty: its time is
+/// then newer than the bag's state file, so the next render does not trust it and writes
+/// it again (and `verify` reports it until then). A sync costs ~6 ms per file on ext4,
 /// which made it most of a 10,000-session render.
 pub fn write_atomic_derived(path: &Path, bytes: &[u8]) -> Result<WriteOutcome> {
-    write_atomic_with(path, bytes, false)
+    match fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+    {
+        Ok(mut file) => match file.write_all(bytes) {
+            Ok(()) => Ok(WriteOutcome::Written),
+            Err(source) => {
+                drop(file);
+                let _ = fs::remove_file(path);
+                Err(Error::io("write", path, source))
+            }
+        },
+        // It exists (replaced atomically, if it changed), or its folder does not (created).
+        Err(_) => write_atomic_with(path, bytes, false),
+    }
 }
 
 fn write_atomic_with(path: &Path, bytes: &[u8], sync: bool) -> Result<WriteOutcome> {
@@ -63,6 +80,33 @@ fn write_atomic_with(path: &Path, bytes: &[u8], sync: bool) -> Result<WriteOutco
         return Err(Error::io("write", path, source));
     }
     Ok(WriteOutcome::Written)
+}
+
+/// Makes everything written so far to the file system holding `dir` durable, as one
+/// `fsync` per file would, but in one journal commit: importing 10,000 records took 2.4 s
+/// with a sync per file (16 threads) and 0.X s with this. Elsewhere than Linux, syncs each
+/// regular file directly in `dir` instead.
+pub fn sync_dir_files(dir: &Path) -> Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        let handle = fs::File::open(dir).map_err(|e| Error::io("open", dir, e))?;
+        rustix::fs::syncfs(&handle).map_err(|e| Error::io("sync", dir, e.into()))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let entries = fs::read_dir(dir).map_err(|e| Error::io("read directory", dir, e))?;
+        for entry in entries {
+            let path = entry
+                .map_err(|e| Error::io("read directory", dir, e))?
+                .path();
+            if path.is_file() {
+                fs::File::open(&path)
+                    .and_then(|f| f.sync_data())
+                    .map_err(|e| Error::io("sync", &path, e))?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The temporary name used while `path` is being written.

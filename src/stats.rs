@@ -40,12 +40,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{Element, Message, Role};
 
 /// Messages (or characters) per role.
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq, Deserialize)]
 pub struct RoleCounts {
     /// All messages, whatever their role.
     pub total: u64,
@@ -77,7 +77,7 @@ impl RoleCounts {
 }
 
 /// One participant of a session.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, Deserialize)]
 pub struct Participant {
     /// The `FromAccount`.
     pub account: String,
@@ -86,7 +86,7 @@ pub struct Participant {
 }
 
 /// One agent of a session.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, Deserialize)]
 pub struct AgentParticipant {
     /// The agent's `FromAccount`.
     pub account: String,
@@ -100,7 +100,7 @@ pub struct AgentParticipant {
 }
 
 /// Distinct senders per role, in order of first appearance.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, Deserialize)]
 pub struct Participants {
     /// Role 1 accounts.
     pub customer: Vec<Participant>,
@@ -111,7 +111,7 @@ pub struct Participants {
 }
 
 /// Summary of a list of response times (ms).
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq, Deserialize)]
 pub struct ResponseTimes {
     /// Answered customer runs (including those without a time).
     pub answered: u64,
@@ -129,7 +129,7 @@ pub struct ResponseTimes {
 ///
 /// Small on purpose (SPEC §6): a fixed part plus the participant lists and one map entry
 /// per element type, whatever the number of messages.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, Deserialize)]
 pub struct SessionStats {
     /// Messages per role.
     pub messages: RoleCounts,

@@ -22,9 +22,11 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::fsutil::{self, WriteOutcome};
+use crate::render::cache::Rendered;
 use manifest::Algorithm;
-use payload::{Digests, PayloadFile, Stamp};
-use state::Cache;
+pub use payload::{Digests, FileDigests};
+use payload::{PayloadFile, Stamp};
+pub use state::Cache;
 
 pub use info::{bagging_date, bagging_date_from_env};
 pub use state::STATE_FILE;
@@ -81,7 +83,32 @@ pub fn write_bag(dir: &Path, info: &BagInfo) -> Result<BagReport> {
 /// [`write_bag`] with the Bagging-Date given: `today` is used when the payload changed
 /// (or no earlier date is known); otherwise the existing Bagging-Date is kept.
 pub fn write_bag_dated(dir: &Path, info: &BagInfo, today: NaiveDate) -> Result<BagReport> {
-    let (files, hashed, leftovers_removed) = scan(dir)?;
+    let (cache, sessions) = state::load(dir);
+    let mut sessions: Vec<Rendered> = sessions.into_values().collect();
+    sessions.sort_unstable_by(|a, b| a.summary.stem.cmp(&b.summary.stem));
+    write_bag_from(dir, info, today, &cache, &sessions)
+}
+
+/// [`write_bag`] after a render: `cache` is the hash cache loaded before the render
+/// ([`state::load`]), `sessions` what the render left (sorted by stem). The files the
+/// render wrote are not read again: their digests were taken as they were written.
+pub fn write_bag_rendered(
+    dir: &Path,
+    info: &BagInfo,
+    cache: &Cache,
+    sessions: &[Rendered],
+) -> Result<BagReport> {
+    write_bag_from(dir, info, bagging_date_from_env(), cache, sessions)
+}
+
+fn write_bag_from(
+    dir: &Path,
+    info: &BagInfo,
+    today: NaiveDate,
+    cache: &Cache,
+    sessions: &[Rendered],
+) -> Result<BagReport> {
+    let (files, hashed, leftovers_removed) = scan(dir, cache, sessions)?;
     let mut report = BagReport {
         files: files.len(),
         leftovers_removed,
@@ -118,7 +145,7 @@ pub fn write_bag_dated(dir: &Path, info: &BagInfo, today: NaiveDate) -> Result<B
         .iter()
         .zip(&hashed)
         .map(|(f, h)| (f.rel.as_str(), &h.stamp, &h.digests));
-    written.note(STATE_FILE, state::write(dir, entries)?);
+    written.note(STATE_FILE, state::write(dir, entries, sessions)?);
     // Last, since they cover every other tag file.
     for (alg, bytes) in Algorithm::ALL.into_iter().zip(tag_manifests(dir)?) {
         let name = alg.tagmanifest();
@@ -145,7 +172,11 @@ impl Written {
 
 /// Cleans up leftovers, walks `data/` and hashes it: the payload files sorted by path,
 /// their hashes, and how many leftovers were removed.
-fn scan(dir: &Path) -> Result<(Vec<PayloadFile>, Vec<Hashed>, usize)> {
+fn scan(
+    dir: &Path,
+    cache: &Cache,
+    sessions: &[Rendered],
+) -> Result<(Vec<PayloadFile>, Vec<Hashed>, usize)> {
     let meta = fs::metadata(dir).map_err(|e| Error::io("open the bag", dir, e))?;
     if !meta.is_dir() {
         return Err(Error::io(
@@ -163,7 +194,7 @@ fn scan(dir: &Path) -> Result<(Vec<PayloadFile>, Vec<Hashed>, usize)> {
         return Err(Error::io("add to the bag", issue.path, issue.error));
     }
     let hashed = crate::progress::timed("bag: hash payload", || {
-        hash_all(&walk.files, &Cache::load(dir))
+        hash_all(&walk.files, cache, sessions)
     })?;
     Ok((walk.files, hashed, leftovers_removed))
 }
@@ -176,11 +207,22 @@ struct Hashed {
     fresh: bool,
 }
 
-/// Hashes every file in parallel, reusing cached hashes where the cache allows.
-fn hash_all(files: &[PayloadFile], cache: &Cache) -> Result<Vec<Hashed>> {
+/// Hashes every file in parallel, reusing the digests taken as the render wrote a file, or
+/// cached ones where the cache allows.
+fn hash_all(files: &[PayloadFile], cache: &Cache, sessions: &[Rendered]) -> Result<Vec<Hashed>> {
     let hashed: Vec<Result<Hashed>> = files
         .par_iter()
         .map(|file| {
+            if let Some(known) = written_by_render(&file.rel, sessions)
+                && known.size == file.stamp.size
+            {
+                return Ok(Hashed {
+                    stamp: file.stamp,
+                    digests: known.digests,
+                    size: known.size,
+                    fresh: true,
+                });
+            }
             if let Some(digests) = cache.get(&file.rel, &file.stamp) {
                 let stamp = file.stamp;
                 return Ok(Hashed {
@@ -201,6 +243,22 @@ fn hash_all(files: &[PayloadFile], cache: &Cache) -> Result<Vec<Hashed>> {
         })
         .collect();
     hashed.into_iter().collect()
+}
+
+/// The digests of a session's record or page taken as this run's render wrote it.
+fn written_by_render(rel: &str, sessions: &[Rendered]) -> Option<FileDigests> {
+    let (dir, name) = rel.strip_prefix("data/")?.split_once('/')?;
+    let (stem, ext) = name.rsplit_once('.')?;
+    let i = sessions
+        .binary_search_by(|s| s.summary.stem.as_str().cmp(stem))
+        .ok()?;
+    let written = sessions[i].written.as_deref()?;
+    match (dir, ext) {
+        ("records", "json") => Some(written.record),
+        ("sessions", "html") => Some(written.html),
+        ("sessions", "md") => written.md,
+        _ => None,
+    }
 }
 
 /// The new bag-info.txt: fields `info` leaves out, and the date of an unchanged payload,

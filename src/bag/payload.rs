@@ -9,11 +9,41 @@ use sha2::{Digest, Sha256, Sha512};
 
 /// The two digests every payload and tag file gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Digests {
+pub struct Digests {
     /// SHA-256 of the file's bytes.
-    pub(crate) sha256: [u8; 32],
+    pub sha256: [u8; 32],
     /// SHA-512 of the file's bytes.
-    pub(crate) sha512: [u8; 64],
+    pub sha512: [u8; 64],
+}
+
+impl Digests {
+    /// Both digests of bytes in memory: a file is hashed as it is written, so the bag
+    /// need not read it back.
+    pub fn of(bytes: &[u8]) -> Digests {
+        Digests {
+            sha256: Sha256::digest(bytes).into(),
+            sha512: Sha512::digest(bytes).into(),
+        }
+    }
+}
+
+/// What the bag needs of a file this run wrote: its size and digests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileDigests {
+    /// Size in bytes.
+    pub size: u64,
+    /// Its digests.
+    pub digests: Digests,
+}
+
+impl FileDigests {
+    /// The size and digests of `bytes`.
+    pub fn of(bytes: &[u8]) -> FileDigests {
+        FileDigests {
+            size: bytes.len() as u64,
+            digests: Digests::of(bytes),
+        }
+    }
 }
 
 /// What identifies one version of a file without reading it: if all three are unchanged,

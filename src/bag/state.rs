@@ -12,6 +12,10 @@
 //!   "hashes": {
 //!     "data/index.html": {"size": 5120, "sha256": "…", "sha512": "…"},
 //!     …
+//!   },
+//!   "sessions": {
+//!     "<stem>": {"session_id": "…", "record": "<sha256>", "inputs": "<sha256>", …},
+//!     …
 //!   }
 //! }
 //! ```
@@ -21,6 +25,11 @@
 //! - `hashes` maps each payload file's path relative to the bag (as in the manifests, not
 //!   percent-encoded) to its `size` in bytes and its lowercase hex `sha256` and `sha512`
 //!   digests. Keys are sorted by byte order.
+//! - `sessions` maps each rendered session's stem to what the render cache needs to skip
+//!   it next time (see [`crate::render::cache`]): its SessionId, the SHA-256 of the record
+//!   its pages were made from, the fingerprint of the pages' inputs, its first message
+//!   time, and its figures (`stats` as in stats.json, `hours`, `media`). Sorted by stem.
+//!   Version 2 files (without it) are read as an empty render cache.
 //!
 //! The file holds nothing that depends on where or when the bag was written (no mtimes,
 //! no inodes), so the same records and options give byte-identical bags, state file
@@ -40,12 +49,13 @@ use serde::{Deserialize, Serialize};
 use super::payload::{Digests, Stamp, to_hex};
 use crate::error::Result;
 use crate::fsutil::WriteOutcome;
+use crate::render::cache::{self, KnownFiles, Rendered};
 
 /// The state file's name, beside the tag files.
 pub const STATE_FILE: &str = "desk-archive-state.json";
 
 const FORMAT: &str = "desk-archive-state";
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 
 /// One cache entry, as stored.
 #[derive(Debug, Serialize, Deserialize)]
@@ -55,62 +65,28 @@ struct Stored {
     sha512: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 struct StoredFile {
     format: String,
     version: u32,
     hashes: HashMap<String, Stored>,
+    #[serde(default)]
+    sessions: HashMap<String, crate::render::cache::Stored>,
 }
 
 /// The hash cache as loaded from a bag.
 #[derive(Debug, Default)]
-pub(crate) struct Cache {
+pub struct Cache {
     entries: HashMap<String, (u64, Digests)>,
     /// The state file's own mtime: entries not strictly older are not trusted.
     written_ns: i64,
 }
 
 impl Cache {
-    /// Loads the cache of the bag in `dir`. A missing, unreadable or malformed state file
-    /// gives an empty cache (with a warning when it exists but cannot be used): the cost is
-    /// only re-hashing.
+    #[cfg(test)]
+    /// Loads the hash cache of the bag in `dir`, without the render cache.
     pub(crate) fn load(dir: &Path) -> Cache {
-        let path = dir.join(STATE_FILE);
-        let (bytes, meta) = match (fs::read(&path), fs::metadata(&path)) {
-            (Ok(bytes), Ok(meta)) => (bytes, meta),
-            _ => return Cache::default(),
-        };
-        let stored: StoredFile = match serde_json::from_slice(&bytes) {
-            Ok(stored) => stored,
-            Err(e) => {
-                tracing::warn!("ignoring the hash cache in `{}`: {e}", path.display());
-                return Cache::default();
-            }
-        };
-        if stored.format != FORMAT || stored.version != VERSION {
-            tracing::warn!(
-                "ignoring the hash cache in `{}`: unknown version",
-                path.display()
-            );
-            return Cache::default();
-        }
-        let entries = stored
-            .hashes
-            .into_iter()
-            .filter_map(|(rel, s)| {
-                let mut digests = Digests {
-                    sha256: [0; 32],
-                    sha512: [0; 64],
-                };
-                hex::decode_to_slice(&s.sha256, &mut digests.sha256).ok()?;
-                hex::decode_to_slice(&s.sha512, &mut digests.sha512).ok()?;
-                Some((rel, (s.size, digests)))
-            })
-            .collect();
-        Cache {
-            entries,
-            written_ns: Stamp::of(&meta).mtime_ns,
-        }
+        load(dir).0
     }
 
     /// The cached digests of `rel`, if its stamp is unchanged and not racy.
@@ -120,10 +96,69 @@ impl Cache {
     }
 }
 
-/// Writes the state file for `entries` (sorted by path), streamed, unless unchanged.
+/// Loads the state file of the bag in `dir`: the hash cache and the render cache's
+/// sessions by stem. A missing, unreadable or malformed state file gives empty caches (with
+/// a warning when it exists but cannot be used): the cost is only re-hashing and
+/// re-rendering. Version 2 files give their hashes and no sessions.
+pub fn load(dir: &Path) -> (Cache, HashMap<String, Rendered>) {
+    let path = dir.join(STATE_FILE);
+    let (bytes, meta) = match (fs::read(&path), fs::metadata(&path)) {
+        (Ok(bytes), Ok(meta)) => (bytes, meta),
+        _ => return Default::default(),
+    };
+    let stored: StoredFile = match serde_json::from_slice(&bytes) {
+        Ok(stored) => stored,
+        Err(e) => {
+            tracing::warn!("ignoring the hash cache in `{}`: {e}", path.display());
+            return Default::default();
+        }
+    };
+    drop(bytes);
+    if stored.format != FORMAT || !(2..=VERSION).contains(&stored.version) {
+        tracing::warn!(
+            "ignoring the hash cache in `{}`: unknown version",
+            path.display()
+        );
+        return Default::default();
+    }
+    let entries = stored
+        .hashes
+        .into_iter()
+        .filter_map(|(rel, s)| {
+            let mut digests = Digests {
+                sha256: [0; 32],
+                sha512: [0; 64],
+            };
+            hex::decode_to_slice(&s.sha256, &mut digests.sha256).ok()?;
+            hex::decode_to_slice(&s.sha512, &mut digests.sha512).ok()?;
+            Some((rel, (s.size, digests)))
+        })
+        .collect();
+    let sessions = stored
+        .sessions
+        .into_iter()
+        .map(|(stem, s)| (stem.clone(), s.into_rendered(stem)))
+        .collect();
+    let cache = Cache {
+        entries,
+        written_ns: Stamp::of(&meta).mtime_ns,
+    };
+    (cache, sessions)
+}
+
+impl KnownFiles for Cache {
+    fn sha256(&self, rel: &str, path: &Path) -> Option<[u8; 32]> {
+        let meta = fs::metadata(path).ok().filter(|m| m.is_file())?;
+        self.get(rel, &Stamp::of(&meta)).map(|d| d.sha256)
+    }
+}
+
+/// Writes the state file for `entries` (sorted by path) and the rendered `sessions`
+/// (sorted by stem), streamed, unless unchanged.
 pub(crate) fn write<'a>(
     dir: &Path,
     entries: impl Iterator<Item = (&'a str, &'a Stamp, &'a Digests)>,
+    sessions: &[Rendered],
 ) -> Result<WriteOutcome> {
     super::manifest::write_streamed(&dir.join(STATE_FILE), |out| {
         write!(
@@ -143,7 +178,22 @@ pub(crate) fn write<'a>(
             };
             serde_json::to_writer(&mut *out, &stored).map_err(io::Error::from)?;
         }
-        out.write_all(if first { b"}\n}\n" } else { b"\n  }\n}\n" })
+        out.write_all(if first {
+            b"},\n  \"sessions\": {"
+        } else {
+            b"\n  },\n  \"sessions\": {"
+        })?;
+        for (i, session) in sessions.iter().enumerate() {
+            out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
+            serde_json::to_writer(&mut *out, &session.summary.stem).map_err(io::Error::from)?;
+            out.write_all(b": ")?;
+            cache::write_entry(&mut *out, session).map_err(io::Error::from)?;
+        }
+        out.write_all(if sessions.is_empty() {
+            b"}\n}\n"
+        } else {
+            b"\n  }\n}\n"
+        })
     })
 }
 
@@ -172,13 +222,13 @@ mod tests {
             ("data/a \"q\".txt", &old, &digests),
             ("data/b.txt", &future, &digests),
         ];
-        write(dir.path(), items.into_iter()).unwrap();
+        write(dir.path(), items.into_iter(), &[]).unwrap();
         let text = fs::read_to_string(dir.path().join(STATE_FILE)).unwrap();
         assert!(
             text.starts_with("{\n  \"format\": \"desk-archive-state\",\n"),
             "{text}"
         );
-        assert_eq!(text.lines().count(), 8);
+        assert_eq!(text.lines().count(), 9);
         let cache = Cache::load(dir.path());
         assert_eq!(cache.get("data/a \"q\".txt", &old), Some(digests));
         assert_eq!(
@@ -193,7 +243,7 @@ mod tests {
     #[test]
     fn empty_and_broken_files_give_an_empty_cache() {
         let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), std::iter::empty()).unwrap();
+        write(dir.path(), std::iter::empty(), &[]).unwrap();
         let text = fs::read_to_string(dir.path().join(STATE_FILE)).unwrap();
         assert!(
             serde_json::from_str::<serde_json::Value>(&text).is_ok(),

@@ -37,6 +37,11 @@ impl MediaLookup {
         MediaLookup { index }
     }
 
+    /// Whether capture never ran for this archive (no media index).
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
     /// The local copy of `url`, when captured.
     pub fn local(&self, url: &str) -> Option<Local> {
         let Some(Entry::Stored(s)) = self.index.get(url) else {

@@ -1,50 +1,117 @@
 //! Human-readable figures for the pages: local times (IANA zones, DST by chrono-tz), days,
 //! durations and byte sizes, in the page's language.
 
-use chrono::{DateTime, Datelike, TimeZone};
+use std::fmt;
+
+use chrono::{DateTime, Datelike, NaiveDate, Offset as _, TimeZone, Timelike};
 use chrono_tz::Tz;
 
 use super::Lang;
 use super::i18n::Strings;
 
-/// One instant as shown on a page.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One instant as shown on a page, in its zone. Its parts are written straight into the
+/// page (no strftime pattern parsed, no string kept per message: that was 8 % of a render).
+#[derive(Debug, Clone, PartialEq)]
 pub struct TimeView {
+    local: DateTime<Tz>,
+}
+
+impl TimeView {
     /// `HH:MM`.
-    pub short: String,
+    pub fn short(&self) -> impl fmt::Display + '_ {
+        Show(move |f| write!(f, "{:02}:{:02}", self.local.hour(), self.local.minute()))
+    }
+
     /// The zone's abbreviation at that instant (e.g. `CST`, `CEST`, `+08`).
-    pub zone: String,
-    /// Date, time with milliseconds, zone and offset (for `title`).
-    pub full: String,
-    /// RFC 3339 (for `<time datetime>`).
-    pub iso: String,
-    /// The local calendar day as `YYYY-MM-DD`, to detect day changes.
-    pub day: String,
+    pub fn zone(&self) -> impl fmt::Display + '_ {
+        self.local.offset()
+    }
+
+    /// Date, time with milliseconds, zone and offset (for `title`):
+    /// `2024-07-01 02:00:00.000 CEST (UTC+02:00)`.
+    pub fn full(&self) -> impl fmt::Display + '_ {
+        Show(move |f| {
+            let l = &self.local;
+            write!(
+                f,
+                "{} {:02}:{:02}:{:02}.{:03} {} (UTC{})",
+                self.day(),
+                l.hour(),
+                l.minute(),
+                l.second(),
+                l.timestamp_subsec_millis(),
+                l.offset(),
+                Offset(l.offset().fix().local_minus_utc()),
+            )
+        })
+    }
+
+    /// RFC 3339 with milliseconds (for `<time datetime>`): `2024-07-01T02:00:00.000+02:00`.
+    pub fn iso(&self) -> impl fmt::Display + '_ {
+        Show(move |f| {
+            let l = &self.local;
+            write!(
+                f,
+                "{}T{:02}:{:02}:{:02}.{:03}{}",
+                self.day(),
+                l.hour(),
+                l.minute(),
+                l.second(),
+                l.timestamp_subsec_millis(),
+                Offset(l.offset().fix().local_minus_utc()),
+            )
+        })
+    }
+
+    /// The local calendar day.
+    pub fn date(&self) -> NaiveDate {
+        self.local.date_naive()
+    }
+
+    /// The local calendar day as `YYYY-MM-DD`.
+    pub fn day(&self) -> impl fmt::Display + '_ {
+        Show(move |f| {
+            let l = &self.local;
+            write!(f, "{:04}-{:02}-{:02}", l.year(), l.month(), l.day())
+        })
+    }
+}
+
+/// A closure that writes itself.
+struct Show<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result>(F);
+
+impl<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result> fmt::Display for Show<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (self.0)(f)
+    }
+}
+
+/// A UTC offset in seconds as `+HH:MM`.
+struct Offset(i32);
+
+impl fmt::Display for Offset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { '-' } else { '+' };
+        let minutes = self.0.unsigned_abs() / 60;
+        write!(f, "{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+    }
 }
 
 /// Formats Unix milliseconds in `tz`; `None` when out of range (HTML's `datetime` takes
 /// four-digit years only, so 0000–9999).
 pub fn time_ms(ms: i64, tz: Tz) -> Option<TimeView> {
     let local = DateTime::from_timestamp_millis(ms)?.with_timezone(&tz);
-    (0..=9999).contains(&local.year()).then(|| view(&local))
+    (0..=9999)
+        .contains(&local.year())
+        .then_some(TimeView { local })
 }
 
 /// Formats Unix seconds in `tz` (relay messages); `None` when out of range.
 pub fn time_s(s: i64, tz: Tz) -> Option<TimeView> {
     let local = tz.timestamp_opt(s, 0).single()?;
-    (0..=9999).contains(&local.year()).then(|| view(&local))
-}
-
-fn view(local: &DateTime<Tz>) -> TimeView {
-    TimeView {
-        short: local.format("%H:%M").to_string(),
-        zone: local.format("%Z").to_string(),
-        full: local
-            .format("%Y-%m-%d %H:%M:%S%.3f %Z (UTC%:z)")
-            .to_string(),
-        iso: local.to_rfc3339_opts(chrono::SecondsFormat::Millis, false),
-        day: local.format("%Y-%m-%d").to_string(),
-    }
+    (0..=9999)
+        .contains(&local.year())
+        .then_some(TimeView { local })
 }
 
 /// A date-time line for the overview: `2024-11-07 10:02:03 CST`.
@@ -151,19 +218,31 @@ mod tests {
         let berlin: Tz = "Europe/Berlin".parse().unwrap();
         let winter = time_ms(1_704_067_200_000, berlin).unwrap(); // 2024-01-01T00:00Z
         assert_eq!(
-            (winter.short.as_str(), winter.zone.as_str()),
-            ("01:00", "CET")
+            (winter.short().to_string(), winter.zone().to_string()),
+            ("01:00".into(), "CET".into())
+        );
+        assert_eq!(
+            winter.full().to_string(),
+            "2024-01-01 01:00:00.000 CET (UTC+01:00)"
         );
         let summer = time_ms(1_719_792_000_000, berlin).unwrap(); // 2024-07-01T00:00Z
         assert_eq!(
-            (summer.short.as_str(), summer.zone.as_str()),
-            ("02:00", "CEST")
+            (summer.short().to_string(), summer.zone().to_string()),
+            ("02:00".into(), "CEST".into())
         );
-        assert_eq!(summer.iso, "2024-07-01T02:00:00.000+02:00");
+        assert_eq!(summer.iso().to_string(), "2024-07-01T02:00:00.000+02:00");
+        let utc = time_s(1_704_067_200, chrono_tz::UTC).unwrap();
+        assert_eq!(utc.short().to_string(), "00:00");
+        assert_eq!(utc.iso().to_string(), "2024-01-01T00:00:00.000+00:00");
+        let kolkata = time_ms(1_704_067_200_123, "Asia/Kolkata".parse().unwrap()).unwrap();
         assert_eq!(
-            time_s(1_704_067_200, chrono_tz::UTC).unwrap().short,
-            "00:00"
+            kolkata.full().to_string(),
+            "2024-01-01 05:30:00.123 IST (UTC+05:30)"
         );
+        let old = time_ms(-62_135_596_800_000, chrono_tz::UTC).unwrap(); // 0001-01-01
+        assert_eq!(old.iso().to_string(), "0001-01-01T00:00:00.000+00:00");
+        let west = time_ms(0, "America/St_Johns".parse().unwrap()).unwrap();
+        assert_eq!(west.iso().to_string(), "1969-12-31T20:30:00.000-03:30");
         assert!(time_ms(i64::MAX, berlin).is_none());
     }
 

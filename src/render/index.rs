@@ -47,19 +47,20 @@ const LONGEST_SHOWN: usize = 10;
 /// Writes `index.html`, `index.md` (when Markdown pages are on), `stats.json` and the agent
 /// pages into `data_dir`, streaming, from the summaries of every rendered session (in any
 /// order: this function sorts) and the sessions that have no record.
-pub fn write_index(
+pub fn write_index<S: std::borrow::Borrow<SessionSummary>>(
     data_dir: &Path,
-    sessions: &[SessionSummary],
+    sessions: &[S],
     missing: &[MissingSession],
     options: &RenderOptions,
 ) -> Result<()> {
     let t = strings(options.lang);
+    let sessions: Vec<&SessionSummary> = sessions.iter().map(|s| s.borrow()).collect();
     let totals = totals(sessions.iter().map(|s| &s.stats));
     let mut missing: Vec<&MissingSession> = missing.iter().collect();
     missing.sort_by(|a, b| a.session_id.cmp(&b.session_id));
     missing.dedup_by(|a, b| a.session_id == b.session_id);
 
-    let mut by_id: Vec<&SessionSummary> = sessions.iter().collect();
+    let mut by_id: Vec<&SessionSummary> = sessions;
     by_id.sort_by(|a, b| (&a.session_id, &a.stem).cmp(&(&b.session_id, &b.stem)));
     write_streamed(&data_dir.join("stats.json"), |out| {
         let zone = options.timezone.name();

@@ -2,6 +2,7 @@
 //! stats.json and the assets. Pages are written as soon as they are rendered; only a small
 //! [`SessionSummary`] per session is kept (SPEC §6).
 
+pub mod cache;
 pub mod cmark;
 pub mod custom;
 pub mod elements;
@@ -71,8 +72,12 @@ pub struct RenderReport {
     pub sessions: u64,
     /// Messages rendered.
     pub messages: u64,
+    /// Sessions whose pages were still right and were not rendered again.
+    pub reused: u64,
     /// Records that could not be rendered.
     pub failures: Vec<RenderFailure>,
+    /// Every session of the site, sorted by stem, for the bag and its state file.
+    pub rendered: Vec<cache::Rendered>,
 }
 
 /// Renders the whole site into `data_dir` (the bag's payload folder) from every record in
@@ -85,15 +90,26 @@ pub fn render_site(
     data_dir: &Path,
     missing: &[MissingSession],
 ) -> Result<RenderReport> {
+    render_site_with(options, data_dir, missing, cache::RenderCache::empty())
+}
+
+/// [`render_site`] that skips the sessions whose pages `cache` shows to be still right
+/// (see [`cache`]).
+pub fn render_site_with(
+    options: &RenderOptions,
+    data_dir: &Path,
+    missing: &[MissingSession],
+    cache: cache::RenderCache<'_>,
+) -> Result<RenderReport> {
     match options.jobs {
         Some(jobs) => {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(jobs.max(1))
                 .build()
                 .map_err(|e| Error::Usage(format!("cannot start {jobs} render threads: {e}")))?;
-            pool.install(|| site::render(options, data_dir, missing))
+            pool.install(|| site::render(options, data_dir, missing, cache))
         }
-        None => site::render(options, data_dir, missing),
+        None => site::render(options, data_dir, missing, cache),
     }
 }
 

@@ -298,17 +298,17 @@ fn sender(account: &str, t: &Strings) -> String {
 
 fn transcript(messages: &[Message], cx: Ctx<'_>) -> Vec<Item> {
     let mut items: Vec<Item> = Vec::new();
-    let mut day = String::new();
+    let mut day = None;
     let mut last_key: Option<(Option<i64>, &str)> = None;
     for m in messages {
         let time = m.timestamp_ms.and_then(|ms| format::time_ms(ms, cx.tz));
         if let (Some(tv), Some(ms)) = (&time, m.timestamp_ms)
-            && tv.day != day
+            && day != Some(tv.date())
         {
-            day.clone_from(&tv.day);
+            day = Some(tv.date());
             items.push(Item::Day(DayView {
                 label: format::day_label(ms, cx.tz, cx.lang, cx.t),
-                iso: tv.day.clone(),
+                iso: tv.day().to_string(),
             }));
             last_key = None;
         }

@@ -11,11 +11,13 @@ use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::cache::{self, KnownFiles, RenderCache, Rendered, WrittenFiles};
 use super::cmark::{isolate, visible};
 use super::i18n::{self, Strings};
 use super::session::{self, NavTarget, SessionHtml, SessionInput, SessionMd};
 use super::{MissingSession, RenderFailure, RenderOptions, RenderReport, SessionSummary, index};
 use crate::assets::ASSETS;
+use crate::bag::FileDigests;
 use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::model::parse_message;
@@ -29,6 +31,8 @@ struct Scanned {
     session_id: String,
     stem: String,
     first_ms: Option<i64>,
+    /// The record's SHA-256 when the bag's hash cache vouches for it (not read this run).
+    known_sha256: Option<[u8; 32]>,
 }
 
 /// What the first pass parses of a record, in one pass and without keeping the messages:
@@ -152,7 +156,8 @@ impl<'de> Deserialize<'de> for IsTimestamp {
 }
 
 enum Outcome {
-    Rendered(Box<SessionSummary>, u64),
+    /// Rendered (`true`) or reused from the last render (`false`).
+    Done(Box<Rendered>, bool),
     Failed(RenderFailure),
 }
 
@@ -167,15 +172,21 @@ pub(super) fn render(
     options: &RenderOptions,
     data_dir: &Path,
     missing: &[MissingSession],
+    mut cache: RenderCache<'_>,
 ) -> Result<RenderReport> {
     let t = i18n::strings(options.lang);
     let sessions_dir = data_dir.join("sessions");
     fsutil::create_dir_all(&sessions_dir)?;
     let paths = list_records(&data_dir.join("records"))?;
     let media = crate::media::MediaLookup::load(data_dir);
+    let media_index = fs::read(data_dir.join(crate::media::index::INDEX_PATH)).ok();
+    let settings = cache::settings(options, media_index.as_deref());
     let scans: Vec<std::result::Result<Scanned, RenderFailure>> =
         timed("render: scan records", || {
-            paths.into_par_iter().map(scan).collect()
+            paths
+                .into_par_iter()
+                .map(|path| scan(path, &cache))
+                .collect()
         });
 
     let mut failures = Vec::new();
@@ -194,6 +205,7 @@ pub(super) fn render(
             Err(f) => failures.push(f),
         }
     }
+    drop(seen);
     order.sort_by(|a, b| {
         (a.first_ms.is_none(), a.first_ms, &a.session_id).cmp(&(
             b.first_ms.is_none(),
@@ -201,12 +213,29 @@ pub(super) fn render(
             &b.session_id,
         ))
     });
+    // The last render's entry of each session, taken out of the cache so that each is
+    // either reused as it is or replaced.
+    let earlier: Vec<Option<Rendered>> = order
+        .iter()
+        .map(|s| cache.sessions.remove(&s.stem))
+        .collect();
+    drop(cache.sessions);
+    let job = Job {
+        order: &order,
+        options,
+        t,
+        sessions_dir: &sessions_dir,
+        media: &media,
+        settings,
+        known: cache.known,
+    };
 
     let outcomes: Vec<Outcome> = timed("render: session pages", || {
-        (0..order.len())
+        earlier
             .into_par_iter()
-            .map_init(Buffers::default, |buf, i| {
-                let outcome = render_one(&order, i, options, t, &sessions_dir, &media, buf);
+            .enumerate()
+            .map_init(Buffers::default, |buf, (i, earlier)| {
+                let outcome = job.session(i, earlier, buf);
                 if let Some(done) = &options.progress {
                     done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
@@ -214,15 +243,19 @@ pub(super) fn render(
             })
             .collect::<Result<_>>()
     })?;
+    drop(order);
 
     let mut report = RenderReport::default();
-    let mut summaries = Vec::with_capacity(outcomes.len());
+    let mut rendered = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
         match outcome {
-            Outcome::Rendered(summary, messages) => {
+            Outcome::Done(session, fresh) => {
                 report.sessions += 1;
-                report.messages += messages;
-                summaries.push(*summary);
+                report.messages += session.summary.stats.messages.total;
+                if !fresh {
+                    report.reused += 1;
+                }
+                rendered.push(*session);
             }
             Outcome::Failed(f) => failures.push(f),
         }
@@ -230,11 +263,13 @@ pub(super) fn render(
     failures.sort_by(|a, b| a.path.cmp(&b.path));
     report.failures = failures;
 
-    remove_stale_pages(&sessions_dir, &summaries, options.markdown_pages)?;
+    remove_stale_pages(&sessions_dir, &rendered, options.markdown_pages)?;
     write_assets(data_dir)?;
     timed("render: index", || {
-        index::write_index(data_dir, &summaries, missing, options)
+        index::write_index(data_dir, &rendered, missing, options)
     })?;
+    rendered.sort_unstable_by(|a, b| a.summary.stem.cmp(&b.summary.stem));
+    report.rendered = rendered;
     Ok(report)
 }
 
@@ -274,8 +309,12 @@ fn failure(path: &Path, error: &Error) -> RenderFailure {
 }
 
 /// The first pass over one record: one parse, no message kept (it used to parse each
-/// message twice more, as a raw value and again for its time).
-fn scan(path: PathBuf) -> std::result::Result<Scanned, RenderFailure> {
+/// message twice more, as a raw value and again for its time). A record the last render
+/// saw, unchanged by the hash cache's rule, is not read at all.
+fn scan(path: PathBuf, cache: &RenderCache<'_>) -> std::result::Result<Scanned, RenderFailure> {
+    if let Some(scanned) = scan_known(&path, cache) {
+        return Ok(scanned);
+    }
     let bytes = fsutil::read(&path).map_err(|e| failure(&path, &e))?;
     let record: ScanRecord = serde_json::from_slice(&bytes).map_err(|source| {
         let error = Error::Json {
@@ -290,6 +329,21 @@ fn scan(path: PathBuf) -> std::result::Result<Scanned, RenderFailure> {
         session_id: record.session_id,
         path,
         first_ms,
+        known_sha256: None,
+    })
+}
+
+/// The first pass from the last render's entry, when the record is the one it was made from.
+fn scan_known(path: &Path, cache: &RenderCache<'_>) -> Option<Scanned> {
+    let name = path.file_name()?.to_str()?;
+    let earlier = cache.sessions.get(name.strip_suffix(".json")?)?;
+    let sha256 = cache.known.sha256(&format!("data/records/{name}"), path)?;
+    (sha256 == earlier.record).then(|| Scanned {
+        path: path.to_owned(),
+        session_id: earlier.summary.session_id.clone(),
+        stem: earlier.summary.stem.clone(),
+        first_ms: earlier.first_ms,
+        known_sha256: Some(sha256),
     })
 }
 
@@ -300,87 +354,172 @@ fn nav(s: Option<&Scanned>) -> Option<NavTarget> {
     })
 }
 
-fn render_one(
-    order: &[Scanned],
-    i: usize,
-    options: &RenderOptions,
+/// What every session of one render shares.
+struct Job<'a> {
+    order: &'a [Scanned],
+    options: &'a RenderOptions,
     t: &'static Strings,
-    sessions_dir: &Path,
-    media: &crate::media::MediaLookup,
-    buf: &mut Buffers,
-) -> Result<Outcome> {
-    let scanned = &order[i];
-    let record = match Record::read(&scanned.path) {
-        Ok(record) => record,
-        Err(e) => return Ok(Outcome::Failed(failure(&scanned.path, &e))),
-    };
-    let messages: Vec<_> = record
-        .messages
-        .iter()
-        .enumerate()
-        .map(|(i, raw)| parse_message(i, raw.get()))
-        .collect();
-    let stats = stats::session_stats_in(&messages, options.timezone);
-    let view = session::build(
-        SessionInput {
-            session_id: &record.session_id,
-            metadata: &record.metadata,
-            messages: &messages,
-            stats: &stats,
-            prev: nav(i.checked_sub(1).and_then(|p| order.get(p))),
-            next: nav(order.get(i + 1)),
-            media,
-        },
-        options,
-        t,
-    );
-    let what = || format!("the page of session `{}`", visible(&record.session_id));
-    buf.html.clear();
-    SessionHtml {
-        root: "../",
-        lang_tag: t.lang_tag,
-        t,
-        v: &view,
+    sessions_dir: &'a Path,
+    media: &'a crate::media::MediaLookup,
+    settings: [u8; 32],
+    known: &'a dyn KnownFiles,
+}
+
+impl Job<'_> {
+    /// Session `i` of the order: the last render's entry when still right, else rendered.
+    fn session(&self, i: usize, earlier: Option<Rendered>, buf: &mut Buffers) -> Result<Outcome> {
+        let scanned = &self.order[i];
+        let prev = i.checked_sub(1).and_then(|p| self.order.get(p));
+        let next = self.order.get(i + 1);
+        let inputs_of = |record: &[u8; 32]| {
+            cache::inputs(
+                &self.settings,
+                record,
+                prev.map(|s| s.stem.as_str()),
+                next.map(|s| s.stem.as_str()),
+            )
+        };
+        if let (Some(earlier), Some(sha256)) = (&earlier, scanned.known_sha256)
+            && self.reusable(earlier, &inputs_of(&sha256))
+        {
+            return Ok(Outcome::Done(Box::new(earlier.clone()), false));
+        }
+        let bytes = match fsutil::read(&scanned.path) {
+            Ok(bytes) => bytes,
+            Err(e) => return Ok(Outcome::Failed(failure(&scanned.path, &e))),
+        };
+        let record_digests = FileDigests::of(&bytes);
+        let inputs = inputs_of(&record_digests.digests.sha256);
+        if let Some(earlier) = earlier
+            && earlier.record == record_digests.digests.sha256
+            && self.reusable(&earlier, &inputs)
+        {
+            return Ok(Outcome::Done(Box::new(earlier), false));
+        }
+        let record = match Record::from_slice(&bytes, &scanned.path) {
+            Ok(record) => record,
+            Err(e) => return Ok(Outcome::Failed(failure(&scanned.path, &e))),
+        };
+        drop(bytes);
+        let (summary, written) = self.write_pages(&record, scanned, prev, next, buf)?;
+        Ok(Outcome::Done(
+            Box::new(Rendered {
+                summary,
+                first_ms: scanned.first_ms,
+                record: record_digests.digests.sha256,
+                inputs,
+                written: Some(Box::new(WrittenFiles {
+                    record: record_digests,
+                    html: written.0,
+                    md: written.1,
+                })),
+            }),
+            true,
+        ))
     }
-    .render_into(&mut buf.html)
-    .map_err(|source| Error::Template {
-        what: what(),
-        source,
-    })?;
-    fsutil::write_atomic_derived(
-        &sessions_dir.join(format!("{}.html", scanned.stem)),
-        buf.html.as_bytes(),
-    )?;
-    if options.markdown_pages {
-        buf.md.clear();
-        SessionMd { t, v: &view }
-            .render_into(&mut buf.md)
-            .map_err(|source| Error::Template {
-                what: what(),
-                source,
-            })?;
+
+    /// Whether the last render's pages of a session are still right: same inputs, and
+    /// the pages unchanged since.
+    fn reusable(&self, earlier: &Rendered, inputs: &[u8; 32]) -> bool {
+        let stem = &earlier.summary.stem;
+        let page = |ext: &str| {
+            let name = format!("{stem}.{ext}");
+            self.known
+                .sha256(
+                    &format!("data/sessions/{name}"),
+                    &self.sessions_dir.join(&name),
+                )
+                .is_some()
+        };
+        earlier.inputs == *inputs && page("html") && (!self.options.markdown_pages || page("md"))
+    }
+
+    /// Renders and writes one session's pages; returns its summary and the pages' digests.
+    fn write_pages(
+        &self,
+        record: &Record,
+        scanned: &Scanned,
+        prev: Option<&Scanned>,
+        next: Option<&Scanned>,
+        buf: &mut Buffers,
+    ) -> Result<(SessionSummary, (FileDigests, Option<FileDigests>))> {
+        let (options, t) = (self.options, self.t);
+        let messages: Vec<_> = record
+            .messages
+            .iter()
+            .enumerate()
+            .map(|(i, raw)| parse_message(i, raw.get()))
+            .collect();
+        let stats = stats::session_stats_in(&messages, options.timezone);
+        let view = session::build(
+            SessionInput {
+                session_id: &record.session_id,
+                metadata: &record.metadata,
+                messages: &messages,
+                stats: &stats,
+                prev: nav(prev),
+                next: nav(next),
+                media: self.media,
+            },
+            options,
+            t,
+        );
+        let what = || format!("the page of session `{}`", visible(&record.session_id));
+        buf.html.clear();
+        SessionHtml {
+            root: "../",
+            lang_tag: t.lang_tag,
+            t,
+            v: &view,
+        }
+        .render_into(&mut buf.html)
+        .map_err(|source| Error::Template {
+            what: what(),
+            source,
+        })?;
         fsutil::write_atomic_derived(
-            &sessions_dir.join(format!("{}.md", scanned.stem)),
-            buf.md.as_bytes(),
+            &self.sessions_dir.join(format!("{}.html", scanned.stem)),
+            buf.html.as_bytes(),
         )?;
+        let html = FileDigests::of(buf.html.as_bytes());
+        let mut md = None;
+        if options.markdown_pages {
+            buf.md.clear();
+            SessionMd { t, v: &view }
+                .render_into(&mut buf.md)
+                .map_err(|source| Error::Template {
+                    what: what(),
+                    source,
+                })?;
+            fsutil::write_atomic_derived(
+                &self.sessions_dir.join(format!("{}.md", scanned.stem)),
+                buf.md.as_bytes(),
+            )?;
+            md = Some(FileDigests::of(buf.md.as_bytes()));
+        }
+        let media = if self.media.is_empty() {
+            None
+        } else {
+            let mut urls = std::collections::BTreeSet::new();
+            for element in messages.iter().flat_map(|m| &m.elements) {
+                crate::media::collect::element_urls(element, &mut urls);
+            }
+            self.media.counts(&urls)
+        };
+        let summary = SessionSummary {
+            session_id: record.session_id.clone(),
+            stem: scanned.stem.clone(),
+            stats,
+            media,
+        };
+        Ok((summary, (html, md)))
     }
-    let mut urls = std::collections::BTreeSet::new();
-    for element in messages.iter().flat_map(|m| &m.elements) {
-        crate::media::collect::element_urls(element, &mut urls);
-    }
-    let summary = SessionSummary {
-        session_id: record.session_id,
-        stem: scanned.stem.clone(),
-        stats,
-        media: media.counts(&urls),
-    };
-    Ok(Outcome::Rendered(Box::new(summary), messages.len() as u64))
 }
 
 /// Removes `sessions/*.html` and `sessions/*.md` that this render did not produce.
-fn remove_stale_pages(dir: &Path, summaries: &[SessionSummary], markdown: bool) -> Result<()> {
-    let mut keep: HashSet<String> = HashSet::with_capacity(summaries.len() * 2);
-    for s in summaries {
+fn remove_stale_pages(dir: &Path, sessions: &[Rendered], markdown: bool) -> Result<()> {
+    let mut keep: HashSet<String> = HashSet::with_capacity(sessions.len() * 2);
+    for s in sessions.iter().map(|s| &s.summary) {
         keep.insert(format!("{}.html", s.stem));
         if markdown {
             keep.insert(format!("{}.md", s.stem));

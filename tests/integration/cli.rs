@@ -643,3 +643,103 @@ fn same_records_and_options_give_a_byte_identical_tree() {
         "SOURCE_DATE_EPOCH not honoured: {info}"
     );
 }
+
+/// Every file under `dir` with its modification time and bytes.
+fn snapshot(dir: &std::path::Path) -> Vec<(std::path::PathBuf, std::time::SystemTime, Vec<u8>)> {
+    files_under(dir)
+        .into_iter()
+        .map(|p| {
+            let modified = std::fs::metadata(&p).unwrap().modified().unwrap();
+            let bytes = std::fs::read(&p).unwrap();
+            (p, modified, bytes)
+        })
+        .collect()
+}
+
+/// `render` with `--json`: the exit code and the summary.
+fn render_json(dir: &std::path::Path, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["render", "--json", "--timezone", "Asia/Shanghai"];
+    all.extend_from_slice(args);
+    let (code, stdout, stderr) = run(dir, &all);
+    assert_eq!(code, 0, "{stderr}");
+    json(&stdout)
+}
+
+#[test]
+fn a_render_again_reuses_what_did_not_change_and_redoes_what_did() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let demo = repo.join("examples/demo/records");
+    let dir = tempfile::tempdir().unwrap();
+    let first = render_json(
+        dir.path(),
+        &["--records", demo.to_str().unwrap(), "--out", "a"],
+    );
+    let sessions = first["archived"].as_u64().unwrap();
+    assert!(sessions > 3);
+    assert_eq!(first["pages_unchanged"], 0);
+    let archive = dir.path().join("a");
+    let before = snapshot(&archive);
+
+    // Nothing changed: every session is reused and no file is written.
+    let again = render_json(dir.path(), &["--out", "a"]);
+    assert_eq!(again["pages_unchanged"].as_u64(), Some(sessions));
+    assert_eq!(again["messages"], first["messages"]);
+    assert!(before == snapshot(&archive), "a no-op render rewrote files");
+
+    // A page edited by hand and a record changed: those two sessions are rendered again,
+    // and the site is the one a fresh render of the same records gives.
+    let sessions_dir = archive.join("data/sessions");
+    let pages: Vec<_> = files_under(&sessions_dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "html"))
+        .collect();
+    let edited = &pages[0];
+    let mut bytes = std::fs::read(edited).unwrap();
+    bytes.extend_from_slice(b"<!-- edited -->");
+    std::fs::write(edited, bytes).unwrap();
+    let edited_stem = edited.file_stem().unwrap().to_str().unwrap();
+    let record = files_under(&archive.join("data/records"))
+        .into_iter()
+        .find(|p| p.file_stem().unwrap() != edited_stem)
+        .unwrap();
+    let text = std::fs::read_to_string(&record).unwrap();
+    let changed = text.replacen("\"Metadata\":{", "\"Metadata\":{\"note\":\"re-opened\",", 1);
+    assert_ne!(text, changed);
+    std::fs::write(&record, changed).unwrap();
+    let third = render_json(dir.path(), &["--out", "a"]);
+    assert_eq!(third["pages_unchanged"].as_u64(), Some(sessions - 2));
+    let page = sessions_dir.join(format!(
+        "{}.html",
+        record.file_stem().unwrap().to_str().unwrap()
+    ));
+    assert!(std::fs::read_to_string(page).unwrap().contains("re-opened"));
+    let (code, stdout, _) = run(dir.path(), &["verify", "a"]);
+    assert_eq!(code, 0, "{stdout}");
+    let fresh = render_json(
+        dir.path(),
+        &[
+            "--records",
+            archive.join("data/records").to_str().unwrap(),
+            "--out",
+            "b",
+        ],
+    );
+    assert_eq!(fresh["pages_unchanged"], 0);
+    for (path, _, bytes) in snapshot(&archive.join("data")) {
+        let rel = path.strip_prefix(&archive).unwrap();
+        let other = std::fs::read(dir.path().join("b").join(rel)).unwrap();
+        assert!(
+            bytes == other,
+            "{} differs from a fresh render",
+            rel.display()
+        );
+    }
+
+    // Another zone changes every page.
+    let (code, stdout, stderr) = run(
+        dir.path(),
+        &["render", "--json", "--out", "a", "--timezone", "UTC"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json(&stdout)["pages_unchanged"], 0);
+}
