@@ -188,7 +188,7 @@ pub fn archive(
         rendered.rendered
     } else {
         // `fetch` renders nothing: the last render's entries stay as they are.
-        let mut sessions: Vec<Rendered> = earlier.into_values().collect();
+        let mut sessions: Vec<Box<Rendered>> = earlier.into_values().collect();
         sessions.sort_unstable_by(|a, b| a.summary.stem.cmp(&b.summary.stem));
         sessions
     };
@@ -316,7 +316,7 @@ fn write_bag(
     meta: &BagMeta,
     coverage: &Coverage,
     hashes: &bag::Cache,
-    sessions: &[Rendered],
+    sessions: &[Box<Rendered>],
 ) -> Result<()> {
     let extra = coverage
         .counts()

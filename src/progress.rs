@@ -76,13 +76,25 @@ where
     }
 }
 
-/// Runs `f` and logs how long it took at debug level (`-v`): `debug: <step>: 1.234 s`.
-/// Where a run spends its time, for users and for the benchmark (issue 6).
+/// Runs `f` and logs how long it took at debug level (`-v`), with the process's peak
+/// memory so far where the system tells it: `debug: <step>: 1.234 s, peak 45.1 MB`.
+/// Where a run spends its time and memory, for users and for the benchmark (issue 6).
 pub fn timed<T>(step: &str, f: impl FnOnce() -> T) -> T {
     let started = Instant::now();
     let value = f();
-    tracing::debug!("{step}: {:.3} s", started.elapsed().as_secs_f64());
+    let seconds = started.elapsed().as_secs_f64();
+    match peak_memory_kb() {
+        Some(kb) => tracing::debug!("{step}: {seconds:.3} s, peak {:.1} MB", kb as f64 / 1024.0),
+        None => tracing::debug!("{step}: {seconds:.3} s"),
+    }
     value
+}
+
+/// The process's peak resident memory (VmHWM) in KB, on Linux.
+fn peak_memory_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// One phase's progress ("fetch", "render").

@@ -1,13 +1,10 @@
-//! Manifest files (RFC 8493 §2.1.3, §2.2.1): writing them streamed, reading them back, and
-//! the percent-encoding of CR, LF and `%` in their paths.
+//! Manifest files (RFC 8493 §2.1.3, §2.2.1): their lines, reading them back, and the
+//! percent-encoding of CR, LF and `%` in their paths. They are written with
+//! [`crate::fsutil::write_streamed`].
 
-use std::fs::{self, File};
-use std::io::{self, BufReader, BufWriter, Read, Write};
-use std::path::Path;
+use std::io::{self, Write};
 
 use super::payload::Digests;
-use crate::error::{Error, Result};
-use crate::fsutil::{self, WriteOutcome};
 
 /// The checksum algorithms this tool writes and checks, with their manifest names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,69 +155,6 @@ pub(crate) fn write_line(out: &mut impl Write, hex: &str, path: &str) -> io::Res
     writeln!(out, "{hex}  {}", encode_path(path))
 }
 
-/// Writes `path` atomically by streaming into a temporary file (never holding the whole
-/// content in memory), then keeps the existing file untouched when its bytes are the same.
-pub(crate) fn write_streamed(
-    path: &Path,
-    fill: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
-) -> Result<WriteOutcome> {
-    let tmp = fsutil::temp_path(path);
-    let result = (|| {
-        let mut out = BufWriter::new(File::create(&tmp)?);
-        fill(&mut out)?;
-        let file = out.into_inner().map_err(|e| e.into_error())?;
-        file.sync_data()?;
-        drop(file);
-        if same_contents(&tmp, path)? {
-            fs::remove_file(&tmp)?;
-            return Ok(WriteOutcome::Unchanged);
-        }
-        fs::rename(&tmp, path)?;
-        Ok(WriteOutcome::Written)
-    })();
-    result.map_err(|source| {
-        let _ = fs::remove_file(&tmp);
-        Error::io("write", path, source)
-    })
-}
-
-/// True when both files exist and hold the same bytes (compared streamed).
-fn same_contents(a: &Path, b: &Path) -> io::Result<bool> {
-    let (Ok(meta_a), Ok(meta_b)) = (fs::metadata(a), fs::metadata(b)) else {
-        return Ok(false);
-    };
-    if !meta_b.is_file() || meta_a.len() != meta_b.len() {
-        return Ok(false);
-    }
-    let mut ra = BufReader::new(File::open(a)?);
-    let mut rb = BufReader::new(File::open(b)?);
-    let (mut ba, mut bb) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
-    loop {
-        let n = read_full(&mut ra, &mut ba)?;
-        let m = read_full(&mut rb, &mut bb)?;
-        if n != m || ba.get(..n) != bb.get(..m) {
-            return Ok(false);
-        }
-        if n == 0 {
-            return Ok(true);
-        }
-    }
-}
-
-/// Reads until `buf` is full or the reader ends; returns the bytes read.
-fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,21 +193,5 @@ mod tests {
         for bad in ["/etc/passwd", "data/../x", "data//x", "data/./x", "data\\x"] {
             assert!(!is_safe_path(bad), "{bad}");
         }
-    }
-
-    #[test]
-    fn streamed_write_skips_identical_bytes() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("m.txt");
-        let fill = |out: &mut BufWriter<File>| out.write_all(b"abc\n");
-        assert_eq!(write_streamed(&path, fill).unwrap(), WriteOutcome::Written);
-        assert_eq!(
-            write_streamed(&path, fill).unwrap(),
-            WriteOutcome::Unchanged
-        );
-        let other = |out: &mut BufWriter<File>| out.write_all(b"abd\n");
-        assert_eq!(write_streamed(&path, other).unwrap(), WriteOutcome::Written);
-        assert_eq!(fs::read(&path).unwrap(), b"abd\n");
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 use crate::fsutil::{self, WriteOutcome};
 use crate::render::cache::Rendered;
 use manifest::Algorithm;
-pub use payload::{Digests, FileDigests};
+pub use payload::{Digests, FileDigests, to_hex};
 use payload::{PayloadFile, Stamp};
 pub use state::Cache;
 
@@ -84,7 +84,7 @@ pub fn write_bag(dir: &Path, info: &BagInfo) -> Result<BagReport> {
 /// (or no earlier date is known); otherwise the existing Bagging-Date is kept.
 pub fn write_bag_dated(dir: &Path, info: &BagInfo, today: NaiveDate) -> Result<BagReport> {
     let (cache, sessions) = state::load(dir);
-    let mut sessions: Vec<Rendered> = sessions.into_values().collect();
+    let mut sessions: Vec<Box<Rendered>> = sessions.into_values().collect();
     sessions.sort_unstable_by(|a, b| a.summary.stem.cmp(&b.summary.stem));
     write_bag_from(dir, info, today, &cache, &sessions)
 }
@@ -96,7 +96,7 @@ pub fn write_bag_rendered(
     dir: &Path,
     info: &BagInfo,
     cache: &Cache,
-    sessions: &[Rendered],
+    sessions: &[Box<Rendered>],
 ) -> Result<BagReport> {
     write_bag_from(dir, info, bagging_date_from_env(), cache, sessions)
 }
@@ -106,7 +106,7 @@ fn write_bag_from(
     info: &BagInfo,
     today: NaiveDate,
     cache: &Cache,
-    sessions: &[Rendered],
+    sessions: &[Box<Rendered>],
 ) -> Result<BagReport> {
     let (files, hashed, leftovers_removed) = scan(dir, cache, sessions)?;
     let mut report = BagReport {
@@ -125,7 +125,7 @@ fn write_bag_from(
     let mut written = Written::default();
     for alg in Algorithm::ALL {
         let name = alg.manifest();
-        let outcome = manifest::write_streamed(&dir.join(&name), |out| {
+        let outcome = fsutil::write_streamed(&dir.join(&name), |out| {
             for (file, h) in files.iter().zip(&hashed) {
                 manifest::write_line(out, &payload::to_hex(alg.pick(&h.digests)), &file.rel)?;
             }
@@ -175,7 +175,7 @@ impl Written {
 fn scan(
     dir: &Path,
     cache: &Cache,
-    sessions: &[Rendered],
+    sessions: &[Box<Rendered>],
 ) -> Result<(Vec<PayloadFile>, Vec<Hashed>, usize)> {
     let meta = fs::metadata(dir).map_err(|e| Error::io("open the bag", dir, e))?;
     if !meta.is_dir() {
@@ -209,7 +209,11 @@ struct Hashed {
 
 /// Hashes every file in parallel, reusing the digests taken as the render wrote a file, or
 /// cached ones where the cache allows.
-fn hash_all(files: &[PayloadFile], cache: &Cache, sessions: &[Rendered]) -> Result<Vec<Hashed>> {
+fn hash_all(
+    files: &[PayloadFile],
+    cache: &Cache,
+    sessions: &[Box<Rendered>],
+) -> Result<Vec<Hashed>> {
     let hashed: Vec<Result<Hashed>> = files
         .par_iter()
         .map(|file| {
@@ -246,7 +250,7 @@ fn hash_all(files: &[PayloadFile], cache: &Cache, sessions: &[Rendered]) -> Resu
 }
 
 /// The digests of a session's record or page taken as this run's render wrote it.
-fn written_by_render(rel: &str, sessions: &[Rendered]) -> Option<FileDigests> {
+fn written_by_render(rel: &str, sessions: &[Box<Rendered>]) -> Option<FileDigests> {
     let (dir, name) = rel.strip_prefix("data/")?.split_once('/')?;
     let (stem, ext) = name.rsplit_once('.')?;
     let i = sessions

@@ -100,7 +100,7 @@ impl Cache {
 /// sessions by stem. A missing, unreadable or malformed state file gives empty caches (with
 /// a warning when it exists but cannot be used): the cost is only re-hashing and
 /// re-rendering. Version 2 files give their hashes and no sessions.
-pub fn load(dir: &Path) -> (Cache, HashMap<String, Rendered>) {
+pub fn load(dir: &Path) -> (Cache, HashMap<String, Box<Rendered>>) {
     let path = dir.join(STATE_FILE);
     let (bytes, meta) = match (fs::read(&path), fs::metadata(&path)) {
         (Ok(bytes), Ok(meta)) => (bytes, meta),
@@ -137,7 +137,7 @@ pub fn load(dir: &Path) -> (Cache, HashMap<String, Rendered>) {
     let sessions = stored
         .sessions
         .into_iter()
-        .map(|(stem, s)| (stem.clone(), s.into_rendered(stem)))
+        .map(|(stem, s)| (stem.clone(), Box::new(s.into_rendered(stem))))
         .collect();
     let cache = Cache {
         entries,
@@ -158,9 +158,9 @@ impl KnownFiles for Cache {
 pub(crate) fn write<'a>(
     dir: &Path,
     entries: impl Iterator<Item = (&'a str, &'a Stamp, &'a Digests)>,
-    sessions: &[Rendered],
+    sessions: &[Box<Rendered>],
 ) -> Result<WriteOutcome> {
-    super::manifest::write_streamed(&dir.join(STATE_FILE), |out| {
+    crate::fsutil::write_streamed(&dir.join(STATE_FILE), |out| {
         write!(
             out,
             "{{\n  \"format\": \"{FORMAT}\",\n  \"version\": {VERSION},\n  \"hashes\": {{"

@@ -49,7 +49,7 @@ pub struct Rendered {
     pub written: Option<Box<WrittenFiles>>,
 }
 
-impl std::borrow::Borrow<SessionSummary> for Rendered {
+impl std::borrow::Borrow<SessionSummary> for Box<Rendered> {
     fn borrow(&self) -> &SessionSummary {
         &self.summary
     }
@@ -86,7 +86,7 @@ impl KnownFiles for NoKnownFiles {
 /// The last render's sessions, by stem, and what the bag knows about the files.
 pub struct RenderCache<'a> {
     /// Sessions of the last render, by stem.
-    pub sessions: HashMap<String, Rendered>,
+    pub sessions: HashMap<String, Box<Rendered>>,
     /// The bag's hash cache.
     pub known: &'a dyn KnownFiles,
 }
@@ -218,7 +218,7 @@ mod hex32 {
 
     #[allow(clippy::trivially_copy_pass_by_ref)] // serde's `with` passes a reference
     pub(super) fn serialize<S: Serializer>(bytes: &&[u8; 32], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&hex::encode(bytes))
+        s.serialize_str(&crate::bag::to_hex(*bytes))
     }
 
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {

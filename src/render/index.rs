@@ -16,7 +16,6 @@
 //! `index-N.*`, agent pages of agents who are gone) are removed.
 
 pub mod charts;
-pub mod io;
 pub mod json;
 pub mod md;
 pub mod pages;
@@ -27,13 +26,13 @@ use std::path::Path;
 
 use askama::Template;
 
-use self::io::write_streamed;
 use self::pages::{
     AgentHtml, AgentRow, Cell, Charts, Figure, IndexHtml, IndexMd, PageLink, Row, SortKey,
 };
 use self::strings::{Strings, local_day, local_time, strings};
 use super::{MissingSession, RenderOptions, SessionSummary};
 use crate::error::{Error, Result};
+use crate::fsutil::write_streamed;
 use crate::records::stem;
 use crate::stats::{AgentTotals, Totals, totals};
 

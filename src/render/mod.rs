@@ -77,7 +77,7 @@ pub struct RenderReport {
     /// Records that could not be rendered.
     pub failures: Vec<RenderFailure>,
     /// Every session of the site, sorted by stem, for the bag and its state file.
-    pub rendered: Vec<cache::Rendered>,
+    pub rendered: Vec<Box<cache::Rendered>>,
 }
 
 /// Renders the whole site into `data_dir` (the bag's payload folder) from every record in

@@ -215,7 +215,7 @@ pub(super) fn render(
     });
     // The last render's entry of each session, taken out of the cache so that each is
     // either reused as it is or replaced.
-    let earlier: Vec<Option<Rendered>> = order
+    let earlier: Vec<Option<Box<Rendered>>> = order
         .iter()
         .map(|s| cache.sessions.remove(&s.stem))
         .collect();
@@ -255,7 +255,7 @@ pub(super) fn render(
                 if !fresh {
                     report.reused += 1;
                 }
-                rendered.push(*session);
+                rendered.push(session);
             }
             Outcome::Failed(f) => failures.push(f),
         }
@@ -367,7 +367,12 @@ struct Job<'a> {
 
 impl Job<'_> {
     /// Session `i` of the order: the last render's entry when still right, else rendered.
-    fn session(&self, i: usize, earlier: Option<Rendered>, buf: &mut Buffers) -> Result<Outcome> {
+    fn session(
+        &self,
+        i: usize,
+        earlier: Option<Box<Rendered>>,
+        buf: &mut Buffers,
+    ) -> Result<Outcome> {
         let scanned = &self.order[i];
         let prev = i.checked_sub(1).and_then(|p| self.order.get(p));
         let next = self.order.get(i + 1);
@@ -379,11 +384,12 @@ impl Job<'_> {
                 next.map(|s| s.stem.as_str()),
             )
         };
-        if let (Some(earlier), Some(sha256)) = (&earlier, scanned.known_sha256)
-            && self.reusable(earlier, &inputs_of(&sha256))
-        {
-            return Ok(Outcome::Done(Box::new(earlier.clone()), false));
-        }
+        let earlier = match (earlier, scanned.known_sha256) {
+            (Some(earlier), Some(sha256)) if self.reusable(&earlier, &inputs_of(&sha256)) => {
+                return Ok(Outcome::Done(earlier, false));
+            }
+            (earlier, _) => earlier,
+        };
         let bytes = match fsutil::read(&scanned.path) {
             Ok(bytes) => bytes,
             Err(e) => return Ok(Outcome::Failed(failure(&scanned.path, &e))),
@@ -394,7 +400,7 @@ impl Job<'_> {
             && earlier.record == record_digests.digests.sha256
             && self.reusable(&earlier, &inputs)
         {
-            return Ok(Outcome::Done(Box::new(earlier), false));
+            return Ok(Outcome::Done(earlier, false));
         }
         let record = match Record::from_slice(&bytes, &scanned.path) {
             Ok(record) => record,
@@ -517,7 +523,7 @@ impl Job<'_> {
 }
 
 /// Removes `sessions/*.html` and `sessions/*.md` that this render did not produce.
-fn remove_stale_pages(dir: &Path, sessions: &[Rendered], markdown: bool) -> Result<()> {
+fn remove_stale_pages(dir: &Path, sessions: &[Box<Rendered>], markdown: bool) -> Result<()> {
     let mut keep: HashSet<String> = HashSet::with_capacity(sessions.len() * 2);
     for s in sessions.iter().map(|s| &s.summary) {
         keep.insert(format!("{}.html", s.stem));
