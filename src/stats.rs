@@ -76,6 +76,73 @@ impl RoleCounts {
     }
 }
 
+/// The `MsgType`s of API.md, in byte order: counted in a fixed array, so that a session's
+/// summary holds no allocation for them (a map of strings was 600 bytes per session).
+const KNOWN_TYPES: [&str; 9] = [
+    "TIMCustomElem",
+    "TIMFaceElem",
+    "TIMFileElem",
+    "TIMImageElem",
+    "TIMLocationElem",
+    "TIMRelayElem",
+    "TIMSoundElem",
+    "TIMTextElem",
+    "TIMVideoFileElem",
+];
+
+/// Elements per `MsgType`; written and read as a JSON object sorted by name, like a map.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ElementCounts {
+    known: [u64; KNOWN_TYPES.len()],
+    /// Other types (rare), sorted by name.
+    other: Vec<(String, u64)>,
+}
+
+impl ElementCounts {
+    /// Adds `n` elements of type `name`.
+    pub fn add(&mut self, name: &str, n: u64) {
+        if let Ok(i) = KNOWN_TYPES.binary_search(&name) {
+            self.known[i] += n;
+            return;
+        }
+        match self.other.binary_search_by(|(k, _)| k.as_str().cmp(name)) {
+            Ok(i) => self.other[i].1 += n,
+            Err(i) => self.other.insert(i, (name.to_owned(), n)),
+        }
+    }
+
+    /// Types with at least one element and their counts, sorted by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, u64)> + '_ {
+        let known = KNOWN_TYPES
+            .iter()
+            .zip(self.known)
+            .filter(|(_, n)| *n > 0)
+            .map(|(k, n)| (*k, n));
+        let mut all: Vec<(&str, u64)> = known
+            .chain(self.other.iter().map(|(k, n)| (k.as_str(), *n)))
+            .collect();
+        all.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        all.into_iter()
+    }
+}
+
+impl Serialize for ElementCounts {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for ElementCounts {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ElementCounts, D::Error> {
+        let map = BTreeMap::<String, u64>::deserialize(d)?;
+        let mut counts = ElementCounts::default();
+        for (name, n) in map {
+            counts.add(&name, n);
+        }
+        Ok(counts)
+    }
+}
+
 /// One participant of a session.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, Deserialize)]
 pub struct Participant {
@@ -136,7 +203,7 @@ pub struct SessionStats {
     /// Text characters per role.
     pub characters: RoleCounts,
     /// Elements per `MsgType`.
-    pub elements: BTreeMap<String, u64>,
+    pub elements: ElementCounts,
     /// Distinct senders per role.
     pub participants: Participants,
     /// Earliest Timestamp.
@@ -221,7 +288,7 @@ fn count_message(stats: &mut SessionStats, m: &Message, zone: chrono_tz::Tz) {
             "" => "(none)",
             name => name,
         };
-        *stats.elements.entry(name.to_owned()).or_default() += 1;
+        stats.elements.add(name, 1);
         match element {
             Element::Text { text } => chars += text.chars().count() as u64,
             Element::Custom { data, .. } => status |= is_status_payload(data),
@@ -492,8 +559,8 @@ impl TotalsBuilder {
         t.sessions += 1;
         t.messages.add_all(&s.messages);
         t.characters.add_all(&s.characters);
-        for (name, n) in &s.elements {
-            *t.elements.entry(name.clone()).or_default() += n;
+        for (name, n) in s.elements.iter() {
+            *t.elements.entry(name.to_owned()).or_default() += n;
         }
         t.first_message_ms = min_opt(t.first_message_ms, s.first_message_ms);
         t.last_message_ms = t.last_message_ms.max(s.last_message_ms);
@@ -824,7 +891,7 @@ mod tests {
                 system: 0
             }
         );
-        let elements: Vec<_> = s.elements.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        let elements: Vec<_> = s.elements.iter().collect();
         assert_eq!(
             elements,
             [

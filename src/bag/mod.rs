@@ -24,8 +24,8 @@ use crate::error::{Error, Result};
 use crate::fsutil::{self, WriteOutcome};
 use crate::render::cache::Rendered;
 use manifest::Algorithm;
+use payload::PayloadFile;
 pub use payload::{Digests, FileDigests, to_hex};
-use payload::{PayloadFile, Stamp};
 pub use state::Cache;
 
 pub use info::{bagging_date, bagging_date_from_env};
@@ -144,7 +144,7 @@ fn write_bag_from(
     let entries = files
         .iter()
         .zip(&hashed)
-        .map(|(f, h)| (f.rel.as_str(), &h.stamp, &h.digests));
+        .map(|(f, h)| (f.rel.as_str(), h.size, &h.digests));
     written.note(STATE_FILE, state::write(dir, entries, sessions)?);
     // Last, since they cover every other tag file.
     for (alg, bytes) in Algorithm::ALL.into_iter().zip(tag_manifests(dir)?) {
@@ -194,14 +194,13 @@ fn scan(
         return Err(Error::io("add to the bag", issue.path, issue.error));
     }
     let hashed = crate::progress::timed("bag: hash payload", || {
-        hash_all(&walk.files, cache, sessions)
+        hash_all(dir, &walk.files, cache, sessions)
     })?;
     Ok((walk.files, hashed, leftovers_removed))
 }
 
 /// One payload file's hashes, and where they came from.
 struct Hashed {
-    stamp: Stamp,
     digests: Digests,
     size: u64,
     fresh: bool,
@@ -210,6 +209,7 @@ struct Hashed {
 /// Hashes every file in parallel, reusing the digests taken as the render wrote a file, or
 /// cached ones where the cache allows.
 fn hash_all(
+    dir: &Path,
     files: &[PayloadFile],
     cache: &Cache,
     sessions: &[Box<Rendered>],
@@ -221,25 +221,22 @@ fn hash_all(
                 && known.size == file.stamp.size
             {
                 return Ok(Hashed {
-                    stamp: file.stamp,
                     digests: known.digests,
                     size: known.size,
                     fresh: true,
                 });
             }
             if let Some(digests) = cache.get(&file.rel, &file.stamp) {
-                let stamp = file.stamp;
                 return Ok(Hashed {
-                    stamp,
                     digests,
-                    size: stamp.size,
+                    size: file.stamp.size,
                     fresh: false,
                 });
             }
-            let (stamp, digests, size) =
-                payload::hash_file(&file.path).map_err(|e| Error::io("hash", &file.path, e))?;
+            let path = dir.join(&file.rel);
+            let (_, digests, size) =
+                payload::hash_file(&path).map_err(|e| Error::io("hash", &path, e))?;
             Ok(Hashed {
-                stamp,
                 digests,
                 size,
                 fresh: true,

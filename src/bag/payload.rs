@@ -95,10 +95,9 @@ impl Stamp {
 /// One regular file found under `data/`.
 #[derive(Debug)]
 pub(crate) struct PayloadFile {
-    /// Its path relative to the bag, with '/' separators: `data/sessions/x.html`.
+    /// Its path relative to the bag, with '/' separators: `data/sessions/x.html`. (Its path
+    /// on disk is the bag's folder joined with this: not kept, 30,000 files are 3 MB.)
     pub(crate) rel: String,
-    /// Its path on disk.
-    pub(crate) path: PathBuf,
     /// Its stamp when the walk saw it.
     pub(crate) stamp: Stamp,
 }
@@ -171,7 +170,6 @@ fn walk_into(dir: &Path, rel_dir: &str, walk: &mut Walk) {
         } else if kind.is_file() {
             walk.files.push(PayloadFile {
                 rel,
-                path,
                 stamp: Stamp::of(&meta),
             });
         } else if kind.is_symlink() {

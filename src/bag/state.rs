@@ -157,7 +157,7 @@ impl KnownFiles for Cache {
 /// (sorted by stem), streamed, unless unchanged.
 pub(crate) fn write<'a>(
     dir: &Path,
-    entries: impl Iterator<Item = (&'a str, &'a Stamp, &'a Digests)>,
+    entries: impl Iterator<Item = (&'a str, u64, &'a Digests)>,
     sessions: &[Box<Rendered>],
 ) -> Result<WriteOutcome> {
     crate::fsutil::write_streamed(&dir.join(STATE_FILE), |out| {
@@ -166,13 +166,13 @@ pub(crate) fn write<'a>(
             "{{\n  \"format\": \"{FORMAT}\",\n  \"version\": {VERSION},\n  \"hashes\": {{"
         )?;
         let mut first = true;
-        for (rel, stamp, digests) in entries {
+        for (rel, size, digests) in entries {
             out.write_all(if first { b"\n    " } else { b",\n    " })?;
             first = false;
             serde_json::to_writer(&mut *out, rel).map_err(io::Error::from)?;
             out.write_all(b": ")?;
             let stored = Stored {
-                size: stamp.size,
+                size,
                 sha256: to_hex(&digests.sha256),
                 sha512: to_hex(&digests.sha512),
             };
@@ -219,8 +219,8 @@ mod tests {
             inode: 8,
         };
         let items = [
-            ("data/a \"q\".txt", &old, &digests),
-            ("data/b.txt", &future, &digests),
+            ("data/a \"q\".txt", old.size, &digests),
+            ("data/b.txt", future.size, &digests),
         ];
         write(dir.path(), items.into_iter(), &[]).unwrap();
         let text = fs::read_to_string(dir.path().join(STATE_FILE)).unwrap();

@@ -184,7 +184,7 @@ fn hash_payload(dir: &Path, report: &mut VerifyReport) -> Payload {
     let hashed: Vec<_> = walk
         .files
         .par_iter()
-        .map(|f| payload::hash_file(&f.path))
+        .map(|f| payload::hash_file(&dir.join(&f.rel)))
         .collect();
     for (file, result) in walk.files.into_iter().zip(hashed) {
         match result {

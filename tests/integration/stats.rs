@@ -133,7 +133,7 @@ fn transfer_session_figures_are_the_hand_computed_ones() {
         ),
         (24, 23, 47)
     );
-    let elements: Vec<_> = s.elements.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    let elements: Vec<_> = s.elements.iter().collect();
     assert_eq!(
         elements,
         [

@@ -8,7 +8,9 @@ use serde::Serialize;
 use super::strings::rfc3339_utc;
 use crate::records::stem;
 use crate::render::{MissingSession, SessionSummary};
-use crate::stats::{AgentTotals, Participants, ResponseTimes, RoleCounts, SessionStats, Totals};
+use crate::stats::{
+    AgentTotals, ElementCounts, Participants, ResponseTimes, RoleCounts, SessionStats, Totals,
+};
 
 /// One entry of `"sessions"`. Field order is the documented one.
 #[derive(Serialize)]
@@ -31,7 +33,7 @@ struct SessionJson<'a> {
     system_events: u64,
     status: &'static str,
     characters: &'a RoleCounts,
-    elements: &'a std::collections::BTreeMap<String, u64>,
+    elements: &'a ElementCounts,
     participants: &'a Participants,
     media: Option<crate::media::MediaCounts>,
 }
