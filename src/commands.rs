@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::bag::{self, BagInfo};
 use crate::config::{ArchiveConfig, BagMeta, RenderConfig, UsersigConfig, Verbosity};
@@ -16,7 +16,7 @@ use crate::coverage::{Coverage, State};
 use crate::error::{Error, Result};
 use crate::fetch::{self, FetchEvent, SessionOutcome, SessionRequest};
 use crate::progress::{Progress, timed};
-use crate::records;
+use crate::records::{self, RecordHead};
 use crate::render::cache::{RenderCache, Rendered};
 use crate::{fsutil, render, sessions};
 
@@ -76,12 +76,14 @@ pub fn render(config: &RenderConfig, verbosity: Verbosity, json: bool) -> Result
     let (hashes, earlier) = timed("load state", || bag::state::load(&config.out));
     let mut failures = Vec::new();
     let mut coverage = Coverage::load(&data)?.unwrap_or_default();
+    let mut heads = Vec::new();
     if let Some(dir) = &config.records {
         let imported = timed("import records", || {
             import_records(dir, &data.join("records"))
         })?;
         failures.extend(imported.failures);
-        mark_archived(&mut coverage, imported.heads);
+        mark_archived(&mut coverage, &imported.heads);
+        heads = imported.heads;
     }
     timed("coverage of records", || {
         add_archived_records(&mut coverage, &data.join("records"))
@@ -89,6 +91,10 @@ pub fn render(config: &RenderConfig, verbosity: Verbosity, json: bool) -> Result
     let cache = RenderCache {
         sessions: earlier,
         known: &hashes,
+        imported: heads
+            .into_iter()
+            .map(|h| (records::stem(&h.session_id), h))
+            .collect(),
     };
     let report = render_site(&config.render, &data, &coverage, verbosity, cache)?;
     failures.extend(
@@ -175,6 +181,7 @@ pub fn archive(
         let cache = RenderCache {
             sessions: earlier,
             known: &hashes,
+            imported: HashMap::new(),
         };
         let rendered = render_site(&config.render, &data, &coverage, verbosity, cache)?;
         summary.messages = rendered.messages;
@@ -424,12 +431,15 @@ fn add_archived_records(coverage: &mut Coverage, records_dir: &Path) {
         })
         .collect();
     paths.sort();
-    let heads: Vec<RecordHead> = paths.par_iter().filter_map(|p| read_head(p).ok()).collect();
-    mark_archived(coverage, heads);
+    let heads: Vec<RecordHead> = paths
+        .par_iter()
+        .filter_map(|p| RecordHead::read(p).ok())
+        .collect();
+    mark_archived(coverage, &heads);
 }
 
 /// Marks the sessions of these records archived in coverage, unless they already are.
-fn mark_archived(coverage: &mut Coverage, heads: Vec<RecordHead>) {
+fn mark_archived(coverage: &mut Coverage, heads: &[RecordHead]) {
     for head in heads {
         if coverage
             .get(&head.session_id)
@@ -438,25 +448,6 @@ fn mark_archived(coverage: &mut Coverage, heads: Vec<RecordHead>) {
             coverage.set_archived(&head.session_id, &head.fetched_at);
         }
     }
-}
-
-/// The parts of a record needed before rendering; the messages are checked, not kept.
-#[derive(Deserialize)]
-struct RecordHead {
-    #[serde(rename = "SessionId")]
-    session_id: String,
-    #[serde(rename = "FetchedAt", default)]
-    fetched_at: String,
-    #[serde(rename = "Messages")]
-    _messages: Vec<serde::de::IgnoredAny>,
-}
-
-fn read_head(path: &Path) -> Result<RecordHead> {
-    let bytes = fsutil::read(path)?;
-    serde_json::from_slice(&bytes).map_err(|source| Error::Json {
-        path: path.into(),
-        source,
-    })
 }
 
 /// What [`import_records`] did.
@@ -492,7 +483,7 @@ fn import_records(from: &Path, records_dir: &Path) -> Result<Imported> {
     let heads: Vec<(PathBuf, Result<RecordHead>)> = paths
         .into_par_iter()
         .map(|p| {
-            let h = read_head(&p);
+            let h = RecordHead::read(&p);
             (p, h)
         })
         .collect();

@@ -131,9 +131,188 @@ fn is_lowercase_uuid(id: &str) -> bool {
         })
 }
 
+/// What is needed of a record before rendering it, read in one parse without keeping the
+/// messages: its SessionId, FetchedAt and earliest message time. The same records as
+/// [`Record`] are rejected.
+#[derive(Debug, Clone)]
+pub struct RecordHead {
+    /// The SessionId.
+    pub session_id: String,
+    /// When the record was completed.
+    pub fetched_at: String,
+    /// The earliest message `Timestamp`, which orders the sessions.
+    pub first_ms: Option<i64>,
+}
+
+impl RecordHead {
+    /// Parses a record file's bytes. `path` only labels the error.
+    pub fn from_slice(bytes: &[u8], path: &Path) -> Result<RecordHead> {
+        let record: ScanRecord = serde_json::from_slice(bytes).map_err(|source| Error::Json {
+            path: path.into(),
+            source,
+        })?;
+        Ok(RecordHead {
+            first_ms: record.messages.iter().filter_map(|s| s.0).min(),
+            session_id: record.session_id,
+            fetched_at: record.fetched_at,
+        })
+    }
+
+    /// Reads and parses a record file's head.
+    pub fn read(path: &Path) -> Result<RecordHead> {
+        RecordHead::from_slice(&fsutil::read(path)?, path)
+    }
+}
+
+/// The fields of [`Record`] with the same types, and each message's time.
+#[derive(Deserialize)]
+struct ScanRecord {
+    #[serde(rename = "SessionId")]
+    session_id: String,
+    #[serde(rename = "TotalCount", default)]
+    _total_count: u64,
+    #[serde(rename = "Messages")]
+    messages: Vec<Stamp>,
+    #[serde(rename = "FetchedAt", default)]
+    fetched_at: String,
+    #[serde(rename = "Metadata", default)]
+    _metadata: Metadata,
+}
+
+/// A message's `Timestamp` in ms, if it has exactly one that reads as an integer. Any JSON
+/// value is accepted (as [`Record`] accepts any message); what is not an object with a
+/// usable `Timestamp` gives `None`, as a failed per-message parse did before.
+struct Stamp(Option<i64>);
+
+impl<'de> Deserialize<'de> for Stamp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Stamp, D::Error> {
+        d.deserialize_any(StampVisitor)
+    }
+}
+
+struct StampVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StampVisitor {
+    type Value = Stamp;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a message")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Stamp, A::Error> {
+        let mut stamp: Option<Box<RawValue>> = None;
+        let mut duplicate = false;
+        while let Some(is_timestamp) = map.next_key::<IsTimestamp>()? {
+            if is_timestamp.0 {
+                duplicate |= stamp.is_some();
+                stamp = Some(map.next_value()?);
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        // A duplicate field failed the derived per-message parse this replaces.
+        Ok(Stamp(
+            stamp.filter(|_| !duplicate).and_then(|raw| stamp_ms(&raw)),
+        ))
+    }
+    /// The derived parse read a one-element array as the struct's one field.
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Stamp, A::Error> {
+        let first = seq.next_element::<Box<RawValue>>()?;
+        let mut more = false;
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+            more = true;
+        }
+        Ok(Stamp(
+            first.filter(|_| !more).and_then(|raw| stamp_ms(&raw)),
+        ))
+    }
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<Stamp, E> {
+        Ok(Stamp(None))
+    }
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<Stamp, E> {
+        Ok(Stamp(None))
+    }
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<Stamp, E> {
+        Ok(Stamp(None))
+    }
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<Stamp, E> {
+        Ok(Stamp(None))
+    }
+    fn visit_str<E>(self, _: &str) -> std::result::Result<Stamp, E> {
+        Ok(Stamp(None))
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Stamp, E> {
+        Ok(Stamp(None))
+    }
+}
+
+/// A Timestamp's value in ms. Re-parsed from the raw text, so that one that is not valid
+/// as a `Value` (a lone surrogate in a string) only loses this message's time, as before.
+fn stamp_ms(raw: &RawValue) -> Option<i64> {
+    match serde_json::from_str::<serde_json::Value>(raw.get()).ok()? {
+        serde_json::Value::Number(n) => n.as_i64(),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A map key, compared with `Timestamp` without allocating.
+struct IsTimestamp(bool);
+
+impl<'de> Deserialize<'de> for IsTimestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> std::result::Result<IsTimestamp, D::Error> {
+        struct KeyVisitor;
+        impl serde::de::Visitor<'_> for KeyVisitor {
+            type Value = IsTimestamp;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E>(self, key: &str) -> std::result::Result<IsTimestamp, E> {
+                Ok(IsTimestamp(key == "Timestamp"))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scan_reads_times_like_a_per_message_parse() {
+        let text = r#"{"SessionId":"s","Messages":[
+            {"Timestamp":50},{"Timestamp":" 40 "},{"Timestamp":30,"Timestamp":1},
+            [20],[10,11],5,"x",null,{"Timestamp":"\ud800"},{"T":1,"Timestamp":{"a":[1]}}]}"#;
+        let record: ScanRecord = serde_json::from_str(text).unwrap();
+        let times: Vec<_> = record.messages.iter().map(|s| s.0).collect();
+        assert_eq!(
+            times,
+            [
+                Some(50),
+                Some(40),
+                None,
+                Some(20),
+                None,
+                None,
+                None,
+                None,
+                None,
+                None
+            ]
+        );
+        assert!(
+            serde_json::from_str::<ScanRecord>(r#"{"SessionId":"s","Messages":[],"Metadata":1}"#)
+                .is_err()
+        );
+    }
 
     fn is_safe(stem: &str) -> bool {
         !stem.is_empty()

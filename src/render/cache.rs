@@ -89,6 +89,9 @@ pub struct RenderCache<'a> {
     pub sessions: HashMap<String, Box<Rendered>>,
     /// The bag's hash cache.
     pub known: &'a dyn KnownFiles,
+    /// Heads of the records this run imported, by stem, parsed as they were imported (so
+    /// that the render does not parse them a second time before rendering them).
+    pub imported: HashMap<String, crate::records::RecordHead>,
 }
 
 impl RenderCache<'_> {
@@ -97,6 +100,7 @@ impl RenderCache<'_> {
         RenderCache {
             sessions: HashMap::new(),
             known: &NoKnownFiles,
+            imported: HashMap::new(),
         }
     }
 }

@@ -8,8 +8,6 @@ use std::path::{Path, PathBuf};
 
 use askama::Template;
 use rayon::prelude::*;
-use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use super::cache::{self, KnownFiles, RenderCache, Rendered, WrittenFiles};
 use super::cmark::{isolate, visible};
@@ -22,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::model::parse_message;
 use crate::progress::timed;
-use crate::records::{self, Record};
+use crate::records::{self, Record, RecordHead};
 use crate::stats;
 
 /// What the first pass keeps of a record: enough to order sessions and link neighbours.
@@ -33,126 +31,6 @@ struct Scanned {
     first_ms: Option<i64>,
     /// The record's SHA-256 when the bag's hash cache vouches for it (not read this run).
     known_sha256: Option<[u8; 32]>,
-}
-
-/// What the first pass parses of a record, in one pass and without keeping the messages:
-/// the fields of [`Record`] with the same types (so the same records are rejected), and
-/// each message's time.
-#[derive(Deserialize)]
-struct ScanRecord {
-    #[serde(rename = "SessionId")]
-    session_id: String,
-    #[serde(rename = "TotalCount", default)]
-    _total_count: u64,
-    #[serde(rename = "Messages")]
-    messages: Vec<Stamp>,
-    #[serde(rename = "FetchedAt", default)]
-    _fetched_at: String,
-    #[serde(rename = "Metadata", default)]
-    _metadata: crate::records::Metadata,
-}
-
-/// A message's `Timestamp` in ms, if it has exactly one that reads as an integer. Any JSON
-/// value is accepted (as [`Record`] accepts any message); what is not an object with a
-/// usable `Timestamp` gives `None`, as a failed per-message parse did before.
-struct Stamp(Option<i64>);
-
-impl<'de> Deserialize<'de> for Stamp {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Stamp, D::Error> {
-        d.deserialize_any(StampVisitor)
-    }
-}
-
-struct StampVisitor;
-
-impl<'de> serde::de::Visitor<'de> for StampVisitor {
-    type Value = Stamp;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a message")
-    }
-    fn visit_map<A: serde::de::MapAccess<'de>>(
-        self,
-        mut map: A,
-    ) -> std::result::Result<Stamp, A::Error> {
-        let mut stamp: Option<Box<RawValue>> = None;
-        let mut duplicate = false;
-        while let Some(is_timestamp) = map.next_key::<IsTimestamp>()? {
-            if is_timestamp.0 {
-                duplicate |= stamp.is_some();
-                stamp = Some(map.next_value()?);
-            } else {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        // A duplicate field failed the derived per-message parse this replaces.
-        Ok(Stamp(
-            stamp.filter(|_| !duplicate).and_then(|raw| stamp_ms(&raw)),
-        ))
-    }
-    /// The derived parse read a one-element array as the struct's one field.
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(
-        self,
-        mut seq: A,
-    ) -> std::result::Result<Stamp, A::Error> {
-        let first = seq.next_element::<Box<RawValue>>()?;
-        let mut more = false;
-        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
-            more = true;
-        }
-        Ok(Stamp(
-            first.filter(|_| !more).and_then(|raw| stamp_ms(&raw)),
-        ))
-    }
-    fn visit_bool<E>(self, _: bool) -> std::result::Result<Stamp, E> {
-        Ok(Stamp(None))
-    }
-    fn visit_i64<E>(self, _: i64) -> std::result::Result<Stamp, E> {
-        Ok(Stamp(None))
-    }
-    fn visit_u64<E>(self, _: u64) -> std::result::Result<Stamp, E> {
-        Ok(Stamp(None))
-    }
-    fn visit_f64<E>(self, _: f64) -> std::result::Result<Stamp, E> {
-        Ok(Stamp(None))
-    }
-    fn visit_str<E>(self, _: &str) -> std::result::Result<Stamp, E> {
-        Ok(Stamp(None))
-    }
-    fn visit_unit<E>(self) -> std::result::Result<Stamp, E> {
-        Ok(Stamp(None))
-    }
-}
-
-/// A Timestamp's value in ms. Re-parsed from the raw text, so that one that is not valid
-/// as a `Value` (a lone surrogate in a string) only loses this message's time, as before.
-fn stamp_ms(raw: &RawValue) -> Option<i64> {
-    match serde_json::from_str::<serde_json::Value>(raw.get()).ok()? {
-        serde_json::Value::Number(n) => n.as_i64(),
-        serde_json::Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-/// A map key, compared with `Timestamp` without allocating.
-struct IsTimestamp(bool);
-
-impl<'de> Deserialize<'de> for IsTimestamp {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        d: D,
-    ) -> std::result::Result<IsTimestamp, D::Error> {
-        struct KeyVisitor;
-        impl serde::de::Visitor<'_> for KeyVisitor {
-            type Value = IsTimestamp;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a key")
-            }
-            fn visit_str<E>(self, key: &str) -> std::result::Result<IsTimestamp, E> {
-                Ok(IsTimestamp(key == "Timestamp"))
-            }
-        }
-        d.deserialize_str(KeyVisitor)
-    }
 }
 
 enum Outcome {
@@ -315,22 +193,23 @@ fn scan(path: PathBuf, cache: &RenderCache<'_>) -> std::result::Result<Scanned, 
     if let Some(scanned) = scan_known(&path, cache) {
         return Ok(scanned);
     }
-    let bytes = fsutil::read(&path).map_err(|e| failure(&path, &e))?;
-    let record: ScanRecord = serde_json::from_slice(&bytes).map_err(|source| {
-        let error = Error::Json {
-            path: path.clone(),
-            source,
-        };
-        failure(&path, &error)
-    })?;
-    let first_ms = record.messages.iter().filter_map(|s| s.0).min();
+    let head = match imported_head(&path, cache) {
+        Some(head) => head.clone(),
+        None => RecordHead::read(&path).map_err(|e| failure(&path, &e))?,
+    };
     Ok(Scanned {
-        stem: records::stem(&record.session_id),
-        session_id: record.session_id,
+        stem: records::stem(&head.session_id),
+        session_id: head.session_id,
         path,
-        first_ms,
+        first_ms: head.first_ms,
         known_sha256: None,
     })
+}
+
+/// The head of a record this run imported, parsed then.
+fn imported_head<'c>(path: &Path, cache: &'c RenderCache<'_>) -> Option<&'c RecordHead> {
+    let stem = path.file_name()?.to_str()?.strip_suffix(".json")?;
+    cache.imported.get(stem)
 }
 
 /// The first pass from the last render's entry, when the record is the one it was made from.
@@ -550,37 +429,4 @@ fn write_assets(data_dir: &Path) -> Result<()> {
         fsutil::write_atomic(&dir.join(asset.path), asset.bytes)?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scan_reads_times_like_a_per_message_parse() {
-        let text = r#"{"SessionId":"s","Messages":[
-            {"Timestamp":50},{"Timestamp":" 40 "},{"Timestamp":30,"Timestamp":1},
-            [20],[10,11],5,"x",null,{"Timestamp":"\ud800"},{"T":1,"Timestamp":{"a":[1]}}]}"#;
-        let record: ScanRecord = serde_json::from_str(text).unwrap();
-        let times: Vec<_> = record.messages.iter().map(|s| s.0).collect();
-        assert_eq!(
-            times,
-            [
-                Some(50),
-                Some(40),
-                None,
-                Some(20),
-                None,
-                None,
-                None,
-                None,
-                None,
-                None
-            ]
-        );
-        assert!(
-            serde_json::from_str::<ScanRecord>(r#"{"SessionId":"s","Messages":[],"Metadata":1}"#)
-                .is_err()
-        );
-    }
 }
