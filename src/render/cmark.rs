@@ -391,6 +391,12 @@ pub fn escape_attr(out: &mut String, s: &str) {
 /// Rewrites repeat until the text parses clean; text that never does is fully escaped.
 pub fn markdown_neutralise(text: &str) -> String {
     let mut s = visible(text).into_owned();
+    // Every edit of `rewrite_once` needs one of these: HTML and autolinks start with '<',
+    // links, images and reference definitions with '[', a hidden control in parsed text
+    // comes from a character reference ('&'). Most messages have none: no parse.
+    if !s.contains(['<', '[', '&']) {
+        return s;
+    }
     for _ in 0..8 {
         match rewrite_once(&s) {
             None => return s,
