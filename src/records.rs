@@ -1,7 +1,10 @@
 //! Raw records (SPEC §3): one JSON file per session holding every message object exactly
 //! as the API sent it, and the file-name stems that keep any SessionId safe on disk.
 
+use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -86,12 +89,72 @@ pub fn record_path(records_dir: &Path, session_id: &str) -> PathBuf {
     records_dir.join(format!("{}.json", stem(session_id)))
 }
 
-/// Writes a complete record atomically; unchanged bytes are not rewritten.
-pub fn write_record(records_dir: &Path, record: &Record) -> Result<WriteOutcome> {
-    fsutil::write_atomic(
-        &record_path(records_dir, &record.session_id),
-        &record.to_bytes(),
-    )
+/// Writes complete records into one directory, from many threads at once.
+///
+/// Each write is what [`fsutil::write_atomic`] does — temporary file, sync, rename, and
+/// nothing rewritten when the bytes on disk are already these — except that creating and
+/// renaming files in the directory take a lock of ours. On ext4, creating a file can scan
+/// the inode bitmap for a millisecond while holding the directory's lock, and threads
+/// waiting for that lock spin on a CPU: with 32 writers on 2 cores that was a tenth of the
+/// fetcher's CPU time, taken from the requests. Waiting on our lock sleeps instead, and
+/// the sync, the slow part, still runs in parallel.
+#[derive(Debug)]
+pub struct RecordWriter {
+    dir: PathBuf,
+    dir_lock: Mutex<()>,
+}
+
+impl RecordWriter {
+    /// A writer into `records_dir` (created on the first write if missing).
+    pub fn new(records_dir: &Path) -> RecordWriter {
+        RecordWriter {
+            dir: records_dir.to_owned(),
+            dir_lock: Mutex::new(()),
+        }
+    }
+
+    /// The directory written to.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Writes a complete record atomically and durably; unchanged bytes are not rewritten.
+    /// Blocks (it syncs to disk).
+    pub fn write(&self, record: &Record) -> Result<WriteOutcome> {
+        let path = record_path(&self.dir, &record.session_id);
+        let bytes = record.to_bytes();
+        if fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+            && fs::read(&path).is_ok_and(|existing| existing == bytes)
+        {
+            return Ok(WriteOutcome::Unchanged);
+        }
+        let tmp = fsutil::temp_path(&path);
+        let result = (|| {
+            let mut file = {
+                let _dir = self.lock();
+                match fs::File::create(&tmp) {
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        fs::create_dir_all(&self.dir)?;
+                        fs::File::create(&tmp)?
+                    }
+                    created => created?,
+                }
+            };
+            file.write_all(&bytes)?;
+            file.sync_data()?;
+            let _dir = self.lock();
+            fs::rename(&tmp, &path)
+        })();
+        if let Err(source) = result {
+            let _ = fs::remove_file(&tmp);
+            return Err(Error::io("write", &path, source));
+        }
+        Ok(WriteOutcome::Written)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.dir_lock.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 /// The file-name stem for a SessionId (SPEC §3): `[a-z0-9-]`, at most 100 bytes, never
@@ -388,6 +451,20 @@ mod tests {
         assert_eq!(again.messages[0].get(), r#"{"b":1.50,"a":"x"}"#);
         assert_eq!(again.messages[1].get(), r#"{"z":[1e3]}"#);
         assert_eq!(again.to_bytes(), bytes);
+    }
+
+    #[test]
+    fn writer_writes_atomically_and_skips_unchanged_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = RecordWriter::new(&dir.path().join("records"));
+        let json = br#"{"SessionId":"s/1","TotalCount":1,"Messages":[{"a":1}]}"#;
+        let record = Record::from_slice(json, Path::new("r.json")).unwrap();
+        assert_eq!(writer.write(&record).unwrap(), WriteOutcome::Written);
+        assert_eq!(writer.write(&record).unwrap(), WriteOutcome::Unchanged);
+        let path = record_path(writer.dir(), "s/1");
+        assert_eq!(fs::read(&path).unwrap(), record.to_bytes());
+        let names: Vec<_> = fs::read_dir(writer.dir()).unwrap().collect();
+        assert_eq!(names.len(), 1, "no temporary file is left: {names:?}");
     }
 
     #[test]

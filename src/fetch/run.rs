@@ -1,10 +1,10 @@
 //! The run: its runtime, the state every session shares, and the fan-out over sessions
 //! (at most `concurrency` in flight, outcomes kept in input order).
 
-use std::collections::HashSet;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::collections::{HashSet, VecDeque};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{Semaphore, mpsc};
@@ -14,10 +14,10 @@ use super::client::{Client, Reply};
 use super::control::{Control, Stopped};
 use super::ratelimit::RateLimiter;
 use super::retry::Backoff;
-use super::session::fetch_session;
+use super::session::{Fetched, fetch_pages};
 use super::{FetchEvent, FetchReport, FetchSettings, SessionOutcome, SessionRequest};
 use crate::error::{Error, Result};
-use crate::records;
+use crate::records::{self, RecordWriter};
 
 /// State shared by every session of a run.
 pub(crate) struct Shared {
@@ -25,7 +25,10 @@ pub(crate) struct Shared {
     pub(crate) control: Control,
     pub(crate) backoff: Backoff,
     pub(crate) retries: u32,
-    pub(crate) records_dir: PathBuf,
+    pub(crate) records: RecordWriter,
+    /// Records being written at once (each holds a transcript in memory): four per
+    /// `--concurrency`.
+    writers: Arc<Semaphore>,
     limiter: RateLimiter,
     events: mpsc::UnboundedSender<FetchEvent>,
     requests: AtomicU64,
@@ -123,7 +126,11 @@ pub(crate) fn fetch_sessions(
             retry_after_cap: settings.retry_after_cap,
         },
         retries: settings.retries,
-        records_dir: records_dir.to_owned(),
+        records: RecordWriter::new(records_dir),
+        // Syncs can stall for tens of milliseconds while the kernel writes back other
+        // data (a render just before, say): room for several rounds of sessions keeps
+        // the requests going meanwhile, and a record is a few tens of KB.
+        writers: Arc::new(Semaphore::new(settings.concurrency.max(1) * 4)),
         limiter: RateLimiter::new(settings.rate),
         events,
         requests: AtomicU64::new(0),
@@ -173,6 +180,12 @@ fn dedup(sessions: Vec<SessionRequest>) -> Vec<SessionRequest> {
         .collect()
 }
 
+/// Sessions not yet started, with their index in the input.
+type Queue = Mutex<VecDeque<(usize, SessionRequest)>>;
+
+/// An outcome as it arrives from a worker: the session's index, and the outcome.
+type Done = mpsc::UnboundedSender<(usize, SessionOutcome)>;
+
 /// Runs every session, at most `concurrency` at a time, and builds the report.
 async fn drive(
     shared: Arc<Shared>,
@@ -182,9 +195,10 @@ async fn drive(
 ) -> FetchReport {
     let ids: Vec<String> = sessions.iter().map(|s| s.session_id.clone()).collect();
     let mut outcomes: Vec<Option<SessionOutcome>> = vec![None; ids.len()];
-    let mut todo = Vec::new();
+    let mut todo = VecDeque::new();
     for (index, request) in sessions.into_iter().enumerate() {
-        if !refresh && records::record_path(&shared.records_dir, &request.session_id).is_file() {
+        let path = records::record_path(shared.records.dir(), &request.session_id);
+        if !refresh && path.is_file() {
             finish(
                 &shared,
                 &ids,
@@ -193,26 +207,24 @@ async fn drive(
                 SessionOutcome::AlreadyComplete,
             );
         } else {
-            todo.push((index, request));
+            todo.push_back((index, request));
         }
     }
-    let slots = Arc::new(Semaphore::new(concurrency.max(1)));
-    let mut tasks = JoinSet::new();
-    for (index, request) in todo {
-        let Ok(Ok(slot)) = shared.until_stopped(slots.clone().acquire_owned()).await else {
-            break;
-        };
-        while let Some(done) = tasks.try_join_next() {
-            store(&shared, &ids, &mut outcomes, done);
-        }
-        let task_shared = shared.clone();
-        tasks.spawn(async move {
-            let _slot = slot;
-            (index, fetch_session(&task_shared, request).await)
-        });
+    let workers_needed = concurrency.max(1).min(todo.len());
+    let queue = Arc::new(Mutex::new(todo));
+    let (done, mut arrived) = mpsc::unbounded_channel();
+    let mut workers = JoinSet::new();
+    for _ in 0..workers_needed {
+        workers.spawn(worker(shared.clone(), queue.clone(), done.clone()));
     }
-    while let Some(done) = tasks.join_next().await {
-        store(&shared, &ids, &mut outcomes, done);
+    drop(done);
+    while let Some((index, outcome)) = arrived.recv().await {
+        finish(&shared, &ids, &mut outcomes, index, outcome);
+    }
+    while let Some(joined) = workers.join_next().await {
+        if let Err(e) = joined {
+            tracing::error!("a fetch worker failed: {e}");
+        }
     }
     for index in 0..ids.len() {
         if outcomes[index].is_none() {
@@ -222,17 +234,57 @@ async fn drive(
     report(&shared, ids, outcomes)
 }
 
-/// Records a finished task's outcome. A panicked task (a bug) fails nothing but itself;
-/// its session shows as pending, since nothing says how far it got.
-fn store(
-    shared: &Shared,
-    ids: &[String],
-    outcomes: &mut [Option<SessionOutcome>],
-    done: Result<(usize, SessionOutcome), tokio::task::JoinError>,
-) {
-    match done {
-        Ok((index, outcome)) => finish(shared, ids, outcomes, index, outcome),
-        Err(e) => tracing::error!("a fetch task failed: {e}"),
+/// One of `concurrency` workers: fetches the next session from `queue` until none is left
+/// or the run stops. A worker takes its next session itself, at once, rather than waiting
+/// for the driver's thread to hand one out.
+///
+/// A complete record is written in a task of its own while the worker goes on with the
+/// next session: writing syncs to disk, which takes a millisecond or more, and `--concurrency`
+/// bounds requests in flight, not disks. The session counts as archived only once the
+/// record is on disk. Before starting the next session the worker waits for a writer
+/// permit, which bounds the transcripts held in memory.
+///
+/// Each session's pages are fetched in a task of its own, so that a panic (a bug) loses
+/// only that session, which then shows as pending.
+async fn worker(shared: Arc<Shared>, queue: Arc<Queue>, done: Done) {
+    let mut writes = JoinSet::new();
+    while shared.control.stopped().is_none() {
+        let next = queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
+        let Some((index, request)) = next else {
+            break;
+        };
+        let task_shared = shared.clone();
+        let fetching = tokio::spawn(async move { fetch_pages(&task_shared, request).await });
+        match fetching.await {
+            Ok(Fetched::Ended(outcome)) => {
+                // The receiver lives until every worker is done.
+                let _ = done.send((index, outcome));
+            }
+            Ok(Fetched::Complete(session)) => {
+                // Never closed, so this cannot fail; writes always end, so it cannot hang.
+                let permit = shared.writers.clone().acquire_owned().await.ok();
+                let (shared, done) = (shared.clone(), done.clone());
+                writes.spawn(async move {
+                    let outcome = session.write(&shared).await;
+                    drop(permit);
+                    let _ = done.send((index, outcome));
+                });
+            }
+            Err(e) => tracing::error!("a fetch task failed: {e}"),
+        }
+        while let Some(written) = writes.try_join_next() {
+            log_failed_write(written);
+        }
+    }
+    while let Some(written) = writes.join_next().await {
+        log_failed_write(written);
+    }
+}
+
+/// A write task that panicked (a bug): its session shows as pending.
+fn log_failed_write(written: Result<(), tokio::task::JoinError>) {
+    if let Err(e) = written {
+        tracing::error!("writing a record failed: {e}");
     }
 }
 

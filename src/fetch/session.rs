@@ -1,6 +1,7 @@
 //! One session: its pages, fetched one after another with retries, until the transcript
 //! is complete (SPEC §2 paging rule), then written as a record.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::value::RawValue;
@@ -11,7 +12,7 @@ use super::retry::{Action, classify};
 use super::run::Shared;
 use super::wire::{Answer, PAGE_LIMIT, Page};
 use super::{FetchEvent, SessionOutcome, SessionRequest};
-use crate::records::{self, Record};
+use crate::records::Record;
 
 /// How often one session may start over (early empty page, shrinking TotalCount).
 const MAX_RESTARTS: u32 = 2;
@@ -46,11 +47,29 @@ enum Pass {
     Restart(String),
 }
 
-/// Fetches one session and writes its record.
-pub(crate) async fn fetch_session(shared: &Shared, request: SessionRequest) -> SessionOutcome {
-    let id = request.session_id.clone();
-    match collect(shared, &id).await {
-        Ok(transcript) => write(shared, request, transcript).await,
+/// What fetching one session's pages came to.
+pub(crate) enum Fetched {
+    /// Every message is in: the record still has to be written.
+    Complete(CompleteSession),
+    /// The session ended without a transcript (failed, not found, or the run stopped).
+    Ended(SessionOutcome),
+}
+
+/// A session whose pages are all in, waiting to be written.
+pub(crate) struct CompleteSession {
+    request: SessionRequest,
+    transcript: Transcript,
+}
+
+/// Fetches every page of one session (its record is written by [`CompleteSession::write`]).
+pub(crate) async fn fetch_pages(shared: &Shared, request: SessionRequest) -> Fetched {
+    let outcome = match collect(shared, &request.session_id).await {
+        Ok(transcript) => {
+            return Fetched::Complete(CompleteSession {
+                request,
+                transcript,
+            });
+        }
         Err(Unfinished::Stopped) => SessionOutcome::Pending,
         Err(Unfinished::NotFound(info)) => SessionOutcome::NotFound {
             error_info: shared.scrub(&info),
@@ -59,7 +78,8 @@ pub(crate) async fn fetch_session(shared: &Shared, request: SessionRequest) -> S
             error_code,
             reason: shared.scrub(&reason),
         },
-    }
+    };
+    Fetched::Ended(outcome)
 }
 
 /// Passes over the pages until one completes, restarting at most [`MAX_RESTARTS`] times.
@@ -247,44 +267,51 @@ fn code_of(answer: &Answer) -> Option<i64> {
     }
 }
 
-/// Writes the complete record (off the async threads: it syncs to disk).
-async fn write(shared: &Shared, request: SessionRequest, transcript: Transcript) -> SessionOutcome {
-    let id = request.session_id;
-    let count = transcript.messages.len() as u64;
-    let grew = transcript.last_total > transcript.first_total;
-    let record = Record {
-        session_id: id.clone(),
-        total_count: count,
-        messages: transcript.messages,
-        fetched_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        metadata: request.metadata,
-    };
-    let dir = shared.records_dir.clone();
-    let written = tokio::task::spawn_blocking(move || records::write_record(&dir, &record)).await;
-    let failure = match written {
-        Ok(Ok(_)) => None,
-        Ok(Err(e)) => Some(error_chain(&e)),
-        Err(e) => Some(format!("writing the record failed: {e}")),
-    };
-    if let Some(reason) = failure {
-        return SessionOutcome::Failed {
-            error_code: None,
-            reason,
+impl CompleteSession {
+    /// Writes the record, durably (off the async threads: it syncs to disk). Only then
+    /// does the session count as archived.
+    pub(crate) async fn write(self, shared: &Arc<Shared>) -> SessionOutcome {
+        let CompleteSession {
+            request,
+            transcript,
+        } = self;
+        let id = request.session_id;
+        let count = transcript.messages.len() as u64;
+        let grew = transcript.last_total > transcript.first_total;
+        let record = Record {
+            session_id: id.clone(),
+            total_count: count,
+            messages: transcript.messages,
+            fetched_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            metadata: request.metadata,
         };
-    }
-    if grew {
-        let (from, to) = (transcript.first_total, transcript.last_total);
-        shared.event(FetchEvent::Warning(format!(
-            "session `{id}` grew from {from} to {to} messages while it was fetched; archived {count}"
-        )));
-    }
-    shared.event(FetchEvent::RecordWritten {
-        session_id: id,
-        messages: count,
-    });
-    SessionOutcome::Archived {
-        messages: count,
-        grew,
+        let writer = shared.clone();
+        let written = tokio::task::spawn_blocking(move || writer.records.write(&record)).await;
+        let failure = match written {
+            Ok(Ok(_)) => None,
+            Ok(Err(e)) => Some(error_chain(&e)),
+            Err(e) => Some(format!("writing the record failed: {e}")),
+        };
+        if let Some(reason) = failure {
+            return SessionOutcome::Failed {
+                error_code: None,
+                reason,
+            };
+        }
+        if grew {
+            let (from, to) = (transcript.first_total, transcript.last_total);
+            shared.event(FetchEvent::Warning(format!(
+                "session `{id}` grew from {from} to {to} messages while it was fetched; archived {count}"
+            )));
+        }
+        shared.event(FetchEvent::RecordWritten {
+            session_id: id,
+            messages: count,
+        });
+        SessionOutcome::Archived {
+            messages: count,
+            grew,
+        }
     }
 }
 

@@ -701,3 +701,39 @@ fn complete_sessions_are_skipped_unless_refreshed() {
     assert_eq!(desk.seen().len(), 3);
     assert_archived(&desk, &report, dir.path(), "a");
 }
+
+#[test]
+fn a_session_counts_as_archived_only_once_its_record_is_on_disk() {
+    // Records are written while the next sessions are fetched (off the request slot):
+    // the outcome must still wait for the write.
+    let desk = desk();
+    let ids: Vec<String> = (0..40).map(|i| format!("w{i}")).collect();
+    for (i, id) in ids.iter().enumerate() {
+        desk.add_session(id, messages(i * 7 % 230));
+    }
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let early = Mutex::new(Vec::new());
+    let on_event = |e: FetchEvent| {
+        if let FetchEvent::SessionFinished {
+            session_id,
+            outcome: SessionOutcome::Archived { .. },
+        } = e
+            && !record_path(dir.path(), &session_id).is_file()
+        {
+            early.lock().unwrap().push(session_id);
+        }
+    };
+    let report = fetch_sessions(&settings(&desk), requests(&ids), dir.path(), &on_event)
+        .expect("fetch runs");
+    assert_eq!(early.into_inner().unwrap(), Vec::<String>::new());
+    for id in &ids {
+        assert_archived(&desk, &report, dir.path(), id);
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|name| !name.to_string_lossy().ends_with(".json"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+}
