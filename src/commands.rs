@@ -116,13 +116,11 @@ pub fn render(config: &RenderConfig, verbosity: Verbosity, json: bool) -> Result
         })
     })?;
     coverage.write(&data)?;
-    write_bag(
-        &config.out,
-        &config.bag,
-        &coverage,
-        &hashes,
-        &report.rendered,
-    )?;
+    let known = bag::Known {
+        sessions: &report.rendered,
+        fetched: &[],
+    };
+    write_bag(&config.out, &config.bag, &coverage, &hashes, known)?;
     let summary = Summary {
         archived: report.sessions,
         messages: report.messages,
@@ -169,10 +167,12 @@ pub fn archive(
             metadata: e.metadata,
         })
         .collect();
-    let report = timed("fetch", || {
+    let mut report = timed("fetch", || {
         fetch::fetch_sessions(&config.fetch, requests, &records_dir, &on_event)
     })?;
     progress.finish();
+    let mut fetched = std::mem::take(&mut report.written);
+    fetched.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let interrupted = cancel.load(std::sync::atomic::Ordering::Relaxed);
     let mut summary = Summary {
         stopped: report.stopped.clone().filter(|_| !interrupted),
@@ -212,7 +212,11 @@ pub fn archive(
         sessions
     };
     coverage.write(&data)?;
-    write_bag(&config.out, &config.bag, &coverage, &hashes, &sessions)?;
+    let known = bag::Known {
+        sessions: &sessions,
+        fetched: &fetched,
+    };
+    write_bag(&config.out, &config.bag, &coverage, &hashes, known)?;
     summary.print(verbosity, json, started, "archived");
     Ok(Outcome {
         exit_code: summary.exit_code(),
@@ -335,7 +339,7 @@ fn write_bag(
     meta: &BagMeta,
     coverage: &Coverage,
     hashes: &bag::Cache,
-    sessions: &[Box<Rendered>],
+    known: bag::Known<'_>,
 ) -> Result<()> {
     let extra = coverage
         .counts()
@@ -353,10 +357,7 @@ fn write_bag(
         software_agent: format!("desk-archive/{}", env!("CARGO_PKG_VERSION")),
         extra,
     };
-    timed("bag", || {
-        bag::write_bag_rendered(out, &info, hashes, sessions)
-    })
-    .map(|_| ())
+    timed("bag", || bag::write_bag_rendered(out, &info, hashes, known)).map(|_| ())
 }
 
 fn title_case(state: &str) -> String {

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
+use crate::bag::FileDigests;
 use crate::error::{Error, Result};
 use crate::fsutil::{self, WriteOutcome};
 
@@ -102,6 +103,8 @@ pub fn record_path(records_dir: &Path, session_id: &str) -> PathBuf {
 pub struct RecordWriter {
     dir: PathBuf,
     dir_lock: Mutex<()>,
+    /// Size and digests of each record written, by stem, for the bag.
+    written: Mutex<Vec<(String, FileDigests)>>,
 }
 
 impl RecordWriter {
@@ -110,6 +113,7 @@ impl RecordWriter {
         RecordWriter {
             dir: records_dir.to_owned(),
             dir_lock: Mutex::new(()),
+            written: Mutex::new(Vec::new()),
         }
     }
 
@@ -149,7 +153,19 @@ impl RecordWriter {
             let _ = fs::remove_file(&tmp);
             return Err(Error::io("write", &path, source));
         }
+        // Hashed while the bytes are at hand, so the bag need not read the record back.
+        let digests = FileDigests::of(&bytes);
+        let mut written = self.written.lock().unwrap_or_else(|p| p.into_inner());
+        written.push((stem(&record.session_id), digests));
         Ok(WriteOutcome::Written)
+    }
+
+    /// Every record written so far, by stem, with its size and digests.
+    pub fn written(&self) -> Vec<(String, FileDigests)> {
+        self.written
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, ()> {

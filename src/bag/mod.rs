@@ -86,7 +86,21 @@ pub fn write_bag_dated(dir: &Path, info: &BagInfo, today: NaiveDate) -> Result<B
     let (cache, sessions) = state::load(dir);
     let mut sessions: Vec<Box<Rendered>> = sessions.into_values().collect();
     sessions.sort_unstable_by(|a, b| a.summary.stem.cmp(&b.summary.stem));
-    write_bag_from(dir, info, today, &cache, &sessions)
+    let known = Known {
+        sessions: &sessions,
+        fetched: &[],
+    };
+    write_bag_from(dir, info, today, &cache, known)
+}
+
+/// What this run wrote and hashed as it wrote it, so the bag need not read it back.
+#[derive(Clone, Copy)]
+pub struct Known<'a> {
+    /// What the render left, sorted by stem (their `written` files, and the state file's
+    /// sessions).
+    pub sessions: &'a [Box<Rendered>],
+    /// Records the fetcher wrote, by stem, sorted by stem.
+    pub fetched: &'a [(String, FileDigests)],
 }
 
 /// [`write_bag`] after a render: `cache` is the hash cache loaded before the render
@@ -96,9 +110,9 @@ pub fn write_bag_rendered(
     dir: &Path,
     info: &BagInfo,
     cache: &Cache,
-    sessions: &[Box<Rendered>],
+    known: Known<'_>,
 ) -> Result<BagReport> {
-    write_bag_from(dir, info, bagging_date_from_env(), cache, sessions)
+    write_bag_from(dir, info, bagging_date_from_env(), cache, known)
 }
 
 fn write_bag_from(
@@ -106,9 +120,10 @@ fn write_bag_from(
     info: &BagInfo,
     today: NaiveDate,
     cache: &Cache,
-    sessions: &[Box<Rendered>],
+    known: Known<'_>,
 ) -> Result<BagReport> {
-    let (files, hashed, leftovers_removed) = scan(dir, cache, sessions)?;
+    let sessions = known.sessions;
+    let (files, hashed, leftovers_removed) = scan(dir, cache, known)?;
     let mut report = BagReport {
         files: files.len(),
         leftovers_removed,
@@ -175,7 +190,7 @@ impl Written {
 fn scan(
     dir: &Path,
     cache: &Cache,
-    sessions: &[Box<Rendered>],
+    known: Known<'_>,
 ) -> Result<(Vec<PayloadFile>, Vec<Hashed>, usize)> {
     let meta = fs::metadata(dir).map_err(|e| Error::io("open the bag", dir, e))?;
     if !meta.is_dir() {
@@ -194,7 +209,7 @@ fn scan(
         return Err(Error::io("add to the bag", issue.path, issue.error));
     }
     let hashed = crate::progress::timed("bag: hash payload", || {
-        hash_all(dir, &walk.files, cache, sessions)
+        hash_all(dir, &walk.files, cache, known)
     })?;
     Ok((walk.files, hashed, leftovers_removed))
 }
@@ -212,12 +227,12 @@ fn hash_all(
     dir: &Path,
     files: &[PayloadFile],
     cache: &Cache,
-    sessions: &[Box<Rendered>],
+    known: Known<'_>,
 ) -> Result<Vec<Hashed>> {
     let hashed: Vec<Result<Hashed>> = files
         .par_iter()
         .map(|file| {
-            if let Some(known) = written_by_render(&file.rel, sessions)
+            if let Some(known) = written_this_run(&file.rel, known)
                 && known.size == file.stamp.size
             {
                 return Ok(Hashed {
@@ -246,14 +261,23 @@ fn hash_all(
     hashed.into_iter().collect()
 }
 
-/// The digests of a session's record or page taken as this run's render wrote it.
-fn written_by_render(rel: &str, sessions: &[Box<Rendered>]) -> Option<FileDigests> {
+/// The digests of a session's record or page taken as this run wrote (or the render read)
+/// it.
+fn written_this_run(rel: &str, known: Known<'_>) -> Option<FileDigests> {
     let (dir, name) = rel.strip_prefix("data/")?.split_once('/')?;
     let (stem, ext) = name.rsplit_once('.')?;
-    let i = sessions
+    let rendered = known
+        .sessions
         .binary_search_by(|s| s.summary.stem.as_str().cmp(stem))
-        .ok()?;
-    let written = sessions[i].written.as_deref()?;
+        .ok()
+        .and_then(|i| known.sessions[i].written.as_deref());
+    let Some(written) = rendered else {
+        let i = known
+            .fetched
+            .binary_search_by(|(s, _)| s.as_str().cmp(stem))
+            .ok()?;
+        return (dir == "records" && ext == "json").then_some(known.fetched[i].1);
+    };
     match (dir, ext) {
         ("records", "json") => Some(written.record),
         ("sessions", "html") => Some(written.html),

@@ -168,6 +168,9 @@ pub struct FetchReport {
     pub requests: u64,
     /// Retries among them (including UserSig renewals and session restarts).
     pub retries: u64,
+    /// The records written, by stem, with their sizes and digests (taken as they were
+    /// written, so the bag does not read them back).
+    pub written: Vec<(String, crate::bag::FileDigests)>,
 }
 
 /// Fetches `sessions` into `records_dir` (SPEC §2). Per-session failures are outcomes in

@@ -313,5 +313,6 @@ fn report(shared: &Shared, ids: Vec<String>, outcomes: Vec<Option<SessionOutcome
         stopped: shared.control.stopped(),
         requests: shared.requests.load(Ordering::Relaxed),
         retries: shared.retried.load(Ordering::Relaxed),
+        written: shared.records.written(),
     }
 }

@@ -477,6 +477,9 @@ fn json_summaries_of_fetch_render_and_verify() {
             .lines()
             .all(|l| l.starts_with("desk-archive: error: session `"))
     );
+    // The bag after `fetch` lists the record with the digests taken as it was written.
+    let (code, stdout, _) = run(dir.path(), &["verify", "out"]);
+    assert_eq!(code, 0, "{stdout}");
 
     // `json = true` in the config file works like --json.
     std::fs::write(dir.path().join("desk-archive.toml"), "json = true\n").unwrap();
