@@ -7,6 +7,13 @@ use clap::Parser;
 use desk_archive::cli::Cli;
 use desk_archive::config::{Config, Sources};
 
+/// jemalloc instead of the system allocator: rendering allocates and frees many small
+/// strings per message on every thread, and glibc's malloc and free were 14 % of a render's
+/// processor time (10,000 × 100 messages: 18.2 → 15.7 s of user time).
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let env = |name: &str| std::env::var(name).ok();
