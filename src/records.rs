@@ -40,6 +40,38 @@ pub struct Record {
     pub metadata: Metadata,
 }
 
+/// A record parsed for reading only, its messages borrowed from the file's bytes (a
+/// [`Record`] copies every message into an allocation of its own: 290 MB of copies for
+/// 10,000 sessions). Accepts and rejects exactly what [`Record`] does.
+#[derive(Debug, Deserialize)]
+pub struct RecordRef<'a> {
+    /// The session's id.
+    #[serde(rename = "SessionId")]
+    pub session_id: String,
+    /// The API's TotalCount.
+    #[serde(rename = "TotalCount", default)]
+    pub total_count: u64,
+    /// Every message object, oldest first, byte for byte.
+    #[serde(rename = "Messages", borrow)]
+    pub messages: Vec<&'a RawValue>,
+    /// When the record was completed (RFC 3339).
+    #[serde(rename = "FetchedAt", default)]
+    pub fetched_at: String,
+    /// Extra columns of the sessions file.
+    #[serde(rename = "Metadata", default)]
+    pub metadata: Metadata,
+}
+
+impl<'a> RecordRef<'a> {
+    /// Parses a record file's bytes. `path` only labels the error.
+    pub fn from_slice(bytes: &'a [u8], path: &Path) -> Result<RecordRef<'a>> {
+        serde_json::from_slice(bytes).map_err(|source| Error::Json {
+            path: path.into(),
+            source,
+        })
+    }
+}
+
 impl Record {
     /// Parses a record file's bytes. `path` only labels the error.
     pub fn from_slice(bytes: &[u8], path: &Path) -> Result<Record> {

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::model::parse_message;
 use crate::progress::timed;
-use crate::records::{self, Record, RecordHead};
+use crate::records::{self, RecordHead, RecordRef};
 use crate::stats;
 
 /// What the first pass keeps of a record: enough to order sessions and link neighbours.
@@ -281,11 +281,10 @@ impl Job<'_> {
         {
             return Ok(Outcome::Done(earlier, false));
         }
-        let record = match Record::from_slice(&bytes, &scanned.path) {
+        let record = match RecordRef::from_slice(&bytes, &scanned.path) {
             Ok(record) => record,
             Err(e) => return Ok(Outcome::Failed(failure(&scanned.path, &e))),
         };
-        drop(bytes);
         let (summary, written) = self.write_pages(&record, scanned, prev, next, buf)?;
         Ok(Outcome::Done(
             Box::new(Rendered {
@@ -322,7 +321,7 @@ impl Job<'_> {
     /// Renders and writes one session's pages; returns its summary and the pages' digests.
     fn write_pages(
         &self,
-        record: &Record,
+        record: &RecordRef<'_>,
         scanned: &Scanned,
         prev: Option<&Scanned>,
         next: Option<&Scanned>,
