@@ -667,9 +667,11 @@ fn requests_stay_under_the_rate_and_concurrency_limits() {
         long.windows(2)
             .all(|w| w[1].started >= w[0].finished.unwrap())
     );
-    // A ceiling only. Times are taken on arrival, so one request of slack absorbs
-    // loopback delivery jitter.
-    let ceiling = 30 + rate_burst(30.0) as usize + 1;
+    // A ceiling only. Times are taken on arrival: a request delivered δ late stretches its
+    // window by δ, i.e. 30·δ more requests. Three requests of slack absorb 100 ms of
+    // delivery jitter on a loaded machine (CI runs the browser tests beside this one); an
+    // unlimited fetcher sends all 61 in a fraction of a second, one at twice the rate 60.
+    let ceiling = 30 + rate_burst(30.0) as usize + 3;
     for (i, first) in seen.iter().enumerate() {
         let window = seen[i..]
             .iter()
