@@ -137,30 +137,41 @@ fn write_bag_from(
             report.cached += 1;
         }
     }
-    let mut written = Written::default();
-    for alg in Algorithm::ALL {
-        let name = alg.manifest();
-        let outcome = fsutil::write_streamed(&dir.join(&name), |out| {
+    // The two manifests and the state file are independent: written side by side.
+    let write_manifest = |alg: Algorithm| {
+        fsutil::write_streamed(&dir.join(alg.manifest()), |out| {
             for (file, h) in files.iter().zip(&hashed) {
                 manifest::write_line(out, &payload::to_hex(alg.pick(&h.digests)), &file.rel)?;
             }
             Ok(())
-        })?;
-        // The rule of SPEC §3: the Bagging-Date moves only when the payload changes.
-        if written.note(&name, outcome) && alg == Algorithm::Sha256 {
-            report.payload_changed = true;
-        }
-    }
+        })
+    };
+    let write_state = || {
+        let entries = files
+            .iter()
+            .zip(&hashed)
+            .map(|(f, h)| (f.rel.as_str(), h.size, &h.digests));
+        state::write(dir, entries, sessions)
+    };
+    let ((sha256, sha512), state) = rayon::join(
+        || {
+            rayon::join(
+                || write_manifest(Algorithm::Sha256),
+                || write_manifest(Algorithm::Sha512),
+            )
+        },
+        write_state,
+    );
+    let mut written = Written::default();
+    // The rule of SPEC §3: the Bagging-Date moves only when the payload changes.
+    report.payload_changed = written.note(&Algorithm::Sha256.manifest(), sha256?);
+    written.note(&Algorithm::Sha512.manifest(), sha512?);
     let bagit = fsutil::write_atomic(&dir.join("bagit.txt"), info::BAGIT_TXT.as_bytes())?;
     written.note("bagit.txt", bagit);
     let bag_info = render_bag_info(dir, info, today, &report);
     let bag_info = fsutil::write_atomic(&dir.join("bag-info.txt"), bag_info.as_bytes())?;
     written.note("bag-info.txt", bag_info);
-    let entries = files
-        .iter()
-        .zip(&hashed)
-        .map(|(f, h)| (f.rel.as_str(), h.size, &h.digests));
-    written.note(STATE_FILE, state::write(dir, entries, sessions)?);
+    written.note(STATE_FILE, state?);
     // Last, since they cover every other tag file.
     for (alg, bytes) in Algorithm::ALL.into_iter().zip(tag_manifests(dir)?) {
         let name = alg.tagmanifest();
