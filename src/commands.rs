@@ -18,7 +18,7 @@ use crate::fetch::{self, FetchEvent, SessionOutcome, SessionRequest};
 use crate::fsutil::WriteOutcome;
 use crate::progress::{Progress, timed};
 use crate::records::{self, RecordHead};
-use crate::render::cache::{RenderCache, Rendered};
+use crate::render::cache::RenderCache;
 use crate::{fsutil, render, sessions};
 
 /// How a command ended: its exit code and the lines of its summary.
@@ -207,9 +207,7 @@ pub fn archive(
         rendered.rendered
     } else {
         // `fetch` renders nothing: the last render's entries stay as they are.
-        let mut sessions: Vec<Box<Rendered>> = earlier.into_values().collect();
-        sessions.sort_unstable_by(|a, b| a.summary.stem.cmp(&b.summary.stem));
-        sessions
+        render::cache::by_stem(earlier.into_values())
     };
     coverage.write(&data)?;
     let known = bag::Known {

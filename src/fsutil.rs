@@ -25,7 +25,19 @@ pub enum WriteOutcome {
 /// already holds exactly these bytes. The data is synced to disk before the rename, so
 /// the file survives a power loss too.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<WriteOutcome> {
-    write_atomic_with(path, bytes, true)
+    write_atomic_with(path, bytes, true, None)
+}
+
+/// [`write_atomic`] for many threads writing into one directory: `dir_lock` is held while
+/// the temporary file is created and while it is renamed, so that the threads queue on it
+/// instead of spinning on the file system's directory lock; the data is written and
+/// synced outside it, in parallel.
+pub fn write_atomic_in_shared_dir(
+    path: &Path,
+    bytes: &[u8],
+    dir_lock: &std::sync::Mutex<()>,
+) -> Result<WriteOutcome> {
+    write_atomic_with(path, bytes, true, Some(dir_lock))
 }
 
 /// [`write_atomic`] without the sync before the rename, for files derived from others
@@ -50,11 +62,16 @@ pub fn write_atomic_derived(path: &Path, bytes: &[u8]) -> Result<WriteOutcome> {
             }
         },
         // It exists (replaced atomically, if it changed), or its folder does not (created).
-        Err(_) => write_atomic_with(path, bytes, false),
+        Err(_) => write_atomic_with(path, bytes, false, None),
     }
 }
 
-fn write_atomic_with(path: &Path, bytes: &[u8], sync: bool) -> Result<WriteOutcome> {
+fn write_atomic_with(
+    path: &Path,
+    bytes: &[u8],
+    sync: bool,
+    dir_lock: Option<&std::sync::Mutex<()>>,
+) -> Result<WriteOutcome> {
     if let Ok(meta) = fs::metadata(path)
         && meta.is_file()
         && meta.len() == bytes.len() as u64
@@ -67,12 +84,17 @@ fn write_atomic_with(path: &Path, bytes: &[u8], sync: bool) -> Result<WriteOutco
         create_dir_all(parent)?;
     }
     let tmp = temp_path(path);
+    let locked = || dir_lock.map(|l| l.lock().unwrap_or_else(|p| p.into_inner()));
     let result = (|| {
-        let mut file = fs::File::create(&tmp)?;
+        let mut file = {
+            let _dir = locked();
+            fs::File::create(&tmp)?
+        };
         file.write_all(bytes)?;
         if sync {
             file.sync_data()?;
         }
+        let _dir = locked();
         fs::rename(&tmp, path)
     })();
     if let Err(source) = result {

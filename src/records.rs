@@ -1,8 +1,6 @@
 //! Raw records (SPEC §3): one JSON file per session holding every message object exactly
 //! as the API sent it, and the file-name stems that keep any SessionId safe on disk.
 
-use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -159,49 +157,20 @@ impl RecordWriter {
     pub fn write(&self, record: &Record) -> Result<WriteOutcome> {
         let path = record_path(&self.dir, &record.session_id);
         let bytes = record.to_bytes();
-        if fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
-            && fs::read(&path).is_ok_and(|existing| existing == bytes)
-        {
-            return Ok(WriteOutcome::Unchanged);
+        let outcome = fsutil::write_atomic_in_shared_dir(&path, &bytes, &self.dir_lock)?;
+        if outcome == WriteOutcome::Written {
+            // Hashed while the bytes are at hand, so the bag need not read the record back.
+            let digests = FileDigests::of(&bytes);
+            let mut written = self.written.lock().unwrap_or_else(|p| p.into_inner());
+            written.push((stem(&record.session_id), digests));
         }
-        let tmp = fsutil::temp_path(&path);
-        let result = (|| {
-            let mut file = {
-                let _dir = self.lock();
-                match fs::File::create(&tmp) {
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                        fs::create_dir_all(&self.dir)?;
-                        fs::File::create(&tmp)?
-                    }
-                    created => created?,
-                }
-            };
-            file.write_all(&bytes)?;
-            file.sync_data()?;
-            let _dir = self.lock();
-            fs::rename(&tmp, &path)
-        })();
-        if let Err(source) = result {
-            let _ = fs::remove_file(&tmp);
-            return Err(Error::io("write", &path, source));
-        }
-        // Hashed while the bytes are at hand, so the bag need not read the record back.
-        let digests = FileDigests::of(&bytes);
-        let mut written = self.written.lock().unwrap_or_else(|p| p.into_inner());
-        written.push((stem(&record.session_id), digests));
-        Ok(WriteOutcome::Written)
+        Ok(outcome)
     }
 
-    /// Every record written so far, by stem, with its size and digests.
-    pub fn written(&self) -> Vec<(String, FileDigests)> {
-        self.written
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, ()> {
-        self.dir_lock.lock().unwrap_or_else(|p| p.into_inner())
+    /// Every record written so far, by stem, with its size and digests; taken, so a second
+    /// call gives only what was written since.
+    pub fn take_written(&self) -> Vec<(String, FileDigests)> {
+        std::mem::take(&mut *self.written.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
 
@@ -396,6 +365,7 @@ impl<'de> Deserialize<'de> for IsTimestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     #[test]
     fn scan_reads_times_like_a_per_message_parse() {

@@ -25,7 +25,7 @@ use crate::fsutil::{self, WriteOutcome};
 use crate::render::cache::Rendered;
 use manifest::Algorithm;
 use payload::PayloadFile;
-pub use payload::{Digests, FileDigests, to_hex};
+pub use payload::{Digests, FileDigests, hex_array, to_hex};
 pub use state::Cache;
 
 pub use info::{bagging_date, bagging_date_from_env};
@@ -84,8 +84,7 @@ pub fn write_bag(dir: &Path, info: &BagInfo) -> Result<BagReport> {
 /// (or no earlier date is known); otherwise the existing Bagging-Date is kept.
 pub fn write_bag_dated(dir: &Path, info: &BagInfo, today: NaiveDate) -> Result<BagReport> {
     let (cache, sessions) = state::load(dir);
-    let mut sessions: Vec<Box<Rendered>> = sessions.into_values().collect();
-    sessions.sort_unstable_by(|a, b| a.summary.stem.cmp(&b.summary.stem));
+    let sessions = crate::render::cache::by_stem(sessions.into_values());
     let known = Known {
         sessions: &sessions,
         fetched: &[],

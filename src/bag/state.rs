@@ -70,19 +70,10 @@ struct Stored {
 #[derive(Debug, Deserialize)]
 struct Entry {
     size: u64,
-    #[serde(deserialize_with = "hex_array")]
+    #[serde(deserialize_with = "super::hex_array")]
     sha256: [u8; 32],
-    #[serde(deserialize_with = "hex_array")]
+    #[serde(deserialize_with = "super::hex_array")]
     sha512: [u8; 64],
-}
-
-fn hex_array<'de, D: serde::Deserializer<'de>, const N: usize>(
-    d: D,
-) -> std::result::Result<[u8; N], D::Error> {
-    let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-    let mut out = [0; N];
-    hex::decode_to_slice(text.as_bytes(), &mut out).map_err(serde::de::Error::custom)?;
-    Ok(out)
 }
 
 #[derive(Deserialize)]

@@ -313,6 +313,6 @@ fn report(shared: &Shared, ids: Vec<String>, outcomes: Vec<Option<SessionOutcome
         stopped: shared.control.stopped(),
         requests: shared.requests.load(Ordering::Relaxed),
         retries: shared.retried.load(Ordering::Relaxed),
-        written: shared.records.written(),
+        written: shared.records.take_written(),
     }
 }

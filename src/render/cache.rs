@@ -74,6 +74,13 @@ pub trait KnownFiles: Sync {
     fn sha256(&self, rel: &str, path: &Path) -> Option<[u8; 32]>;
 }
 
+/// The sessions sorted by stem, as the bag and the state file take them.
+pub fn by_stem(sessions: impl IntoIterator<Item = Box<Rendered>>) -> Vec<Box<Rendered>> {
+    let mut sorted: Vec<Box<Rendered>> = sessions.into_iter().collect();
+    sorted.sort_unstable_by(|a, b| a.summary.stem.cmp(&b.summary.stem));
+    sorted
+}
+
 /// Knows nothing: every session is rendered.
 pub struct NoKnownFiles;
 
@@ -154,9 +161,9 @@ fn field(h: &mut Sha256, bytes: &[u8]) {
 #[derive(Deserialize)]
 pub struct Stored {
     session_id: String,
-    #[serde(with = "hex32")]
+    #[serde(deserialize_with = "crate::bag::hex_array")]
     record: [u8; 32],
-    #[serde(with = "hex32")]
+    #[serde(deserialize_with = "crate::bag::hex_array")]
     inputs: [u8; 32],
     first_ms: Option<i64>,
     /// [`SessionStats::messages_by_hour`], which stats.json does not hold.
@@ -169,9 +176,9 @@ pub struct Stored {
 #[derive(Serialize)]
 struct StoredRef<'a> {
     session_id: &'a str,
-    #[serde(with = "hex32")]
+    #[serde(serialize_with = "hex32::serialize")]
     record: &'a [u8; 32],
-    #[serde(with = "hex32")]
+    #[serde(serialize_with = "hex32::serialize")]
     inputs: &'a [u8; 32],
     first_ms: Option<i64>,
     hours: &'a [u32; 24],
@@ -216,20 +223,13 @@ impl Stored {
     }
 }
 
-/// `[u8; 32]` as lowercase hex in JSON.
+/// `[u8; 32]` written as lowercase hex in JSON (read with [`crate::bag::hex_array`]).
 mod hex32 {
-    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+    use serde::Serializer;
 
     #[allow(clippy::trivially_copy_pass_by_ref)] // serde's `with` passes a reference
     pub(super) fn serialize<S: Serializer>(bytes: &&[u8; 32], s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&crate::bag::to_hex(*bytes))
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        let mut out = [0; 32];
-        hex::decode_to_slice(text.as_bytes(), &mut out).map_err(D::Error::custom)?;
-        Ok(out)
     }
 }
 

@@ -146,8 +146,7 @@ pub(super) fn render(
     timed("render: index", || {
         index::write_index(data_dir, &rendered, missing, options)
     })?;
-    rendered.sort_unstable_by(|a, b| a.summary.stem.cmp(&b.summary.stem));
-    report.rendered = rendered;
+    report.rendered = cache::by_stem(rendered);
     Ok(report)
 }
 
@@ -349,38 +348,19 @@ impl Job<'_> {
             t,
         );
         let what = || format!("the page of session `{}`", visible(&record.session_id));
-        buf.html.clear();
-        SessionHtml {
+        let html = SessionHtml {
             root: "../",
             lang_tag: t.lang_tag,
             t,
             v: &view,
-        }
-        .render_into(&mut buf.html)
-        .map_err(|source| Error::Template {
-            what: what(),
-            source,
-        })?;
-        fsutil::write_atomic_derived(
-            &self.sessions_dir.join(format!("{}.html", scanned.stem)),
-            buf.html.as_bytes(),
-        )?;
-        let html = FileDigests::of(buf.html.as_bytes());
-        let mut md = None;
-        if options.markdown_pages {
-            buf.md.clear();
-            SessionMd { t, v: &view }
-                .render_into(&mut buf.md)
-                .map_err(|source| Error::Template {
-                    what: what(),
-                    source,
-                })?;
-            fsutil::write_atomic_derived(
-                &self.sessions_dir.join(format!("{}.md", scanned.stem)),
-                buf.md.as_bytes(),
-            )?;
-            md = Some(FileDigests::of(buf.md.as_bytes()));
-        }
+        };
+        let html = self.write_page(&html, &scanned.stem, "html", &mut buf.html, what)?;
+        let md = if options.markdown_pages {
+            let md = SessionMd { t, v: &view };
+            Some(self.write_page(&md, &scanned.stem, "md", &mut buf.md, what)?)
+        } else {
+            None
+        };
         let media = if self.media.is_empty() {
             None
         } else {
@@ -397,6 +377,26 @@ impl Job<'_> {
             media,
         };
         Ok((summary, (html, md)))
+    }
+
+    /// Renders one page into `buf` and writes it to `sessions/<stem>.<ext>`; returns its
+    /// size and digests.
+    fn write_page(
+        &self,
+        page: &impl Template,
+        stem: &str,
+        ext: &str,
+        buf: &mut String,
+        what: impl Fn() -> String,
+    ) -> Result<FileDigests> {
+        buf.clear();
+        page.render_into(buf).map_err(|source| Error::Template {
+            what: what(),
+            source,
+        })?;
+        let path = self.sessions_dir.join(format!("{stem}.{ext}"));
+        fsutil::write_atomic_derived(&path, buf.as_bytes())?;
+        Ok(FileDigests::of(buf.as_bytes()))
     }
 }
 
