@@ -71,9 +71,15 @@ impl MediaIndex {
         if !path.exists() {
             return Ok(MediaIndex::default());
         }
-        let bytes = fsutil::read(&path)?;
-        let file: IndexFile =
-            serde_json::from_slice(&bytes).map_err(|source| Error::Json { path, source })?;
+        MediaIndex::from_slice(&fsutil::read(&path)?, &path)
+    }
+
+    /// Parses the bytes of an index file; `path` only labels the error.
+    pub fn from_slice(bytes: &[u8], path: &Path) -> Result<MediaIndex> {
+        let file: IndexFile = serde_json::from_slice(bytes).map_err(|source| Error::Json {
+            path: path.to_owned(),
+            source,
+        })?;
         Ok(MediaIndex {
             entries: file.media,
         })

@@ -22,14 +22,29 @@ pub struct MediaLookup {
 }
 
 impl MediaLookup {
-    /// Reads `data/media/index.json`; absent or unreadable gives an empty lookup (pages
-    /// then use the remote URLs, as without capture).
-    pub fn load(data_dir: &Path) -> MediaLookup {
-        let index = MediaIndex::load(data_dir).unwrap_or_else(|e| {
+    /// Reads `data/media/index.json`: the lookup, and the file's bytes (`None` when there
+    /// is no index) for a caller that also needs them (the render fingerprints them).
+    /// Absent, unreadable or unparsable gives an empty lookup (pages then use the remote
+    /// URLs, as without capture), with a warning unless absent.
+    pub fn read(data_dir: &Path) -> (MediaLookup, Option<Vec<u8>>) {
+        let path = data_dir.join(super::index::INDEX_PATH);
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => Some(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                tracing::warn!("media index ignored: cannot read `{}`: {e}", path.display());
+                None
+            }
+        };
+        let index = bytes.as_deref().map_or_else(
+            || Ok(MediaIndex::default()),
+            |b| MediaIndex::from_slice(b, &path),
+        );
+        let index = index.unwrap_or_else(|e| {
             tracing::warn!("media index ignored: {e}");
             MediaIndex::default()
         });
-        MediaLookup { index }
+        (MediaLookup { index }, bytes)
     }
 
     /// Wraps an index (tests).

@@ -56,8 +56,8 @@ pub(super) fn render(
     let sessions_dir = data_dir.join("sessions");
     fsutil::create_dir_all(&sessions_dir)?;
     let paths = list_records(&data_dir.join("records"))?;
-    let media = crate::media::MediaLookup::load(data_dir);
-    let media_index = fs::read(data_dir.join(crate::media::index::INDEX_PATH)).ok();
+    // Read once: parsed for the pages, and part of every page's fingerprint.
+    let (media, media_index) = crate::media::MediaLookup::read(data_dir);
     let settings = cache::settings(options, media_index.as_deref());
     let scans: Vec<std::result::Result<Scanned, RenderFailure>> =
         timed("render: scan records", || {
