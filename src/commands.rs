@@ -207,7 +207,7 @@ pub fn archive(
         rendered.rendered
     } else {
         // `fetch` renders nothing: the last render's entries stay as they are.
-        render::cache::by_stem(earlier.into_values())
+        render::store::SessionStore::from_rendered(&config.out, earlier.into_values())?
     };
     coverage.write(&data)?;
     let known = bag::Known {

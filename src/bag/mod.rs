@@ -22,7 +22,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::fsutil::{self, WriteOutcome};
-use crate::render::cache::Rendered;
+use crate::render::store::SessionStore;
 use manifest::Algorithm;
 use payload::PayloadFile;
 pub use payload::{Digests, FileDigests, hex_array, to_hex};
@@ -84,7 +84,7 @@ pub fn write_bag(dir: &Path, info: &BagInfo) -> Result<BagReport> {
 /// (or no earlier date is known); otherwise the existing Bagging-Date is kept.
 pub fn write_bag_dated(dir: &Path, info: &BagInfo, today: NaiveDate) -> Result<BagReport> {
     let (cache, sessions) = state::load(dir);
-    let sessions = crate::render::cache::by_stem(sessions.into_values());
+    let sessions = SessionStore::from_rendered(dir, sessions.into_values())?;
     let known = Known {
         sessions: &sessions,
         fetched: &[],
@@ -95,9 +95,8 @@ pub fn write_bag_dated(dir: &Path, info: &BagInfo, today: NaiveDate) -> Result<B
 /// What this run wrote and hashed as it wrote it, so the bag need not read it back.
 #[derive(Clone, Copy)]
 pub struct Known<'a> {
-    /// What the render left, sorted by stem (their `written` files, and the state file's
-    /// sessions).
-    pub sessions: &'a [Box<Rendered>],
+    /// What the render left (their `written` files, and the state file's sessions).
+    pub sessions: &'a SessionStore,
     /// Records the fetcher wrote, by stem, sorted by stem.
     pub fetched: &'a [(String, FileDigests)],
 }
@@ -278,9 +277,8 @@ fn written_this_run(rel: &str, known: Known<'_>) -> Option<FileDigests> {
     let (stem, ext) = name.rsplit_once('.')?;
     let rendered = known
         .sessions
-        .binary_search_by(|s| s.summary.stem.as_str().cmp(stem))
-        .ok()
-        .and_then(|i| known.sessions[i].written.as_deref());
+        .find(stem)
+        .and_then(|i| known.sessions.written(i).ok().flatten());
     let Some(written) = rendered else {
         let i = known
             .fetched

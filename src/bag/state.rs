@@ -49,7 +49,8 @@ use serde::{Deserialize, Serialize};
 use super::payload::{Digests, Stamp, to_hex};
 use crate::error::Result;
 use crate::fsutil::WriteOutcome;
-use crate::render::cache::{self, KnownFiles, Rendered};
+use crate::render::cache::{KnownFiles, Rendered};
+use crate::render::store::SessionStore;
 
 /// The state file's name, beside the tag files.
 pub const STATE_FILE: &str = "desk-archive-state.json";
@@ -160,8 +161,9 @@ impl KnownFiles for Cache {
 pub(crate) fn write<'a>(
     dir: &Path,
     entries: impl Iterator<Item = (&'a str, u64, &'a Digests)>,
-    sessions: &[Box<Rendered>],
+    sessions: &SessionStore,
 ) -> Result<WriteOutcome> {
+    let mut entry = Vec::new();
     crate::fsutil::write_streamed(&dir.join(STATE_FILE), |out| {
         write!(
             out,
@@ -185,11 +187,14 @@ pub(crate) fn write<'a>(
         } else {
             b"\n  },\n  \"sessions\": {"
         })?;
-        for (i, session) in sessions.iter().enumerate() {
+        for (i, slot) in sessions.slots().iter().enumerate() {
             out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
-            serde_json::to_writer(&mut *out, &session.summary.stem).map_err(io::Error::from)?;
+            serde_json::to_writer(&mut *out, slot.stem()).map_err(io::Error::from)?;
             out.write_all(b": ")?;
-            cache::write_entry(&mut *out, session).map_err(io::Error::from)?;
+            let json = sessions
+                .entry_json(i, &mut entry)
+                .map_err(io::Error::other)?;
+            out.write_all(json)?;
         }
         out.write_all(if sessions.is_empty() {
             b"}\n}\n"
@@ -224,7 +229,8 @@ mod tests {
             ("data/a \"q\".txt", old.size, &digests),
             ("data/b.txt", future.size, &digests),
         ];
-        write(dir.path(), items.into_iter(), &[]).unwrap();
+        let none = SessionStore::new(dir.path()).unwrap();
+        write(dir.path(), items.into_iter(), &none).unwrap();
         let text = fs::read_to_string(dir.path().join(STATE_FILE)).unwrap();
         assert!(
             text.starts_with("{\n  \"format\": \"desk-archive-state\",\n"),
@@ -245,7 +251,8 @@ mod tests {
     #[test]
     fn empty_and_broken_files_give_an_empty_cache() {
         let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), std::iter::empty(), &[]).unwrap();
+        let none = SessionStore::new(dir.path()).unwrap();
+        write(dir.path(), std::iter::empty(), &none).unwrap();
         let text = fs::read_to_string(dir.path().join(STATE_FILE)).unwrap();
         assert!(
             serde_json::from_str::<serde_json::Value>(&text).is_ok(),

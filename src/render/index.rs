@@ -30,11 +30,12 @@ use self::pages::{
     AgentHtml, AgentRow, Cell, Charts, Figure, IndexHtml, IndexMd, PageLink, Row, SortKey,
 };
 use self::strings::{Strings, local_day, local_time, strings};
+use super::store::SessionStore;
 use super::{MissingSession, RenderOptions, SessionSummary};
 use crate::error::{Error, Result};
 use crate::fsutil::write_streamed;
 use crate::records::stem;
-use crate::stats::{AgentTotals, Totals, totals};
+use crate::stats::{AgentTotals, Totals, TotalsBuilder};
 
 /// Rows per index page. 5,000 rows keep a page under about 3 MB and its sorting in
 /// `index.js` well under a second; larger archives continue on `index-2.html`…
@@ -43,45 +44,179 @@ pub const ROWS_PER_PAGE: usize = 5_000;
 /// How many sessions the "longest customer waits" table shows.
 const LONGEST_SHOWN: usize = 10;
 
+/// Where [`write_index`] takes the sessions' summaries from, one at a time: the render's
+/// [`SessionStore`] (so that the index never holds every summary at once), or summaries
+/// in memory.
+pub trait Summaries {
+    /// How many sessions.
+    fn count(&self) -> usize;
+    /// Session `i`'s summary.
+    fn summary(&self, i: usize) -> Result<SessionSummary>;
+}
+
+impl Summaries for SessionStore {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn summary(&self, i: usize) -> Result<SessionSummary> {
+        SessionStore::summary(self, i)
+    }
+}
+
+impl Summaries for [SessionSummary] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn summary(&self, i: usize) -> Result<SessionSummary> {
+        Ok(self[i].clone())
+    }
+}
+
+impl Summaries for Vec<SessionSummary> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn summary(&self, i: usize) -> Result<SessionSummary> {
+        Ok(self[i].clone())
+    }
+}
+
+/// What one pass over every summary keeps: a few dozen bytes a session.
+struct Overview {
+    totals: Totals,
+    /// Session indices by SessionId.
+    by_id: Vec<u32>,
+    /// Session indices newest first.
+    newest: Vec<u32>,
+    /// Sessions per local day, for the chart.
+    per_day: BTreeMap<chrono::NaiveDate, u64>,
+    /// First response times, for the chart.
+    first_responses: Vec<i64>,
+    /// The sessions with the longest waits, longest first.
+    longest: Vec<u32>,
+    /// Each agent's sessions, newest first.
+    by_agent: BTreeMap<String, Vec<u32>>,
+    show_media: bool,
+}
+
+impl Overview {
+    fn of(sessions: &(impl Summaries + ?Sized), zone: chrono_tz::Tz) -> Result<Overview> {
+        let n = sessions.count();
+        let mut builder = TotalsBuilder::default();
+        let mut ids: Vec<(Box<str>, u32)> = Vec::with_capacity(n);
+        let mut starts: Vec<(Option<i64>, u32)> = Vec::with_capacity(n);
+        let mut per_day = BTreeMap::new();
+        let mut first_responses = Vec::new();
+        let mut waits: Vec<(i64, u32)> = Vec::new();
+        let mut by_agent: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        let mut show_media = false;
+        for i in 0..n {
+            let s = sessions.summary(i)?;
+            let i = u32::try_from(i).unwrap_or(u32::MAX);
+            let st = &s.stats;
+            builder.add(st);
+            if let Some(day) = st.first_message_ms.and_then(|ms| local_day(ms, zone)) {
+                *per_day.entry(day).or_insert(0u64) += 1;
+            }
+            first_responses.extend(st.first_response_ms);
+            waits.extend(st.longest_wait_ms.map(|w| (w, i)));
+            for a in &st.participants.agent {
+                match by_agent.get_mut(a.account.as_str()) {
+                    Some(list) => list.push(i),
+                    None => drop(by_agent.insert(a.account.clone(), vec![i])),
+                }
+            }
+            show_media |= s.media.is_some();
+            starts.push((st.first_message_ms, i));
+            ids.push((s.session_id.into_boxed_str(), i));
+        }
+        ids.sort_unstable();
+        // Newest first; equal starts by SessionId.
+        let mut rank = vec![0u32; n];
+        for (r, (_, i)) in ids.iter().enumerate() {
+            rank[*i as usize] = r as u32;
+        }
+        starts.sort_unstable_by_key(|&(start, i)| (std::cmp::Reverse(start), rank[i as usize]));
+        // Longest first; equal waits by SessionId.
+        waits.sort_unstable_by_key(|&(wait, i)| (std::cmp::Reverse(wait), rank[i as usize]));
+        let by_id: Vec<u32> = ids.into_iter().map(|(_, i)| i).collect();
+        let newest: Vec<u32> = starts.into_iter().map(|(_, i)| i).collect();
+        let mut position = rank;
+        for (p, &i) in newest.iter().enumerate() {
+            position[i as usize] = p as u32;
+        }
+        for list in by_agent.values_mut() {
+            list.sort_unstable_by_key(|&i| position[i as usize]);
+        }
+        Ok(Overview {
+            totals: builder.finish(),
+            by_id,
+            newest,
+            per_day,
+            first_responses,
+            longest: waits
+                .into_iter()
+                .take(LONGEST_SHOWN)
+                .map(|(_, i)| i)
+                .collect(),
+            by_agent,
+            show_media,
+        })
+    }
+}
+
+/// The summaries of sessions `indices`, in that order.
+fn load(sessions: &(impl Summaries + ?Sized), indices: &[u32]) -> Result<Vec<SessionSummary>> {
+    indices
+        .iter()
+        .map(|&i| sessions.summary(i as usize))
+        .collect()
+}
+
 /// Writes `index.html`, `index.md` (when Markdown pages are on), `stats.json` and the agent
 /// pages into `data_dir`, streaming, from the summaries of every rendered session (in any
-/// order: this function sorts) and the sessions that have no record.
-pub fn write_index<S: std::borrow::Borrow<SessionSummary>>(
+/// order: this function sorts) and the sessions that have no record. Summaries are read
+/// one page at a time, never all at once.
+pub fn write_index(
     data_dir: &Path,
-    sessions: &[S],
+    sessions: &(impl Summaries + ?Sized),
     missing: &[MissingSession],
     options: &RenderOptions,
 ) -> Result<()> {
     let t = strings(options.lang);
-    let sessions: Vec<&SessionSummary> = sessions.iter().map(|s| s.borrow()).collect();
-    let totals = totals(sessions.iter().map(|s| &s.stats));
+    let overview = Overview::of(sessions, options.timezone)?;
     let mut missing: Vec<&MissingSession> = missing.iter().collect();
     missing.sort_by(|a, b| a.session_id.cmp(&b.session_id));
     missing.dedup_by(|a, b| a.session_id == b.session_id);
 
-    let mut by_id: Vec<&SessionSummary> = sessions;
-    by_id.sort_by(|a, b| (&a.session_id, &a.stem).cmp(&(&b.session_id, &b.stem)));
     write_streamed(&data_dir.join("stats.json"), |out| {
         let zone = options.timezone.name();
         let md = options.markdown_pages;
-        json::write_stats_json(out, &by_id, &missing, &totals, zone, md)
+        let by_id = overview
+            .by_id
+            .iter()
+            .map(|&i| sessions.summary(i as usize).map_err(std::io::Error::other));
+        json::write_stats_json(out, by_id, &missing, &overview.totals, zone, md)
     })?;
 
-    let mut newest: Vec<&SessionSummary> = by_id;
-    newest.sort_by(|a, b| {
-        let key = |s: &SessionSummary| std::cmp::Reverse(s.stats.first_message_ms);
-        (key(a), &a.session_id).cmp(&(key(b), &b.session_id))
-    });
     let site = Site {
         t,
         options,
         title: options.title.as_deref().unwrap_or(t.title),
-        totals,
-        show_media: newest.iter().any(|s| s.media.is_some()),
+        totals: overview.totals,
+        show_media: overview.show_media,
     };
-    let pages = site.write_index_pages(data_dir, &newest, &missing)?;
+    let longest = load(sessions, &overview.longest)?;
+    let first_page = FirstPage::build(
+        &site,
+        &overview.per_day,
+        &overview.first_responses,
+        &longest,
+    );
+    let pages =
+        site.write_index_pages(data_dir, sessions, &overview.newest, &missing, &first_page)?;
     remove_surplus_index_pages(data_dir, pages, options.markdown_pages)?;
-    site.write_agent_pages(data_dir, &newest)
+    site.write_agent_pages(data_dir, sessions, &overview.by_agent)
 }
 
 /// What every page of the index needs.
@@ -103,22 +238,28 @@ impl Site<'_> {
     fn write_index_pages(
         &self,
         data_dir: &Path,
-        newest: &[&SessionSummary],
+        sessions: &(impl Summaries + ?Sized),
+        newest: &[u32],
         missing: &[&MissingSession],
+        first_page: &FirstPage<'_>,
     ) -> Result<usize> {
         let total_rows = newest.len() + missing.len();
         let pages = total_rows.div_ceil(ROWS_PER_PAGE).max(1);
         let figures = self.index_figures(missing);
-        let first_page = FirstPage::build(self, newest);
         for page in 1..=pages {
             let range = (page - 1) * ROWS_PER_PAGE..(page * ROWS_PER_PAGE).min(total_rows);
-            let rows: Vec<Row<'_>> = range
-                .map(|i| match newest.get(i) {
-                    Some(s) => Row::session(s, self.t, self.zone()),
-                    None => Row::missing(missing[i - newest.len()], self.t),
-                })
+            let on_page = &newest[range.start.min(newest.len())..range.end.min(newest.len())];
+            let summaries = load(sessions, on_page)?;
+            let rows: Vec<Row<'_>> = summaries
+                .iter()
+                .map(|s| Row::session(s, self.t, self.zone()))
+                .chain(
+                    range
+                        .filter(|&i| i >= newest.len())
+                        .map(|i| Row::missing(missing[i - newest.len()], self.t)),
+                )
                 .collect();
-            self.write_index_page(data_dir, page, pages, &figures, &rows, &first_page)?;
+            self.write_index_page(data_dir, page, pages, &figures, &rows, first_page)?;
         }
         Ok(pages)
     }
@@ -244,20 +385,20 @@ impl Site<'_> {
 
     /// Writes `agents/<stem>.html` for every agent and removes agent pages of earlier runs
     /// that are no longer produced.
-    fn write_agent_pages(&self, data_dir: &Path, newest: &[&SessionSummary]) -> Result<()> {
-        let mut by_agent: BTreeMap<&str, Vec<&SessionSummary>> = BTreeMap::new();
-        for s in newest {
-            for a in &s.stats.participants.agent {
-                by_agent.entry(&a.account).or_default().push(s);
-            }
-        }
+    fn write_agent_pages(
+        &self,
+        data_dir: &Path,
+        sessions: &(impl Summaries + ?Sized),
+        by_agent: &BTreeMap<String, Vec<u32>>,
+    ) -> Result<()> {
         let dir = data_dir.join("agents");
         let mut written = BTreeSet::new();
         for agent in &self.totals.per_agent {
-            let sessions = by_agent
+            let indices = by_agent
                 .get(agent.account.as_str())
                 .map_or(&[][..], Vec::as_slice);
-            let rows: Vec<Row<'_>> = sessions
+            let summaries = load(sessions, indices)?;
+            let rows: Vec<Row<'_>> = summaries
                 .iter()
                 .map(|s| Row::session(s, self.t, self.zone()))
                 .collect();
@@ -303,18 +444,16 @@ struct FirstPage<'a> {
 }
 
 impl<'a> FirstPage<'a> {
-    fn build(site: &'a Site<'a>, newest: &[&'a SessionSummary]) -> FirstPage<'a> {
+    fn build(
+        site: &'a Site<'a>,
+        per_day: &BTreeMap<chrono::NaiveDate, u64>,
+        first_responses: &[i64],
+        longest: &'a [SessionSummary],
+    ) -> FirstPage<'a> {
         let (t, zone) = (site.t, site.zone());
-        let mut per_day = BTreeMap::new();
-        for s in newest {
-            if let Some(day) = s.stats.first_message_ms.and_then(|ms| local_day(ms, zone)) {
-                *per_day.entry(day).or_insert(0u64) += 1;
-            }
-        }
-        let buckets =
-            charts::response_buckets(newest.iter().filter_map(|s| s.stats.first_response_ms));
+        let buckets = charts::response_buckets(first_responses.iter().copied());
         let charts = Charts {
-            sessions: charts::sessions_over_time(&per_day, t),
+            sessions: charts::sessions_over_time(per_day, t),
             first_response: charts::first_response_chart(
                 &buckets,
                 site.totals.unanswered_sessions,
@@ -337,20 +476,7 @@ impl<'a> FirstPage<'a> {
                 },
             })
             .collect();
-        let mut waiting: Vec<&SessionSummary> = newest
-            .iter()
-            .copied()
-            .filter(|s| s.stats.longest_wait_ms.is_some())
-            .collect();
-        waiting.sort_by(|a, b| {
-            (std::cmp::Reverse(a.stats.longest_wait_ms), &a.session_id)
-                .cmp(&(std::cmp::Reverse(b.stats.longest_wait_ms), &b.session_id))
-        });
-        let longest = waiting
-            .into_iter()
-            .take(LONGEST_SHOWN)
-            .map(|s| Row::session(s, t, zone))
-            .collect();
+        let longest = longest.iter().map(|s| Row::session(s, t, zone)).collect();
         FirstPage {
             charts,
             agents,

@@ -10,6 +10,7 @@ mod filters;
 pub mod format;
 pub mod i18n;
 pub mod session;
+pub mod store;
 
 use std::path::Path;
 
@@ -66,7 +67,7 @@ pub struct RenderFailure {
 }
 
 /// What a render did.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug)]
 pub struct RenderReport {
     /// Sessions rendered.
     pub sessions: u64,
@@ -77,7 +78,7 @@ pub struct RenderReport {
     /// Records that could not be rendered.
     pub failures: Vec<RenderFailure>,
     /// Every session of the site, sorted by stem, for the bag and its state file.
-    pub rendered: Vec<Box<cache::Rendered>>,
+    pub rendered: store::SessionStore,
 }
 
 /// Renders the whole site into `data_dir` (the bag's payload folder) from every record in

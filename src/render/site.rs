@@ -13,6 +13,7 @@ use super::cache::{self, KnownFiles, RenderCache, Rendered, WrittenFiles};
 use super::cmark::{isolate, visible};
 use super::i18n::{self, Strings};
 use super::session::{self, NavTarget, SessionHtml, SessionInput, SessionMd};
+use super::store::{SessionStore, Slot};
 use super::{MissingSession, RenderFailure, RenderOptions, RenderReport, SessionSummary, index};
 use crate::assets::ASSETS;
 use crate::bag::FileDigests;
@@ -34,7 +35,13 @@ struct Scanned {
 }
 
 enum Outcome {
-    /// Rendered (`true`) or reused from the last render (`false`).
+    /// Rendered (`true`) or reused from the last render (`false`), with its messages.
+    Done(Slot, bool, u64),
+    Failed(RenderFailure),
+}
+
+/// One session as [`Job::session`] leaves it, before it goes to the store.
+enum Finished {
     Done(Box<Rendered>, bool),
     Failed(RenderFailure),
 }
@@ -44,6 +51,7 @@ enum Outcome {
 struct Buffers {
     html: String,
     md: String,
+    entry: Vec<u8>,
 }
 
 pub(super) fn render(
@@ -98,7 +106,9 @@ pub(super) fn render(
         .map(|s| cache.sessions.remove(&s.stem))
         .collect();
     drop(cache.sessions);
+    let mut store = SessionStore::new(data_dir.parent().unwrap_or(data_dir))?;
     let job = Job {
+        store: &store,
         order: &order,
         options,
         t,
@@ -113,7 +123,9 @@ pub(super) fn render(
             .into_par_iter()
             .enumerate()
             .map_init(Buffers::default, |buf, (i, earlier)| {
-                let outcome = job.session(i, earlier, buf);
+                let outcome = job
+                    .session(i, earlier, buf)
+                    .and_then(|outcome| job.keep(outcome, buf));
                 if let Some(done) = &options.progress {
                     done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
@@ -123,31 +135,36 @@ pub(super) fn render(
     })?;
     drop(order);
 
-    let mut report = RenderReport::default();
-    let mut rendered = Vec::with_capacity(outcomes.len());
+    let (mut sessions, mut messages, mut reused) = (0, 0, 0);
+    let mut slots = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
         match outcome {
-            Outcome::Done(session, fresh) => {
-                report.sessions += 1;
-                report.messages += session.summary.stats.messages.total;
+            Outcome::Done(slot, fresh, count) => {
+                sessions += 1;
+                messages += count;
                 if !fresh {
-                    report.reused += 1;
+                    reused += 1;
                 }
-                rendered.push(session);
+                slots.push(slot);
             }
             Outcome::Failed(f) => failures.push(f),
         }
     }
     failures.sort_by(|a, b| a.path.cmp(&b.path));
-    report.failures = failures;
+    store.seal(slots);
 
-    remove_stale_pages(&sessions_dir, &rendered, options.markdown_pages)?;
+    remove_stale_pages(&sessions_dir, &store, options.markdown_pages)?;
     write_assets(data_dir)?;
     timed("render: index", || {
-        index::write_index(data_dir, &rendered, missing, options)
+        index::write_index(data_dir, &store, missing, options)
     })?;
-    report.rendered = cache::by_stem(rendered);
-    Ok(report)
+    Ok(RenderReport {
+        sessions,
+        messages,
+        reused,
+        failures,
+        rendered: store,
+    })
 }
 
 /// `records/*.json`, sorted by name; a missing folder holds no records.
@@ -234,6 +251,7 @@ fn nav(s: Option<&Scanned>) -> Option<NavTarget> {
 
 /// What every session of one render shares.
 struct Job<'a> {
+    store: &'a SessionStore,
     order: &'a [Scanned],
     options: &'a RenderOptions,
     t: &'static Strings,
@@ -244,13 +262,24 @@ struct Job<'a> {
 }
 
 impl Job<'_> {
+    /// Moves a finished session into the store, keeping only its slot.
+    fn keep(&self, outcome: Finished, buf: &mut Buffers) -> Result<Outcome> {
+        Ok(match outcome {
+            Finished::Done(rendered, fresh) => {
+                let messages = rendered.summary.stats.messages.total;
+                Outcome::Done(self.store.put(&rendered, &mut buf.entry)?, fresh, messages)
+            }
+            Finished::Failed(f) => Outcome::Failed(f),
+        })
+    }
+
     /// Session `i` of the order: the last render's entry when still right, else rendered.
     fn session(
         &self,
         i: usize,
         earlier: Option<Box<Rendered>>,
         buf: &mut Buffers,
-    ) -> Result<Outcome> {
+    ) -> Result<Finished> {
         let scanned = &self.order[i];
         let prev = i.checked_sub(1).and_then(|p| self.order.get(p));
         let next = self.order.get(i + 1);
@@ -264,13 +293,13 @@ impl Job<'_> {
         };
         let earlier = match (earlier, scanned.known_sha256) {
             (Some(earlier), Some(sha256)) if self.reusable(&earlier, &inputs_of(&sha256)) => {
-                return Ok(Outcome::Done(earlier, false));
+                return Ok(Finished::Done(earlier, false));
             }
             (earlier, _) => earlier,
         };
         let bytes = match fsutil::read(&scanned.path) {
             Ok(bytes) => bytes,
-            Err(e) => return Ok(Outcome::Failed(failure(&scanned.path, &e))),
+            Err(e) => return Ok(Finished::Failed(failure(&scanned.path, &e))),
         };
         let record_digests = FileDigests::of(&bytes);
         let inputs = inputs_of(&record_digests.digests.sha256);
@@ -278,14 +307,14 @@ impl Job<'_> {
             && earlier.record == record_digests.digests.sha256
             && self.reusable(&earlier, &inputs)
         {
-            return Ok(Outcome::Done(earlier, false));
+            return Ok(Finished::Done(earlier, false));
         }
         let record = match RecordRef::from_slice(&bytes, &scanned.path) {
             Ok(record) => record,
-            Err(e) => return Ok(Outcome::Failed(failure(&scanned.path, &e))),
+            Err(e) => return Ok(Finished::Failed(failure(&scanned.path, &e))),
         };
         let (summary, written) = self.write_pages(&record, scanned, prev, next, buf)?;
-        Ok(Outcome::Done(
+        Ok(Finished::Done(
             Box::new(Rendered {
                 summary,
                 first_ms: scanned.first_ms,
@@ -401,21 +430,19 @@ impl Job<'_> {
 }
 
 /// Removes `sessions/*.html` and `sessions/*.md` that this render did not produce.
-fn remove_stale_pages(dir: &Path, sessions: &[Box<Rendered>], markdown: bool) -> Result<()> {
-    let mut keep: HashSet<String> = HashSet::with_capacity(sessions.len() * 2);
-    for s in sessions.iter().map(|s| &s.summary) {
-        keep.insert(format!("{}.html", s.stem));
-        if markdown {
-            keep.insert(format!("{}.md", s.stem));
-        }
-    }
+fn remove_stale_pages(dir: &Path, sessions: &SessionStore, markdown: bool) -> Result<()> {
+    let keep = |name: &str| match name.rsplit_once('.') {
+        Some((stem, "html")) => sessions.find(stem).is_some(),
+        Some((stem, "md")) => markdown && sessions.find(stem).is_some(),
+        _ => false,
+    };
     let entries = fs::read_dir(dir).map_err(|e| Error::io("read directory", dir, e))?;
     for entry in entries {
         let entry = entry.map_err(|e| Error::io("read directory", dir, e))?;
         let path = entry.path();
         let generated = path.extension().is_some_and(|x| x == "html" || x == "md");
         let name = entry.file_name().to_string_lossy().into_owned();
-        if generated && entry.file_type().is_ok_and(|t| t.is_file()) && !keep.contains(&name) {
+        if generated && entry.file_type().is_ok_and(|t| t.is_file()) && !keep(&name) {
             fs::remove_file(&path).map_err(|e| Error::io("remove", &path, e))?;
         }
     }

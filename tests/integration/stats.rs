@@ -361,7 +361,13 @@ fn control_characters_are_shown_as_placeholders() {
         error_code: None,
         reason: "bad\u{7f}".into(),
     };
-    write_index::<SessionSummary>(dir.path(), &[], &[gone], &options(Lang::En)).unwrap();
+    write_index(
+        dir.path(),
+        &Vec::<SessionSummary>::new(),
+        &[gone],
+        &options(Lang::En),
+    )
+    .unwrap();
     for name in ["index.html", "index.md"] {
         let text = read(dir.path(), name);
         assert!(

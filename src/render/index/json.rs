@@ -94,18 +94,18 @@ pub fn status_key(s: &SessionStats) -> &'static str {
 /// then `totals`, then `not_archived` (sessions without a record).
 pub fn write_stats_json(
     out: &mut impl Write,
-    sessions: &[&SessionSummary],
+    sessions: impl Iterator<Item = io::Result<SessionSummary>>,
     missing: &[&MissingSession],
     totals: &Totals,
     timezone: &str,
     markdown_pages: bool,
 ) -> io::Result<()> {
     out.write_all(b"{\"sessions\": [")?;
-    for (i, s) in sessions.iter().enumerate() {
+    for (i, s) in sessions.enumerate() {
         if i > 0 {
             out.write_all(b",\n  ")?;
         }
-        write_value(out, &session_json(s, markdown_pages))?;
+        write_value(out, &session_json(&s?, markdown_pages))?;
     }
     out.write_all(b"],\n \"totals\": ")?;
     let mut not_archived = NotArchived::default();
