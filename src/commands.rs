@@ -505,35 +505,33 @@ fn import_records(from: &Path, records_dir: &Path) -> Result<Imported> {
         })
         .collect();
     let mut failures = Vec::new();
-    let mut by_id: HashMap<String, Vec<(PathBuf, RecordHead)>> = HashMap::new();
+    let mut inputs: Vec<(PathBuf, RecordHead)> = Vec::with_capacity(heads.len());
     for (path, head) in heads {
         match head {
-            Ok(head) => by_id
-                .entry(head.session_id.clone())
-                .or_default()
-                .push((path, head)),
+            Ok(head) => inputs.push((path, head)),
             Err(e) => failures.push(SessionFailure::file(&path, error_chain(&e))),
         }
     }
-    let mut ids: Vec<_> = by_id.into_iter().collect();
-    ids.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut unique = Vec::with_capacity(ids.len());
-    for (id, mut inputs) in ids {
-        if inputs.len() == 1
-            && let Some(input) = inputs.pop()
-        {
+    // Sorted by SessionId, so that inputs of one SessionId are neighbours (and the
+    // failures come out in SessionId order); no map of every SessionId is built.
+    inputs.sort_by(|a, b| (&a.1.session_id, &a.0).cmp(&(&b.1.session_id, &b.0)));
+    let mut unique = Vec::with_capacity(inputs.len());
+    let mut inputs = inputs.into_iter().peekable();
+    while let Some(input) = inputs.next() {
+        let id = &input.1.session_id;
+        if inputs.peek().is_none_or(|next| next.1.session_id != *id) {
             unique.push(input);
-        } else {
-            let names: Vec<String> = inputs
-                .iter()
-                .map(|(p, _)| format!("`{}`", p.display()))
-                .collect();
-            failures.push(SessionFailure {
-                what: Failed::SessionId(id),
-                reason: format!("two inputs with one SessionId: {}", names.join(", ")),
-                error_code: None,
-            });
+            continue;
         }
+        let mut names = vec![format!("`{}`", input.0.display())];
+        while let Some(next) = inputs.next_if(|next| next.1.session_id == *id) {
+            names.push(format!("`{}`", next.0.display()));
+        }
+        failures.push(SessionFailure {
+            what: Failed::SessionId(input.1.session_id),
+            reason: format!("two inputs with one SessionId: {}", names.join(", ")),
+            error_code: None,
+        });
     }
     // Each file is read a second time to copy it: keeping every record's bytes from the
     // first pass would hold the whole import in memory.

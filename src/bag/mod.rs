@@ -121,13 +121,30 @@ fn write_bag_from(
     known: Known<'_>,
 ) -> Result<BagReport> {
     let sessions = known.sessions;
-    let (files, hashed, leftovers_removed) = scan(dir, cache, known)?;
+    let (files, hashed_now, leftovers_removed) = scan(dir, cache, known)?;
     let mut report = BagReport {
         files: files.len(),
         leftovers_removed,
         ..Default::default()
     };
-    for h in &hashed {
+    // The digests of every file, in manifest order, taken again for each of the three
+    // outputs rather than held for 30,000 files at once: a look-up, or the hash just taken.
+    let digests_of = |i: usize, file: &PayloadFile| -> io::Result<Hashed> {
+        if let Ok(k) = hashed_now.binary_search_by_key(&i, |(j, _)| *j) {
+            return Ok(hashed_now[k].1);
+        }
+        match known_digests(file, cache, known) {
+            Some(h) => Ok(h),
+            // Known a moment ago (a look-up that failed now): read it after all.
+            None => payload::hash_file(&dir.join(&file.rel)).map(|(_, digests, size)| Hashed {
+                digests,
+                size,
+                fresh: true,
+            }),
+        }
+    };
+    for (i, file) in files.iter().enumerate() {
+        let h = digests_of(i, file).map_err(|e| Error::io("hash", dir.join(&file.rel), e))?;
         report.octets += h.size;
         if h.fresh {
             report.hashed += 1;
@@ -138,7 +155,8 @@ fn write_bag_from(
     // The two manifests and the state file are independent: written side by side.
     let write_manifest = |alg: Algorithm| {
         fsutil::write_streamed(&dir.join(alg.manifest()), |out| {
-            for (file, h) in files.iter().zip(&hashed) {
+            for (i, file) in files.iter().enumerate() {
+                let h = digests_of(i, file)?;
                 manifest::write_line(out, &payload::to_hex(alg.pick(&h.digests)), &file.rel)?;
             }
             Ok(())
@@ -147,8 +165,8 @@ fn write_bag_from(
     let write_state = || {
         let entries = files
             .iter()
-            .zip(&hashed)
-            .map(|(f, h)| (f.rel.as_str(), h.size, &h.digests));
+            .enumerate()
+            .map(|(i, f)| digests_of(i, f).map(|h| (f.rel.as_str(), h.size, h.digests)));
         state::write(dir, entries, sessions)
     };
     let ((sha256, sha512), state) = rayon::join(
@@ -194,13 +212,14 @@ impl Written {
     }
 }
 
-/// Cleans up leftovers, walks `data/` and hashes it: the payload files sorted by path,
-/// their hashes, and how many leftovers were removed.
+/// Cleans up leftovers, walks `data/` and hashes what must be: the payload files sorted
+/// by path, the digests of the files neither this run nor the hash cache vouches for (by
+/// position in the list), and how many leftovers were removed.
 fn scan(
     dir: &Path,
     cache: &Cache,
     known: Known<'_>,
-) -> Result<(Vec<PayloadFile>, Vec<Hashed>, usize)> {
+) -> Result<(Vec<PayloadFile>, HashedNow, usize)> {
     let meta = fs::metadata(dir).map_err(|e| Error::io("open the bag", dir, e))?;
     if !meta.is_dir() {
         return Err(Error::io(
@@ -218,56 +237,67 @@ fn scan(
         return Err(Error::io("add to the bag", issue.path, issue.error));
     }
     let hashed = crate::progress::timed("bag: hash payload", || {
-        hash_all(dir, &walk.files, cache, known)
+        hash_unknown(dir, &walk.files, cache, known)
     })?;
     Ok((walk.files, hashed, leftovers_removed))
 }
 
+/// The files hashed on this run, by position in the walk's list, ascending.
+type HashedNow = Vec<(usize, Hashed)>;
+
 /// One payload file's hashes, and where they came from.
+#[derive(Clone, Copy)]
 struct Hashed {
     digests: Digests,
     size: u64,
     fresh: bool,
 }
 
-/// Hashes every file in parallel, reusing the digests taken as the render wrote a file, or
-/// cached ones where the cache allows.
-fn hash_all(
+/// The digests of a file this run wrote (hashed as it was written), or the hash cache's
+/// where the cache allows; `None` when the file must be read.
+fn known_digests(file: &PayloadFile, cache: &Cache, known: Known<'_>) -> Option<Hashed> {
+    if let Some(written) = written_this_run(&file.rel, known)
+        && written.size == file.stamp.size
+    {
+        return Some(Hashed {
+            digests: written.digests,
+            size: written.size,
+            fresh: true,
+        });
+    }
+    cache.get(&file.rel, &file.stamp).map(|digests| Hashed {
+        digests,
+        size: file.stamp.size,
+        fresh: false,
+    })
+}
+
+/// Hashes, in parallel, every file [`known_digests`] knows nothing of; returns their
+/// positions in `files` (ascending) and digests.
+fn hash_unknown(
     dir: &Path,
     files: &[PayloadFile],
     cache: &Cache,
     known: Known<'_>,
-) -> Result<Vec<Hashed>> {
-    let hashed: Vec<Result<Hashed>> = files
+) -> Result<HashedNow> {
+    let hashed: Vec<Result<(usize, Hashed)>> = files
         .par_iter()
-        .map(|file| {
-            if let Some(known) = written_this_run(&file.rel, known)
-                && known.size == file.stamp.size
-            {
-                return Ok(Hashed {
-                    digests: known.digests,
-                    size: known.size,
-                    fresh: true,
-                });
-            }
-            if let Some(digests) = cache.get(&file.rel, &file.stamp) {
-                return Ok(Hashed {
-                    digests,
-                    size: file.stamp.size,
-                    fresh: false,
-                });
-            }
-            let path = dir.join(&file.rel);
-            let (_, digests, size) =
-                payload::hash_file(&path).map_err(|e| Error::io("hash", &path, e))?;
-            Ok(Hashed {
-                digests,
-                size,
-                fresh: true,
-            })
-        })
+        .enumerate()
+        .filter(|(_, file)| known_digests(file, cache, known).is_none())
+        .map(|(i, file)| hash(dir, file).map(|h| (i, h)))
         .collect();
     hashed.into_iter().collect()
+}
+
+/// Reads and hashes one payload file.
+fn hash(dir: &Path, file: &PayloadFile) -> Result<Hashed> {
+    let path = dir.join(&file.rel);
+    let (_, digests, size) = payload::hash_file(&path).map_err(|e| Error::io("hash", &path, e))?;
+    Ok(Hashed {
+        digests,
+        size,
+        fresh: true,
+    })
 }
 
 /// The digests of a session's record or page taken as this run wrote (or the render read)

@@ -160,7 +160,7 @@ impl KnownFiles for Cache {
 /// (sorted by stem), streamed, unless unchanged.
 pub(crate) fn write<'a>(
     dir: &Path,
-    entries: impl Iterator<Item = (&'a str, u64, &'a Digests)>,
+    entries: impl Iterator<Item = io::Result<(&'a str, u64, Digests)>>,
     sessions: &SessionStore,
 ) -> Result<WriteOutcome> {
     let mut entry = Vec::new();
@@ -170,7 +170,8 @@ pub(crate) fn write<'a>(
             "{{\n  \"format\": \"{FORMAT}\",\n  \"version\": {VERSION},\n  \"hashes\": {{"
         )?;
         let mut first = true;
-        for (rel, size, digests) in entries {
+        for entry in entries {
+            let (rel, size, digests) = entry?;
             out.write_all(if first { b"\n    " } else { b",\n    " })?;
             first = false;
             serde_json::to_writer(&mut *out, rel).map_err(io::Error::from)?;
@@ -226,8 +227,8 @@ mod tests {
             inode: 8,
         };
         let items = [
-            ("data/a \"q\".txt", old.size, &digests),
-            ("data/b.txt", future.size, &digests),
+            Ok(("data/a \"q\".txt", old.size, digests)),
+            Ok(("data/b.txt", future.size, digests)),
         ];
         let none = SessionStore::new(dir.path()).unwrap();
         write(dir.path(), items.into_iter(), &none).unwrap();

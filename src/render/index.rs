@@ -27,7 +27,7 @@ use std::path::Path;
 use askama::Template;
 
 use self::pages::{
-    AgentHtml, AgentRow, Cell, Charts, Figure, IndexHtml, IndexMd, PageLink, Row, SortKey,
+    AgentHtml, AgentRow, Cell, Charts, Figure, IndexHtml, IndexMd, PageLink, Row, Rows, SortKey,
 };
 use self::strings::{Strings, local_day, local_time, strings};
 use super::store::SessionStore;
@@ -248,17 +248,13 @@ impl Site<'_> {
         let figures = self.index_figures(missing);
         for page in 1..=pages {
             let range = (page - 1) * ROWS_PER_PAGE..(page * ROWS_PER_PAGE).min(total_rows);
-            let on_page = &newest[range.start.min(newest.len())..range.end.min(newest.len())];
-            let summaries = load(sessions, on_page)?;
-            let rows: Vec<Row<'_>> = summaries
-                .iter()
-                .map(|s| Row::session(s, self.t, self.zone()))
-                .chain(
-                    range
-                        .filter(|&i| i >= newest.len())
-                        .map(|i| Row::missing(missing[i - newest.len()], self.t)),
-                )
-                .collect();
+            // Rows 0..n are sessions, n.. the sessions without a record.
+            let n = newest.len();
+            let on_page = &newest[range.start.min(n)..range.end.min(n)];
+            let missing_on_page =
+                &missing[range.start.saturating_sub(n)..range.end.saturating_sub(n)];
+            let summary = |i: u32| sessions.summary(i as usize);
+            let rows = Rows::new(&summary, on_page, missing_on_page, self.t, self.zone());
             self.write_index_page(data_dir, page, pages, &figures, &rows, first_page)?;
         }
         Ok(pages)
@@ -270,7 +266,7 @@ impl Site<'_> {
         page: usize,
         pages: usize,
         figures: &[Figure],
-        rows: &[Row<'_>],
+        rows: &Rows<'_>,
         first: &FirstPage<'_>,
     ) -> Result<()> {
         let first_page = page == 1;
@@ -307,7 +303,7 @@ impl Site<'_> {
             prev: prev.as_deref(),
             next: next.as_deref(),
         };
-        write_page(&data_dir.join(page_file(page, "html")), &html)?;
+        write_page(&data_dir.join(page_file(page, "html")), &html, rows)?;
         if self.options.markdown_pages {
             let md_pager = pager("md");
             let md = IndexMd {
@@ -318,7 +314,7 @@ impl Site<'_> {
                 rows,
                 pager: &md_pager,
             };
-            write_page(&data_dir.join(page_file(page, "md")), &md)?;
+            write_page(&data_dir.join(page_file(page, "md")), &md, rows)?;
         }
         Ok(())
     }
@@ -397,11 +393,8 @@ impl Site<'_> {
             let indices = by_agent
                 .get(agent.account.as_str())
                 .map_or(&[][..], Vec::as_slice);
-            let summaries = load(sessions, indices)?;
-            let rows: Vec<Row<'_>> = summaries
-                .iter()
-                .map(|s| Row::session(s, self.t, self.zone()))
-                .collect();
+            let summary = |i: u32| sessions.summary(i as usize);
+            let rows = Rows::new(&summary, indices, &[], self.t, self.zone());
             let figures = self.agent_figures(agent);
             let page = AgentHtml {
                 show_media: self.show_media,
@@ -415,7 +408,7 @@ impl Site<'_> {
                 rows: &rows,
             };
             let name = format!("{}.html", stem(&agent.account));
-            write_page(&dir.join(&name), &page)?;
+            write_page(&dir.join(&name), &page, &rows)?;
             written.insert(name);
         }
         remove_unlisted(&dir, &written)
@@ -498,9 +491,16 @@ fn page_file(n: usize, ext: &str) -> String {
     }
 }
 
-/// Renders a template straight into its file.
-fn write_page(path: &Path, page: &impl Template) -> Result<()> {
-    write_streamed(path, |out| Template::write_into(page, out))?;
+/// Renders a template straight into its file; `rows` are the rows it reads as it goes,
+/// and a summary they could not read leaves the file as it was.
+fn write_page(path: &Path, page: &impl Template, rows: &Rows<'_>) -> Result<()> {
+    write_streamed(path, |out| {
+        Template::write_into(page, out)?;
+        match rows.take_error() {
+            Some(e) => Err(std::io::Error::other(e)),
+            None => Ok(()),
+        }
+    })?;
     Ok(())
 }
 

@@ -2,7 +2,6 @@
 //! parallel pass that renders and writes each session's pages, then stale-page removal,
 //! the index (via [`super::index::write_index`]) and the assets.
 
-use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -77,21 +76,29 @@ pub(super) fn render(
 
     let mut failures = Vec::new();
     let mut order = Vec::with_capacity(scans.len());
-    let mut seen = HashSet::new();
     for scan in scans {
         match scan {
-            Ok(s) if !seen.insert(s.stem.clone()) => failures.push(RenderFailure {
+            Ok(s) => order.push(s),
+            Err(f) => failures.push(f),
+        }
+    }
+    // Two records of one SessionId: the first by file name is rendered. (A stable sort
+    // keeps file-name order among equal stems; no set of every stem is built.)
+    order.sort_by(|a, b| a.stem.cmp(&b.stem));
+    let mut kept: Vec<Scanned> = Vec::with_capacity(order.len());
+    for s in order {
+        match kept.last() {
+            Some(last) if last.stem == s.stem => failures.push(RenderFailure {
                 message: format!(
                     "another record holds SessionId `{}`",
                     visible(&s.session_id)
                 ),
                 path: s.path,
             }),
-            Ok(s) => order.push(s),
-            Err(f) => failures.push(f),
+            _ => kept.push(s),
         }
     }
-    drop(seen);
+    let mut order = kept;
     order.sort_by(|a, b| {
         (a.first_ms.is_none(), a.first_ms, &a.session_id).cmp(&(
             b.first_ms.is_none(),
@@ -106,6 +113,7 @@ pub(super) fn render(
         .map(|s| cache.sessions.remove(&s.stem))
         .collect();
     drop(cache.sessions);
+    drop(cache.imported);
     let mut store = SessionStore::new(data_dir.parent().unwrap_or(data_dir))?;
     let job = Job {
         store: &store,

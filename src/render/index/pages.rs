@@ -1,6 +1,9 @@
 //! The askama page structs of the index (`index.html`, `index.md`, their continuation
 //! pages) and of the agent pages, and the table rows they share.
 
+use std::borrow::Cow;
+use std::cell::RefCell;
+
 use askama::Template;
 
 use super::charts::Svg;
@@ -37,7 +40,7 @@ pub struct Cell {
 #[derive(Debug, Clone)]
 pub struct AgentLink<'a> {
     /// The account.
-    pub account: &'a str,
+    pub account: Cow<'a, str>,
     /// `agents/<stem>.html`.
     pub stem: String,
 }
@@ -46,9 +49,9 @@ pub struct AgentLink<'a> {
 #[derive(Debug, Clone)]
 pub struct Row<'a> {
     /// The SessionId.
-    pub session_id: &'a str,
+    pub session_id: Cow<'a, str>,
     /// The session page's stem; `None` for sessions without a record.
-    pub stem: Option<&'a str>,
+    pub stem: Option<Cow<'a, str>>,
     /// Start time.
     pub start: Cell,
     /// Local start day `YYYY-MM-DD` (for the date filter); empty when unknown.
@@ -72,17 +75,17 @@ pub struct Row<'a> {
     /// Status text.
     pub status: String,
     /// Longer explanation (failure reason), for the `title` attribute.
-    pub status_detail: &'a str,
+    pub status_detail: Cow<'a, str>,
 }
 
 impl<'a> Row<'a> {
-    /// The row of a session with a record.
-    pub fn session(s: &'a SessionSummary, t: &Strings, zone: chrono_tz::Tz) -> Row<'a> {
+    /// The row of a session with a record (owning its text, so that the summary can go).
+    pub fn session(s: &SessionSummary, t: &Strings, zone: chrono_tz::Tz) -> Row<'a> {
         let st = &s.stats;
         let key = status_key(st);
         Row {
-            session_id: &s.session_id,
-            stem: Some(&s.stem),
+            session_id: Cow::Owned(s.session_id.clone()),
+            stem: Some(Cow::Owned(s.stem.clone())),
             start: Cell {
                 key: SortKey(st.first_message_ms),
                 text: st
@@ -101,7 +104,7 @@ impl<'a> Row<'a> {
                 .agent
                 .iter()
                 .map(|a| AgentLink {
-                    account: &a.account,
+                    account: Cow::Owned(a.account.clone()),
                     stem: stem(&a.account),
                 })
                 .collect(),
@@ -119,7 +122,7 @@ impl<'a> Row<'a> {
                 _ => t.status_answered,
             }
             .to_owned(),
-            status_detail: "",
+            status_detail: Cow::Borrowed(""),
         }
     }
 
@@ -139,7 +142,7 @@ impl<'a> Row<'a> {
             None => word.to_owned(),
         };
         Row {
-            session_id: &m.session_id,
+            session_id: Cow::Borrowed(&m.session_id),
             stem: None,
             start: none(),
             day: String::new(),
@@ -152,13 +155,71 @@ impl<'a> Row<'a> {
             media: none(),
             status_key,
             status,
-            status_detail: &m.reason,
+            status_detail: Cow::Borrowed(&m.reason),
         }
     }
 
     /// The agents, comma-separated (Markdown page).
     pub fn agent_names(&self) -> String {
-        join(self.agents.iter().map(|a| a.account))
+        join(self.agents.iter().map(|a| &*a.account))
+    }
+}
+
+/// The rows of a table, made one at a time as the page is written: a page of 5,000 rows
+/// never holds 5,000 summaries (or rows) at once. Sessions come first, in the order of
+/// `indices`, then the sessions without a record.
+pub struct Rows<'a> {
+    summary: &'a dyn Fn(u32) -> crate::error::Result<SessionSummary>,
+    indices: &'a [u32],
+    missing: &'a [&'a MissingSession],
+    t: &'a Strings,
+    zone: chrono_tz::Tz,
+    /// The first summary that could not be read; the page must then not be kept.
+    error: RefCell<Option<crate::error::Error>>,
+}
+
+impl<'a> Rows<'a> {
+    /// Rows of the sessions `indices` (read with `summary`), then of `missing`.
+    pub fn new(
+        summary: &'a dyn Fn(u32) -> crate::error::Result<SessionSummary>,
+        indices: &'a [u32],
+        missing: &'a [&'a MissingSession],
+        t: &'a Strings,
+        zone: chrono_tz::Tz,
+    ) -> Rows<'a> {
+        Rows {
+            summary,
+            indices,
+            missing,
+            t,
+            zone,
+            error: RefCell::new(None),
+        }
+    }
+
+    /// The error that cut the rows short, if any (taken: asked once per page).
+    pub fn take_error(&self) -> Option<crate::error::Error> {
+        self.error.borrow_mut().take()
+    }
+}
+
+impl<'r, 'a> IntoIterator for &'r Rows<'a> {
+    type Item = Row<'a>;
+    type IntoIter = Box<dyn Iterator<Item = Row<'a>> + 'r>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        let sessions = self
+            .indices
+            .iter()
+            .map_while(move |&i| match (self.summary)(i) {
+                Ok(s) => Some(Row::session(&s, self.t, self.zone)),
+                Err(e) => {
+                    self.error.borrow_mut().get_or_insert(e);
+                    None
+                }
+            });
+        let missing = self.missing.iter().map(move |m| Row::missing(m, self.t));
+        Box::new(sessions.chain(missing))
     }
 }
 
@@ -267,7 +328,7 @@ pub struct IndexHtml<'a> {
     /// Longest waits (first page only).
     pub longest: &'a [Row<'a>],
     /// This page's rows.
-    pub rows: &'a [Row<'a>],
+    pub rows: &'a Rows<'a>,
     /// Pager (empty when there is one page).
     pub pager: &'a [PageLink],
     /// Whether the tables have a media column.
@@ -291,7 +352,7 @@ pub struct IndexMd<'a> {
     /// Totals.
     pub figures: &'a [Figure],
     /// This page's rows.
-    pub rows: &'a [Row<'a>],
+    pub rows: &'a Rows<'a>,
     /// Pager, with `.md` files.
     pub pager: &'a [PageLink],
 }
@@ -315,7 +376,7 @@ pub struct AgentHtml<'a> {
     /// The agent's figures.
     pub figures: &'a [Figure],
     /// The agent's sessions, newest first.
-    pub rows: &'a [Row<'a>],
+    pub rows: &'a Rows<'a>,
     /// Whether the table has a media column.
     pub show_media: bool,
 }
