@@ -1,6 +1,5 @@
 //! One function per subcommand: each a short list of pipeline stages.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -88,39 +87,44 @@ pub fn render(config: &RenderConfig, verbosity: Verbosity, json: bool) -> Result
         heads = imported.heads;
         written = imported.written;
     }
-    // Records are the archive's primary data: synced to disk while the render runs (the
-    // syncs wait on the disk, the render on the processor), and before the bag lists them.
-    let syncing = std::thread::spawn(move || fsutil::sync_files(&written, SYNC_THREADS));
     timed("coverage of records", || {
         add_archived_records(&mut coverage, &data.join("records"))
+    });
+    let missing = coverage.missing();
+    let counts = coverage.counts();
+    // Records are the archive's primary data: synced to disk while the render runs (the
+    // syncs wait on the disk, the render on the processor), and before coverage.json calls
+    // them archived and the bag lists them. Coverage is written from that thread, so the
+    // render does not hold it.
+    let coverage_dir = data.clone();
+    let syncing = std::thread::spawn(move || {
+        fsutil::sync_files(&written, SYNC_THREADS)?;
+        drop(written);
+        coverage.write(&coverage_dir).map(drop)
     });
     let cache = RenderCache {
         sessions: earlier,
         known: &hashes,
-        imported: heads
-            .into_iter()
-            .map(|h| (records::stem(&h.session_id), h))
-            .collect(),
+        imported: render::cache::Imported::new(heads),
     };
-    let report = render_site(&config.render, &data, &coverage, verbosity, cache)?;
+    let report = render_site(&config.render, &data, &missing, verbosity, cache)?;
     failures.extend(
         report
             .failures
             .iter()
             .map(|f| SessionFailure::file(&f.path, f.message.clone())),
     );
-    timed("sync records", || {
+    timed("sync records, write coverage", || {
         syncing.join().unwrap_or_else(|_| {
             let stopped = std::io::Error::other("the sync thread stopped");
             Err(Error::io("sync", data.join("records"), stopped))
         })
     })?;
-    coverage.write(&data)?;
     let known = bag::Known {
         sessions: &report.rendered,
         fetched: &[],
     };
-    write_bag(&config.out, &config.bag, &coverage, &hashes, known)?;
+    write_bag(&config.out, &config.bag, counts, &hashes, known)?;
     let summary = Summary {
         archived: report.sessions,
         messages: report.messages,
@@ -193,9 +197,9 @@ pub fn archive(
         let cache = RenderCache {
             sessions: earlier,
             known: &hashes,
-            imported: HashMap::new(),
+            imported: render::cache::Imported::default(),
         };
-        let rendered = render_site(&config.render, &data, &coverage, verbosity, cache)?;
+        let rendered = render_site(&config.render, &data, &coverage.missing(), verbosity, cache)?;
         summary.messages = rendered.messages;
         summary.unchanged = rendered.reused;
         summary.failures.extend(
@@ -214,7 +218,7 @@ pub fn archive(
         sessions: &sessions,
         fetched: &fetched,
     };
-    write_bag(&config.out, &config.bag, &coverage, &hashes, known)?;
+    write_bag(&config.out, &config.bag, coverage.counts(), &hashes, known)?;
     summary.print(verbosity, json, started, "archived");
     Ok(Outcome {
         exit_code: summary.exit_code(),
@@ -295,7 +299,7 @@ fn prepare_archive_dir(out: &Path) -> Result<PathBuf> {
 fn render_site(
     options: &render::RenderOptions,
     data: &Path,
-    coverage: &Coverage,
+    missing: &[render::MissingSession],
     verbosity: Verbosity,
     cache: RenderCache<'_>,
 ) -> Result<render::RenderReport> {
@@ -323,7 +327,7 @@ fn render_site(
             }
         });
         let report = timed("render", || {
-            render::render_site_with(&options, data, &coverage.missing(), cache)
+            render::render_site_with(&options, data, missing, cache)
         });
         finished.store(true, std::sync::atomic::Ordering::Relaxed);
         report
@@ -335,12 +339,11 @@ fn render_site(
 fn write_bag(
     out: &Path,
     meta: &BagMeta,
-    coverage: &Coverage,
+    counts: std::collections::BTreeMap<&'static str, u64>,
     hashes: &bag::Cache,
     known: bag::Known<'_>,
 ) -> Result<()> {
-    let extra = coverage
-        .counts()
+    let extra = counts
         .into_iter()
         .map(|(state, n)| {
             (

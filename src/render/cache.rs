@@ -96,9 +96,10 @@ pub struct RenderCache<'a> {
     pub sessions: HashMap<String, Box<Rendered>>,
     /// The bag's hash cache.
     pub known: &'a dyn KnownFiles,
-    /// Heads of the records this run imported, by stem, parsed as they were imported (so
-    /// that the render does not parse them a second time before rendering them).
-    pub imported: HashMap<String, crate::records::RecordHead>,
+    /// Heads of the records this run imported, parsed as they were imported (so that the
+    /// render does not parse them a second time before rendering them); see
+    /// [`Imported::new`].
+    pub imported: Imported,
 }
 
 impl RenderCache<'_> {
@@ -107,8 +108,47 @@ impl RenderCache<'_> {
         RenderCache {
             sessions: HashMap::new(),
             known: &NoKnownFiles,
-            imported: HashMap::new(),
+            imported: Imported::default(),
         }
+    }
+}
+
+/// The heads of imported records, sorted by stem: what the render's first pass needs of
+/// each (a sorted list rather than a map, and no FetchedAt: it is held through the scan
+/// for every session).
+#[derive(Debug, Default)]
+pub struct Imported(Vec<ImportedHead>);
+
+/// One imported record's head.
+#[derive(Debug)]
+pub struct ImportedHead {
+    /// Its stem.
+    pub stem: Box<str>,
+    /// Its SessionId.
+    pub session_id: Box<str>,
+    /// Its earliest message time.
+    pub first_ms: Option<i64>,
+}
+
+impl Imported {
+    /// The heads of these records.
+    pub fn new(heads: impl IntoIterator<Item = crate::records::RecordHead>) -> Imported {
+        let mut heads: Vec<ImportedHead> = heads
+            .into_iter()
+            .map(|h| ImportedHead {
+                stem: crate::records::stem(&h.session_id).into_boxed_str(),
+                session_id: h.session_id.into_boxed_str(),
+                first_ms: h.first_ms,
+            })
+            .collect();
+        heads.sort_unstable_by(|a, b| a.stem.cmp(&b.stem));
+        Imported(heads)
+    }
+
+    /// The head of the record with this stem.
+    pub fn get(&self, stem: &str) -> Option<&ImportedHead> {
+        let i = self.0.binary_search_by(|h| (*h.stem).cmp(stem)).ok()?;
+        Some(&self.0[i])
     }
 }
 

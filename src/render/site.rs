@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use askama::Template;
 use rayon::prelude::*;
 
-use super::cache::{self, KnownFiles, RenderCache, Rendered, WrittenFiles};
+use super::cache::{self, ImportedHead, KnownFiles, RenderCache, Rendered, WrittenFiles};
 use super::cmark::{isolate, visible};
 use super::i18n::{self, Strings};
 use super::session::{self, NavTarget, SessionHtml, SessionInput, SessionMd};
@@ -25,9 +25,9 @@ use crate::stats;
 
 /// What the first pass keeps of a record: enough to order sessions and link neighbours.
 struct Scanned {
-    path: PathBuf,
-    session_id: String,
-    stem: String,
+    path: Box<Path>,
+    session_id: Box<str>,
+    stem: Box<str>,
     first_ms: Option<i64>,
     /// The record's SHA-256 when the bag's hash cache vouches for it (not read this run).
     known_sha256: Option<[u8; 32]>,
@@ -93,7 +93,7 @@ pub(super) fn render(
                     "another record holds SessionId `{}`",
                     visible(&s.session_id)
                 ),
-                path: s.path,
+                path: s.path.into(),
             }),
             _ => kept.push(s),
         }
@@ -110,7 +110,7 @@ pub(super) fn render(
     // either reused as it is or replaced.
     let earlier: Vec<Option<Box<Rendered>>> = order
         .iter()
-        .map(|s| cache.sessions.remove(&s.stem))
+        .map(|s| cache.sessions.remove(&*s.stem))
         .collect();
     drop(cache.sessions);
     drop(cache.imported);
@@ -217,21 +217,27 @@ fn scan(path: PathBuf, cache: &RenderCache<'_>) -> std::result::Result<Scanned, 
     if let Some(scanned) = scan_known(&path, cache) {
         return Ok(scanned);
     }
-    let head = match imported_head(&path, cache) {
-        Some(head) => head.clone(),
-        None => RecordHead::read(&path).map_err(|e| failure(&path, &e))?,
-    };
+    if let Some(head) = imported_head(&path, cache) {
+        return Ok(Scanned {
+            stem: head.stem.clone(),
+            session_id: head.session_id.clone(),
+            path: path.into_boxed_path(),
+            first_ms: head.first_ms,
+            known_sha256: None,
+        });
+    }
+    let head = RecordHead::read(&path).map_err(|e| failure(&path, &e))?;
     Ok(Scanned {
-        stem: records::stem(&head.session_id),
-        session_id: head.session_id,
-        path,
+        stem: records::stem(&head.session_id).into_boxed_str(),
+        session_id: head.session_id.into_boxed_str(),
+        path: path.into_boxed_path(),
         first_ms: head.first_ms,
         known_sha256: None,
     })
 }
 
 /// The head of a record this run imported, parsed then.
-fn imported_head<'c>(path: &Path, cache: &'c RenderCache<'_>) -> Option<&'c RecordHead> {
+fn imported_head<'c>(path: &Path, cache: &'c RenderCache<'_>) -> Option<&'c ImportedHead> {
     let stem = path.file_name()?.to_str()?.strip_suffix(".json")?;
     cache.imported.get(stem)
 }
@@ -242,9 +248,9 @@ fn scan_known(path: &Path, cache: &RenderCache<'_>) -> Option<Scanned> {
     let earlier = cache.sessions.get(name.strip_suffix(".json")?)?;
     let sha256 = cache.known.sha256(&format!("data/records/{name}"), path)?;
     (sha256 == earlier.record).then(|| Scanned {
-        path: path.to_owned(),
-        session_id: earlier.summary.session_id.clone(),
-        stem: earlier.summary.stem.clone(),
+        path: path.into(),
+        session_id: earlier.summary.session_id.as_str().into(),
+        stem: earlier.summary.stem.as_str().into(),
         first_ms: earlier.first_ms,
         known_sha256: Some(sha256),
     })
@@ -252,7 +258,7 @@ fn scan_known(path: &Path, cache: &RenderCache<'_>) -> Option<Scanned> {
 
 fn nav(s: Option<&Scanned>) -> Option<NavTarget> {
     s.map(|s| NavTarget {
-        stem: s.stem.clone(),
+        stem: s.stem.to_string(),
         label: isolate(&visible(&s.session_id)).into_owned(),
     })
 }
@@ -295,8 +301,8 @@ impl Job<'_> {
             cache::inputs(
                 &self.settings,
                 record,
-                prev.map(|s| s.stem.as_str()),
-                next.map(|s| s.stem.as_str()),
+                prev.map(|s| &*s.stem),
+                next.map(|s| &*s.stem),
             )
         };
         let earlier = match (earlier, scanned.known_sha256) {
@@ -409,7 +415,7 @@ impl Job<'_> {
         };
         let summary = SessionSummary {
             session_id: record.session_id.clone(),
-            stem: scanned.stem.clone(),
+            stem: scanned.stem.to_string(),
             stats,
             media,
         };
