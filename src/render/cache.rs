@@ -56,7 +56,7 @@ impl std::borrow::Borrow<SessionSummary> for Box<Rendered> {
 }
 
 /// The files of one session written on this run, hashed as they were written.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WrittenFiles {
     /// `records/<stem>.json` (read, not written, by render; hashed all the same).
     pub record: FileDigests,

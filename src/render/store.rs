@@ -252,3 +252,80 @@ fn file_digests(bytes: &[u8]) -> FileDigests {
         digests: Digests { sha256, sha512 },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::SessionStats;
+
+    fn rendered(stem: &str, written: Option<WrittenFiles>) -> Rendered {
+        let mut stats = SessionStats::default();
+        stats.messages.total = stem.len() as u64;
+        stats.first_message_ms = Some(-7);
+        stats.messages_by_hour[3] = 9;
+        Rendered {
+            summary: SessionSummary {
+                session_id: format!("id \"{stem}\""),
+                stem: stem.to_owned(),
+                stats,
+                media: None,
+            },
+            first_ms: Some(-7),
+            record: [1; 32],
+            inputs: [2; 32],
+            written: written.map(Box::new),
+        }
+    }
+
+    fn digests(n: u8) -> FileDigests {
+        FileDigests {
+            size: u64::from(n) << 40,
+            digests: Digests {
+                sha256: [n; 32],
+                sha512: [n + 1; 64],
+            },
+        }
+    }
+
+    #[test]
+    fn entries_come_back_as_they_went_in_sorted_by_stem() {
+        let dir = tempfile::tempdir().unwrap();
+        let with_md = WrittenFiles {
+            record: digests(1),
+            html: digests(2),
+            md: Some(digests(3)),
+        };
+        let without_md = WrittenFiles {
+            md: None,
+            ..with_md
+        };
+        let sessions = [
+            rendered("zz", Some(with_md)),
+            rendered("a", None),
+            rendered("mm", Some(without_md)),
+        ];
+        let boxed = sessions.iter().cloned().map(Box::new);
+        let store = SessionStore::from_rendered(dir.path(), boxed).unwrap();
+        // Nothing is left in the folder: the file has no name.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        let stems: Vec<&str> = store.slots().iter().map(Slot::stem).collect();
+        assert_eq!(stems, ["a", "mm", "zz"]);
+        for want in &sessions {
+            let i = store.find(&want.summary.stem).unwrap();
+            let got = store.get(i).unwrap();
+            assert_eq!(got.summary.session_id, want.summary.session_id);
+            assert_eq!(got.summary.stats, want.summary.stats);
+            assert_eq!((got.record, got.inputs), (want.record, want.inputs));
+            assert_eq!(
+                got.written.as_deref().copied(),
+                want.written.as_deref().copied()
+            );
+            assert_eq!(store.written(i).unwrap(), want.written.as_deref().copied());
+            let mut json = Vec::new();
+            cache::write_entry(&mut json, want).unwrap();
+            let mut buf = Vec::new();
+            assert_eq!(store.entry_json(i, &mut buf).unwrap(), json.as_slice());
+        }
+        assert_eq!(store.find("b"), None);
+    }
+}

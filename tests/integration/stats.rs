@@ -629,3 +629,64 @@ fn media_counts_show_in_the_index_and_stats_json() {
     write_index(plain.path(), &summaries(), &[], &options(Lang::En)).unwrap();
     assert!(!read(plain.path(), "index.html").contains(">Media</th>"));
 }
+
+/// Summaries that fail after `limit` reads: a summary the store cannot read back.
+struct Failing {
+    inner: Vec<SessionSummary>,
+    reads: std::cell::Cell<usize>,
+    limit: usize,
+}
+
+impl desk_archive::render::index::Summaries for Failing {
+    fn count(&self) -> usize {
+        self.inner.len()
+    }
+    fn summary(&self, i: usize) -> desk_archive::Result<SessionSummary> {
+        self.reads.set(self.reads.get() + 1);
+        if self.reads.get() > self.limit {
+            let e = std::io::Error::other("disk gone");
+            return Err(desk_archive::Error::io("read", "/store", e));
+        }
+        Ok(self.inner[i].clone())
+    }
+}
+
+fn files_of(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    for sub in ["", "agents"] {
+        for entry in std::fs::read_dir(dir.join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                files.insert(path.clone(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn a_summary_that_cannot_be_read_fails_the_index_and_spoils_no_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let all = Failing {
+        inner: summaries(),
+        reads: std::cell::Cell::new(0),
+        limit: usize::MAX,
+    };
+    write_index(dir.path(), &all, &missing(), &options(Lang::En)).unwrap();
+    let before = files_of(dir.path());
+    let reads = all.reads.get();
+    // Summaries are read once for the overview and again, one at a time, as each page is
+    // written; every read but the last succeeds, then every read but the first 2…
+    for limit in [reads - 1, all.inner.len() * 2, all.inner.len()] {
+        let failing = Failing {
+            inner: summaries(),
+            reads: std::cell::Cell::new(0),
+            limit,
+        };
+        let err = write_index(dir.path(), &failing, &missing(), &options(Lang::En));
+        let err = err.expect_err("a failed read must fail the index");
+        let message = desk_archive::commands::error_chain(&err);
+        assert!(message.contains("/store"), "{message}");
+        assert_eq!(files_of(dir.path()), before, "limit {limit}");
+    }
+}
