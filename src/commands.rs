@@ -94,13 +94,15 @@ pub fn render(config: &RenderConfig, verbosity: Verbosity, json: bool) -> Result
     let counts = coverage.counts();
     // Records are the archive's primary data: synced to disk while the render runs (the
     // syncs wait on the disk, the render on the processor), and before coverage.json calls
-    // them archived and the bag lists them. Coverage is written from that thread, so the
-    // render does not hold it.
+    // them archived and the bag lists them. Coverage is written from that thread, from its
+    // bytes, so that the render does not hold every session's entry.
+    let coverage_file = coverage.file_bytes(&data)?;
+    drop(coverage);
     let coverage_dir = data.clone();
     let syncing = std::thread::spawn(move || {
         fsutil::sync_files(&written, SYNC_THREADS)?;
         drop(written);
-        coverage.write(&coverage_dir).map(drop)
+        crate::coverage::write_file(&coverage_dir, &coverage_file).map(drop)
     });
     let cache = RenderCache {
         sessions: earlier,

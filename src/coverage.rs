@@ -181,6 +181,12 @@ impl Coverage {
 
     /// Writes `data/coverage.json` atomically (untouched when unchanged).
     pub fn write(&self, data_dir: &Path) -> Result<WriteOutcome> {
+        write_file(data_dir, &self.file_bytes(data_dir)?)
+    }
+
+    /// The bytes of `data/coverage.json` (about 160 a session, half of what the entries
+    /// take in memory): for a caller that writes it later, without holding the entries.
+    pub fn file_bytes(&self, data_dir: &Path) -> Result<Vec<u8>> {
         let mut out = Vec::with_capacity(self.entries.len() * 160 + 32);
         out.extend_from_slice(b"{\"sessions\": [");
         for (i, entry) in self.entries.values().enumerate() {
@@ -195,8 +201,14 @@ impl Coverage {
         } else {
             b"\n]}\n"
         });
-        fsutil::write_atomic(&data_dir.join(FILE_NAME), &out)
+        Ok(out)
     }
+}
+
+/// Writes `data/coverage.json` from [`Coverage::file_bytes`], atomically (untouched when
+/// unchanged).
+pub fn write_file(data_dir: &Path, bytes: &[u8]) -> Result<WriteOutcome> {
+    fsutil::write_atomic(&data_dir.join(FILE_NAME), bytes)
 }
 
 #[cfg(test)]

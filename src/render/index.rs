@@ -25,6 +25,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use askama::Template;
+use rayon::prelude::*;
 
 use self::pages::{
     AgentHtml, AgentRow, Cell, Charts, Figure, IndexHtml, IndexMd, PageLink, Row, Rows, SortKey,
@@ -47,7 +48,7 @@ const LONGEST_SHOWN: usize = 10;
 /// Where [`write_index`] takes the sessions' summaries from, one at a time: the render's
 /// [`SessionStore`] (so that the index never holds every summary at once), or summaries
 /// in memory.
-pub trait Summaries {
+pub trait Summaries: Sync {
     /// How many sessions.
     fn count(&self) -> usize;
     /// Session `i`'s summary.
@@ -81,6 +82,9 @@ impl Summaries for Vec<SessionSummary> {
     }
 }
 
+/// Summaries read side by side by the overview: small enough not to count.
+const OVERVIEW_BATCH: usize = 256;
+
 /// What one pass over every summary keeps: a few dozen bytes a session.
 struct Overview {
     totals: Totals,
@@ -110,8 +114,18 @@ impl Overview {
         let mut waits: Vec<(i64, u32)> = Vec::new();
         let mut by_agent: BTreeMap<String, Vec<u32>> = BTreeMap::new();
         let mut show_media = false;
+        // Read (and parsed) in parallel a batch at a time, folded in order.
+        let mut batch = Vec::with_capacity(OVERVIEW_BATCH);
         for i in 0..n {
-            let s = sessions.summary(i)?;
+            if batch.is_empty() {
+                let end = (i + OVERVIEW_BATCH).min(n);
+                let read: Vec<_> = (i..end)
+                    .into_par_iter()
+                    .map(|i| sessions.summary(i))
+                    .collect();
+                batch = read.into_iter().rev().collect::<Result<Vec<_>>>()?;
+            }
+            let Some(s) = batch.pop() else { break };
             let i = u32::try_from(i).unwrap_or(u32::MAX);
             let st = &s.stats;
             builder.add(st);
@@ -189,16 +203,6 @@ pub fn write_index(
     missing.sort_by(|a, b| a.session_id.cmp(&b.session_id));
     missing.dedup_by(|a, b| a.session_id == b.session_id);
 
-    write_streamed(&data_dir.join("stats.json"), |out| {
-        let zone = options.timezone.name();
-        let md = options.markdown_pages;
-        let by_id = overview
-            .by_id
-            .iter()
-            .map(|&i| sessions.summary(i as usize).map_err(std::io::Error::other));
-        json::write_stats_json(out, by_id, &missing, &overview.totals, zone, md)
-    })?;
-
     let site = Site {
         t,
         options,
@@ -213,10 +217,28 @@ pub fn write_index(
         &overview.first_responses,
         &longest,
     );
-    let pages =
-        site.write_index_pages(data_dir, sessions, &overview.newest, &missing, &first_page)?;
-    remove_surplus_index_pages(data_dir, pages, options.markdown_pages)?;
-    site.write_agent_pages(data_dir, sessions, &overview.by_agent)
+    let write_stats = || {
+        write_streamed(&data_dir.join("stats.json"), |out| {
+            let zone = options.timezone.name();
+            let md = options.markdown_pages;
+            let by_id = overview
+                .by_id
+                .iter()
+                .map(|&i| sessions.summary(i as usize).map_err(std::io::Error::other));
+            json::write_stats_json(out, by_id, &missing, &site.totals, zone, md)
+        })
+        .map(drop)
+    };
+    let write_pages = || {
+        let newest = &overview.newest;
+        let pages = site.write_index_pages(data_dir, sessions, newest, &missing, &first_page)?;
+        remove_surplus_index_pages(data_dir, pages, options.markdown_pages)
+    };
+    let write_agents = || site.write_agent_pages(data_dir, sessions, &overview.by_agent);
+    // Independent files, each reading the summaries it needs: written side by side.
+    let (stats, (pages, agents)) =
+        rayon::join(write_stats, || rayon::join(write_pages, write_agents));
+    stats.and(pages).and(agents)
 }
 
 /// What every page of the index needs.

@@ -25,12 +25,35 @@ use crate::stats;
 
 /// What the first pass keeps of a record: enough to order sessions and link neighbours.
 struct Scanned {
-    path: Box<Path>,
+    /// The record's path when it is not `records/<stem>.json` (a file of another name):
+    /// not kept in the usual case, since the first pass is held for every session.
+    odd_path: Option<Box<Path>>,
     session_id: Box<str>,
     stem: Box<str>,
     first_ms: Option<i64>,
     /// The record's SHA-256 when the bag's hash cache vouches for it (not read this run).
     known_sha256: Option<[u8; 32]>,
+}
+
+impl Scanned {
+    fn new(path: PathBuf, session_id: Box<str>, stem: Box<str>, first_ms: Option<i64>) -> Self {
+        let usual = path.file_stem().and_then(|n| n.to_str()) == Some(&*stem);
+        Scanned {
+            odd_path: (!usual).then(|| path.into_boxed_path()),
+            session_id,
+            stem,
+            first_ms,
+            known_sha256: None,
+        }
+    }
+
+    /// The record's path, in `records` (the records folder).
+    fn path(&self, records: &Path) -> PathBuf {
+        match &self.odd_path {
+            Some(path) => path.to_path_buf(),
+            None => records.join(format!("{}.json", self.stem)),
+        }
+    }
 }
 
 enum Outcome {
@@ -62,7 +85,8 @@ pub(super) fn render(
     let t = i18n::strings(options.lang);
     let sessions_dir = data_dir.join("sessions");
     fsutil::create_dir_all(&sessions_dir)?;
-    let paths = list_records(&data_dir.join("records"))?;
+    let records = data_dir.join("records");
+    let paths = list_records(&records)?;
     // Read once: parsed for the pages, and part of every page's fingerprint.
     let (media, media_index) = crate::media::MediaLookup::read(data_dir);
     let settings = cache::settings(options, media_index.as_deref());
@@ -93,7 +117,7 @@ pub(super) fn render(
                     "another record holds SessionId `{}`",
                     visible(&s.session_id)
                 ),
-                path: s.path.into(),
+                path: s.path(&records),
             }),
             _ => kept.push(s),
         }
@@ -117,6 +141,7 @@ pub(super) fn render(
     let mut store = SessionStore::new(data_dir.parent().unwrap_or(data_dir))?;
     let job = Job {
         store: &store,
+        records: &records,
         order: &order,
         options,
         t,
@@ -218,22 +243,13 @@ fn scan(path: PathBuf, cache: &RenderCache<'_>) -> std::result::Result<Scanned, 
         return Ok(scanned);
     }
     if let Some(head) = imported_head(&path, cache) {
-        return Ok(Scanned {
-            stem: head.stem.clone(),
-            session_id: head.session_id.clone(),
-            path: path.into_boxed_path(),
-            first_ms: head.first_ms,
-            known_sha256: None,
-        });
+        let (id, stem) = (head.session_id.clone(), head.stem.clone());
+        return Ok(Scanned::new(path, id, stem, head.first_ms));
     }
     let head = RecordHead::read(&path).map_err(|e| failure(&path, &e))?;
-    Ok(Scanned {
-        stem: records::stem(&head.session_id).into_boxed_str(),
-        session_id: head.session_id.into_boxed_str(),
-        path: path.into_boxed_path(),
-        first_ms: head.first_ms,
-        known_sha256: None,
-    })
+    let stem = records::stem(&head.session_id).into_boxed_str();
+    let id = head.session_id.into_boxed_str();
+    Ok(Scanned::new(path, id, stem, head.first_ms))
 }
 
 /// The head of a record this run imported, parsed then.
@@ -248,11 +264,13 @@ fn scan_known(path: &Path, cache: &RenderCache<'_>) -> Option<Scanned> {
     let earlier = cache.sessions.get(name.strip_suffix(".json")?)?;
     let sha256 = cache.known.sha256(&format!("data/records/{name}"), path)?;
     (sha256 == earlier.record).then(|| Scanned {
-        path: path.into(),
-        session_id: earlier.summary.session_id.as_str().into(),
-        stem: earlier.summary.stem.as_str().into(),
-        first_ms: earlier.first_ms,
         known_sha256: Some(sha256),
+        ..Scanned::new(
+            path.to_owned(),
+            earlier.summary.session_id.as_str().into(),
+            earlier.summary.stem.as_str().into(),
+            earlier.first_ms,
+        )
     })
 }
 
@@ -266,6 +284,7 @@ fn nav(s: Option<&Scanned>) -> Option<NavTarget> {
 /// What every session of one render shares.
 struct Job<'a> {
     store: &'a SessionStore,
+    records: &'a Path,
     order: &'a [Scanned],
     options: &'a RenderOptions,
     t: &'static Strings,
@@ -311,9 +330,10 @@ impl Job<'_> {
             }
             (earlier, _) => earlier,
         };
-        let bytes = match fsutil::read(&scanned.path) {
+        let path = scanned.path(self.records);
+        let bytes = match fsutil::read(&path) {
             Ok(bytes) => bytes,
-            Err(e) => return Ok(Finished::Failed(failure(&scanned.path, &e))),
+            Err(e) => return Ok(Finished::Failed(failure(&path, &e))),
         };
         let record_digests = FileDigests::of(&bytes);
         let inputs = inputs_of(&record_digests.digests.sha256);
@@ -323,9 +343,9 @@ impl Job<'_> {
         {
             return Ok(Finished::Done(earlier, false));
         }
-        let record = match RecordRef::from_slice(&bytes, &scanned.path) {
+        let record = match RecordRef::from_slice(&bytes, &path) {
             Ok(record) => record,
-            Err(e) => return Ok(Finished::Failed(failure(&scanned.path, &e))),
+            Err(e) => return Ok(Finished::Failed(failure(&path, &e))),
         };
         let (summary, written) = self.write_pages(&record, scanned, prev, next, buf)?;
         Ok(Finished::Done(

@@ -45,6 +45,8 @@ pub struct Slot {
     stem: Box<str>,
     at: u64,
     len: u32,
+    /// The entry holds the digests of files written this run (read only then).
+    written: bool,
 }
 
 impl Slot {
@@ -125,6 +127,7 @@ impl SessionStore {
             stem: rendered.summary.stem.as_str().into(),
             at,
             len,
+            written: rendered.written.is_some(),
         })
     }
 
@@ -184,6 +187,9 @@ impl SessionStore {
     /// The files session `i` wrote on this run, if it was rendered (not reused).
     pub fn written(&self, i: usize) -> Result<Option<WrittenFiles>> {
         let slot = &self.slots[i];
+        if !slot.written {
+            return Ok(None);
+        }
         let mut head = [0u8; 1 + 3 * DIGESTS_LEN];
         let len = head.len().min(slot.len as usize);
         self.file

@@ -633,7 +633,7 @@ fn media_counts_show_in_the_index_and_stats_json() {
 /// Summaries that fail after `limit` reads: a summary the store cannot read back.
 struct Failing {
     inner: Vec<SessionSummary>,
-    reads: std::cell::Cell<usize>,
+    reads: std::sync::atomic::AtomicUsize,
     limit: usize,
 }
 
@@ -642,8 +642,8 @@ impl desk_archive::render::index::Summaries for Failing {
         self.inner.len()
     }
     fn summary(&self, i: usize) -> desk_archive::Result<SessionSummary> {
-        self.reads.set(self.reads.get() + 1);
-        if self.reads.get() > self.limit {
+        let reads = 1 + self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if reads > self.limit {
             let e = std::io::Error::other("disk gone");
             return Err(desk_archive::Error::io("read", "/store", e));
         }
@@ -669,18 +669,19 @@ fn a_summary_that_cannot_be_read_fails_the_index_and_spoils_no_page() {
     let dir = tempfile::tempdir().unwrap();
     let all = Failing {
         inner: summaries(),
-        reads: std::cell::Cell::new(0),
+        reads: std::sync::atomic::AtomicUsize::new(0),
         limit: usize::MAX,
     };
     write_index(dir.path(), &all, &missing(), &options(Lang::En)).unwrap();
     let before = files_of(dir.path());
-    let reads = all.reads.get();
-    // Summaries are read once for the overview and again, one at a time, as each page is
-    // written; every read but the last succeeds, then every read but the first 2…
+    let reads = all.reads.load(std::sync::atomic::Ordering::SeqCst);
+    // Summaries are read once for the overview and again, one at a time, as each file is
+    // written (side by side): the last read fails, then one while the files are written,
+    // then one of the overview.
     for limit in [reads - 1, all.inner.len() * 2, all.inner.len()] {
         let failing = Failing {
             inner: summaries(),
-            reads: std::cell::Cell::new(0),
+            reads: std::sync::atomic::AtomicUsize::new(0),
             limit,
         };
         let err = write_index(dir.path(), &failing, &missing(), &options(Lang::En));
