@@ -97,7 +97,6 @@ pub(super) fn render(
                 .map(|path| scan(path, &cache))
                 .collect()
         });
-
     let mut failures = Vec::new();
     let mut order = Vec::with_capacity(scans.len());
     for scan in scans {
@@ -107,22 +106,22 @@ pub(super) fn render(
         }
     }
     // Two records of one SessionId: the first by file name is rendered. (A stable sort
-    // keeps file-name order among equal stems; no set of every stem is built.)
+    // keeps file-name order among equal stems; duplicates are removed in place, and no
+    // set of every stem is built.)
     order.sort_by(|a, b| a.stem.cmp(&b.stem));
-    let mut kept: Vec<Scanned> = Vec::with_capacity(order.len());
-    for s in order {
-        match kept.last() {
-            Some(last) if last.stem == s.stem => failures.push(RenderFailure {
+    order.dedup_by(|s, kept| {
+        let twice = s.stem == kept.stem;
+        if twice {
+            failures.push(RenderFailure {
                 message: format!(
                     "another record holds SessionId `{}`",
                     visible(&s.session_id)
                 ),
                 path: s.path(&records),
-            }),
-            _ => kept.push(s),
+            });
         }
-    }
-    let mut order = kept;
+        twice
+    });
     order.sort_by(|a, b| {
         (a.first_ms.is_none(), a.first_ms, &a.session_id).cmp(&(
             b.first_ms.is_none(),

@@ -746,3 +746,31 @@ fn a_render_again_reuses_what_did_not_change_and_redoes_what_did() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(json(&stdout)["pages_unchanged"], 0);
 }
+
+#[test]
+fn a_second_record_of_one_session_in_the_archive_fails_by_name() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let demo = repo.join("examples/demo/records");
+    let dir = tempfile::tempdir().unwrap();
+    let first = render_json(
+        dir.path(),
+        &["--records", demo.to_str().unwrap(), "--out", "a"],
+    );
+    let sessions = first["archived"].as_u64().unwrap();
+    // The same record under another name, dropped into records/ by hand: both name one
+    // SessionId, so one page is made, from the file that sorts first.
+    let records = dir.path().join("a/data/records");
+    let original = files_under(&records).into_iter().max().unwrap();
+    let copy = records.join("zz-copy.json");
+    std::fs::copy(&original, &copy).unwrap();
+    let (code, stdout, stderr) = run(dir.path(), &["render", "--json", "--out", "a"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("zz-copy.json") && stderr.contains("another record holds SessionId"),
+        "{stderr}"
+    );
+    let summary = json(&stdout);
+    assert_eq!(summary["archived"].as_u64(), Some(sessions));
+    let (code, _, _) = run(dir.path(), &["verify", "a"]);
+    assert_eq!(code, 0, "the bag stays valid");
+}
