@@ -49,12 +49,6 @@ pub struct Rendered {
     pub written: Option<Box<WrittenFiles>>,
 }
 
-impl std::borrow::Borrow<SessionSummary> for Box<Rendered> {
-    fn borrow(&self) -> &SessionSummary {
-        &self.summary
-    }
-}
-
 /// The files of one session written on this run, hashed as they were written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WrittenFiles {
@@ -72,13 +66,6 @@ pub struct WrittenFiles {
 pub trait KnownFiles: Sync {
     /// The recorded SHA-256 of an unchanged file, else `None`.
     fn sha256(&self, rel: &str, path: &Path) -> Option<[u8; 32]>;
-}
-
-/// The sessions sorted by stem, as the bag and the state file take them.
-pub fn by_stem(sessions: impl IntoIterator<Item = Box<Rendered>>) -> Vec<Box<Rendered>> {
-    let mut sorted: Vec<Box<Rendered>> = sessions.into_iter().collect();
-    sorted.sort_unstable_by(|a, b| a.summary.stem.cmp(&b.summary.stem));
-    sorted
 }
 
 /// Knows nothing: every session is rendered.

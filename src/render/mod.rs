@@ -1,6 +1,7 @@
 //! Rendering: every record into an HTML and a Markdown page (rayon), then the index,
-//! stats.json and the assets. Pages are written as soon as they are rendered; only a small
-//! [`SessionSummary`] per session is kept (SPEC §6).
+//! stats.json and the assets. Pages are written as soon as they are rendered; what is kept
+//! of each session (its [`SessionSummary`] and checksums) goes to a temporary file, the
+//! [`store::SessionStore`], and is read back a page at a time (SPEC §6).
 
 pub mod cache;
 pub mod cmark;
@@ -119,7 +120,8 @@ mod site;
 pub mod index;
 
 /// The little that is kept of each rendered session for the index, stats.json and agent
-/// pages: a few hundred bytes, so memory does not grow with messages (SPEC §6).
+/// pages: a few hundred bytes whatever the number of messages (SPEC §6), held in the
+/// [`store::SessionStore`] rather than in memory.
 #[derive(Debug, Clone)]
 pub struct SessionSummary {
     /// The SessionId.
