@@ -25,7 +25,6 @@
 
 use std::fs::File;
 use std::io;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -120,9 +119,7 @@ impl SessionStore {
         let len = u32::try_from(buf.len())
             .map_err(|_| self.error("write", io::Error::other("entry over 4 GiB")))?;
         let at = self.end.fetch_add(buf.len() as u64, Ordering::Relaxed);
-        self.file
-            .write_all_at(buf, at)
-            .map_err(|e| self.error("write", e))?;
+        write_all_at(&self.file, buf, at).map_err(|e| self.error("write", e))?;
         Ok(Slot {
             stem: rendered.summary.stem.as_str().into(),
             at,
@@ -162,9 +159,7 @@ impl SessionStore {
         let slot = &self.slots[i];
         buf.clear();
         buf.resize(slot.len as usize, 0);
-        self.file
-            .read_exact_at(buf, slot.at)
-            .map_err(|e| self.error("read", e))
+        read_exact_at(&self.file, buf, slot.at).map_err(|e| self.error("read", e))
     }
 
     /// Session `i` as the render left it.
@@ -192,9 +187,7 @@ impl SessionStore {
         }
         let mut head = [0u8; 1 + 3 * DIGESTS_LEN];
         let len = head.len().min(slot.len as usize);
-        self.file
-            .read_exact_at(&mut head[..len], slot.at)
-            .map_err(|e| self.error("read", e))?;
+        read_exact_at(&self.file, &mut head[..len], slot.at).map_err(|e| self.error("read", e))?;
         Ok(self.split(&head[..len])?.0)
     }
 
@@ -244,6 +237,40 @@ impl SessionStore {
         };
         Error::io(action, &self.dir, e)
     }
+}
+
+/// Positional I/O on the shared file: many threads write and read it at once, each at its
+/// own offset, so no shared cursor is used.
+#[cfg(unix)]
+fn write_all_at(file: &File, buf: &[u8], at: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, buf, at)
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
+}
+
+#[cfg(windows)]
+fn write_all_at(file: &File, mut buf: &[u8], mut at: u64) -> io::Result<()> {
+    while !buf.is_empty() {
+        match std::os::windows::fs::FileExt::seek_write(file, buf, at)? {
+            0 => return Err(io::ErrorKind::WriteZero.into()),
+            n => (buf, at) = (&buf[n..], at + n as u64),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(windows)]
+fn read_exact_at(file: &File, mut buf: &mut [u8], mut at: u64) -> io::Result<()> {
+    while !buf.is_empty() {
+        match std::os::windows::fs::FileExt::seek_read(file, buf, at)? {
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            n => (buf, at) = (&mut std::mem::take(&mut buf)[n..], at + n as u64),
+        }
+    }
+    Ok(())
 }
 
 fn file_digests(bytes: &[u8]) -> FileDigests {
