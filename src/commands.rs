@@ -213,7 +213,10 @@ pub fn archive(
         rendered.rendered
     } else {
         // `fetch` renders nothing: the last render's entries stay as they are.
-        render::store::SessionStore::from_rendered(&config.out, earlier.into_values())?
+        match earlier {
+            Some(earlier) => earlier,
+            None => render::store::SessionStore::new(&config.out)?,
+        }
     };
     coverage.write(&data)?;
     let known = bag::Known {

@@ -84,7 +84,10 @@ pub fn write_bag(dir: &Path, info: &BagInfo) -> Result<BagReport> {
 /// (or no earlier date is known); otherwise the existing Bagging-Date is kept.
 pub fn write_bag_dated(dir: &Path, info: &BagInfo, today: NaiveDate) -> Result<BagReport> {
     let (cache, sessions) = state::load(dir);
-    let sessions = SessionStore::from_rendered(dir, sessions.into_values())?;
+    let sessions = match sessions {
+        Some(sessions) => sessions,
+        None => SessionStore::new(dir)?,
+    };
     let known = Known {
         sessions: &sessions,
         fetched: &[],

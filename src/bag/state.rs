@@ -49,7 +49,7 @@ use serde::{Deserialize, Serialize};
 use super::payload::{Digests, Stamp, to_hex};
 use crate::error::Result;
 use crate::fsutil::WriteOutcome;
-use crate::render::cache::{KnownFiles, Rendered};
+use crate::render::cache::KnownFiles;
 use crate::render::store::SessionStore;
 
 /// The state file's name, beside the tag files.
@@ -78,12 +78,15 @@ struct Entry {
 }
 
 #[derive(Deserialize)]
-struct StoredFile {
+struct StoredFile<'a> {
     format: String,
     version: u32,
     hashes: HashMap<String, Entry>,
-    #[serde(default)]
-    sessions: HashMap<String, crate::render::cache::Stored>,
+    /// Each session's entry as it stands in the file: copied to a [`SessionStore`] and
+    /// parsed only when the render asks for it (10,000 parsed entries held at once were
+    /// half of a no-op run's memory).
+    #[serde(default, borrow)]
+    sessions: std::collections::BTreeMap<String, &'a serde_json::value::RawValue>,
 }
 
 /// The hash cache as loaded from a bag.
@@ -112,23 +115,24 @@ impl Cache {
 }
 
 /// Loads the state file of the bag in `dir`: the hash cache and the render cache's
-/// sessions by stem. A missing, unreadable or malformed state file gives empty caches (with
+/// sessions (in a [`SessionStore`] beside the bag, `None` when there are none or the store
+/// cannot be made). A missing, unreadable or malformed state file gives empty caches (with
 /// a warning when it exists but cannot be used): the cost is only re-hashing and
-/// re-rendering. Version 2 files give their hashes and no sessions.
-pub fn load(dir: &Path) -> (Cache, HashMap<String, Box<Rendered>>) {
+/// re-rendering. Version 2 files give their hashes and no sessions. A session entry that
+/// is malformed is found when it is read, and that session is rendered again.
+pub fn load(dir: &Path) -> (Cache, Option<SessionStore>) {
     let path = dir.join(STATE_FILE);
     let (bytes, meta) = match (fs::read(&path), fs::metadata(&path)) {
         (Ok(bytes), Ok(meta)) => (bytes, meta),
         _ => return Default::default(),
     };
-    let stored: StoredFile = match serde_json::from_slice(&bytes) {
+    let stored: StoredFile<'_> = match serde_json::from_slice(&bytes) {
         Ok(stored) => stored,
         Err(e) => {
             tracing::warn!("ignoring the hash cache in `{}`: {e}", path.display());
             return Default::default();
         }
     };
-    drop(bytes);
     if stored.format != FORMAT || !(2..=VERSION).contains(&stored.version) {
         tracing::warn!(
             "ignoring the hash cache in `{}`: unknown version",
@@ -136,17 +140,35 @@ pub fn load(dir: &Path) -> (Cache, HashMap<String, Box<Rendered>>) {
         );
         return Default::default();
     }
-    let entries = stored.hashes;
-    let sessions = stored
-        .sessions
-        .into_iter()
-        .map(|(stem, s)| (stem.clone(), Box::new(s.into_rendered(stem))))
-        .collect();
     let cache = Cache {
-        entries,
+        entries: stored.hashes,
         written_ns: Stamp::of(&meta).mtime_ns,
     };
+    if stored.sessions.is_empty() {
+        return (cache, None);
+    }
+    let sessions = match store_sessions(dir, &stored.sessions) {
+        Ok(store) => Some(store),
+        Err(e) => {
+            tracing::warn!("every session will be rendered again: {e}");
+            None
+        }
+    };
     (cache, sessions)
+}
+
+fn store_sessions(
+    dir: &Path,
+    sessions: &std::collections::BTreeMap<String, &serde_json::value::RawValue>,
+) -> Result<SessionStore> {
+    let mut store = SessionStore::new(dir)?;
+    let mut buf = Vec::new();
+    let slots = sessions
+        .iter()
+        .map(|(stem, entry)| store.put_json(stem, entry.get().as_bytes(), &mut buf))
+        .collect::<Result<Vec<_>>>()?;
+    store.seal(slots);
+    Ok(store)
 }
 
 impl KnownFiles for Cache {

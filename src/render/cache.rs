@@ -17,7 +17,6 @@
 //! Anything else renders the session again. The entries live in the bag's one state file,
 //! `desk-archive-state.json` (format in [`crate::bag::state`]).
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -79,8 +78,8 @@ impl KnownFiles for NoKnownFiles {
 
 /// The last render's sessions, by stem, and what the bag knows about the files.
 pub struct RenderCache<'a> {
-    /// Sessions of the last render, by stem.
-    pub sessions: HashMap<String, Box<Rendered>>,
+    /// Sessions of the last render (from the state file), when there are any.
+    pub sessions: Option<super::store::SessionStore>,
     /// The bag's hash cache.
     pub known: &'a dyn KnownFiles,
     /// Heads of the records this run imported, parsed as they were imported (so that the
@@ -93,7 +92,7 @@ impl RenderCache<'_> {
     /// No earlier render: everything is rendered.
     pub fn empty() -> RenderCache<'static> {
         RenderCache {
-            sessions: HashMap::new(),
+            sessions: None,
             known: &NoKnownFiles,
             imported: Imported::default(),
         }

@@ -80,7 +80,7 @@ pub(super) fn render(
     options: &RenderOptions,
     data_dir: &Path,
     missing: &[MissingSession],
-    mut cache: RenderCache<'_>,
+    cache: RenderCache<'_>,
 ) -> Result<RenderReport> {
     let t = i18n::strings(options.lang);
     let sessions_dir = data_dir.join("sessions");
@@ -131,15 +131,21 @@ pub(super) fn render(
     });
     // The last render's entry of each session, taken out of the cache so that each is
     // either reused as it is or replaced.
-    let earlier: Vec<Option<Box<Rendered>>> = order
+    // Where the last render's entry of each session lies, if it has one: read when the
+    // session comes up, so that they are never all in memory.
+    let earlier_store = cache.sessions.as_ref();
+    let earlier: Vec<Option<u32>> = order
         .iter()
-        .map(|s| cache.sessions.remove(&*s.stem))
+        .map(|s| {
+            let i = earlier_store?.find(&s.stem)?;
+            u32::try_from(i).ok()
+        })
         .collect();
-    drop(cache.sessions);
     drop(cache.imported);
     let mut store = SessionStore::new(data_dir.parent().unwrap_or(data_dir))?;
     let job = Job {
         store: &store,
+        earlier: earlier_store,
         records: &records,
         order: &order,
         options,
@@ -260,7 +266,8 @@ fn imported_head<'c>(path: &Path, cache: &'c RenderCache<'_>) -> Option<&'c Impo
 /// The first pass from the last render's entry, when the record is the one it was made from.
 fn scan_known(path: &Path, cache: &RenderCache<'_>) -> Option<Scanned> {
     let name = path.file_name()?.to_str()?;
-    let earlier = cache.sessions.get(name.strip_suffix(".json")?)?;
+    let store = cache.sessions.as_ref()?;
+    let earlier = store.get(store.find(name.strip_suffix(".json")?)?).ok()?;
     let sha256 = cache.known.sha256(&format!("data/records/{name}"), path)?;
     (sha256 == earlier.record).then(|| Scanned {
         known_sha256: Some(sha256),
@@ -283,6 +290,8 @@ fn nav(s: Option<&Scanned>) -> Option<NavTarget> {
 /// What every session of one render shares.
 struct Job<'a> {
     store: &'a SessionStore,
+    /// The last render's sessions.
+    earlier: Option<&'a SessionStore>,
     records: &'a Path,
     order: &'a [Scanned],
     options: &'a RenderOptions,
@@ -306,12 +315,12 @@ impl Job<'_> {
     }
 
     /// Session `i` of the order: the last render's entry when still right, else rendered.
-    fn session(
-        &self,
-        i: usize,
-        earlier: Option<Box<Rendered>>,
-        buf: &mut Buffers,
-    ) -> Result<Finished> {
+    fn session(&self, i: usize, earlier: Option<u32>, buf: &mut Buffers) -> Result<Finished> {
+        // An entry that cannot be read back is as good as none: the session is rendered.
+        let earlier = earlier
+            .zip(self.earlier)
+            .and_then(|(i, store)| store.get(i as usize).ok())
+            .map(Box::new);
         let scanned = &self.order[i];
         let prev = i.checked_sub(1).and_then(|p| self.order.get(p));
         let next = self.order.get(i + 1);

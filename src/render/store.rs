@@ -128,6 +128,24 @@ impl SessionStore {
         })
     }
 
+    /// Writes the entry of a session that holds no written files, from its state-file JSON
+    /// as the state file holds it (checked only when read back).
+    pub fn put_json(&self, stem: &str, json: &[u8], buf: &mut Vec<u8>) -> Result<Slot> {
+        buf.clear();
+        buf.push(0);
+        buf.extend_from_slice(json);
+        let len = u32::try_from(buf.len())
+            .map_err(|_| self.error("write", io::Error::other("entry over 4 GiB")))?;
+        let at = self.end.fetch_add(buf.len() as u64, Ordering::Relaxed);
+        write_all_at(&self.file, buf, at).map_err(|e| self.error("write", e))?;
+        Ok(Slot {
+            stem: stem.into(),
+            at,
+            len,
+            written: false,
+        })
+    }
+
     /// Takes the slots of every entry written, sorted here by stem.
     pub fn seal(&mut self, mut slots: Vec<Slot>) {
         slots.sort_unstable_by(|a, b| a.stem.cmp(&b.stem));
