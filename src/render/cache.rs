@@ -198,6 +198,40 @@ pub struct Stored {
     stats: SessionStats,
 }
 
+/// What the render needs of an earlier entry to decide whether the session can be reused:
+/// parsed without the figures (the rest of the entry is skipped, not built).
+#[derive(Deserialize)]
+pub struct StoredHead {
+    /// The SessionId.
+    pub session_id: String,
+    /// SHA-256 of the record the pages were made from.
+    #[serde(deserialize_with = "crate::bag::hex_array")]
+    pub record: [u8; 32],
+    /// Fingerprint of the pages' inputs.
+    #[serde(deserialize_with = "crate::bag::hex_array")]
+    pub inputs: [u8; 32],
+    /// Earliest message time.
+    pub first_ms: Option<i64>,
+    stats: HeadStats,
+}
+
+#[derive(Deserialize)]
+struct HeadStats {
+    messages: HeadMessages,
+}
+
+#[derive(Deserialize)]
+struct HeadMessages {
+    total: u64,
+}
+
+impl StoredHead {
+    /// The session's messages.
+    pub fn messages(&self) -> u64 {
+        self.stats.messages.total
+    }
+}
+
 /// [`Stored`] as written, borrowing from the session.
 #[derive(Serialize)]
 struct StoredRef<'a> {

@@ -64,7 +64,13 @@ enum Outcome {
 
 /// One session as [`Job::session`] leaves it, before it goes to the store.
 enum Finished {
-    Done(Box<Rendered>, bool),
+    /// Rendered now.
+    Done(Box<Rendered>),
+    /// Still right: the last render's entry (by index) is copied as it is.
+    Reused {
+        earlier: usize,
+        messages: u64,
+    },
     Failed(RenderFailure),
 }
 
@@ -267,14 +273,15 @@ fn imported_head<'c>(path: &Path, cache: &'c RenderCache<'_>) -> Option<&'c Impo
 fn scan_known(path: &Path, cache: &RenderCache<'_>) -> Option<Scanned> {
     let name = path.file_name()?.to_str()?;
     let store = cache.sessions.as_ref()?;
-    let earlier = store.get(store.find(name.strip_suffix(".json")?)?).ok()?;
+    let stem = name.strip_suffix(".json")?;
     let sha256 = cache.known.sha256(&format!("data/records/{name}"), path)?;
+    let earlier = store.head(store.find(stem)?).ok()?;
     (sha256 == earlier.record).then(|| Scanned {
         known_sha256: Some(sha256),
         ..Scanned::new(
             path.to_owned(),
-            earlier.summary.session_id.as_str().into(),
-            earlier.summary.stem.as_str().into(),
+            earlier.session_id.into_boxed_str(),
+            stem.into(),
             earlier.first_ms,
         )
     })
@@ -306,9 +313,18 @@ impl Job<'_> {
     /// Moves a finished session into the store, keeping only its slot.
     fn keep(&self, outcome: Finished, buf: &mut Buffers) -> Result<Outcome> {
         Ok(match outcome {
-            Finished::Done(rendered, fresh) => {
+            Finished::Done(rendered) => {
                 let messages = rendered.summary.stats.messages.total;
-                Outcome::Done(self.store.put(&rendered, &mut buf.entry)?, fresh, messages)
+                Outcome::Done(self.store.put(&rendered, &mut buf.entry)?, true, messages)
+            }
+            Finished::Reused { earlier, messages } => {
+                let Some(store) = self.earlier else {
+                    unreachable!("a session is reused only from an earlier store")
+                };
+                let stem = store.slots()[earlier].stem().to_owned();
+                let json = store.entry_json(earlier, &mut buf.entry)?.to_vec();
+                let slot = self.store.put_json(&stem, &json, &mut buf.entry)?;
+                Outcome::Done(slot, false, messages)
             }
             Finished::Failed(f) => Outcome::Failed(f),
         })
@@ -319,8 +335,7 @@ impl Job<'_> {
         // An entry that cannot be read back is as good as none: the session is rendered.
         let earlier = earlier
             .zip(self.earlier)
-            .and_then(|(i, store)| store.get(i as usize).ok())
-            .map(Box::new);
+            .and_then(|(i, store)| Some((i as usize, store.head(i as usize).ok()?)));
         let scanned = &self.order[i];
         let prev = i.checked_sub(1).and_then(|p| self.order.get(p));
         let next = self.order.get(i + 1);
@@ -332,12 +347,15 @@ impl Job<'_> {
                 next.map(|s| &*s.stem),
             )
         };
-        let earlier = match (earlier, scanned.known_sha256) {
-            (Some(earlier), Some(sha256)) if self.reusable(&earlier, &inputs_of(&sha256)) => {
-                return Ok(Finished::Done(earlier, false));
-            }
-            (earlier, _) => earlier,
+        let reused = |(at, head): &(usize, cache::StoredHead)| Finished::Reused {
+            earlier: *at,
+            messages: head.messages(),
         };
+        if let (Some(earlier), Some(sha256)) = (&earlier, scanned.known_sha256)
+            && self.reusable(&scanned.stem, &earlier.1.inputs, &inputs_of(&sha256))
+        {
+            return Ok(reused(earlier));
+        }
         let path = scanned.path(self.records);
         let bytes = match fsutil::read(&path) {
             Ok(bytes) => bytes,
@@ -345,37 +363,33 @@ impl Job<'_> {
         };
         let record_digests = FileDigests::of(&bytes);
         let inputs = inputs_of(&record_digests.digests.sha256);
-        if let Some(earlier) = earlier
-            && earlier.record == record_digests.digests.sha256
-            && self.reusable(&earlier, &inputs)
+        if let Some(earlier) = &earlier
+            && earlier.1.record == record_digests.digests.sha256
+            && self.reusable(&scanned.stem, &earlier.1.inputs, &inputs)
         {
-            return Ok(Finished::Done(earlier, false));
+            return Ok(reused(earlier));
         }
         let record = match RecordRef::from_slice(&bytes, &path) {
             Ok(record) => record,
             Err(e) => return Ok(Finished::Failed(failure(&path, &e))),
         };
         let (summary, written) = self.write_pages(&record, scanned, prev, next, buf)?;
-        Ok(Finished::Done(
-            Box::new(Rendered {
-                summary,
-                first_ms: scanned.first_ms,
-                record: record_digests.digests.sha256,
-                inputs,
-                written: Some(Box::new(WrittenFiles {
-                    record: record_digests,
-                    html: written.0,
-                    md: written.1,
-                })),
-            }),
-            true,
-        ))
+        Ok(Finished::Done(Box::new(Rendered {
+            summary,
+            first_ms: scanned.first_ms,
+            record: record_digests.digests.sha256,
+            inputs,
+            written: Some(Box::new(WrittenFiles {
+                record: record_digests,
+                html: written.0,
+                md: written.1,
+            })),
+        })))
     }
 
     /// Whether the last render's pages of a session are still right: same inputs, and
     /// the pages unchanged since.
-    fn reusable(&self, earlier: &Rendered, inputs: &[u8; 32]) -> bool {
-        let stem = &earlier.summary.stem;
+    fn reusable(&self, stem: &str, then: &[u8; 32], now: &[u8; 32]) -> bool {
         let page = |ext: &str| {
             let name = format!("{stem}.{ext}");
             self.known
@@ -385,7 +399,7 @@ impl Job<'_> {
                 )
                 .is_some()
         };
-        earlier.inputs == *inputs && page("html") && (!self.options.markdown_pages || page("md"))
+        then == now && page("html") && (!self.options.markdown_pages || page("md"))
     }
 
     /// Renders and writes one session's pages; returns its summary and the pages' digests.

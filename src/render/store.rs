@@ -192,6 +192,13 @@ impl SessionStore {
         Ok(rendered)
     }
 
+    /// What the render needs of session `i` to decide whether to reuse it.
+    pub fn head(&self, i: usize) -> Result<cache::StoredHead> {
+        let mut buf = Vec::new();
+        let json = self.entry_json(i, &mut buf)?;
+        serde_json::from_slice(json).map_err(|e| self.error("read", e.into()))
+    }
+
     /// Session `i`'s summary.
     pub fn summary(&self, i: usize) -> Result<SessionSummary> {
         self.get(i).map(|r| r.summary)
