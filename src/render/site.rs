@@ -29,7 +29,8 @@ struct Scanned {
     /// not kept in the usual case, since the first pass is held for every session.
     odd_path: Option<Box<Path>>,
     session_id: Box<str>,
-    stem: Box<str>,
+    /// The stem when it is not the SessionId itself (a lowercase UUID is its own stem).
+    own_stem: Option<Box<str>>,
     first_ms: Option<i64>,
     /// The record's SHA-256 when the bag's hash cache vouches for it (not read this run).
     known_sha256: Option<[u8; 32]>,
@@ -40,18 +41,23 @@ impl Scanned {
         let usual = path.file_stem().and_then(|n| n.to_str()) == Some(&*stem);
         Scanned {
             odd_path: (!usual).then(|| path.into_boxed_path()),
+            own_stem: (stem != session_id).then_some(stem),
             session_id,
-            stem,
             first_ms,
             known_sha256: None,
         }
+    }
+
+    /// The session's stem.
+    fn stem(&self) -> &str {
+        self.own_stem.as_deref().unwrap_or(&self.session_id)
     }
 
     /// The record's path, in `records` (the records folder).
     fn path(&self, records: &Path) -> PathBuf {
         match &self.odd_path {
             Some(path) => path.to_path_buf(),
-            None => records.join(format!("{}.json", self.stem)),
+            None => records.join(format!("{}.json", self.stem())),
         }
     }
 }
@@ -114,9 +120,9 @@ pub(super) fn render(
     // Two records of one SessionId: the first by file name is rendered. (A stable sort
     // keeps file-name order among equal stems; duplicates are removed in place, and no
     // set of every stem is built.)
-    order.sort_by(|a, b| a.stem.cmp(&b.stem));
+    order.sort_by(|a, b| a.stem().cmp(b.stem()));
     order.dedup_by(|s, kept| {
-        let twice = s.stem == kept.stem;
+        let twice = s.stem() == kept.stem();
         if twice {
             failures.push(RenderFailure {
                 message: format!(
@@ -143,7 +149,7 @@ pub(super) fn render(
     let earlier: Vec<Option<u32>> = order
         .iter()
         .map(|s| {
-            let i = earlier_store?.find(&s.stem)?;
+            let i = earlier_store?.find(s.stem())?;
             u32::try_from(i).ok()
         })
         .collect();
@@ -289,7 +295,7 @@ fn scan_known(path: &Path, cache: &RenderCache<'_>) -> Option<Scanned> {
 
 fn nav(s: Option<&Scanned>) -> Option<NavTarget> {
     s.map(|s| NavTarget {
-        stem: s.stem.to_string(),
+        stem: s.stem().to_owned(),
         label: isolate(&visible(&s.session_id)).into_owned(),
     })
 }
@@ -343,8 +349,8 @@ impl Job<'_> {
             cache::inputs(
                 &self.settings,
                 record,
-                prev.map(|s| &*s.stem),
-                next.map(|s| &*s.stem),
+                prev.map(Scanned::stem),
+                next.map(Scanned::stem),
             )
         };
         let reused = |(at, head): &(usize, cache::StoredHead)| Finished::Reused {
@@ -352,7 +358,7 @@ impl Job<'_> {
             messages: head.messages(),
         };
         if let (Some(earlier), Some(sha256)) = (&earlier, scanned.known_sha256)
-            && self.reusable(&scanned.stem, &earlier.1.inputs, &inputs_of(&sha256))
+            && self.reusable(scanned.stem(), &earlier.1.inputs, &inputs_of(&sha256))
         {
             return Ok(reused(earlier));
         }
@@ -365,7 +371,7 @@ impl Job<'_> {
         let inputs = inputs_of(&record_digests.digests.sha256);
         if let Some(earlier) = &earlier
             && earlier.1.record == record_digests.digests.sha256
-            && self.reusable(&scanned.stem, &earlier.1.inputs, &inputs)
+            && self.reusable(scanned.stem(), &earlier.1.inputs, &inputs)
         {
             return Ok(reused(earlier));
         }
@@ -439,10 +445,10 @@ impl Job<'_> {
             t,
             v: &view,
         };
-        let html = self.write_page(&html, &scanned.stem, "html", &mut buf.html, what)?;
+        let html = self.write_page(&html, scanned.stem(), "html", &mut buf.html, what)?;
         let md = if options.markdown_pages {
             let md = SessionMd { t, v: &view };
-            Some(self.write_page(&md, &scanned.stem, "md", &mut buf.md, what)?)
+            Some(self.write_page(&md, scanned.stem(), "md", &mut buf.md, what)?)
         } else {
             None
         };
@@ -457,7 +463,7 @@ impl Job<'_> {
         };
         let summary = SessionSummary {
             session_id: record.session_id.clone(),
-            stem: scanned.stem.to_string(),
+            stem: scanned.stem().to_owned(),
             stats,
             media,
         };
