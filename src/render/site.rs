@@ -68,13 +68,23 @@ enum Outcome {
     Failed(RenderFailure),
 }
 
+/// A session reused from the last render's entry (its index, store and head).
+fn reused<'s>((at, store, head): &(usize, &'s SessionStore, cache::StoredHead)) -> Finished<'s> {
+    Finished::Reused {
+        earlier: *at,
+        store,
+        messages: head.messages(),
+    }
+}
+
 /// One session as [`Job::session`] leaves it, before it goes to the store.
-enum Finished {
+enum Finished<'s> {
     /// Rendered now.
     Done(Box<Rendered>),
-    /// Still right: the last render's entry (by index) is copied as it is.
+    /// Still right: the last render's entry (by index in its store) is copied as it is.
     Reused {
         earlier: usize,
+        store: &'s SessionStore,
         messages: u64,
     },
     Failed(RenderFailure),
@@ -317,19 +327,18 @@ struct Job<'a> {
 
 impl Job<'_> {
     /// Moves a finished session into the store, keeping only its slot.
-    fn keep(&self, outcome: Finished, buf: &mut Buffers) -> Result<Outcome> {
+    fn keep(&self, outcome: Finished<'_>, buf: &mut Buffers) -> Result<Outcome> {
         Ok(match outcome {
             Finished::Done(rendered) => {
                 let messages = rendered.summary.stats.messages.total;
                 Outcome::Done(self.store.put(&rendered, &mut buf.entry)?, true, messages)
             }
-            Finished::Reused { earlier, messages } => {
-                let Some(store) = self.earlier else {
-                    unreachable!("a session is reused only from an earlier store")
-                };
-                let stem = store.slots()[earlier].stem().to_owned();
-                let json = store.entry_json(earlier, &mut buf.entry)?.to_vec();
-                let slot = self.store.put_json(&stem, &json, &mut buf.entry)?;
+            Finished::Reused {
+                earlier,
+                store,
+                messages,
+            } => {
+                let slot = self.store.copy_from(store, earlier, &mut buf.entry)?;
                 Outcome::Done(slot, false, messages)
             }
             Finished::Failed(f) => Outcome::Failed(f),
@@ -337,11 +346,11 @@ impl Job<'_> {
     }
 
     /// Session `i` of the order: the last render's entry when still right, else rendered.
-    fn session(&self, i: usize, earlier: Option<u32>, buf: &mut Buffers) -> Result<Finished> {
+    fn session(&self, i: usize, earlier: Option<u32>, buf: &mut Buffers) -> Result<Finished<'_>> {
         // An entry that cannot be read back is as good as none: the session is rendered.
         let earlier = earlier
             .zip(self.earlier)
-            .and_then(|(i, store)| Some((i as usize, store.head(i as usize).ok()?)));
+            .and_then(|(i, store)| Some((i as usize, store, store.head(i as usize).ok()?)));
         let scanned = &self.order[i];
         let prev = i.checked_sub(1).and_then(|p| self.order.get(p));
         let next = self.order.get(i + 1);
@@ -353,12 +362,8 @@ impl Job<'_> {
                 next.map(Scanned::stem),
             )
         };
-        let reused = |(at, head): &(usize, cache::StoredHead)| Finished::Reused {
-            earlier: *at,
-            messages: head.messages(),
-        };
         if let (Some(earlier), Some(sha256)) = (&earlier, scanned.known_sha256)
-            && self.reusable(scanned.stem(), &earlier.1.inputs, &inputs_of(&sha256))
+            && self.reusable(scanned.stem(), &earlier.2.inputs, &inputs_of(&sha256))
         {
             return Ok(reused(earlier));
         }
@@ -370,8 +375,8 @@ impl Job<'_> {
         let record_digests = FileDigests::of(&bytes);
         let inputs = inputs_of(&record_digests.digests.sha256);
         if let Some(earlier) = &earlier
-            && earlier.1.record == record_digests.digests.sha256
-            && self.reusable(scanned.stem(), &earlier.1.inputs, &inputs)
+            && earlier.2.record == record_digests.digests.sha256
+            && self.reusable(scanned.stem(), &earlier.2.inputs, &inputs)
         {
             return Ok(reused(earlier));
         }

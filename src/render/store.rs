@@ -116,15 +116,20 @@ impl SessionStore {
             None => buf.push(0),
         }
         cache::write_entry(&mut *buf, rendered).map_err(|e| self.error("write", e.into()))?;
-        let len = u32::try_from(buf.len())
+        self.append(&rendered.summary.stem, buf, rendered.written.is_some())
+    }
+
+    /// Appends one whole entry (header and JSON) and returns its slot.
+    fn append(&self, stem: &str, entry: &[u8], written: bool) -> Result<Slot> {
+        let len = u32::try_from(entry.len())
             .map_err(|_| self.error("write", io::Error::other("entry over 4 GiB")))?;
-        let at = self.end.fetch_add(buf.len() as u64, Ordering::Relaxed);
-        write_all_at(&self.file, buf, at).map_err(|e| self.error("write", e))?;
+        let at = self.end.fetch_add(entry.len() as u64, Ordering::Relaxed);
+        write_all_at(&self.file, entry, at).map_err(|e| self.error("write", e))?;
         Ok(Slot {
-            stem: rendered.summary.stem.as_str().into(),
+            stem: stem.into(),
             at,
             len,
-            written: rendered.written.is_some(),
+            written,
         })
     }
 
@@ -134,16 +139,14 @@ impl SessionStore {
         buf.clear();
         buf.push(0);
         buf.extend_from_slice(json);
-        let len = u32::try_from(buf.len())
-            .map_err(|_| self.error("write", io::Error::other("entry over 4 GiB")))?;
-        let at = self.end.fetch_add(buf.len() as u64, Ordering::Relaxed);
-        write_all_at(&self.file, buf, at).map_err(|e| self.error("write", e))?;
-        Ok(Slot {
-            stem: stem.into(),
-            at,
-            len,
-            written: false,
-        })
+        self.append(stem, buf, false)
+    }
+
+    /// Copies session `i` of `other` as it stands (a session reused from the last render).
+    pub fn copy_from(&self, other: &SessionStore, i: usize, buf: &mut Vec<u8>) -> Result<Slot> {
+        other.read(i, buf)?;
+        let slot = &other.slots[i];
+        self.append(&slot.stem, buf, slot.written)
     }
 
     /// Takes the slots of every entry written, sorted here by stem.

@@ -668,15 +668,17 @@ fn render_json(dir: &std::path::Path, args: &[&str]) -> serde_json::Value {
     json(&stdout)
 }
 
-#[test]
-fn a_render_again_reuses_what_did_not_change_and_redoes_what_did() {
+/// Renders the bundled demo records into `dir/out`; returns the `--json` summary.
+fn render_demo(dir: &std::path::Path, out: &str) -> serde_json::Value {
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let demo = repo.join("examples/demo/records");
+    render_json(dir, &["--records", demo.to_str().unwrap(), "--out", out])
+}
+
+#[test]
+fn a_render_again_reuses_what_did_not_change_and_redoes_what_did() {
     let dir = tempfile::tempdir().unwrap();
-    let first = render_json(
-        dir.path(),
-        &["--records", demo.to_str().unwrap(), "--out", "a"],
-    );
+    let first = render_demo(dir.path(), "a");
     let sessions = first["archived"].as_u64().unwrap();
     assert!(sessions > 3);
     assert_eq!(first["pages_unchanged"], 0);
@@ -749,13 +751,8 @@ fn a_render_again_reuses_what_did_not_change_and_redoes_what_did() {
 
 #[test]
 fn a_second_record_of_one_session_in_the_archive_fails_by_name() {
-    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let demo = repo.join("examples/demo/records");
     let dir = tempfile::tempdir().unwrap();
-    let first = render_json(
-        dir.path(),
-        &["--records", demo.to_str().unwrap(), "--out", "a"],
-    );
+    let first = render_demo(dir.path(), "a");
     let sessions = first["archived"].as_u64().unwrap();
     // The same record under another name, dropped into records/ by hand: both name one
     // SessionId, so one page is made, from the file that sorts first.
