@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod coverage;
+pub mod digest;
 pub mod error;
 pub mod fetch;
 pub mod fsutil;

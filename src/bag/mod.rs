@@ -25,7 +25,7 @@ use crate::fsutil::{self, WriteOutcome};
 use crate::render::store::SessionStore;
 use manifest::Algorithm;
 use payload::PayloadFile;
-pub use payload::{Digests, FileDigests, hex_array, to_hex};
+pub use crate::digest::{Digests, FileDigests};
 pub use state::Cache;
 
 pub use info::{bagging_date, bagging_date_from_env};
@@ -160,7 +160,7 @@ fn write_bag_from(
         fsutil::write_streamed(&dir.join(alg.manifest()), |out| {
             for (i, file) in files.iter().enumerate() {
                 let h = digests_of(i, file)?;
-                manifest::write_line(out, &payload::to_hex(alg.pick(&h.digests)), &file.rel)?;
+                manifest::write_line(out, &crate::digest::to_hex(alg.pick(&h.digests)), &file.rel)?;
             }
             Ok(())
         })
@@ -370,7 +370,7 @@ fn tag_manifests(dir: &Path) -> Result<[Vec<u8>; 2]> {
         let path = dir.join(&name);
         let (_, digests, _) = payload::hash_file(&path).map_err(|e| Error::io("hash", &path, e))?;
         for (alg, out) in Algorithm::ALL.into_iter().zip(&mut out) {
-            manifest::write_line(out, &payload::to_hex(alg.pick(&digests)), &name)
+            manifest::write_line(out, &crate::digest::to_hex(alg.pick(&digests)), &name)
                 .map_err(|e: io::Error| Error::io("hash", &path, e))?;
         }
     }

@@ -46,7 +46,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::payload::{Digests, Stamp, to_hex};
+use super::payload::Stamp;
+use crate::digest::{Digests, to_hex};
 use crate::error::Result;
 use crate::fsutil::WriteOutcome;
 use crate::render::cache::KnownFiles;
@@ -71,9 +72,9 @@ struct Stored {
 #[derive(Debug, Deserialize)]
 struct Entry {
     size: u64,
-    #[serde(deserialize_with = "super::hex_array")]
+    #[serde(deserialize_with = "crate::digest::hex_array")]
     sha256: [u8; 32],
-    #[serde(deserialize_with = "super::hex_array")]
+    #[serde(deserialize_with = "crate::digest::hex_array")]
     sha512: [u8; 64],
 }
 

@@ -170,7 +170,7 @@ pub struct FetchReport {
     pub retries: u64,
     /// The records written, by stem, with their sizes and digests (taken as they were
     /// written, so the bag does not read them back).
-    pub written: Vec<(String, crate::bag::FileDigests)>,
+    pub written: Vec<(String, crate::digest::FileDigests)>,
 }
 
 /// Fetches `sessions` into `records_dir` (SPEC §2). Per-session failures are outcomes in

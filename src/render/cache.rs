@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{RenderOptions, SessionSummary};
-use crate::bag::FileDigests;
+use crate::digest::FileDigests;
 use crate::media::MediaCounts;
 use crate::stats::SessionStats;
 
@@ -187,9 +187,9 @@ fn field(h: &mut Sha256, bytes: &[u8]) {
 #[derive(Deserialize)]
 pub struct Stored {
     session_id: String,
-    #[serde(deserialize_with = "crate::bag::hex_array")]
+    #[serde(deserialize_with = "crate::digest::hex_array")]
     record: [u8; 32],
-    #[serde(deserialize_with = "crate::bag::hex_array")]
+    #[serde(deserialize_with = "crate::digest::hex_array")]
     inputs: [u8; 32],
     first_ms: Option<i64>,
     /// [`SessionStats::messages_by_hour`], which stats.json does not hold.
@@ -205,10 +205,10 @@ pub struct StoredHead {
     /// The SessionId.
     pub session_id: String,
     /// SHA-256 of the record the pages were made from.
-    #[serde(deserialize_with = "crate::bag::hex_array")]
+    #[serde(deserialize_with = "crate::digest::hex_array")]
     pub record: [u8; 32],
     /// Fingerprint of the pages' inputs.
-    #[serde(deserialize_with = "crate::bag::hex_array")]
+    #[serde(deserialize_with = "crate::digest::hex_array")]
     pub inputs: [u8; 32],
     /// Earliest message time.
     pub first_ms: Option<i64>,
@@ -283,13 +283,13 @@ impl Stored {
     }
 }
 
-/// `[u8; 32]` written as lowercase hex in JSON (read with [`crate::bag::hex_array`]).
+/// `[u8; 32]` written as lowercase hex in JSON (read with [`crate::digest::hex_array`]).
 mod hex32 {
     use serde::Serializer;
 
     #[allow(clippy::trivially_copy_pass_by_ref)] // serde's `with` passes a reference
     pub(super) fn serialize<S: Serializer>(bytes: &&[u8; 32], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&crate::bag::to_hex(*bytes))
+        s.serialize_str(&crate::digest::to_hex(*bytes))
     }
 }
 

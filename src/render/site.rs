@@ -15,7 +15,7 @@ use super::session::{self, NavTarget, SessionHtml, SessionInput, SessionMd};
 use super::store::{SessionStore, Slot};
 use super::{MissingSession, RenderFailure, RenderOptions, RenderReport, SessionSummary, index};
 use crate::assets::ASSETS;
-use crate::bag::FileDigests;
+use crate::digest::FileDigests;
 use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::model::parse_message;

@@ -30,7 +30,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::SessionSummary;
 use super::cache::{self, Rendered, WrittenFiles};
-use crate::bag::{Digests, FileDigests};
+use crate::digest::{Digests, FileDigests};
 use crate::error::{Error, Result};
 
 const WRITTEN: u8 = 1;
