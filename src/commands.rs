@@ -17,7 +17,7 @@ use crate::fetch::{self, FetchEvent, SessionOutcome, SessionRequest};
 use crate::fsutil::WriteOutcome;
 use crate::progress::{Progress, timed};
 use crate::records::{self, RecordHead};
-use crate::render::cache::RenderCache;
+use crate::state::RenderCache;
 use crate::{fsutil, render, sessions};
 
 /// How a command ended: its exit code and the lines of its summary.
@@ -73,7 +73,7 @@ impl SessionFailure {
 pub fn render(config: &RenderConfig, verbosity: Verbosity, json: bool) -> Result<Outcome> {
     let started = Instant::now();
     let data = prepare_archive_dir(&config.out)?;
-    let (hashes, earlier) = timed("load state", || bag::state::load(&config.out));
+    let (hashes, earlier) = timed("load state", || crate::state::load(&config.out));
     let mut failures = Vec::new();
     let mut coverage = Coverage::load(&data)?.unwrap_or_default();
     let mut heads = Vec::new();
@@ -107,7 +107,7 @@ pub fn render(config: &RenderConfig, verbosity: Verbosity, json: bool) -> Result
     let cache = RenderCache {
         sessions: earlier,
         known: &hashes,
-        imported: render::cache::Imported::new(heads),
+        imported: crate::state::Imported::new(heads),
     };
     let report = render_site(&config.render, &data, &missing, verbosity, cache)?;
     failures.extend(
@@ -151,7 +151,7 @@ pub fn archive(
     let started = Instant::now();
     let entries = sessions::read_sessions(&config.sessions)?;
     let data = prepare_archive_dir(&config.out)?;
-    let (hashes, earlier) = timed("load state", || bag::state::load(&config.out));
+    let (hashes, earlier) = timed("load state", || crate::state::load(&config.out));
     let records_dir = data.join("records");
     fsutil::create_dir_all(&records_dir)?;
     let mut coverage = Coverage::load(&data)?.unwrap_or_default();
@@ -188,18 +188,23 @@ pub fn archive(
         ..Summary::default()
     };
     record_outcomes(&mut coverage, &report.outcomes, &mut summary);
-    crate::media::capture_run(
-        &config.media,
-        &data,
-        &report.outcomes,
-        &mut coverage,
-        &cancel,
-    );
+    let with_records: Vec<&str> = report
+        .outcomes
+        .iter()
+        .filter(|(_, outcome)| {
+            matches!(
+                outcome,
+                SessionOutcome::Archived { .. } | SessionOutcome::AlreadyComplete
+            )
+        })
+        .map(|(id, _)| id.as_str())
+        .collect();
+    crate::media::capture_run(&config.media, &data, &with_records, &mut coverage, &cancel);
     let sessions = if renders {
         let cache = RenderCache {
             sessions: earlier,
             known: &hashes,
-            imported: render::cache::Imported::default(),
+            imported: crate::state::Imported::default(),
         };
         let rendered = render_site(&config.render, &data, &coverage.missing(), verbosity, cache)?;
         summary.messages = rendered.messages;
@@ -215,7 +220,7 @@ pub fn archive(
         // `fetch` renders nothing: the last render's entries stay as they are.
         match earlier {
             Some(earlier) => earlier,
-            None => render::store::SessionStore::new(&config.out)?,
+            None => crate::state::SessionStore::new(&config.out)?,
         }
     };
     coverage.write(&data)?;

@@ -17,16 +17,7 @@ use crate::usersig::Secret;
 /// Name of the config file looked up in the current directory.
 pub const DEFAULT_CONFIG_FILE: &str = "desk-archive.toml";
 
-/// How much to print.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verbosity {
-    /// Errors only (`-q`).
-    Quiet,
-    /// Progress, warnings and the summary.
-    Normal,
-    /// Also debug lines (`-v`).
-    Verbose,
-}
+pub use crate::progress::Verbosity;
 
 /// Everything a run needs, resolved and validated.
 #[derive(Debug)]

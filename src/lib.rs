@@ -16,12 +16,15 @@ pub mod fetch;
 pub mod fsutil;
 pub mod manual;
 pub mod media;
+pub mod media_index;
 pub mod model;
 pub mod progress;
 pub mod records;
 pub mod render;
 pub mod sessions;
+pub mod state;
 pub mod stats;
+pub mod throttle;
 pub mod usersig;
 
 use std::sync::Arc;

@@ -1,57 +1,12 @@
 //! The payload side of the bag: walking `data/`, file stamps for the hash cache, and
 //! hashing each file found there.
 
-use std::fs::{self, File, Metadata};
+use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::digest::{Digests, hash_reader};
-
-/// What identifies one version of a file without reading it: if all three are unchanged,
-/// the content is taken to be unchanged (the hash cache's key, see `state`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Stamp {
-    /// Size in bytes.
-    pub(crate) size: u64,
-    /// Modification time, nanoseconds since the Unix epoch.
-    pub(crate) mtime_ns: i64,
-    /// Inode number (0 where the platform has none).
-    pub(crate) inode: u64,
-}
-
-impl Stamp {
-    /// The stamp of a file's metadata.
-    pub(crate) fn of(meta: &Metadata) -> Stamp {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::MetadataExt;
-            // Saturating: only times past the year 2262 collide, and a collision merely
-            // costs the cache its certainty about two such files.
-            let mtime_ns = meta
-                .mtime()
-                .saturating_mul(1_000_000_000)
-                .saturating_add(meta.mtime_nsec());
-            Stamp {
-                size: meta.len(),
-                mtime_ns,
-                inode: meta.ino(),
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let mtime_ns = meta
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
-            Stamp {
-                size: meta.len(),
-                mtime_ns,
-                inode: 0,
-            }
-        }
-    }
-}
+use crate::state::Stamp;
 
 /// One regular file found under `data/`.
 #[derive(Debug)]

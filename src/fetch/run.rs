@@ -12,12 +12,12 @@ use tokio::task::JoinSet;
 
 use super::client::{Client, Reply};
 use super::control::{Control, Stopped};
-use super::ratelimit::RateLimiter;
-use super::retry::Backoff;
 use super::session::{Fetched, fetch_pages};
 use super::{FetchEvent, FetchReport, FetchSettings, SessionOutcome, SessionRequest};
 use crate::error::{Error, Result};
 use crate::records::{self, RecordWriter};
+use crate::throttle::Backoff;
+use crate::throttle::RateLimiter;
 
 /// State shared by every session of a run.
 pub(crate) struct Shared {

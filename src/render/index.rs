@@ -31,11 +31,11 @@ use self::pages::{
     AgentHtml, AgentRow, Cell, Charts, Figure, IndexHtml, IndexMd, PageLink, Row, Rows, SortKey,
 };
 use self::strings::{Strings, local_day, local_time, strings};
-use super::store::SessionStore;
 use super::{MissingSession, RenderOptions, SessionSummary};
 use crate::error::{Error, Result};
 use crate::fsutil::write_streamed;
 use crate::records::stem;
+use crate::state::SessionStore;
 use crate::stats::{AgentTotals, Totals, TotalsBuilder};
 
 /// Rows per index page. 5,000 rows keep a page under about 3 MB and its sorting in

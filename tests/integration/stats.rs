@@ -600,7 +600,7 @@ fn large_archives_are_split_into_pages_and_surplus_pages_removed() {
 fn media_counts_show_in_the_index_and_stats_json() {
     let dir = tempfile::tempdir().unwrap();
     let mut sessions = summaries();
-    sessions[0].media = Some(desk_archive::media::MediaCounts {
+    sessions[0].media = Some(desk_archive::coverage::MediaCounts {
         archived: 3,
         skipped: 1,
         failed: 2,

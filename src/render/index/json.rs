@@ -35,7 +35,7 @@ struct SessionJson<'a> {
     characters: &'a RoleCounts,
     elements: &'a ElementCounts,
     participants: &'a Participants,
-    media: Option<crate::media::MediaCounts>,
+    media: Option<crate::coverage::MediaCounts>,
 }
 
 /// `"totals"`: the [`Totals`] plus what only the site knows.

@@ -231,7 +231,7 @@ fn cell(ms: Option<i64>, t: &Strings) -> Cell {
 }
 
 /// The media cell: the number captured, and what was skipped or failed, if any.
-fn media_cell(media: Option<&crate::media::MediaCounts>, t: &Strings) -> Cell {
+fn media_cell(media: Option<&crate::coverage::MediaCounts>, t: &Strings) -> Cell {
     let Some(m) = media else {
         return Cell {
             key: SortKey(None),
