@@ -522,7 +522,7 @@ fn import_records(from: &Path, records_dir: &Path) -> Result<Imported> {
     for (path, head) in heads {
         match head {
             Ok(head) => inputs.push((path, head)),
-            Err(e) => failures.push(SessionFailure::file(&path, error_chain(&e))),
+            Err(e) => failures.push(SessionFailure::file(&path, crate::error::one_line(&e))),
         }
     }
     // Sorted by SessionId, so that inputs of one SessionId are neighbours (and the
@@ -569,18 +569,6 @@ fn import_records(from: &Path, records_dir: &Path) -> Result<Imported> {
         heads,
         written: written.into_iter().flatten().collect(),
     })
-}
-
-/// The error and its sources on one line.
-pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 /// The end-of-run summary (SPEC §1).

@@ -67,5 +67,19 @@ impl Error {
     }
 }
 
+/// An error followed by each of its sources, outermost first.
+pub fn chain(error: &dyn std::error::Error) -> impl Iterator<Item = &dyn std::error::Error> {
+    std::iter::successors(Some(error), |e| e.source())
+}
+
+/// An error and its sources on one line, joined by `: ` (for summaries and coverage.json;
+/// the binary prints each source on a `caused by:` line instead).
+pub fn one_line(error: &dyn std::error::Error) -> String {
+    chain(error)
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
 /// Result with the library's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

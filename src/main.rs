@@ -24,11 +24,12 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
             let prefix = desk_archive::progress::prefix("error", desk_archive::progress::colour());
-            eprintln!("{prefix}{error}");
-            let mut source = std::error::Error::source(&error);
-            while let Some(cause) = source {
+            let mut chain = desk_archive::error::chain(&error);
+            if let Some(outer) = chain.next() {
+                eprintln!("{prefix}{outer}");
+            }
+            for cause in chain {
                 eprintln!("  caused by: {cause}");
-                source = cause.source();
             }
             ExitCode::from(error.exit_code())
         }

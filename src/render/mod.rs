@@ -5,6 +5,7 @@
 
 pub mod cmark;
 pub mod elements;
+pub mod escape;
 mod filters;
 pub mod fingerprint;
 pub mod format;

@@ -9,8 +9,9 @@ use askama::Template;
 use super::charts::Svg;
 use super::json::status_key;
 use super::md::filters;
-use super::strings::{Strings, local_day, local_time};
 use crate::records::stem;
+use crate::render::format::{local_day, local_time};
+use crate::render::i18n::Strings;
 use crate::render::{MissingSession, SessionSummary};
 use crate::stats::RoleCounts;
 
