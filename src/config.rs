@@ -795,7 +795,7 @@ mod tests {
                 .contains("two credentials in the environment"),
             "{err}"
         );
-        assert_eq!(err.exit_code(), 2);
+        assert_eq!(err.exit_code(), crate::ExitCode::Usage);
         assert!(!err.to_string().contains("k\""));
     }
 
@@ -821,7 +821,7 @@ mod tests {
             let args: Vec<&str> = BASE.iter().copied().chain(extra).collect();
             let err = resolve(&args, &env, None).unwrap_err();
             assert!(err.to_string().contains(needle), "{err} lacks {needle}");
-            assert_eq!(err.exit_code(), 2);
+            assert_eq!(err.exit_code(), crate::ExitCode::Usage);
         }
         let err = resolve(
             &with(&["--secret-key", "k"]),

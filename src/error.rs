@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use crate::exit::ExitCode;
+
 /// Errors that end a command. Per-session failures are not errors: they are collected in
 /// reports and decide the exit code there.
 #[derive(Debug, thiserror::Error)]
@@ -21,12 +23,6 @@ pub enum Error {
     /// The user gave a flag, file or configuration that cannot work (exit 2).
     #[error("{0}")]
     Usage(String),
-    /// The API rejected the credentials or the application: the run stopped (exit 2).
-    #[error("{0}")]
-    RunStopped(String),
-    /// `verify` found the bag invalid (exit 3).
-    #[error("{0}")]
-    Invalid(String),
     /// A JSON document we wrote or must read is malformed.
     #[error("cannot parse `{path}`")]
     Json {
@@ -36,6 +32,10 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    /// The machine would not give what the run needs (a thread pool, the HTTP client, a
+    /// signal handler): not the user's mistake, so not a usage error.
+    #[error("{0}")]
+    Setup(String),
     /// A page template failed to render (a bug, not an input problem).
     #[error("cannot render {what}")]
     Template {
@@ -58,11 +58,12 @@ impl Error {
     }
 
     /// The process exit code this error maps to (SPEC §1).
-    pub fn exit_code(&self) -> u8 {
+    pub fn exit_code(&self) -> ExitCode {
         match self {
-            Error::Invalid(_) => 3,
-            Error::Io { .. } | Error::Json { .. } | Error::Template { .. } => 1,
-            Error::Usage(_) | Error::RunStopped(_) => 2,
+            Error::Io { .. } | Error::Json { .. } | Error::Template { .. } | Error::Setup(_) => {
+                ExitCode::Partial
+            }
+            Error::Usage(_) => ExitCode::Usage,
         }
     }
 }

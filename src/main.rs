@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     let sources = Sources { env: &env, cwd };
     let result = Config::from_cli(cli, &sources).and_then(desk_archive::run);
     match result {
-        Ok(code) => ExitCode::from(code),
+        Ok(code) => code.into(),
         Err(error) => {
             let prefix = desk_archive::progress::prefix("error", desk_archive::progress::colour());
             let mut chain = desk_archive::error::chain(&error);
@@ -31,7 +31,7 @@ fn main() -> ExitCode {
             for cause in chain {
                 eprintln!("  caused by: {cause}");
             }
-            ExitCode::from(error.exit_code())
+            error.exit_code().into()
         }
     }
 }

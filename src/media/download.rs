@@ -75,7 +75,7 @@ impl Downloader {
                 allow: allow.clone(),
             })
             .build()
-            .map_err(|e| crate::Error::Usage(format!("cannot build the media client: {e}")))?;
+            .map_err(|e| crate::Error::Setup(format!("cannot build the media client: {e}")))?;
         Ok(Downloader {
             client,
             allow,

@@ -97,7 +97,7 @@ pub fn render_site_with(
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(jobs.max(1))
                 .build()
-                .map_err(|e| Error::Usage(format!("cannot start {jobs} render threads: {e}")))?;
+                .map_err(|e| Error::Setup(format!("cannot start {jobs} render threads: {e}")))?;
             pool.install(|| site::render(options, data_dir, missing, cache))
         }
         None => site::render(options, data_dir, missing, cache),

@@ -492,7 +492,7 @@ impl Job<'_> {
             source,
         })?;
         let path = self.sessions_dir.join(format!("{stem}.{ext}"));
-        fsutil::write_atomic_derived(&path, buf.as_bytes())?;
+        fsutil::write_in_place_if_new(&path, buf.as_bytes())?;
         Ok(FileDigests::of(buf.as_bytes()))
     }
 }
