@@ -120,6 +120,9 @@ pub struct ArchiveArgs {
     /// Written to bag-info.txt [env: DESK_SOURCE_ORGANIZATION].
     #[arg(long, value_name = "TEXT")]
     pub source_organization: Option<String>,
+    /// Changed evidence and the archive's lock.
+    #[command(flatten)]
+    pub write: WriteArgs,
     /// Print the run summary as one JSON object on standard output.
     #[arg(long)]
     pub json: bool,
@@ -220,9 +223,25 @@ pub struct RenderArgs {
     /// Written to bag-info.txt [env: DESK_SOURCE_ORGANIZATION].
     #[arg(long, value_name = "TEXT")]
     pub source_organization: Option<String>,
+    /// Changed evidence and the archive's lock.
+    #[command(flatten)]
+    pub write: WriteArgs,
     /// Print the run summary as one JSON object on standard output.
     #[arg(long)]
     pub json: bool,
+}
+
+/// How a writing command treats changed evidence and another writer (SPEC §9).
+#[derive(Debug, Args, Default)]
+pub struct WriteArgs {
+    /// Take records, media, coverage.json or the audit log that changed since the last
+    /// manifest as they are (each is named in a warning and in the audit log) instead of
+    /// stopping with exit 3.
+    #[arg(long)]
+    pub accept_changes: bool,
+    /// Seconds to wait for another command that holds the archive [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub lock_wait: Option<u64>,
 }
 
 /// `verify`.
@@ -231,6 +250,9 @@ pub struct VerifyArgs {
     /// The archive directory.
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
+    /// Seconds to wait for a command that is writing the archive [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub lock_wait: Option<u64>,
     /// Print the result as one JSON object on standard output.
     #[arg(long)]
     pub json: bool,

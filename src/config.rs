@@ -45,6 +45,8 @@ pub enum Task {
     Verify {
         /// The archive to check.
         dir: PathBuf,
+        /// How long to wait for a writer.
+        lock_wait: std::time::Duration,
     },
     /// `usersig`.
     Usersig(UsersigConfig),
@@ -72,7 +74,21 @@ pub struct ArchiveConfig {
     pub bag: BagMeta,
     /// Media capture (SPEC §8).
     pub media: crate::media::MediaSettings,
+    /// Changed evidence and the lock.
+    pub write: WriteAccess,
 }
+
+/// How a writing command treats changed evidence and another writer (SPEC §9).
+#[derive(Debug, Clone, Copy)]
+pub struct WriteAccess {
+    /// `--accept-changes`: take changed primary evidence as it is (never from a file).
+    pub accept_changes: bool,
+    /// `--lock-wait`: how long to wait for the archive's lock.
+    pub lock_wait: std::time::Duration,
+}
+
+/// Default `--lock-wait`.
+pub const DEFAULT_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Settings of `render`.
 #[derive(Debug)]
@@ -85,6 +101,8 @@ pub struct RenderConfig {
     pub render: RenderOptions,
     /// bag-info.txt fields.
     pub bag: BagMeta,
+    /// Changed evidence and the lock.
+    pub write: WriteAccess,
 }
 
 /// bag-info.txt fields from the configuration.
@@ -141,6 +159,7 @@ struct FileConfig {
     verbose: Option<bool>,
     expire: Option<u64>,
     json: Option<bool>,
+    lock_wait: Option<u64>,
 }
 
 /// Where configuration values come from, besides the command line.
@@ -183,7 +202,10 @@ impl Config {
             Command::Archive(args) => Task::Archive(r.archive(args)?),
             Command::Fetch(args) => Task::Fetch(r.archive(args)?),
             Command::Render(args) => Task::Render(r.render(args)?),
-            Command::Verify(args) => Task::Verify { dir: args.dir },
+            Command::Verify(args) => Task::Verify {
+                lock_wait: r.lock_wait(args.lock_wait),
+                dir: args.dir,
+            },
             Command::Usersig(args) => Task::Usersig(r.usersig(args)?),
             Command::Completions(args) => Task::Completions { shell: args.shell },
             Command::Man => Task::Man,
@@ -307,6 +329,7 @@ impl Resolver<'_> {
             render,
             bag,
             media,
+            write: self.write_access(&args.write),
         })
     }
 
@@ -349,7 +372,20 @@ impl Resolver<'_> {
             records,
             render,
             bag,
+            write: self.write_access(&args.write),
         })
+    }
+
+    fn write_access(&self, args: &crate::cli::WriteArgs) -> WriteAccess {
+        WriteAccess {
+            accept_changes: args.accept_changes,
+            lock_wait: self.lock_wait(args.lock_wait),
+        }
+    }
+
+    fn lock_wait(&self, flag: Option<u64>) -> std::time::Duration {
+        flag.or(self.file.lock_wait)
+            .map_or(DEFAULT_LOCK_WAIT, std::time::Duration::from_secs)
     }
 
     fn usersig(&mut self, args: UsersigArgs) -> Result<UsersigConfig> {

@@ -36,6 +36,19 @@ pub enum Error {
     /// signal handler): not the user's mistake, so not a usage error.
     #[error("{0}")]
     Setup(String),
+    /// Another process holds the archive's lock past `--lock-wait` (exit 4).
+    #[error("`{}` is locked by {holder}; waited {} s (--lock-wait)", dir.display(), waited.as_secs())]
+    Locked {
+        /// The archive directory.
+        dir: PathBuf,
+        /// Who holds the lock, as far as it can be told.
+        holder: String,
+        /// How long we waited.
+        waited: std::time::Duration,
+    },
+    /// Primary evidence changed since the last manifests (exit 3): each file named.
+    #[error("{0}")]
+    Changed(String),
     /// A page template failed to render (a bug, not an input problem).
     #[error("cannot render {what}")]
     Template {
@@ -64,6 +77,8 @@ impl Error {
                 ExitCode::Partial
             }
             Error::Usage(_) => ExitCode::Usage,
+            Error::Locked { .. } => ExitCode::TryLater,
+            Error::Changed(_) => ExitCode::Integrity,
         }
     }
 }
