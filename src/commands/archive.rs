@@ -109,7 +109,14 @@ pub(crate) fn archive(
         })
         .map(|(id, _)| id.as_str())
         .collect();
-    crate::media::capture_run(&config.media, &data, &with_records, &mut coverage, &cancel);
+    crate::media::capture_run(
+        &config.media,
+        &data,
+        &with_records,
+        &mut coverage,
+        &cancel,
+        &archive.wal,
+    );
     let sessions = if then == Then::Render {
         let cache = RenderCache {
             sessions: archive.earlier.take(),
