@@ -290,3 +290,28 @@ fn a_refetch_that_does_not_extend_a_record_keeps_the_old_one() {
     assert_eq!(run(dir.path(), &["verify", "out"]).0, 0);
     assert!(bagit_valid(&dir.path().join("out")));
 }
+
+#[test]
+fn a_truncated_record_from_an_older_version_is_fetched_again_not_skipped() {
+    let desk_api = desk_server();
+    let dir = tempfile::tempdir().unwrap();
+    desk_api.add_session("s-1", messages(5));
+    desk_api.add_session("s-2", messages(2));
+    std::fs::write(dir.path().join("ids.txt"), "s-1\ns-2\n").unwrap();
+    assert_eq!(archive_cmd(dir.path(), &desk_api.base(), &[]).0, 0);
+    // What versions that wrote records in place could leave after a crash, listed in the
+    // manifests by a later run: a record cut short.
+    let record = desk_archive::records::record_path(&dir.path().join("out/data/records"), "s-1");
+    let bytes = std::fs::read(&record).unwrap();
+    std::fs::write(&record, &bytes[..bytes.len() / 2]).unwrap();
+    let (code, _, stderr) = run(dir.path(), &["render", "-q", "--out", "out", "--accept-changes"]);
+    assert_eq!(code, 1, "the cut record cannot be rendered: {stderr}");
+    std::fs::remove_dir_all(dir.path().join(".cache")).unwrap();
+    let (code, stdout, stderr) = archive_cmd(dir.path(), &desk_api.base(), &["--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let summary: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(summary["archived"], 1, "{summary}");
+    assert_eq!(summary["skipped"], 1, "{summary}");
+    assert_eq!(std::fs::read(&record).unwrap().len(), bytes.len());
+    assert_eq!(run(dir.path(), &["verify", "out"]).0, 0);
+}
