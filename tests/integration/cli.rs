@@ -720,3 +720,35 @@ fn a_second_record_of_one_session_in_the_archive_fails_by_name() {
     let (code, _, _) = run(dir.path(), &["verify", "a"]);
     assert_eq!(code, 0, "the bag stays valid");
 }
+
+#[test]
+fn json_always_gets_one_object_even_on_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ragged.csv"), "SessionId,team\na,1,2\n").unwrap();
+    for args in [
+        &["verify", "missing", "--json"][..],
+        &["render", "--bogus-flag", "--json"],
+        &[
+            "fetch",
+            "--json",
+            "--sessions",
+            "ragged.csv",
+            "--out",
+            "o",
+            "--sdkappid",
+            "1",
+            "--secret-key",
+            "k",
+        ],
+    ] {
+        let (code, stdout, stderr) = run(dir.path(), args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        let object = json(&stdout);
+        assert_eq!(object["exit_code"], 2, "{stdout}");
+        assert!(
+            object["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{stdout}"
+        );
+        assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    }
+}

@@ -304,7 +304,10 @@ fn a_truncated_record_from_an_older_version_is_fetched_again_not_skipped() {
     let record = desk_archive::records::record_path(&dir.path().join("out/data/records"), "s-1");
     let bytes = std::fs::read(&record).unwrap();
     std::fs::write(&record, &bytes[..bytes.len() / 2]).unwrap();
-    let (code, _, stderr) = run(dir.path(), &["render", "-q", "--out", "out", "--accept-changes"]);
+    let (code, _, stderr) = run(
+        dir.path(),
+        &["render", "-q", "--out", "out", "--accept-changes"],
+    );
     assert_eq!(code, 1, "the cut record cannot be rendered: {stderr}");
     std::fs::remove_dir_all(dir.path().join(".cache")).unwrap();
     let (code, stdout, stderr) = archive_cmd(dir.path(), &desk_api.base(), &["--json"]);
