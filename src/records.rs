@@ -64,20 +64,16 @@ pub struct RecordRef<'a> {
 impl<'a> RecordRef<'a> {
     /// Parses a record file's bytes. `path` only labels the error.
     pub fn from_slice(bytes: &'a [u8], path: &Path) -> Result<RecordRef<'a>> {
-        serde_json::from_slice(bytes).map_err(|source| Error::Json {
-            path: path.into(),
-            source,
-        })
+        let bytes = without_bom(bytes);
+        serde_json::from_slice(bytes).map_err(|source| parse_error(bytes, path, source))
     }
 }
 
 impl Record {
     /// Parses a record file's bytes. `path` only labels the error.
     pub fn from_slice(bytes: &[u8], path: &Path) -> Result<Record> {
-        serde_json::from_slice(bytes).map_err(|source| Error::Json {
-            path: path.into(),
-            source,
-        })
+        let bytes = without_bom(bytes);
+        serde_json::from_slice(bytes).map_err(|source| parse_error(bytes, path, source))
     }
 
     /// Reads and parses a record file.
@@ -113,6 +109,35 @@ impl Record {
             b"\n]}\n"
         });
         out
+    }
+}
+
+/// The bytes after a UTF-8 byte order mark, if the file starts with one (editors on
+/// Windows add it; a record keeps its bytes, so every reader skips it).
+pub fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+/// The error for bytes that do not parse as a record: "not a desk record" when they are
+/// not a JSON object with a string SessionId and a Messages array (serde's own words,
+/// "invalid type: map, expected a string", say nothing to a user), else serde's error.
+fn parse_error(bytes: &[u8], path: &Path, source: serde_json::Error) -> Error {
+    let shaped = match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(serde_json::Value::Object(o)) => {
+            o.get("SessionId").is_some_and(serde_json::Value::is_string)
+                && o.get("Messages").is_some_and(serde_json::Value::is_array)
+        }
+        Ok(_) => false,
+        // Not JSON at all (or cut short): serde's position is the useful part.
+        Err(_) => true,
+    };
+    if shaped {
+        Error::Json {
+            path: path.into(),
+            source,
+        }
+    } else {
+        Error::NotARecord { path: path.into() }
     }
 }
 
@@ -323,10 +348,9 @@ pub struct RecordHead {
 impl RecordHead {
     /// Parses a record file's bytes. `path` only labels the error.
     pub fn from_slice(bytes: &[u8], path: &Path) -> Result<RecordHead> {
-        let record: ScanRecord = serde_json::from_slice(bytes).map_err(|source| Error::Json {
-            path: path.into(),
-            source,
-        })?;
+        let bytes = without_bom(bytes);
+        let record: ScanRecord =
+            serde_json::from_slice(bytes).map_err(|source| parse_error(bytes, path, source))?;
         Ok(RecordHead {
             first_ms: record.messages.iter().filter_map(|s| s.0).min(),
             session_id: record.session_id,
@@ -617,6 +641,22 @@ mod tests {
         assert_eq!(fs::read(&path).unwrap(), changed.to_bytes());
         assert!(is_superseded(&format!("{}.superseded-1.json", stem("s"))));
         assert!(!is_superseded("s.json"));
+    }
+
+    #[test]
+    fn a_bom_is_skipped_and_a_stranger_file_is_named_not_a_record() {
+        let with_bom = b"\xEF\xBB\xBF{\"SessionId\":\"s\",\"TotalCount\":0,\"Messages\":[]}";
+        assert!(Record::from_slice(with_bom, Path::new("r.json")).is_ok());
+        assert!(RecordRef::from_slice(with_bom, Path::new("r.json")).is_ok());
+        assert!(RecordHead::from_slice(with_bom, Path::new("r.json")).is_ok());
+        let err = RecordHead::from_slice(br#"{"sessions":[]}"#, Path::new("x.json")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`x.json` is not a desk record: expected a JSON object with SessionId and Messages"
+        );
+        let err = Record::from_slice(br#"{"SessionId":"s","Messages":[}"#, Path::new("y.json"))
+            .unwrap_err();
+        assert!(matches!(err, Error::Json { .. }), "{err}");
     }
 
     #[test]
