@@ -317,9 +317,27 @@ pub fn stem(session_id: &str) -> String {
             in_run = true;
         }
     }
+    // No file name may start with `-` (a shell reads it as an option), so the slug loses
+    // its leading and trailing `-`, and is `s` when nothing is left (SPEC §3).
+    let slug = slug.trim_matches('-');
+    let slug = if slug.is_empty() { "s" } else { slug };
     let digest = Sha256::digest(session_id.as_bytes());
     let hash = hex::encode(digest);
     format!("{slug}-{}", &hash[..20])
+}
+
+/// Whether a record file name may carry a stem made by the rule before leading and
+/// trailing `-` were trimmed from slugs: `-…` or `…--<20 hex>` (with any
+/// `.superseded-<n>` suffix). Only such files can need a new name.
+pub fn may_have_an_old_stem(name: &str) -> bool {
+    let Some(base) = name.strip_suffix(".json") else {
+        return false;
+    };
+    let stem = base.split_once(".superseded-").map_or(base, |(s, _)| s);
+    stem.starts_with('-')
+        || stem
+            .rsplit_once('-')
+            .is_some_and(|(head, hash)| head.ends_with('-') && hash.len() == 20)
 }
 
 /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` with lowercase hex digits.
@@ -572,7 +590,7 @@ mod tests {
     #[test]
     fn slug_follows_the_spec() {
         let digest = hex::encode(Sha256::digest(b"../../x"));
-        assert_eq!(stem("../../x"), format!("-x-{}", &digest[..20]));
+        assert_eq!(stem("../../x"), format!("x-{}", &digest[..20]));
         let digest = hex::encode(Sha256::digest(b"Ticket #42"));
         assert_eq!(stem("Ticket #42"), format!("ticket-42-{}", &digest[..20]));
         let long = "ab".repeat(100);
@@ -657,6 +675,25 @@ mod tests {
         let err = Record::from_slice(br#"{"SessionId":"s","Messages":[}"#, Path::new("y.json"))
             .unwrap_err();
         assert!(matches!(err, Error::Json { .. }), "{err}");
+    }
+
+    #[test]
+    fn no_stem_starts_or_ends_its_slug_with_a_dash() {
+        let at = stem("@customer_service_account");
+        assert!(at.starts_with("customer-service-account-"), "{at}");
+        assert!(stem("x@").starts_with("x-"));
+        assert!(!stem("x@").starts_with("x--"));
+        assert!(stem("@@@").starts_with("s-"));
+        assert!(stem("").starts_with("s-"));
+        assert!(may_have_an_old_stem("-customer-91451f49848ea1b4953e.json"));
+        assert!(may_have_an_old_stem("x--91451f49848ea1b4953e.json"));
+        assert!(may_have_an_old_stem(
+            "-a-91451f49848ea1b4953e.superseded-2.json"
+        ));
+        assert!(!may_have_an_old_stem(&format!("{}.json", stem("x@"))));
+        assert!(!may_have_an_old_stem(
+            "0e62e965-258b-4a6f-8ae6-b5b5799f09b1.json"
+        ));
     }
 
     #[test]
