@@ -217,6 +217,9 @@ pub struct RenderArgs {
     /// Import raw records from this directory (any file names) before rendering.
     #[arg(long, value_name = "RDIR")]
     pub records: Option<PathBuf>,
+    /// With --records: import the records in its sub-folders too.
+    #[arg(long)]
+    pub recursive: bool,
     /// Page options.
     #[command(flatten)]
     pub pages: PageArgs,

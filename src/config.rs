@@ -97,6 +97,8 @@ pub struct RenderConfig {
     pub out: PathBuf,
     /// Records to import first.
     pub records: Option<PathBuf>,
+    /// Import from sub-folders of `records` too (`--recursive`).
+    pub recursive: bool,
     /// Page options.
     pub render: RenderOptions,
     /// bag-info.txt fields.
@@ -367,9 +369,13 @@ impl Resolver<'_> {
             source_organization: self.source_organization(args.source_organization),
             external_identifier: None,
         };
+        if args.recursive && records.is_none() {
+            return Err(usage("--recursive needs --records DIR"));
+        }
         Ok(RenderConfig {
             out,
             records,
+            recursive: args.recursive,
             render,
             bag,
             write: self.write_access(&args.write),

@@ -22,6 +22,13 @@ use crate::wal::Wal;
 /// `render`: import records (optional), render the site, write the bag.
 pub(crate) fn render(config: &RenderConfig, output: Output) -> Result<Outcome> {
     let started = Instant::now();
+    if config.records.is_none() && !holds_an_archive(&config.out) {
+        return Err(Error::Usage(format!(
+            "`{}` holds no records and no archive: give --records DIR to import records, \
+             or check the folder's name",
+            config.out.display()
+        )));
+    }
     let mut archive = open_archive(&config.out, config.write, "render")?;
     let data = archive.data.clone();
     let mut failures = Vec::new();
@@ -29,7 +36,7 @@ pub(crate) fn render(config: &RenderConfig, output: Output) -> Result<Outcome> {
     let mut heads = Vec::new();
     if let Some(dir) = &config.records {
         let imported = timed("import records", || {
-            import_records(dir, &data.join("records"), &archive.wal)
+            import_records(dir, config.recursive, &data.join("records"), &archive.wal)
         })?;
         failures.extend(imported.failures);
         mark_archived(&mut coverage, &imported.heads);
@@ -78,6 +85,14 @@ pub(crate) fn render(config: &RenderConfig, output: Output) -> Result<Outcome> {
     Ok(Outcome {
         exit_code: summary.exit_code(),
     })
+}
+
+/// Whether `out` holds something to render: records, or an archive (a bag or
+/// coverage.json, whose failed sessions still make an index).
+fn holds_an_archive(out: &Path) -> bool {
+    let data = out.join("data");
+    let has_records = std::fs::read_dir(data.join("records")).is_ok_and(|mut d| d.next().is_some());
+    has_records || out.join("bagit.txt").is_file() || data.join("coverage.json").is_file()
 }
 
 /// The options of a render, for the audit log.
@@ -160,23 +175,68 @@ const IMPORT_THREADS: usize = 8;
 /// system commits concurrent ones together (10,000 records: 5.6 s one at a time).
 pub(crate) const SYNC_THREADS: usize = 16;
 
-/// Copies every `*.json` record of `from` byte for byte to `records_dir/<stem>.json`.
-/// A file that is not a record, and every input of a SessionId given twice, is a failure.
-pub(crate) fn import_records(from: &Path, records_dir: &Path, wal: &Wal) -> Result<Imported> {
-    let entries = std::fs::read_dir(from).map_err(|e| {
+/// The `*.json` files of `dir` (and, when `recursive`, of its sub-folders, symlinks not
+/// followed); the sub-folders found when not.
+fn list_inputs(
+    dir: &Path,
+    recursive: bool,
+    paths: &mut Vec<PathBuf>,
+    folders: &mut Vec<PathBuf>,
+) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
         Error::Usage(format!(
             "cannot read the records directory `{}`: {e}",
-            from.display()
+            dir.display()
         ))
     })?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_file()
-                && p.extension()
-                    .is_some_and(|x| x.eq_ignore_ascii_case("json"))
-        })
-        .collect();
+    for entry in entries.filter_map(|e| e.ok()) {
+        let path = entry.path();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            if recursive {
+                list_inputs(&path, true, paths, folders)?;
+            } else {
+                folders.push(path);
+            }
+        } else if kind.is_file()
+            && path
+                .extension()
+                .is_some_and(|x| x.eq_ignore_ascii_case("json"))
+        {
+            paths.push(path);
+        }
+    }
+    folders.sort();
+    Ok(())
+}
+
+/// Copies every `*.json` record of `from` byte for byte to `records_dir/<stem>.json`.
+/// A file that is not a record, and every input of a SessionId given twice, is a failure.
+pub(crate) fn import_records(
+    from: &Path,
+    recursive: bool,
+    records_dir: &Path,
+    wal: &Wal,
+) -> Result<Imported> {
+    let mut paths = Vec::new();
+    let mut folders = Vec::new();
+    list_inputs(from, recursive, &mut paths, &mut folders)?;
+    if paths.is_empty() && !folders.is_empty() {
+        let names: Vec<String> = folders
+            .iter()
+            .take(5)
+            .map(|f| format!("`{}`", f.display()))
+            .collect();
+        return Err(Error::Usage(format!(
+            "`{}` holds no *.json records, but it has sub-folders ({}{}): give --recursive \
+             to import the records in them",
+            from.display(),
+            names.join(", "),
+            if folders.len() > 5 { ", …" } else { "" }
+        )));
+    }
     paths.sort();
     let heads: Vec<(PathBuf, Result<RecordHead>)> = paths
         .into_par_iter()

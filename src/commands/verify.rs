@@ -23,6 +23,13 @@ pub(crate) fn verify(
             dir.display()
         )));
     }
+    if let Some(bag) = payload_folder_of(dir) {
+        return Err(Error::Usage(format!(
+            "`{}` is the payload folder of the bag `{}`: verify that folder instead",
+            dir.display(),
+            bag.display()
+        )));
+    }
     // A reader: shares the lock with other readers, waits for a writer to finish.
     let _lock = crate::lock::ArchiveLock::take(dir, crate::lock::Mode::Shared, lock_wait)?;
     let report = bag::verify(dir)?;
@@ -60,4 +67,14 @@ pub(crate) fn verify(
             exit_code: ExitCode::Integrity,
         })
     }
+}
+
+/// The bag whose `data/` folder `dir` is, when `dir` is not a bag itself.
+fn payload_folder_of(dir: &Path) -> Option<std::path::PathBuf> {
+    if dir.join("bagit.txt").exists() {
+        return None;
+    }
+    let absolute = std::fs::canonicalize(dir).ok()?;
+    let parent = absolute.parent()?;
+    (absolute.file_name()? == "data" && parent.join("bagit.txt").is_file()).then(|| dir.join(".."))
 }

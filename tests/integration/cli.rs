@@ -773,3 +773,47 @@ fn a_key_that_is_not_64_hex_digits_gets_a_warning_and_is_never_echoed() {
         "whole words are not scrubbed: {stderr}"
     );
 }
+
+#[test]
+fn mistakes_that_used_to_succeed_silently_are_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo/records");
+    // A typo in --out: no records there and no --records.
+    let (code, _, stderr) = run(dir.path(), &["render", "--out", "sitee"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("`sitee` holds no records"), "{stderr}");
+    assert!(!dir.path().join("sitee").exists(), "nothing was created");
+    // Records one folder down.
+    let nested = dir.path().join("export/2026-03");
+    std::fs::create_dir_all(&nested).unwrap();
+    for file in files_under(&demo) {
+        std::fs::copy(&file, nested.join(file.file_name().unwrap())).unwrap();
+    }
+    let (code, _, stderr) = run(dir.path(), &["render", "--records", "export", "--out", "a"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("--recursive") && stderr.contains("2026-03"),
+        "{stderr}"
+    );
+    let (code, stdout, stderr) = run(
+        dir.path(),
+        &[
+            "render",
+            "--json",
+            "--records",
+            "export",
+            "--recursive",
+            "--out",
+            "a",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json(&stdout)["archived"], 21);
+    // The payload folder instead of the bag.
+    let (code, _, stderr) = run(dir.path(), &["verify", "a/data"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("is the payload folder of the bag"),
+        "{stderr}"
+    );
+}
