@@ -181,7 +181,12 @@ impl Sources<'_> {
 impl Config {
     /// Resolves and validates the whole command line.
     pub fn from_cli(cli: Cli, sources: &Sources<'_>) -> Result<Config> {
-        let (file, file_dir) = load_file(cli.general.config.as_deref(), &sources.cwd)?;
+        let explicit = cli
+            .general
+            .config
+            .clone()
+            .or_else(|| sources.var("DESK_ARCHIVE_CONFIG").map(PathBuf::from));
+        let (file, file_dir) = load_file(explicit.as_deref(), &sources.cwd, &user_config(sources))?;
         let verbosity = if cli.general.quiet {
             Verbosity::Quiet
         } else if cli.general.verbose {
@@ -248,15 +253,39 @@ impl Task {
 /// Reads the config file: the one named by `--config` (must exist), else
 /// `desk-archive.toml` in `cwd` when present. Returns it with its directory, against which
 /// relative paths in it are resolved.
-fn load_file(explicit: Option<&Path>, cwd: &Path) -> Result<(FileConfig, PathBuf)> {
+/// `$XDG_CONFIG_HOME/desk-archive/config.toml`, else `~/.config/desk-archive/config.toml`.
+fn user_config(sources: &Sources<'_>) -> Option<PathBuf> {
+    let base = sources
+        .var("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| {
+            sources
+                .var("HOME")
+                .map(|h| PathBuf::from(h).join(".config"))
+        })?;
+    Some(base.join("desk-archive").join("config.toml"))
+}
+
+/// The config file (SPEC §1): the first of `--config PATH`, `$DESK_ARCHIVE_CONFIG`,
+/// `./desk-archive.toml`, `$XDG_CONFIG_HOME/desk-archive/config.toml`. One named
+/// explicitly must exist; the others are used when they do. Relative paths in the file
+/// are relative to its folder.
+fn load_file(
+    explicit: Option<&Path>,
+    cwd: &Path,
+    user: &Option<PathBuf>,
+) -> Result<(FileConfig, PathBuf)> {
     let path = match explicit {
         Some(path) => path.to_path_buf(),
         None => {
-            let default = cwd.join(DEFAULT_CONFIG_FILE);
-            if !default.exists() {
-                return Ok((FileConfig::default(), cwd.to_path_buf()));
+            let found = std::iter::once(cwd.join(DEFAULT_CONFIG_FILE))
+                .chain(user.clone())
+                .find(|p| p.is_file());
+            match found {
+                Some(path) => path,
+                None => return Ok((FileConfig::default(), cwd.to_path_buf())),
             }
-            default
         }
     };
     let text = std::fs::read_to_string(&path)

@@ -817,3 +817,37 @@ fn mistakes_that_used_to_succeed_silently_are_one_clear_line() {
         "{stderr}"
     );
 }
+
+#[test]
+fn config_is_found_through_the_environment_and_the_user_config_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo/records");
+    let conf = dir.path().join("etc/archive.toml");
+    std::fs::create_dir_all(conf.parent().unwrap()).unwrap();
+    std::fs::write(&conf, "json = true\ntitle = \"From env\"\n").unwrap();
+    let work = dir.path().join("home");
+    std::fs::create_dir_all(&work).unwrap();
+    let out = desk(&work)
+        .env("DESK_ARCHIVE_CONFIG", &conf)
+        .args(["render", "--records", demo.to_str().unwrap(), "--out", "a"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(json(&String::from_utf8_lossy(&out.stdout))["archived"].is_number());
+    // The user config folder, when nothing else names a file.
+    let xdg = dir.path().join("xdg");
+    std::fs::create_dir_all(xdg.join("desk-archive")).unwrap();
+    std::fs::write(xdg.join("desk-archive/config.toml"), "json = true\n").unwrap();
+    let out = desk(&work)
+        .env("XDG_CONFIG_HOME", &xdg)
+        .args(["render", "--out", "a"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(json(&String::from_utf8_lossy(&out.stdout))["archived"].is_number());
+}
