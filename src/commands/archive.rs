@@ -36,6 +36,21 @@ pub(crate) fn archive(
     let verbosity = output.verbosity;
     let started = Instant::now();
     let entries = sessions::read_sessions(&config.sessions)?;
+    if entries.is_empty() {
+        // A nightly job whose list is empty today did nothing wrong (SPEC §1).
+        if output.verbosity != Verbosity::Quiet {
+            eprintln!("desk-archive: the sessions file lists no SessionId: nothing to do");
+        }
+        Summary::default().print(
+            Output {
+                verbosity: Verbosity::Quiet,
+                ..output
+            },
+            started,
+            "archived",
+        );
+        return Ok(Outcome::default());
+    }
     let command = match then {
         Then::Render => "archive",
         Then::StopAfterFetch => "fetch",

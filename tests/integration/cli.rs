@@ -132,7 +132,6 @@ fn user_mistakes_are_one_clear_line_and_exit_2() {
             fetch_args("missing.txt", "out", "1"),
             "cannot read the sessions file `missing.txt`",
         ),
-        (fetch_args("empty.txt", "out", "1"), "lists no SessionId"),
         (fetch_args("ids.txt", "out", "abc"), "not a valid SDKAppID"),
         (args(&["render", "--out", "afile"]), "is a file"),
         (args(&["verify", "does-not-exist"]), "does not exist"),
@@ -722,6 +721,20 @@ fn a_second_record_of_one_session_in_the_archive_fails_by_name() {
     assert_eq!(summary["archived"].as_u64(), Some(sessions));
     let (code, _, _) = run(dir.path(), &["verify", "a"]);
     assert_eq!(code, 0, "the bag stays valid");
+}
+
+#[test]
+fn an_empty_sessions_list_is_nothing_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("empty.txt"), "# nothing today\n\n").unwrap();
+    let mut args = fetch_args("empty.txt", "out", "1");
+    args.push("--json".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, stdout, stderr) = run(dir.path(), &args);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("nothing to do"), "{stderr}");
+    assert_eq!(json(&stdout)["exit_code"], 0);
+    assert!(!dir.path().join("out").exists(), "nothing was created");
 }
 
 #[test]
