@@ -201,8 +201,11 @@ pub struct PageArgs {
     #[arg(long, value_name = "LANG")]
     pub lang: Option<String>,
     /// Do not write the Markdown pages.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "markdown_pages")]
     pub no_markdown_pages: bool,
+    /// Write the Markdown pages again after --no-markdown-pages (the default).
+    #[arg(long)]
+    pub markdown_pages: bool,
     /// Render threads [default: one per core].
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,

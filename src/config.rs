@@ -76,6 +76,22 @@ pub struct ArchiveConfig {
     pub media: crate::media::MediaSettings,
     /// Changed evidence and the lock.
     pub write: WriteAccess,
+    /// Which page options were given.
+    pub said: Said,
+}
+
+/// Which render options the user gave (flag, variable or config key), as opposed to
+/// defaults: the others are taken from what the archive remembers (SPEC §1).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Said {
+    /// `--timezone` or `timezone`.
+    pub timezone: bool,
+    /// `--lang` or `lang`.
+    pub lang: bool,
+    /// `--title` or `title`.
+    pub title: bool,
+    /// `--markdown-pages`, `--no-markdown-pages` or `no-markdown-pages`.
+    pub markdown_pages: bool,
 }
 
 /// How a writing command treats changed evidence and another writer (SPEC §9).
@@ -105,6 +121,8 @@ pub struct RenderConfig {
     pub bag: BagMeta,
     /// Changed evidence and the lock.
     pub write: WriteAccess,
+    /// Which page options were given.
+    pub said: Said,
 }
 
 /// bag-info.txt fields from the configuration.
@@ -346,6 +364,7 @@ impl Resolver<'_> {
         let out = self.out_dir(args.out)?;
         // `fetch` renders nothing, but its page options are still checked: a typo in them
         // should not wait for the next `render` to show.
+        let said = self.said(&args.pages);
         let render = self.render_options(args.pages)?;
         let media = self.media_settings(&args.tuning)?;
         let fetch = self.fetch_settings(args.api, args.tuning)?;
@@ -361,6 +380,7 @@ impl Resolver<'_> {
             bag,
             media,
             write: self.write_access(&args.write),
+            said,
         })
     }
 
@@ -393,6 +413,7 @@ impl Resolver<'_> {
         let records = args
             .records
             .or_else(|| self.file.records.as_ref().map(|p| self.file_dir.join(p)));
+        let said = self.said(&args.pages);
         let render = self.render_options(args.pages)?;
         let bag = BagMeta {
             source_organization: self.source_organization(args.source_organization),
@@ -408,6 +429,7 @@ impl Resolver<'_> {
             render,
             bag,
             write: self.write_access(&args.write),
+            said,
         })
     }
 
@@ -476,6 +498,18 @@ impl Resolver<'_> {
             .or_else(|| self.file.source_organization.clone())
     }
 
+    fn said(&self, pages: &PageArgs) -> Said {
+        let f = &self.file;
+        Said {
+            timezone: pages.timezone.is_some() || f.timezone.is_some(),
+            lang: pages.lang.is_some() || f.lang.is_some(),
+            title: pages.title.is_some() || f.title.is_some(),
+            markdown_pages: pages.no_markdown_pages
+                || pages.markdown_pages
+                || f.no_markdown_pages.is_some(),
+        }
+    }
+
     fn render_options(&self, pages: PageArgs) -> Result<RenderOptions> {
         let tz_name = pages.timezone.or_else(|| self.file.timezone.clone());
         let timezone = match tz_name {
@@ -500,9 +534,13 @@ impl Resolver<'_> {
         }
         Ok(RenderOptions {
             timezone,
-            title: pages.title.or_else(|| self.file.title.clone()),
+            title: pages
+                .title
+                .or_else(|| self.file.title.clone())
+                .filter(|t| !t.is_empty()),
             lang,
-            markdown_pages: !(pages.no_markdown_pages || self.file.no_markdown_pages == Some(true)),
+            markdown_pages: pages.markdown_pages
+                || !(pages.no_markdown_pages || self.file.no_markdown_pages == Some(true)),
             jobs,
             progress: None,
         })

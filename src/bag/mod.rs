@@ -162,6 +162,13 @@ pub fn manifest_digest<'a>(lines: impl Iterator<Item = (&'a str, &'a str)>) -> [
     h.finalize().into()
 }
 
+/// The value of a `bag-info.txt` field of the bag in `dir`, if it has one.
+pub fn info_field(dir: &Path, label: &str) -> Option<String> {
+    let text = fs::read_to_string(dir.join("bag-info.txt")).ok()?;
+    let (fields, _) = info::parse_fields(&text);
+    info::field(&fields, label).map(str::to_owned)
+}
+
 /// The facts of the bag as it stands on disk (its last manifest and Payload-Oxum), or
 /// `None` when there is no manifest yet.
 pub fn facts_on_disk(dir: &Path) -> Option<PayloadFacts> {

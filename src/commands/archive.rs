@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use super::report::{Failed, SessionFailure, Summary};
 use super::steps::{now_rfc3339, open_archive, render_site, write_bag};
-use super::{Outcome, Output};
+use super::{Outcome, Output, remember};
 use crate::bag;
 use crate::config::{ArchiveConfig, Verbosity};
 use crate::coverage::{Coverage, State};
@@ -57,6 +57,13 @@ pub(crate) fn archive(
     };
     let mut archive = open_archive(&config.out, config.write, command)?;
     let data = archive.data.clone();
+    let mut options = config.render.clone();
+    if then == Then::Render {
+        remember::announce(
+            remember::apply(&config.out, &mut options, &config.said),
+            output,
+        );
+    }
     let records_dir = data.join("records");
     fsutil::create_dir_all(&records_dir)?;
     let mut coverage = Coverage::load(&data)?.unwrap_or_default();
@@ -138,7 +145,7 @@ pub(crate) fn archive(
             known: &archive.cache,
             imported: crate::state::Imported::default(),
         };
-        let rendered = render_site(&config.render, &data, &coverage.missing(), verbosity, cache)?;
+        let rendered = render_site(&options, &data, &coverage.missing(), verbosity, cache)?;
         summary.messages = rendered.messages;
         summary.unchanged = rendered.reused;
         summary.failures.extend(
@@ -161,7 +168,7 @@ pub(crate) fn archive(
         fetched: &fetched,
     };
     let mut event = std::mem::take(&mut archive.audit);
-    event.options = archive_options(config, then);
+    event.options = archive_options(config, &options, then);
     event.counts = [
         ("archived".to_owned(), summary.archived),
         ("skipped".to_owned(), summary.skipped),
@@ -170,6 +177,7 @@ pub(crate) fn archive(
     ]
     .into();
     event.superseded = std::mem::take(&mut report.superseded);
+    let remembered = (then == Then::Render).then_some(&options);
     write_bag(
         &config.out,
         &config.bag,
@@ -177,6 +185,7 @@ pub(crate) fn archive(
         &archive,
         known,
         event,
+        remembered,
     )?;
     summary.print(output, started, "archived");
     Ok(Outcome {
@@ -187,10 +196,11 @@ pub(crate) fn archive(
 /// The options of a fetch, for the audit log (never a credential).
 fn archive_options(
     config: &ArchiveConfig,
+    render: &crate::render::RenderOptions,
     then: Then,
 ) -> std::collections::BTreeMap<String, serde_json::Value> {
     let mut options = match then {
-        Then::Render => super::render::page_options(&config.render),
+        Then::Render => super::render::page_options(render),
         Then::StopAfterFetch => Default::default(),
     };
     options.insert("sessions".into(), config.sessions.clone().into());

@@ -2,6 +2,7 @@
 //! share ([`steps`]) and the run report ([`report`]).
 
 mod archive;
+mod remember;
 mod render;
 mod report;
 mod steps;

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::report::{Failed, SessionFailure, Summary};
 use super::steps::{open_archive, render_site, write_bag};
-use super::{Outcome, Output};
+use super::{Outcome, Output, remember};
 use crate::bag;
 use crate::config::RenderConfig;
 use crate::coverage::{Coverage, State};
@@ -31,6 +31,11 @@ pub(crate) fn render(config: &RenderConfig, output: Output) -> Result<Outcome> {
     }
     let mut archive = open_archive(&config.out, config.write, "render")?;
     let data = archive.data.clone();
+    let mut options = config.render.clone();
+    remember::announce(
+        remember::apply(&config.out, &mut options, &config.said),
+        output,
+    );
     let mut failures = Vec::new();
     let mut coverage = Coverage::load(&data)?.unwrap_or_default();
     let mut heads = Vec::new();
@@ -54,7 +59,7 @@ pub(crate) fn render(config: &RenderConfig, output: Output) -> Result<Outcome> {
         known: &archive.cache,
         imported: crate::state::Imported::new(heads),
     };
-    let report = render_site(&config.render, &data, &missing, output.verbosity, cache)?;
+    let report = render_site(&options, &data, &missing, output.verbosity, cache)?;
     failures.extend(
         report
             .failures
@@ -66,14 +71,22 @@ pub(crate) fn render(config: &RenderConfig, output: Output) -> Result<Outcome> {
         fetched: &[],
     };
     let mut event = std::mem::take(&mut archive.audit);
-    event.options = render_options(config);
+    event.options = render_options(config, &options);
     event.counts = [
         ("sessions".to_owned(), report.sessions),
         ("rendered".to_owned(), report.sessions - report.reused),
         ("messages".to_owned(), report.messages),
     ]
     .into();
-    write_bag(&config.out, &config.bag, counts, &archive, known, event)?;
+    write_bag(
+        &config.out,
+        &config.bag,
+        counts,
+        &archive,
+        known,
+        event,
+        Some(&options),
+    )?;
     let summary = Summary {
         archived: report.sessions,
         messages: report.messages,
@@ -98,8 +111,9 @@ fn holds_an_archive(out: &Path) -> bool {
 /// The options of a render, for the audit log.
 pub(crate) fn render_options(
     config: &RenderConfig,
+    render: &crate::render::RenderOptions,
 ) -> std::collections::BTreeMap<String, serde_json::Value> {
-    let mut options = page_options(&config.render);
+    let mut options = page_options(render);
     if let Some(records) = &config.records {
         options.insert("records".into(), records.display().to_string().into());
     }

@@ -208,8 +208,9 @@ pub(crate) fn write_bag(
     archive: &OpenArchive,
     known: bag::Known<'_>,
     event: audit::Event,
+    options: Option<&render::RenderOptions>,
 ) -> Result<()> {
-    let extra = counts
+    let mut extra: Vec<(String, String)> = counts
         .into_iter()
         .map(|(state, n)| {
             (
@@ -218,6 +219,16 @@ pub(crate) fn write_bag(
             )
         })
         .collect();
+    // The render options the archive remembers: this run's, or (a fetch) the last ones.
+    let remembered = match options {
+        Some(options) => Some(super::remember::value(options)),
+        None => bag::info_field(out, super::remember::LABEL),
+    };
+    if let Some(value) = remembered {
+        let (label, format) = super::remember::FORMAT;
+        extra.push((label.to_owned(), format.to_owned()));
+        extra.push((super::remember::LABEL.to_owned(), value));
+    }
     let info = BagInfo {
         source_organization: meta.source_organization.clone(),
         external_identifier: meta.external_identifier.clone(),

@@ -864,3 +864,47 @@ fn config_is_found_through_the_environment_and_the_user_config_folder() {
     );
     assert!(json(&String::from_utf8_lossy(&out.stdout))["archived"].is_number());
 }
+
+#[test]
+fn the_archive_remembers_its_render_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo/records");
+    let (code, _, stderr) = run(
+        dir.path(),
+        &[
+            "render",
+            "-q",
+            "--records",
+            demo.to_str().unwrap(),
+            "--out",
+            "a",
+            "--timezone",
+            "Asia/Shanghai",
+            "--lang",
+            "zh-CN",
+            "--title",
+            "客服存档",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let index = std::fs::read_to_string(dir.path().join("a/data/index.html")).unwrap();
+    // A plain render, and one after the state file is gone, keep zone, language and title.
+    std::fs::remove_file(dir.path().join("a/desk-archive-state.json")).unwrap();
+    let (code, _, stderr) = run(dir.path(), &["render", "--out", "a"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("changed from"), "{stderr}");
+    let again = std::fs::read_to_string(dir.path().join("a/data/index.html")).unwrap();
+    assert_eq!(index, again);
+    assert!(again.contains("lang=\"zh-CN\"") && again.contains("客服存档"));
+    // A flag wins, and the change is said.
+    let (code, _, stderr) = run(dir.path(), &["render", "--out", "a", "--lang", "en"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("language changed from zh-CN (as the archive remembered it) to en"),
+        "{stderr}"
+    );
+    let info = std::fs::read_to_string(dir.path().join("a/bag-info.txt")).unwrap();
+    assert!(info.contains("Desk-Archive-Format: 2"), "{info}");
+    assert!(info.contains("\"lang\":\"en\""), "{info}");
+    assert!(info.contains("\"timezone\":\"Asia/Shanghai\""), "{info}");
+}
