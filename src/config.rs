@@ -543,6 +543,7 @@ impl Resolver<'_> {
                 || !(pages.no_markdown_pages || self.file.no_markdown_pages == Some(true)),
             jobs,
             progress: None,
+            cancel: None,
         })
     }
 

@@ -52,10 +52,7 @@ pub fn run(config: Config) -> Result<ExitCode> {
     let outcome = match config.task {
         Task::Archive(c) => fetch_then(c, commands::Then::Render, output)?,
         Task::Fetch(c) => fetch_then(c, commands::Then::StopAfterFetch, output)?,
-        Task::Render(c) => {
-            let _guard = interrupt_flag()?;
-            commands::render(&c, output)?
-        }
+        Task::Render(c) => commands::render(&c, output, interrupt_flag()?)?,
         Task::Verify { dir, lock_wait } => commands::verify(&dir, lock_wait, output)?,
         Task::Usersig(c) => commands::usersig(&c)?,
         Task::Completions { shell } => {

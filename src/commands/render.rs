@@ -20,7 +20,11 @@ use crate::state::RenderCache;
 use crate::wal::Wal;
 
 /// `render`: import records (optional), render the site, write the bag.
-pub(crate) fn render(config: &RenderConfig, output: Output) -> Result<Outcome> {
+pub(crate) fn render(
+    config: &RenderConfig,
+    output: Output,
+    cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> Result<Outcome> {
     let started = Instant::now();
     if config.records.is_none() && !holds_an_archive(&config.out) {
         return Err(Error::Usage(format!(
@@ -36,6 +40,7 @@ pub(crate) fn render(config: &RenderConfig, output: Output) -> Result<Outcome> {
         remember::apply(&config.out, &mut options, &config.said),
         output,
     );
+    options.cancel = Some(cancel);
     let mut failures = Vec::new();
     let mut coverage = Coverage::load(&data)?.unwrap_or_default();
     let mut heads = Vec::new();
@@ -92,6 +97,7 @@ pub(crate) fn render(config: &RenderConfig, output: Output) -> Result<Outcome> {
         messages: report.messages,
         unchanged: report.reused,
         failures,
+        interrupted: report.interrupted,
         ..Summary::default()
     };
     summary.print(output, started, "rendered");

@@ -129,7 +129,10 @@ impl Summary {
             eprintln!("{error}the run stopped: {why}");
         }
         if self.interrupted {
-            eprintln!("{error}interrupted: the sessions not fetched are pending");
+            eprintln!(
+                "{error}interrupted: what was done is kept and the bag is valid; run the \
+                 command again to finish"
+            );
         }
         if json {
             print_json(&JsonSummary {

@@ -68,6 +68,7 @@ mod tests {
             markdown_pages: true,
             jobs: None,
             progress: None,
+            cancel: None,
         }
     }
 

@@ -35,6 +35,9 @@ pub struct RenderOptions {
     /// Counts sessions rendered so far, for a progress bar the caller draws; `None` when
     /// nobody watches.
     pub progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    /// Set by SIGINT or SIGTERM: no further session is rendered, and the index is left as
+    /// it was (see [`RenderReport::interrupted`]). `None`: runs to the end.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// UI language.
@@ -69,6 +72,10 @@ pub struct RenderReport {
     pub failures: Vec<RenderFailure>,
     /// Every session of the site, sorted by stem, for the bag and its state file.
     pub rendered: SessionStore,
+    /// The render was cancelled: the sessions rendered so far have new pages; the index,
+    /// stats.json and stale pages were left as they were, and the sessions not reached
+    /// are rendered by the next run.
+    pub interrupted: bool,
 }
 
 /// Renders the whole site into `data_dir` (the bag's payload folder) from every record in

@@ -67,6 +67,8 @@ enum Outcome {
     /// Rendered (`true`) or reused from the last render (`false`), with its messages.
     Done(Slot, bool, u64),
     Failed(RenderFailure),
+    /// Not reached: the render was cancelled.
+    Skipped,
 }
 
 /// A session reused from the last render's entry (its index, store and head).
@@ -184,6 +186,9 @@ pub(super) fn render(
             .into_par_iter()
             .enumerate()
             .map_init(Buffers::default, |buf, (i, earlier)| {
+                if cancelled(options) {
+                    return Ok(Outcome::Skipped);
+                }
                 let outcome = job
                     .session(i, earlier, buf)
                     .and_then(|outcome| job.keep(outcome, buf));
@@ -209,11 +214,23 @@ pub(super) fn render(
                 slots.push(slot);
             }
             Outcome::Failed(f) => failures.push(f),
+            Outcome::Skipped => {}
         }
     }
     failures.sort_by(|a, b| a.path.cmp(&b.path));
     store.seal(slots);
-
+    // Stopped by a signal: what is rendered stays, the index and the stale pages are
+    // left for the next run (a partial index would drop the sessions not reached).
+    if cancelled(options) {
+        return Ok(RenderReport {
+            sessions,
+            messages,
+            reused,
+            failures,
+            rendered: store,
+            interrupted: true,
+        });
+    }
     remove_stale_pages(&sessions_dir, &store, options.markdown_pages)?;
     write_assets(data_dir)?;
     timed("render: index", || {
@@ -225,7 +242,16 @@ pub(super) fn render(
         reused,
         failures,
         rendered: store,
+        interrupted: false,
     })
+}
+
+/// Whether SIGINT or SIGTERM asked the render to stop.
+fn cancelled(options: &RenderOptions) -> bool {
+    options
+        .cancel
+        .as_ref()
+        .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
 }
 
 /// `records/*.json`, sorted by name; a missing folder holds no records.

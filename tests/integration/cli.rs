@@ -908,3 +908,56 @@ fn the_archive_remembers_its_render_options() {
     assert!(info.contains("\"lang\":\"en\""), "{info}");
     assert!(info.contains("\"timezone\":\"Asia/Shanghai\""), "{info}");
 }
+
+#[test]
+fn ctrl_c_stops_a_render_quickly_with_130_and_a_valid_bag() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo/records");
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    // Enough sessions that a render takes seconds: the demo thirty times over.
+    for k in 0..30 {
+        for file in files_under(&demo) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let copy = text.replacen("\"SessionId\":\"", &format!("\"SessionId\":\"c{k}-"), 1);
+            let name = format!("{k}-{}", file.file_name().unwrap().to_str().unwrap());
+            std::fs::write(input.join(name), copy).unwrap();
+        }
+    }
+    let (code, _, stderr) = run(
+        dir.path(),
+        &["render", "-q", "--records", "in", "--out", "a"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    // Another zone re-renders every page; interrupt it once it is under way.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_desk-archive"))
+        .args(["render", "--out", "a", "--timezone", "Asia/Tokyo"])
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .env("XDG_CACHE_HOME", dir.path().join(".cache"))
+        .current_dir(dir.path())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    let signalled = std::time::Instant::now();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(
+        signalled.elapsed() < std::time::Duration::from_secs(2),
+        "took {:?} to stop",
+        signalled.elapsed()
+    );
+    assert_eq!(status.code(), Some(130));
+    let (code, stdout, _) = run(dir.path(), &["verify", "a"]);
+    assert_eq!(code, 0, "{stdout}");
+    // The next run finishes the job.
+    let (code, _, stderr) = run(dir.path(), &["render", "-q", "--out", "a"]);
+    assert_eq!(code, 0, "{stderr}");
+    let index = std::fs::read_to_string(dir.path().join("a/data/index.html")).unwrap();
+    assert!(index.contains("JST"), "times in the new zone");
+}

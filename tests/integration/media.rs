@@ -316,6 +316,7 @@ fn render(data: &Path) {
         markdown_pages: true,
         jobs: Some(1),
         progress: None,
+        cancel: None,
     };
     desk_archive::render::render_site(&options, data, &[]).unwrap();
 }

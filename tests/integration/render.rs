@@ -22,6 +22,7 @@ fn options() -> RenderOptions {
         markdown_pages: true,
         jobs: Some(2),
         progress: None,
+        cancel: None,
     }
 }
 
@@ -256,6 +257,7 @@ fn output_is_byte_identical_across_runs_and_directories() {
         &RenderOptions {
             jobs: Some(1),
             progress: None,
+            cancel: None,
             ..options()
         },
         &data_a,
@@ -268,6 +270,7 @@ fn output_is_byte_identical_across_runs_and_directories() {
         &RenderOptions {
             jobs: None,
             progress: None,
+            cancel: None,
             ..options()
         },
         &data_b,

@@ -33,6 +33,7 @@ fn options(lang: Lang) -> RenderOptions {
         markdown_pages: true,
         jobs: None,
         progress: None,
+        cancel: None,
     }
 }
 
