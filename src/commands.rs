@@ -1,5 +1,9 @@
 //! One function per subcommand: each a short list of pipeline stages.
 
+mod publish;
+
+pub use publish::{publish, verify_remote};
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -78,15 +82,28 @@ pub fn render(config: &RenderConfig, verbosity: Verbosity, json: bool) -> Result
     let mut coverage = Coverage::load(&data)?.unwrap_or_default();
     let mut heads = Vec::new();
     let mut written = Vec::new();
-    if let Some(dir) = &config.records {
-        let imported = timed("import records", || {
+    let downloaded = match &config.records_remote {
+        Some(spec) => Some(publish::download_records(spec, &config.out)?),
+        None => None,
+    };
+    let records_dir = downloaded
+        .as_ref()
+        .map(|d| d.dir.clone())
+        .or_else(|| config.records.clone());
+    if let Some(dir) = &records_dir {
+        let mut imported = timed("import records", || {
             import_records(dir, &data.join("records"))
         })?;
+        if let Some(d) = &downloaded {
+            d.rename_failures(&mut imported.failures);
+        }
         failures.extend(imported.failures);
         mark_archived(&mut coverage, &imported.heads);
         heads = imported.heads;
         written = imported.written;
     }
+    // The downloaded copies are imported: their folder goes now, not after the render.
+    drop(downloaded);
     timed("coverage of records", || {
         add_archived_records(&mut coverage, &data.join("records"))
     });
@@ -149,7 +166,19 @@ pub fn archive(
     cancel: Arc<AtomicBool>,
 ) -> Result<Outcome> {
     let started = Instant::now();
-    let entries = sessions::read_sessions(&config.sessions)?;
+    let mut entries = sessions::read_sessions(&config.sessions)?;
+    if let Some(shard) = config.shard {
+        let listed = entries.len();
+        entries.retain(|e| shard.contains(&e.session_id));
+        if verbosity != Verbosity::Quiet {
+            eprintln!(
+                "desk-archive: shard {}/{}: {} of {listed} sessions",
+                shard.index,
+                shard.count,
+                entries.len()
+            );
+        }
+    }
     let data = prepare_archive_dir(&config.out)?;
     let (hashes, earlier) = timed("load state", || bag::state::load(&config.out));
     let records_dir = data.join("records");

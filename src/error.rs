@@ -27,6 +27,9 @@ pub enum Error {
     /// `verify` found the bag invalid (exit 3).
     #[error("{0}")]
     Invalid(String),
+    /// A store or server could not be reached or used at all (exit 4: try again later).
+    #[error("{0}")]
+    Unreachable(String),
     /// A JSON document we wrote or must read is malformed.
     #[error("cannot parse `{path}`")]
     Json {
@@ -63,6 +66,7 @@ impl Error {
             Error::Invalid(_) => 3,
             Error::Io { .. } | Error::Json { .. } | Error::Template { .. } => 1,
             Error::Usage(_) | Error::RunStopped(_) => 2,
+            Error::Unreachable(_) => 4,
         }
     }
 }

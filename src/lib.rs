@@ -17,9 +17,11 @@ pub mod manual;
 pub mod media;
 pub mod model;
 pub mod progress;
+pub mod publish;
 pub mod records;
 pub mod render;
 pub mod sessions;
+pub mod shard;
 pub mod stats;
 pub mod usersig;
 
@@ -45,6 +47,11 @@ pub fn run(config: Config) -> Result<u8> {
             commands::render(&c, verbosity, json)?
         }
         Task::Verify { dir } => commands::verify(&dir, verbosity, json)?,
+        Task::VerifyRemote(c) => commands::verify_remote(&c, verbosity, json)?,
+        Task::Publish(c) => {
+            let flag = interrupt_flag()?;
+            commands::publish(&c, verbosity, json, &flag)?
+        }
         Task::Usersig(c) => commands::usersig(&c)?,
         Task::Completions { shell } => {
             manual::print(&manual::completions(shell))?;
