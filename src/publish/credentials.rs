@@ -42,6 +42,16 @@ impl Settings {
             .map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
+    /// Settings from name–value pairs (for tests).
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> Settings {
+        Settings {
+            values: pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
     /// The values that must never be shown: those of every credential variable.
     pub fn secrets(&self) -> Vec<String> {
         let mut secrets: Vec<String> = self

@@ -327,9 +327,9 @@ impl Uploader<'_> {
                     stop.store(true, Ordering::Relaxed);
                     fatal.get_or_insert(Error::Invalid(why));
                 }
-                Err(UploadError::Denied(why)) => {
+                Err(UploadError::Denied(error)) => {
                     stop.store(true, Ordering::Relaxed);
-                    fatal.get_or_insert(denied(self.target, &why));
+                    fatal.get_or_insert(denied(self.target, &error));
                 }
             }
             if self.last_checkpoint.elapsed() >= CHECKPOINT_EVERY {
@@ -360,10 +360,12 @@ impl Uploader<'_> {
     }
 }
 
-fn denied(target: &Target, why: &str) -> Error {
+fn denied(target: &Target, e: &object_store::Error) -> Error {
     Error::Usage(format!(
-        "the store refused the credentials for `{}`: {why}",
-        target.url
+        "the store refused the credentials for `{}` ({}): check {} or --store-credentials FILE",
+        target.url,
+        target.refusal(e),
+        target.credentials_hint()
     ))
 }
 
@@ -397,7 +399,7 @@ async fn read_manifest(target: &Target) -> Result<Option<(PublishManifest, Vec<u
 /// error (exit 2), anything else means the store cannot be used now (exit 4).
 pub(crate) fn request_error(target: &Target, what: &str, e: &object_store::Error) -> Error {
     if upload::is_denied(e) {
-        denied(target, &target.describe(e))
+        denied(target, e)
     } else {
         Error::Unreachable(format!(
             "cannot {what} `{}`: {}",
@@ -448,9 +450,7 @@ async fn delete(target: &Target, keys: &[String], report: &mut PublishReport) ->
     while let Some(result) = results.next().await {
         match result {
             Ok(_) | Err(object_store::Error::NotFound { .. }) => report.deleted += 1,
-            Err(e) if upload::is_denied(&e) => {
-                return Err(denied(target, &target.describe(&e)));
-            }
+            Err(e) if upload::is_denied(&e) => return Err(denied(target, &e)),
             Err(e) => report.failed.push(ObjectFailure {
                 key: String::new(),
                 reason: target.describe(&e),

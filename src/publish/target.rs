@@ -64,6 +64,8 @@ pub struct Target {
     pub attributes: bool,
     /// The URL, for messages.
     pub url: String,
+    /// Which kind of store.
+    pub scheme: Scheme,
     /// Secret values that must never be shown; [`Target::redact`] removes them.
     secrets: Vec<String>,
 }
@@ -231,6 +233,7 @@ pub fn open(spec: &StoreSpec, tuning: Tuning) -> Result<Target, String> {
         prefix,
         attributes,
         url: spec.url.clone(),
+        scheme: spec.scheme,
         secrets,
     })
 }
@@ -264,9 +267,48 @@ impl Target {
         credentials::redact(text, &self.secrets)
     }
 
-    /// The store's error as one line, with secrets removed.
+    /// The store's error as one line, with its causes and without secrets.
     pub fn describe(&self, error: &object_store::Error) -> String {
-        self.redact(&error.to_string().replace('\n', " "))
+        let mut text = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            let cause_text = cause.to_string();
+            if !text.contains(&cause_text) {
+                text.push_str(": ");
+                text.push_str(&cause_text);
+            }
+            source = cause.source();
+        }
+        self.redact(&text.replace('\n', " "))
+    }
+
+    /// Why the store refused a request, in a few words: the S3 error code and HTTP status
+    /// when the answer has them (`SignatureDoesNotMatch, HTTP 403`), else the whole error.
+    pub fn refusal(&self, error: &object_store::Error) -> String {
+        let text = self.describe(error);
+        let code = text
+            .split_once("<Code>")
+            .and_then(|(_, rest)| rest.split_once("</Code>"))
+            .map(|(code, _)| code.to_owned());
+        let status = ["401", "403"]
+            .into_iter()
+            .find(|s| text.contains(&format!("{s} ")));
+        match (code, status) {
+            (Some(code), Some(status)) => format!("{code}, HTTP {status}"),
+            (Some(code), None) => code,
+            _ => text,
+        }
+    }
+
+    /// Where this store's credentials come from, for messages.
+    pub fn credentials_hint(&self) -> &'static str {
+        match self.scheme {
+            Scheme::S3 => "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+            Scheme::Cos => "TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY",
+            Scheme::Gcs => "GOOGLE_SERVICE_ACCOUNT",
+            Scheme::Azure => "AZURE_STORAGE_ACCOUNT_NAME and AZURE_STORAGE_ACCOUNT_KEY",
+            Scheme::File => "the file system permissions",
+        }
     }
 }
 
@@ -536,5 +578,73 @@ mod tests {
         assert_eq!(target.relative(&key).as_deref(), Some("sessions/a-b.html"));
         assert!(target.key("a/../b").is_err());
         assert!(target.relative(&Key::from("other/x")).is_none());
+    }
+
+    /// What a COS request looks like on the wire: virtual-hosted, to the bucket's own
+    /// host, the key alone as the path. The store is built as for a real COS bucket, with
+    /// only the scheme made http and a proxy on 127.0.0.1 that records the request (a
+    /// proxy sees the absolute URL, so nothing is resolved or sent elsewhere).
+    #[test]
+    fn cos_requests_are_virtual_hosted_on_the_bucket_host() {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let proxy = format!("http://{}", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && conn.read(&mut byte).unwrap() == 1 {
+                head.push(byte[0]);
+            }
+            conn.write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n")
+                .unwrap();
+            String::from_utf8_lossy(&head).into_owned()
+        });
+        let mut spec = StoreSpec::parse(
+            "cos://examplebucket-1250000000/desk/site",
+            None,
+            Some("ap-guangzhou"),
+            None,
+        )
+        .unwrap();
+        let real = spec.cos_endpoint();
+        spec.endpoint = Some(Url::parse(&real.replacen("https://", "http://", 1)).unwrap());
+        spec.proxy = Some(proxy);
+        let settings = Settings::from_pairs(&[
+            ("TENCENTCLOUD_SECRET_ID", "AKIDexample"),
+            ("TENCENTCLOUD_SECRET_KEY", "example-secret-key"),
+        ]);
+        let tuning = Tuning {
+            retries: 0,
+            ..Tuning::default()
+        };
+        let store = cos(&spec, &settings, tuning).unwrap();
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let key = Key::from("desk/site/.desk-archive-publish.json");
+        let got = runtime.block_on(async {
+            use object_store::ObjectStoreExt;
+            store.get(&key).await
+        });
+        assert!(
+            matches!(got, Err(object_store::Error::NotFound { .. })),
+            "{got:?}"
+        );
+        let head = server.join().unwrap();
+        let request_line = head.lines().next().unwrap_or_default();
+        assert_eq!(
+            request_line,
+            "GET http://examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/desk/site/.desk-archive-publish.json HTTP/1.1"
+        );
+        let host = head.lines().find_map(|l| {
+            l.strip_prefix("host: ")
+                .or_else(|| l.strip_prefix("Host: "))
+        });
+        assert_eq!(
+            host,
+            Some("examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com")
+        );
+        assert!(head.contains("Credential=AKIDexample/"), "{head}");
+        assert!(head.contains("/ap-guangzhou/s3/aws4_request"), "{head}");
+        assert!(!head.contains("example-secret-key"));
     }
 }

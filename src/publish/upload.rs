@@ -30,7 +30,7 @@ pub enum UploadError {
     /// The file's bytes differ from the bag's manifest (exit 3: the archive changed).
     Changed(String),
     /// The store refused the credentials (exit 2: every other upload would fail too).
-    Denied(String),
+    Denied(object_store::Error),
     /// Anything else, after the store client's retries (exit 1).
     Failed(String),
 }
@@ -72,7 +72,7 @@ pub async fn upload(
             .store
             .put_opts(&key, PutPayload::from(bytes), options)
             .await
-            .map_err(|e| store_error(target, &object.key, &e))?;
+            .map_err(|e| store_error(target, e))?;
         on_bytes(size);
         return Ok(());
     }
@@ -94,7 +94,7 @@ async fn multipart(
         .store
         .put_multipart_opts(key, options)
         .await
-        .map_err(|e| store_error(target, &object.key, &e))?;
+        .map_err(|e| store_error(target, e))?;
     let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
     let streamed = stream_file(target, object, &mut writer, on_bytes).await;
     let result = match streamed {
@@ -106,7 +106,7 @@ async fn multipart(
             .finish()
             .await
             .map(drop)
-            .map_err(|e| store_error(target, &object.key, &e)),
+            .map_err(|e| store_error(target, e)),
         Err(e) => {
             // An aborted upload leaves nothing behind; its own failure is not the news.
             let _ = writer.abort().await;
@@ -139,7 +139,7 @@ async fn stream_file(
         writer
             .wait_for_capacity(PARTS_IN_FLIGHT)
             .await
-            .map_err(|e| store_error(target, &object.key, &e))?;
+            .map_err(|e| store_error(target, e))?;
         writer.write(&buf[..n]);
         on_bytes(n as u64);
     }
@@ -161,12 +161,11 @@ fn read_error(object: &LocalObject, e: std::io::Error) -> UploadError {
 }
 
 /// Sorts a store error: refused credentials stop the publish, the rest fail one object.
-pub fn store_error(target: &Target, key: &str, e: &object_store::Error) -> UploadError {
-    let text = format!("`{key}`: {}", target.describe(e));
-    if is_denied(e) {
-        UploadError::Denied(text)
+pub fn store_error(target: &Target, e: object_store::Error) -> UploadError {
+    if is_denied(&e) {
+        UploadError::Denied(e)
     } else {
-        UploadError::Failed(text)
+        UploadError::Failed(target.describe(&e))
     }
 }
 
