@@ -230,10 +230,9 @@ impl DownloadedRecords {
     /// Names the remote object instead of the temporary file in each failure.
     pub(super) fn rename_failures(&self, failures: &mut [SessionFailure]) {
         for failure in failures {
-            let Failed::File(path) = &failure.what else {
-                continue;
-            };
-            if let Some(file) = self.files.iter().find(|f| &f.path == path) {
+            if let Failed::File(path) = &failure.what
+                && let Some(file) = self.files.iter().find(|f| &f.path == path)
+            {
                 failure.what = Failed::File(PathBuf::from(&file.url));
             }
             failure.reason = self.rename_paths(&failure.reason);

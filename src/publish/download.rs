@@ -1,8 +1,9 @@
 //! `render --records URL` (SPEC §13): the records under a store prefix, downloaded into a
 //! local folder, so that the ordinary import reads them. The records are the `*.json`
-//! objects directly under the prefix and those in any `records/` folder below it — so a
-//! prefix holding several published sites or bags (one per fetch worker) works as well
-//! as a plain folder of records. Superseded records (`*.superseded-<n>.json`) stay out.
+//! objects in every `records/` folder below the prefix — so a prefix holding one or
+//! several published sites or bags (one per fetch worker) works — or, when there is no
+//! such folder, the `*.json` objects directly under the prefix (a plain folder of
+//! records). Superseded records (`*.superseded-<n>.json`) stay out.
 
 use std::path::{Path, PathBuf};
 
@@ -25,17 +26,26 @@ pub struct Downloaded {
     pub url: String,
 }
 
-/// Whether a key (relative to the prefix) is a record to import.
-pub fn is_record_key(key: &str) -> bool {
-    let (folder, name) = match key.rsplit_once('/') {
-        Some((folder, name)) => (Some(folder), name),
-        None => (None, key),
+/// The keys (relative to the prefix) of the records to import.
+pub fn record_keys(keys: &[String]) -> Vec<String> {
+    let is_json = |name: &str| {
+        name.len() > ".json".len()
+            && name.to_ascii_lowercase().ends_with(".json")
+            && !name.contains(".superseded-")
     };
-    let in_place = folder.is_none_or(|f| f == "records" || f.ends_with("/records"));
-    in_place
-        && name.len() > ".json".len()
-        && name.ends_with(".json")
-        && !name.contains(".superseded-")
+    let in_records = |key: &str| {
+        key.rsplit_once('/').is_some_and(|(folder, name)| {
+            (folder == "records" || folder.ends_with("/records")) && is_json(name)
+        })
+    };
+    let nested: Vec<String> = keys.iter().filter(|k| in_records(k)).cloned().collect();
+    if !nested.is_empty() {
+        return nested;
+    }
+    keys.iter()
+        .filter(|k| !k.contains('/') && is_json(k))
+        .cloned()
+        .collect()
 }
 
 /// Downloads every record under `spec` into `into` (created), as `<n>.json`.
@@ -46,11 +56,7 @@ pub fn records(spec: &StoreSpec, tuning: Tuning, into: &Path) -> Result<Vec<Down
 }
 
 async fn download_all(target: &Target, into: &Path) -> Result<Vec<Downloaded>> {
-    let keys: Vec<String> = super::list_keys(target)
-        .await?
-        .into_iter()
-        .filter(|k| is_record_key(k))
-        .collect();
+    let keys = record_keys(&super::list_keys(target).await?);
     let base = target.url.trim_end_matches('/').to_owned();
     futures::stream::iter(keys.into_iter().enumerate())
         .map(|(n, key)| {
@@ -94,23 +100,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn record_keys() {
-        for yes in [
-            "a.json",
+    fn records_folders_win_over_top_level_json() {
+        let keys = |list: &[&str]| list.iter().map(|k| k.to_string()).collect::<Vec<_>>();
+        let site = keys(&[
+            ".desk-archive-publish.json",
+            "stats.json",
             "records/a.json",
-            "w1/records/a.json",
-            "w1/data/records/a.json",
-        ] {
-            assert!(is_record_key(yes), "{yes}");
-        }
-        for no in [
-            "w1/stats.json",
             "records/a.superseded-1.json",
-            "records/a.html",
+            "w1/data/records/b.json",
+            "sessions/a.html",
             "media/index.json",
             "records/.json",
-        ] {
-            assert!(!is_record_key(no), "{no}");
-        }
+        ]);
+        assert_eq!(
+            record_keys(&site),
+            ["records/a.json", "w1/data/records/b.json"]
+        );
+        let plain = keys(&[
+            "a.json",
+            "b.JSON",
+            "c.json",
+            "notes/d.json",
+            "x.superseded-2.json",
+        ]);
+        assert_eq!(record_keys(&plain), ["a.json", "b.JSON", "c.json"]);
     }
 }

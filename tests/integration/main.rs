@@ -6,5 +6,8 @@ mod browser;
 mod cli;
 mod fetch;
 mod media;
+mod moto;
+mod publish;
 mod render;
+mod shard;
 mod stats;
