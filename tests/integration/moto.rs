@@ -5,7 +5,7 @@
 //! `tests/tools/s3tool.py` with boto3.
 
 use std::path::{Path, PathBuf};
-use std::process::{ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -17,6 +17,8 @@ pub(crate) struct Moto {
     pub(crate) secret: String,
     /// The wrapper shell kills moto when this pipe closes, i.e. when the tests end.
     _lifeline: Mutex<ChildStdin>,
+    /// The wrapper shell (never waited for: it ends with the test binary).
+    _shell: Mutex<Child>,
 }
 
 static MOTO: OnceLock<Moto> = OnceLock::new();
@@ -81,6 +83,7 @@ fn start(auth: bool) -> Moto {
         key_id,
         secret,
         _lifeline: Mutex::new(lifeline),
+        _shell: Mutex::new(child),
     }
 }
 
