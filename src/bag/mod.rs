@@ -8,7 +8,7 @@
 //! [`verify`] re-hashes everything and names each problem.
 
 mod info;
-pub(crate) mod manifest;
+mod manifest;
 mod payload;
 pub mod state;
 mod verify;

@@ -11,7 +11,6 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::Kind;
-use crate::bag::manifest;
 use crate::error::{Error, Result};
 
 /// Files of `data/` a site publish leaves out: compliance records, not pages.
@@ -117,12 +116,12 @@ fn payload_hashes(dir: &Path, warnings: &mut Vec<String>) -> Result<BTreeMap<Str
         .get(name)
         .is_some_and(|hex| *hex == hex::encode(Sha256::digest(&bytes)));
     let text = String::from_utf8_lossy(&bytes);
-    let (entries, errors) = manifest::parse(&text);
-    if vouched && errors.is_empty() {
+    let (entries, complete) = parse_manifest(&text);
+    if vouched && complete {
         let mut hashes = BTreeMap::new();
-        for entry in entries {
-            check_path(&entry.path, name)?;
-            hashes.insert(entry.path, entry.checksum);
+        for (path, checksum) in entries {
+            check_path(&path, name)?;
+            hashes.insert(path, checksum);
         }
         return Ok(hashes);
     }
@@ -130,9 +129,9 @@ fn payload_hashes(dir: &Path, warnings: &mut Vec<String>) -> Result<BTreeMap<Str
         "{name} does not match tagmanifest-sha256.txt: every file is hashed again (run `desk-archive verify`)"
     ));
     let mut paths = Vec::new();
-    for entry in entries {
-        check_path(&entry.path, name)?;
-        paths.push(entry.path);
+    for (path, _) in entries {
+        check_path(&path, name)?;
+        paths.push(path);
     }
     paths
         .into_par_iter()
@@ -169,20 +168,87 @@ fn tag_manifest(dir: &Path) -> Result<BTreeMap<String, String>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
         Err(e) => return Err(Error::io("read", &path, e)),
     };
-    let (entries, _) = manifest::parse(&text);
     let mut out = BTreeMap::new();
-    for entry in entries {
-        check_path(&entry.path, name)?;
-        if !entry.path.contains('/') {
-            out.insert(entry.path, entry.checksum);
+    for (path, checksum) in parse_manifest(&text).0 {
+        check_path(&path, name)?;
+        if !path.contains('/') {
+            out.insert(path, checksum);
         }
     }
     Ok(out)
 }
 
+/// Parses a BagIt manifest (`<checksum> <path>` lines, LF or CRLF, `*` binary marker
+/// dropped, `%0D` `%0A` `%25` decoded in paths, RFC 8493 §2.1.3) into (path, lowercase
+/// checksum) pairs, and whether every non-blank line was such a line. (The bag module
+/// has its own reader; a stage does not borrow a sibling stage's helpers.)
+fn parse_manifest(text: &str) -> (Vec<(String, String)>, bool) {
+    let mut entries = Vec::new();
+    let mut complete = true;
+    for line in text.split('\n') {
+        let line = line
+            .strip_suffix('\r')
+            .unwrap_or(line)
+            .trim_start_matches([' ', '\t']);
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed = line.split_once([' ', '\t']).and_then(|(checksum, rest)| {
+            let path = rest.trim_start_matches([' ', '\t']);
+            let path = path.strip_prefix('*').unwrap_or(path);
+            (!path.is_empty()).then(|| (decode_path(path), checksum.to_ascii_lowercase()))
+        });
+        match parsed {
+            Some(entry) => entries.push(entry),
+            None => complete = false,
+        }
+    }
+    (entries, complete)
+}
+
+/// Undoes the manifest's percent-encoding of CR, LF and `%`; any other `%` stays.
+fn decode_path(path: &str) -> String {
+    if !path.contains('%') {
+        return path.to_owned();
+    }
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(i) = rest.find('%') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let decoded = match after.get(..2).map(str::to_ascii_uppercase).as_deref() {
+            Some("0D") => Some('\r'),
+            Some("0A") => Some('\n'),
+            Some("25") => Some('%'),
+            _ => None,
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &after[2..];
+            }
+            None => {
+                out.push('%');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// True when `path` stays inside the bag: relative, no empty, `.` or `..` part, no `\`.
+fn is_safe_path(path: &str) -> bool {
+    !path.starts_with('/')
+        && !path.contains('\\')
+        && path
+            .split('/')
+            .all(|c| !c.is_empty() && c != "." && c != "..")
+}
+
 /// A manifest path that would leave the bag (`..`, absolute) is never read or published.
 fn check_path(path: &str, manifest: &str) -> Result<()> {
-    if manifest::is_safe_path(path) {
+    if is_safe_path(path) {
         Ok(())
     } else {
         Err(Error::Invalid(format!(
@@ -248,6 +314,24 @@ pub fn erased_stems(data: &Path) -> Result<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn manifest_lines_and_unsafe_paths() {
+        let (entries, complete) = parse_manifest("AB  data/x y\r\ncd *data/a%0Ab%25\n\n");
+        assert!(complete);
+        assert_eq!(
+            entries,
+            [
+                ("data/x y".to_owned(), "ab".to_owned()),
+                ("data/a\nb%".to_owned(), "cd".to_owned())
+            ]
+        );
+        assert!(!parse_manifest("broken\n").1);
+        for bad in ["/etc/passwd", "data/../../x", "data//x", "data\\x"] {
+            assert!(check_path(bad, "manifest-sha256.txt").is_err(), "{bad}");
+        }
+        assert!(check_path("data/sessions/a.html", "m").is_ok());
+    }
 
     #[test]
     fn erased_stems_come_from_coverage_states() {
