@@ -22,16 +22,7 @@ use crate::usersig::Secret;
 /// Name of the config file looked up in the current directory.
 pub const DEFAULT_CONFIG_FILE: &str = "desk-archive.toml";
 
-/// How much to print.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verbosity {
-    /// Errors only (`-q`).
-    Quiet,
-    /// Progress, warnings and the summary.
-    Normal,
-    /// Also debug lines (`-v`).
-    Verbose,
-}
+pub use crate::progress::Verbosity;
 
 /// Everything a run needs, resolved and validated.
 #[derive(Debug)]
@@ -919,7 +910,7 @@ mod tests {
                 .contains("two credentials in the environment"),
             "{err}"
         );
-        assert_eq!(err.exit_code(), 2);
+        assert_eq!(err.exit_code(), crate::ExitCode::Usage);
         assert!(!err.to_string().contains("k\""));
     }
 
@@ -945,7 +936,7 @@ mod tests {
             let args: Vec<&str> = BASE.iter().copied().chain(extra).collect();
             let err = resolve(&args, &env, None).unwrap_err();
             assert!(err.to_string().contains(needle), "{err} lacks {needle}");
-            assert_eq!(err.exit_code(), 2);
+            assert_eq!(err.exit_code(), crate::ExitCode::Usage);
         }
         let err = resolve(
             &with(&["--secret-key", "k"]),

@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::fsutil::{self, WriteOutcome};
-use crate::render::MissingSession;
 
 /// File name inside `data/`.
 pub const FILE_NAME: &str = "coverage.json";
@@ -43,6 +42,30 @@ impl State {
     }
 }
 
+/// A session's media figures in coverage.json.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaCounts {
+    /// URLs whose content is in the archive.
+    pub archived: u64,
+    /// URLs skipped because the object is larger than `--max-media-bytes`.
+    pub skipped: u64,
+    /// URLs that could not be captured.
+    pub failed: u64,
+}
+
+/// A session the index must list although it has no record (from coverage.json).
+#[derive(Debug, Clone)]
+pub struct MissingSession {
+    /// The SessionId.
+    pub session_id: String,
+    /// `failed`, `not found` or `pending`.
+    pub state: String,
+    /// The API's ErrorCode, when one was given.
+    pub error_code: Option<i64>,
+    /// The API's ErrorInfo or our reason.
+    pub reason: String,
+}
+
 /// One session's line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
@@ -62,7 +85,7 @@ pub struct Entry {
     pub error_info: Option<String>,
     /// Media of the session captured, skipped (too large) and failed (SPEC §8).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media: Option<crate::media::MediaCounts>,
+    pub media: Option<MediaCounts>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -136,7 +159,7 @@ impl Coverage {
     }
 
     /// Sets a session's media counts (`None` removes them); `when` is not touched.
-    pub fn set_media(&mut self, session_id: &str, media: Option<crate::media::MediaCounts>) {
+    pub fn set_media(&mut self, session_id: &str, media: Option<MediaCounts>) {
         if let Some(entry) = self.entries.get_mut(session_id) {
             entry.media = media;
         }

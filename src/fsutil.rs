@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 
 /// Suffix of our temporary files. Visible (no leading dot) and unmistakable, so the next
 /// writing command can remove leftovers of a killed run (SPEC §3).
-pub const TEMP_SUFFIX: &str = ".desk-archive-tmp";
+pub(crate) const TEMP_SUFFIX: &str = ".desk-archive-tmp";
 
 /// What [`write_atomic`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,7 +24,7 @@ pub enum WriteOutcome {
 /// Writes `bytes` to `path` atomically, creating parent directories, unless the file
 /// already holds exactly these bytes. The data is synced to disk before the rename, so
 /// the file survives a power loss too.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<WriteOutcome> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<WriteOutcome> {
     write_atomic_with(path, bytes, true, None)
 }
 
@@ -32,7 +32,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<WriteOutcome> {
 /// the temporary file is created and while it is renamed, so that the threads queue on it
 /// instead of spinning on the file system's directory lock; the data is written and
 /// synced outside it, in parallel.
-pub fn write_atomic_in_shared_dir(
+pub(crate) fn write_atomic_in_shared_dir(
     path: &Path,
     bytes: &[u8],
     dir_lock: &std::sync::Mutex<()>,
@@ -40,14 +40,15 @@ pub fn write_atomic_in_shared_dir(
     write_atomic_with(path, bytes, true, Some(dir_lock))
 }
 
-/// [`write_atomic`] without the sync before the rename, for files derived from others
+/// Writes a new file in place, or replaces an existing one atomically (without the sync
+/// before the rename of [`write_atomic`]), for files derived from others
 /// (session pages, rebuilt from records). A file that already exists is replaced
 /// atomically; a new one is written in place, which spares the file system a rename per
 /// page. After a crash or power loss such a file may be partial or empty: its time is
 /// then newer than the bag's state file, so the next render does not trust it and writes
 /// it again (and `verify` reports it until then). A sync costs ~6 ms per file on ext4,
 /// which made it most of a 10,000-session render.
-pub fn write_atomic_derived(path: &Path, bytes: &[u8]) -> Result<WriteOutcome> {
+pub(crate) fn write_in_place_if_new(path: &Path, bytes: &[u8]) -> Result<WriteOutcome> {
     match fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -107,12 +108,12 @@ fn write_atomic_with(
 /// Syncs each of these files' data to disk, on `threads` threads of their own: each sync
 /// mostly waits on the disk, and the file system commits concurrent syncs together. Run
 /// beside CPU-bound work (the render), it costs the run next to nothing.
-pub fn sync_files(paths: &[PathBuf], threads: usize) -> Result<()> {
+pub(crate) fn sync_files(paths: &[PathBuf], threads: usize) -> Result<()> {
     use rayon::prelude::*;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))
         .build()
-        .map_err(|e| Error::Usage(format!("cannot start {threads} threads: {e}")))?;
+        .map_err(|e| Error::Setup(format!("cannot start {threads} threads: {e}")))?;
     pool.install(|| {
         paths.par_iter().try_for_each(|path| {
             fs::File::open(path)
@@ -129,7 +130,7 @@ pub fn sync_files(paths: &[PathBuf], threads: usize) -> Result<()> {
 /// beside `path` takes the bytes so far and the rest; it is synced and renamed over
 /// `path`. On any error the temporary file is removed and `path` is left as it was. For
 /// the index, stats.json, the manifests and the state file.
-pub fn write_streamed(
+pub(crate) fn write_streamed(
     path: &Path,
     fill: impl FnOnce(&mut io::BufWriter<CompareWriter>) -> io::Result<()>,
 ) -> Result<WriteOutcome> {
@@ -162,7 +163,7 @@ pub fn write_streamed(
 
 /// The sink of [`write_streamed`]: compares what it is given with the existing file, and
 /// from the first difference on writes a temporary file instead.
-pub struct CompareWriter {
+pub(crate) struct CompareWriter {
     /// The existing file, while the bytes still match it.
     existing: Option<io::BufReader<fs::File>>,
     /// Bytes that matched so far.
@@ -235,7 +236,7 @@ impl io::Write for CompareWriter {
 }
 
 /// The temporary name used while `path` is being written.
-pub fn temp_path(path: &Path) -> PathBuf {
+pub(crate) fn temp_path(path: &Path) -> PathBuf {
     let mut name = path
         .file_name()
         .map(|n| n.to_os_string())
@@ -245,18 +246,18 @@ pub fn temp_path(path: &Path) -> PathBuf {
 }
 
 /// `fs::create_dir_all` with the path in the error.
-pub fn create_dir_all(path: &Path) -> Result<()> {
+pub(crate) fn create_dir_all(path: &Path) -> Result<()> {
     fs::create_dir_all(path).map_err(|e| Error::io("create directory", path, e))
 }
 
 /// `fs::read` with the path in the error.
-pub fn read(path: &Path) -> Result<Vec<u8>> {
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>> {
     fs::read(path).map_err(|e| Error::io("read", path, e))
 }
 
 /// Removes every leftover temporary file of ours below `dir` (a killed run's debris).
 /// Returns how many were removed.
-pub fn remove_leftovers(dir: &Path) -> Result<usize> {
+pub(crate) fn remove_leftovers(dir: &Path) -> Result<usize> {
     let mut removed = 0;
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,

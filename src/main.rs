@@ -21,16 +21,17 @@ fn main() -> ExitCode {
     let sources = Sources { env: &env, cwd };
     let result = Config::from_cli(cli, &sources).and_then(desk_archive::run);
     match result {
-        Ok(code) => ExitCode::from(code),
+        Ok(code) => code.into(),
         Err(error) => {
             let prefix = desk_archive::progress::prefix("error", desk_archive::progress::colour());
-            eprintln!("{prefix}{error}");
-            let mut source = std::error::Error::source(&error);
-            while let Some(cause) = source {
-                eprintln!("  caused by: {cause}");
-                source = cause.source();
+            let mut chain = desk_archive::error::chain(&error);
+            if let Some(outer) = chain.next() {
+                eprintln!("{prefix}{outer}");
             }
-            ExitCode::from(error.exit_code())
+            for cause in chain {
+                eprintln!("  caused by: {cause}");
+            }
+            error.exit_code().into()
         }
     }
 }

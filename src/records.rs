@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
-use crate::bag::FileDigests;
+use crate::digest::FileDigests;
 use crate::error::{Error, Result};
 use crate::fsutil::{self, WriteOutcome};
 

@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use super::payload::Digests;
+use crate::digest::Digests;
 
 /// The checksum algorithms this tool writes and checks, with their manifest names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

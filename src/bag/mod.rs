@@ -3,14 +3,13 @@
 //! `bagit.py --validate` would.
 //!
 //! [`write_bag`] (re)writes `bagit.txt`, `bag-info.txt`, `manifest-sha256.txt`,
-//! `manifest-sha512.txt`, the hash cache `desk-archive-state.json` (format in [`state`]'s
+//! `manifest-sha512.txt`, the hash cache `desk-archive-state.json` (format in [`crate::state::file`]'s
 //! docs) and the two tag manifests, each atomically and only when its bytes change.
 //! [`verify`] re-hashes everything and names each problem.
 
 mod info;
 mod manifest;
 mod payload;
-pub mod state;
 mod verify;
 
 use std::fs;
@@ -20,16 +19,16 @@ use std::path::Path;
 use chrono::NaiveDate;
 use rayon::prelude::*;
 
+pub use crate::digest::{Digests, FileDigests};
 use crate::error::{Error, Result};
 use crate::fsutil::{self, WriteOutcome};
-use crate::render::store::SessionStore;
+pub use crate::state::Cache;
+use crate::state::SessionStore;
 use manifest::Algorithm;
 use payload::PayloadFile;
-pub use payload::{Digests, FileDigests, hex_array, to_hex};
-pub use state::Cache;
 
+pub use crate::state::STATE_FILE;
 pub use info::{bagging_date, bagging_date_from_env};
-pub use state::STATE_FILE;
 pub use verify::{VerifyReport, verify};
 
 /// What `bag-info.txt` says besides the figures computed from the payload.
@@ -83,7 +82,7 @@ pub fn write_bag(dir: &Path, info: &BagInfo) -> Result<BagReport> {
 /// [`write_bag`] with the Bagging-Date given: `today` is used when the payload changed
 /// (or no earlier date is known); otherwise the existing Bagging-Date is kept.
 pub fn write_bag_dated(dir: &Path, info: &BagInfo, today: NaiveDate) -> Result<BagReport> {
-    let (cache, sessions) = state::load(dir);
+    let (cache, sessions) = crate::state::load(dir);
     let sessions = match sessions {
         Some(sessions) => sessions,
         None => SessionStore::new(dir)?,
@@ -105,7 +104,7 @@ pub struct Known<'a> {
 }
 
 /// [`write_bag`] after a render: `cache` is the hash cache loaded before the render
-/// ([`state::load`]), `sessions` what the render left (sorted by stem). The files the
+/// ([`crate::state::load`]), `sessions` what the render left (sorted by stem). The files the
 /// render wrote are not read again: their digests were taken as they were written.
 pub fn write_bag_rendered(
     dir: &Path,
@@ -160,7 +159,7 @@ fn write_bag_from(
         fsutil::write_streamed(&dir.join(alg.manifest()), |out| {
             for (i, file) in files.iter().enumerate() {
                 let h = digests_of(i, file)?;
-                manifest::write_line(out, &payload::to_hex(alg.pick(&h.digests)), &file.rel)?;
+                manifest::write_line(out, &crate::digest::to_hex(alg.pick(&h.digests)), &file.rel)?;
             }
             Ok(())
         })
@@ -170,7 +169,7 @@ fn write_bag_from(
             .iter()
             .enumerate()
             .map(|(i, f)| digests_of(i, f).map(|h| (f.rel.as_str(), h.size, h.digests)));
-        state::write(dir, entries, sessions)
+        crate::state::file::write(dir, entries, sessions)
     };
     let ((sha256, sha512), state) = rayon::join(
         || {
@@ -370,7 +369,7 @@ fn tag_manifests(dir: &Path) -> Result<[Vec<u8>; 2]> {
         let path = dir.join(&name);
         let (_, digests, _) = payload::hash_file(&path).map_err(|e| Error::io("hash", &path, e))?;
         for (alg, out) in Algorithm::ALL.into_iter().zip(&mut out) {
-            manifest::write_line(out, &payload::to_hex(alg.pick(&digests)), &name)
+            manifest::write_line(out, &crate::digest::to_hex(alg.pick(&digests)), &name)
                 .map_err(|e: io::Error| Error::io("hash", &path, e))?;
         }
     }

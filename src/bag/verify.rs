@@ -10,7 +10,8 @@ use rayon::prelude::*;
 
 use super::info;
 use super::manifest::{self, Algorithm};
-use super::payload::{self, Digests};
+use super::payload;
+use crate::digest::Digests;
 use crate::error::{Error, Result};
 
 /// The outcome of [`verify`].
@@ -235,7 +236,7 @@ fn check_payload_manifest(
             continue;
         }
         match payload.digests.get(&entry.path) {
-            Some(d) if payload::to_hex(alg.pick(d)) == entry.checksum => {}
+            Some(d) if crate::digest::to_hex(alg.pick(d)) == entry.checksum => {}
             Some(_) => report
                 .problems
                 .push(format!("{}: {} mismatch", entry.path, alg.name())),
@@ -326,7 +327,7 @@ fn check_tag_file(dir: &Path, entry: &manifest::Entry, alg: Algorithm, report: &
         Err(e) if e.kind() == io::ErrorKind::NotFound => Some("missing".to_owned()),
         Ok(meta) if !meta.is_file() => Some("not a regular file".to_owned()),
         _ => match payload::hash_file(&path) {
-            Ok((_, d, _)) if payload::to_hex(alg.pick(&d)) == entry.checksum => None,
+            Ok((_, d, _)) if crate::digest::to_hex(alg.pick(&d)) == entry.checksum => None,
             Ok(_) => Some(format!("{} mismatch", alg.name())),
             Err(e) => Some(format!("cannot read: {e}")),
         },

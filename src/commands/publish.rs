@@ -8,21 +8,23 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::{Failed, Outcome, SessionFailure, error_chain, print_json};
+use super::report::{Failed, SessionFailure, print_json};
+use super::{Outcome, Output};
 use crate::config::Verbosity;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, one_line};
+use crate::exit::ExitCode;
 use crate::progress::{Progress, size_text, warning_line};
 use crate::publish::download::Downloaded;
 use crate::publish::remote_verify::{self, RemoteVerifyConfig};
 use crate::publish::{self, Event, Kind, PublishConfig, PublishReport, StoreSpec, Tuning};
 
 /// `publish DIR --to URL`: uploads, then one summary line (and with `json` one object).
-pub fn publish(
+pub(crate) fn publish(
     config: &PublishConfig,
-    verbosity: Verbosity,
-    json: bool,
+    output: Output,
     cancel: &AtomicBool,
 ) -> Result<Outcome> {
+    let (verbosity, json) = (output.verbosity, output.json);
     let started = Instant::now();
     let progress: Mutex<Option<Progress>> = Mutex::new(None);
     let on_event = |event: Event| on_publish_event(&progress, verbosity, event);
@@ -36,7 +38,7 @@ pub fn publish(
             if json {
                 print_json(&serde_json::json!({
                     "target": config.target.url,
-                    "error": error_chain(&error),
+                    "error": one_line(&error),
                     "exit_code": error.exit_code(),
                 }));
             }
@@ -85,7 +87,7 @@ struct JsonPublish<'a> {
     #[serde(flatten)]
     report: &'a PublishReport,
     seconds: f64,
-    exit_code: u8,
+    exit_code: ExitCode,
 }
 
 fn print_publish(
@@ -147,25 +149,26 @@ fn print_publish(
 
 /// `verify --remote URL DIR`: exit 0 when the target holds exactly what a publish of DIR
 /// uploads, 3 otherwise; each problem on standard output (`missing: <key>`, …).
-pub fn verify_remote(
-    config: &RemoteVerifyConfig,
-    verbosity: Verbosity,
-    json: bool,
-) -> Result<Outcome> {
+pub(crate) fn verify_remote(config: &RemoteVerifyConfig, output: Output) -> Result<Outcome> {
+    let (verbosity, json) = (output.verbosity, output.json);
     let report = match remote_verify::run(config) {
         Ok(report) => report,
         Err(error) => {
             if json {
                 print_json(&serde_json::json!({
                     "target": config.target.url,
-                    "error": error_chain(&error),
+                    "error": one_line(&error),
                     "exit_code": error.exit_code(),
                 }));
             }
             return Err(error);
         }
     };
-    let exit_code = if report.is_identical() { 0 } else { 3 };
+    let exit_code = if report.is_identical() {
+        ExitCode::Done
+    } else {
+        ExitCode::Integrity
+    };
     if json {
         print_json(&serde_json::json!({
             "target": config.target.url,

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant, SystemTime};
 use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
 use url::Url;
 
-use super::retry::parse_retry_after;
 use super::wire::{Answer, PageRequest, parse_body};
 use super::{Credential, FetchSettings};
+use crate::throttle::parse_retry_after;
 use crate::usersig::{Secret, gen_usersig};
 
 /// Lifetime of the UserSigs we generate (SPEC §2).

@@ -5,7 +5,6 @@
 mod client;
 mod control;
 mod endpoint;
-mod ratelimit;
 mod retry;
 mod run;
 mod session;
@@ -14,8 +13,8 @@ mod wire;
 use std::path::Path;
 use std::time::Duration;
 
+pub use crate::throttle::rate_burst;
 pub use endpoint::{API_PATH, Region, endpoint_for_region, endpoint_from_base};
-pub use ratelimit::rate_burst;
 
 use crate::records::Metadata;
 use crate::usersig::Secret;
@@ -170,7 +169,7 @@ pub struct FetchReport {
     pub retries: u64,
     /// The records written, by stem, with their sizes and digests (taken as they were
     /// written, so the bag does not read them back).
-    pub written: Vec<(String, crate::bag::FileDigests)>,
+    pub written: Vec<(String, crate::digest::FileDigests)>,
 }
 
 /// Fetches `sessions` into `records_dir` (SPEC §2). Per-session failures are outcomes in

@@ -12,12 +12,12 @@ use tokio::task::JoinSet;
 
 use super::client::{Client, Reply};
 use super::control::{Control, Stopped};
-use super::ratelimit::RateLimiter;
-use super::retry::Backoff;
 use super::session::{Fetched, fetch_pages};
 use super::{FetchEvent, FetchReport, FetchSettings, SessionOutcome, SessionRequest};
 use crate::error::{Error, Result};
 use crate::records::{self, RecordWriter};
+use crate::throttle::Backoff;
+use crate::throttle::RateLimiter;
 
 /// State shared by every session of a run.
 pub(crate) struct Shared {
@@ -113,9 +113,9 @@ pub(crate) fn fetch_sessions(
         .thread_name("desk-archive-fetch")
         .enable_all()
         .build()
-        .map_err(|e| Error::io("start the async runtime in", records_dir, e))?;
+        .map_err(|e| Error::Setup(format!("cannot start the async runtime: {e}")))?;
     let client = Client::new(settings)
-        .map_err(|e| Error::Usage(format!("cannot set up the HTTP client: {e}")))?;
+        .map_err(|e| Error::Setup(format!("cannot set up the HTTP client: {e}")))?;
     let (events, mut received) = mpsc::unbounded_channel();
     let shared = Arc::new(Shared {
         client,

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::header::{CONTENT_TYPE, LOCATION};
 use reqwest::redirect::Policy;
@@ -15,9 +15,10 @@ use url::Url;
 
 use super::MediaSettings;
 use super::guard::{AllowList, DnsFailed, GuardedResolver, Refused, check_url};
-use super::index::{Entry, Failed, Stored};
 use super::sniff::{SNIFF_LEN, sniff};
 use crate::fsutil;
+use crate::media_index::format::{Entry, Failed, Stored};
+use crate::throttle::{Backoff, RateLimiter};
 
 /// Redirects followed at most (SPEC §8).
 pub(super) const MAX_REDIRECTS: usize = 5;
@@ -47,30 +48,14 @@ impl Failure {
     }
 }
 
-/// Spaces request starts evenly (the media capture's own rate).
-struct Pacer {
-    interval: Duration,
-    next: tokio::sync::Mutex<Instant>,
-}
-
-impl Pacer {
-    async fn wait(&self) {
-        let mut next = self.next.lock().await;
-        let now = Instant::now();
-        if *next > now {
-            tokio::time::sleep_until((*next).into()).await;
-        }
-        *next = (*next).max(now) + self.interval;
-    }
-}
-
 /// The media HTTP client with its guard, rate and storage place.
 pub(super) struct Downloader {
     client: reqwest::Client,
     allow: Arc<AllowList>,
     settings: MediaSettings,
     data_dir: PathBuf,
-    pacer: Pacer,
+    limiter: RateLimiter,
+    backoff: Backoff,
     temp_counter: AtomicU64,
 }
 
@@ -90,13 +75,15 @@ impl Downloader {
                 allow: allow.clone(),
             })
             .build()
-            .map_err(|e| crate::Error::Usage(format!("cannot build the media client: {e}")))?;
+            .map_err(|e| crate::Error::Setup(format!("cannot build the media client: {e}")))?;
         Ok(Downloader {
             client,
             allow,
-            pacer: Pacer {
-                interval: Duration::from_secs_f64(1.0 / settings.rate.max(0.001)),
-                next: tokio::sync::Mutex::new(Instant::now()),
+            limiter: RateLimiter::new(settings.rate.max(0.001)),
+            backoff: Backoff {
+                base: settings.backoff_base,
+                cap: Duration::from_secs(30),
+                retry_after_cap: Duration::ZERO,
             },
             settings: settings.clone(),
             data_dir: data_dir.to_owned(),
@@ -108,11 +95,11 @@ impl Downloader {
     pub(super) async fn capture(&self, url: &str, now: &str) -> Entry {
         let mut attempt = 0;
         loop {
-            self.pacer.wait().await;
+            self.limiter.acquire().await;
             match self.attempt(url).await {
                 Ok(stored) => return Entry::Stored(stored),
                 Err(f) if f.retry && attempt < self.settings.retries => {
-                    tokio::time::sleep(self.backoff(attempt)).await;
+                    tokio::time::sleep(self.backoff.delay(attempt + 1, None)).await;
                     attempt += 1;
                 }
                 Err(f) => {
@@ -125,15 +112,6 @@ impl Downloader {
                 }
             }
         }
-    }
-
-    fn backoff(&self, attempt: u32) -> Duration {
-        let cap = self
-            .settings
-            .backoff_base
-            .saturating_mul(1 << attempt.min(10));
-        let jitter = rand::random::<f64>();
-        cap.mul_f64(0.5 + jitter / 2.0)
     }
 
     /// One try: follow up to [`MAX_REDIRECTS`] redirects, checking every hop.

@@ -124,14 +124,14 @@ pub struct PublishReport {
 }
 
 impl PublishReport {
-    /// 0 done, 1 some objects failed, 130 interrupted (SPEC §1).
-    pub fn exit_code(&self) -> u8 {
+    /// Done, partly done (some objects failed) or interrupted (SPEC §1).
+    pub fn exit_code(&self) -> crate::ExitCode {
         if self.interrupted {
-            130
+            crate::ExitCode::Interrupted
         } else if !self.failed.is_empty() {
-            1
+            crate::ExitCode::Partial
         } else {
-            0
+            crate::ExitCode::Done
         }
     }
 }
@@ -159,7 +159,7 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))
+        .map_err(|e| Error::Setup(format!("cannot start the async runtime: {e}")))
 }
 
 async fn publish(
@@ -325,7 +325,7 @@ impl Uploader<'_> {
                 }),
                 Err(UploadError::Changed(why)) => {
                     stop.store(true, Ordering::Relaxed);
-                    fatal.get_or_insert(Error::Invalid(why));
+                    fatal.get_or_insert(Error::Integrity(why));
                 }
                 Err(UploadError::Denied(error)) => {
                     stop.store(true, Ordering::Relaxed);

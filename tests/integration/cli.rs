@@ -83,6 +83,26 @@ fn fetch_with(extra: &[&str]) -> Vec<String> {
     FETCH.iter().chain(extra).map(|s| s.to_string()).collect()
 }
 
+/// An argument list as owned strings.
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+/// `fetch --sessions SESSIONS --out OUT --sdkappid APP --secret-key k`.
+fn fetch_args(sessions: &str, out: &str, sdkappid: &str) -> Vec<String> {
+    args(&[
+        "fetch",
+        "--sessions",
+        sessions,
+        "--out",
+        out,
+        "--sdkappid",
+        sdkappid,
+        "--secret-key",
+        "k",
+    ])
+}
+
 #[test]
 fn user_mistakes_are_one_clear_line_and_exit_2() {
     let cases: Vec<(Vec<String>, &str)> = vec![
@@ -104,113 +124,24 @@ fn user_mistakes_are_one_clear_line_and_exit_2() {
             "unknown time zone",
         ),
         (
-            vec![
-                "fetch",
-                "--sessions",
-                "missing.txt",
-                "--out",
-                "out",
-                "--sdkappid",
-                "1",
-                "--secret-key",
-                "k",
-            ]
-            .into_iter()
-            .map(String::from)
-            .collect(),
+            fetch_args("missing.txt", "out", "1"),
             "cannot read the sessions file `missing.txt`",
         ),
+        (fetch_args("empty.txt", "out", "1"), "lists no SessionId"),
+        (fetch_args("ids.txt", "out", "abc"), "not a valid SDKAppID"),
+        (args(&["render", "--out", "afile"]), "is a file"),
+        (args(&["verify", "does-not-exist"]), "does not exist"),
+        (args(&["render", "--out", "out", "--lang", "xx"]), "--lang"),
         (
-            vec![
-                "fetch",
-                "--sessions",
-                "empty.txt",
-                "--out",
-                "out",
-                "--sdkappid",
-                "1",
-                "--secret-key",
-                "k",
-            ]
-            .into_iter()
-            .map(String::from)
-            .collect(),
-            "lists no SessionId",
-        ),
-        (
-            vec![
-                "fetch",
-                "--sessions",
-                "ids.txt",
-                "--out",
-                "out",
-                "--sdkappid",
-                "abc",
-                "--secret-key",
-                "k",
-            ]
-            .into_iter()
-            .map(String::from)
-            .collect(),
-            "not a valid SDKAppID",
-        ),
-        (
-            vec!["render".into(), "--out".into(), "afile".into()],
-            "is a file",
-        ),
-        (
-            vec!["verify".into(), "does-not-exist".into()],
-            "does not exist",
-        ),
-        (
-            vec![
-                "render".into(),
-                "--out".into(),
-                "out".into(),
-                "--lang".into(),
-                "xx".into(),
-            ],
-            "--lang",
-        ),
-        (
-            vec![
-                "fetch",
-                "--sessions",
-                "ids.txt",
-                "--out",
-                "afile/sub",
-                "--sdkappid",
-                "1",
-                "--secret-key",
-                "k",
-            ]
-            .into_iter()
-            .map(String::from)
-            .collect(),
+            fetch_args("ids.txt", "afile/sub", "1"),
             "`afile` is a file, not a directory",
         ),
         (
-            vec!["render", "--out", "afile/sub/dir"]
-                .into_iter()
-                .map(String::from)
-                .collect(),
+            args(&["render", "--out", "afile/sub/dir"]),
             "`afile` is a file",
         ),
         (
-            vec![
-                "fetch",
-                "--sessions",
-                "dup.csv",
-                "--out",
-                "out",
-                "--sdkappid",
-                "1",
-                "--secret-key",
-                "k",
-            ]
-            .into_iter()
-            .map(String::from)
-            .collect(),
+            fetch_args("dup.csv", "out", "1"),
             "column `team` appears twice",
         ),
         (

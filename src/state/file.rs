@@ -26,7 +26,7 @@
 //!   percent-encoded) to its `size` in bytes and its lowercase hex `sha256` and `sha512`
 //!   digests. Keys are sorted by byte order.
 //! - `sessions` maps each rendered session's stem to what the render cache needs to skip
-//!   it next time (see [`crate::render::cache`]): its SessionId, the SHA-256 of the record
+//!   it next time (see [`entry`](super::entry)): its SessionId, the SHA-256 of the record
 //!   its pages were made from, the fingerprint of the pages' inputs, its first message
 //!   time, and its figures (`stats` as in stats.json, `hours`, `media`). Sorted by stem.
 //!   Version 2 files (without it) are read as an empty render cache.
@@ -46,11 +46,12 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::payload::{Digests, Stamp, to_hex};
+use super::Stamp;
+use super::entry::KnownFiles;
+use super::store::SessionStore;
+use crate::digest::{Digests, to_hex};
 use crate::error::Result;
 use crate::fsutil::WriteOutcome;
-use crate::render::cache::KnownFiles;
-use crate::render::store::SessionStore;
 
 /// The state file's name, beside the tag files.
 pub const STATE_FILE: &str = "desk-archive-state.json";
@@ -71,9 +72,9 @@ struct Stored {
 #[derive(Debug, Deserialize)]
 struct Entry {
     size: u64,
-    #[serde(deserialize_with = "super::hex_array")]
+    #[serde(deserialize_with = "crate::digest::hex_array")]
     sha256: [u8; 32],
-    #[serde(deserialize_with = "super::hex_array")]
+    #[serde(deserialize_with = "crate::digest::hex_array")]
     sha512: [u8; 64],
 }
 
@@ -105,7 +106,7 @@ impl Cache {
     }
 
     /// The cached digests of `rel`, if its stamp is unchanged and not racy.
-    pub(crate) fn get(&self, rel: &str, stamp: &Stamp) -> Option<Digests> {
+    pub fn get(&self, rel: &str, stamp: &Stamp) -> Option<Digests> {
         let entry = self.entries.get(rel)?;
         (entry.size == stamp.size && stamp.mtime_ns < self.written_ns).then_some(Digests {
             sha256: entry.sha256,
@@ -180,7 +181,7 @@ impl KnownFiles for Cache {
 
 /// Writes the state file for `entries` (sorted by path) and the rendered `sessions`
 /// (sorted by stem), streamed, unless unchanged.
-pub(crate) fn write<'a>(
+pub fn write<'a>(
     dir: &Path,
     entries: impl Iterator<Item = io::Result<(&'a str, u64, Digests)>>,
     sessions: &SessionStore,

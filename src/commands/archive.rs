@@ -1,0 +1,184 @@
+//! `archive` and `fetch`: fetch every listed session (SPEC §2), capture its media (§8),
+//! record each outcome in coverage.json, and (for `archive`) render the site.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use super::report::{Failed, SessionFailure, Summary};
+use super::steps::{now_rfc3339, prepare_archive_dir, render_site, write_bag};
+use super::{Outcome, Output};
+use crate::bag;
+use crate::config::{ArchiveConfig, Verbosity};
+use crate::coverage::{Coverage, State};
+use crate::error::Result;
+use crate::fetch::{self, FetchEvent, SessionOutcome, SessionRequest};
+use crate::progress::{Progress, timed};
+use crate::state::RenderCache;
+use crate::{fsutil, sessions};
+
+/// What `archive` does after fetching.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Then {
+    /// `archive`: capture media and render the site.
+    Render,
+    /// `fetch`: capture media only; the last render's pages stay as they are.
+    StopAfterFetch,
+}
+
+/// `archive` and `fetch`: fetch every listed session, capture media, then render (`then`).
+pub(crate) fn archive(
+    config: &ArchiveConfig,
+    then: Then,
+    output: Output,
+    cancel: Arc<AtomicBool>,
+) -> Result<Outcome> {
+    let verbosity = output.verbosity;
+    let started = Instant::now();
+    let mut entries = sessions::read_sessions(&config.sessions)?;
+    if let Some(shard) = config.shard {
+        let listed = entries.len();
+        entries.retain(|e| shard.contains(&e.session_id));
+        if verbosity != Verbosity::Quiet {
+            eprintln!(
+                "desk-archive: shard {}/{}: {} of {listed} sessions",
+                shard.index,
+                shard.count,
+                entries.len()
+            );
+        }
+    }
+    let data = prepare_archive_dir(&config.out)?;
+    let (hashes, earlier) = timed("load state", || crate::state::load(&config.out));
+    let records_dir = data.join("records");
+    fsutil::create_dir_all(&records_dir)?;
+    let mut coverage = Coverage::load(&data)?.unwrap_or_default();
+    let progress = Progress::new(verbosity, "fetch", "sessions", entries.len() as u64);
+    let on_event = |event: FetchEvent| match event {
+        FetchEvent::SessionFinished { .. } => progress.inc(1),
+        FetchEvent::Retry { .. } => progress.retry(),
+        FetchEvent::Request => progress.request(),
+        FetchEvent::RecordWritten { messages, .. } => progress.messages(messages),
+        FetchEvent::Warning(w) if verbosity != Verbosity::Quiet => {
+            progress.println(&crate::progress::warning_line(&w))
+        }
+        _ => {}
+    };
+    let requests = entries
+        .into_iter()
+        .map(|e| SessionRequest {
+            session_id: e.session_id,
+            metadata: e.metadata,
+        })
+        .collect();
+    let mut report = timed("fetch", || {
+        fetch::fetch_sessions(&config.fetch, requests, &records_dir, &on_event)
+    })?;
+    progress.finish();
+    let mut fetched = std::mem::take(&mut report.written);
+    fetched.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let interrupted = cancel.load(std::sync::atomic::Ordering::Relaxed);
+    let mut summary = Summary {
+        stopped: report.stopped.clone().filter(|_| !interrupted),
+        interrupted,
+        requests: report.requests,
+        retries: report.retries,
+        ..Summary::default()
+    };
+    record_outcomes(&mut coverage, &report.outcomes, &mut summary);
+    let with_records: Vec<&str> = report
+        .outcomes
+        .iter()
+        .filter(|(_, outcome)| {
+            matches!(
+                outcome,
+                SessionOutcome::Archived { .. } | SessionOutcome::AlreadyComplete
+            )
+        })
+        .map(|(id, _)| id.as_str())
+        .collect();
+    crate::media::capture_run(&config.media, &data, &with_records, &mut coverage, &cancel);
+    let sessions = if then == Then::Render {
+        let cache = RenderCache {
+            sessions: earlier,
+            known: &hashes,
+            imported: crate::state::Imported::default(),
+        };
+        let rendered = render_site(&config.render, &data, &coverage.missing(), verbosity, cache)?;
+        summary.messages = rendered.messages;
+        summary.unchanged = rendered.reused;
+        summary.failures.extend(
+            rendered
+                .failures
+                .iter()
+                .map(|f| SessionFailure::file(&f.path, f.message.clone())),
+        );
+        rendered.rendered
+    } else {
+        // `fetch` renders nothing: the last render's entries stay as they are.
+        match earlier {
+            Some(earlier) => earlier,
+            None => crate::state::SessionStore::new(&config.out)?,
+        }
+    };
+    coverage.write(&data)?;
+    let known = bag::Known {
+        sessions: &sessions,
+        fetched: &fetched,
+    };
+    write_bag(&config.out, &config.bag, coverage.counts(), &hashes, known)?;
+    summary.print(output, started, "archived");
+    Ok(Outcome {
+        exit_code: summary.exit_code(),
+    })
+}
+
+/// Records each session's outcome in coverage.json and the summary.
+fn record_outcomes(
+    coverage: &mut Coverage,
+    outcomes: &[(String, SessionOutcome)],
+    summary: &mut Summary,
+) {
+    let now = now_rfc3339();
+    for (id, outcome) in outcomes {
+        match outcome {
+            SessionOutcome::Archived { messages, .. } => {
+                summary.archived += 1;
+                // `archive` replaces this with the rendered total; `fetch` reports these.
+                summary.messages += messages;
+                coverage.set_archived(id, &now);
+            }
+            SessionOutcome::AlreadyComplete => {
+                summary.skipped += 1;
+                if coverage.get(id).is_none_or(|e| e.state != State::Archived) {
+                    coverage.set_archived(id, &now);
+                }
+            }
+            SessionOutcome::Failed { error_code, reason } => {
+                coverage.set(id, State::Failed, Some((*error_code, reason.clone())), &now);
+                summary.failures.push(SessionFailure {
+                    what: Failed::SessionId(id.clone()),
+                    reason: reason.clone(),
+                    error_code: *error_code,
+                });
+            }
+            SessionOutcome::NotFound { error_info } => {
+                coverage.set(
+                    id,
+                    State::NotFound,
+                    Some((Some(141010), error_info.clone())),
+                    &now,
+                );
+                summary.failures.push(SessionFailure {
+                    what: Failed::SessionId(id.clone()),
+                    reason: format!("not found ({error_info})"),
+                    error_code: Some(141010),
+                });
+            }
+            SessionOutcome::Pending => {
+                coverage.set(id, State::Pending, None, &now);
+                summary.pending += 1;
+            }
+        }
+    }
+}
