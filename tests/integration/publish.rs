@@ -457,3 +457,48 @@ fn render_imports_records_from_object_storage() {
         );
     }
 }
+
+/// An interruption (the flag SIGINT sets) stops new uploads; the publish manifest then
+/// lists exactly what went up, and the next publish uploads only the rest.
+#[test]
+fn an_interrupted_publish_resumes_with_only_what_is_missing() {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+    use desk_archive::publish::{self, Event, Kind, PublishConfig, StoreSpec, Tuning};
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = demo_archive(dir.path());
+    let target = dir.path().join("site");
+    let url = format!("file://{}", target.display());
+    let config = PublishConfig {
+        dir: out.clone(),
+        target: StoreSpec::parse(&url, None, None, None).unwrap(),
+        kind: Kind::Site,
+        delete: false,
+        dry_run: false,
+        concurrency: 1,
+        tuning: Tuning::default(),
+    };
+    let cancel = AtomicBool::new(false);
+    let uploaded = AtomicU64::new(0);
+    let stop_after_five = |event: Event| {
+        if matches!(event, Event::Uploaded) && uploaded.fetch_add(1, Ordering::SeqCst) + 1 == 5 {
+            cancel.store(true, Ordering::SeqCst);
+        }
+    };
+    let first = publish::run(&config, &cancel, &stop_after_five).unwrap();
+    assert!(first.interrupted);
+    assert_eq!(first.exit_code().code(), 130);
+    assert_eq!(first.uploaded, 5, "one upload in flight at a time");
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(target.join(".desk-archive-publish.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["objects"].as_object().unwrap().len(), 5);
+    assert!(!target.join("index.html").exists());
+
+    let cancel = AtomicBool::new(false);
+    let second = publish::run(&config, &cancel, &|_| {}).unwrap();
+    let total = site_keys(&out).len() as u64;
+    assert_eq!((second.uploaded, second.unchanged), (total - 5, 5));
+    assert_eq!(second.exit_code().code(), 0);
+}
