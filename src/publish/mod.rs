@@ -144,6 +144,7 @@ pub fn run(
     cancel: &AtomicBool,
     on_event: &(dyn Fn(Event) + Sync),
 ) -> Result<PublishReport> {
+    refuse_target_inside(config)?;
     let local = source::load(&config.dir, config.kind)?;
     for warning in &local.warnings {
         on_event(Event::Warning(warning.clone()));
@@ -152,6 +153,23 @@ pub fn run(
     let mut report = runtime()?.block_on(publish(config, &local, &target, cancel, on_event))?;
     report.warnings.extend(local.warnings);
     Ok(report)
+}
+
+/// A `file://` target inside the archive would add files to the bag it publishes.
+fn refuse_target_inside(config: &PublishConfig) -> Result<()> {
+    if config.target.scheme != target::Scheme::File {
+        return Ok(());
+    }
+    let target = std::path::Path::new(&config.target.prefix);
+    let existing = target.ancestors().find(|a| a.exists()).unwrap_or(target);
+    match (config.dir.canonicalize(), existing.canonicalize()) {
+        (Ok(dir), Ok(existing)) if existing.starts_with(&dir) => Err(Error::Usage(format!(
+            "--to `{}` is inside the archive `{}`: publish to a folder outside it",
+            config.target.url,
+            config.dir.display()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// The runtime store requests run on.

@@ -346,6 +346,16 @@ fn a_bag_published_to_a_folder_is_a_valid_bag_and_the_kind_sticks() {
     );
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("exactly the bag"), "{stderr}");
+    // A folder inside the archive is refused (it would add files to the bag).
+    let inside = format!("file://{}", dir.path().join("out/data/copy").display());
+    let (code, _, stderr) = run(
+        dir.path(),
+        &["publish", "out", "--to", inside.as_str()],
+        &[],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("inside the archive"), "{stderr}");
+    assert!(!dir.path().join("out/data/copy").exists());
     // A site publish onto a bag publish is refused.
     let (code, _, stderr) = run(dir.path(), &["publish", "out", "--to", url.as_str()], &[]);
     assert_eq!(code, 2, "{stderr}");
