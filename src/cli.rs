@@ -129,6 +129,9 @@ pub struct ArchiveArgs {
     /// that N machines fetch disjoint shares, e.g. --shard 0/4.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
+    /// Changed evidence and the archive's lock.
+    #[command(flatten)]
+    pub write: WriteArgs,
     /// Print the run summary as one JSON object on standard output.
     #[arg(long)]
     pub json: bool,
@@ -233,9 +236,25 @@ pub struct RenderArgs {
     /// Written to bag-info.txt [env: DESK_SOURCE_ORGANIZATION].
     #[arg(long, value_name = "TEXT")]
     pub source_organization: Option<String>,
+    /// Changed evidence and the archive's lock.
+    #[command(flatten)]
+    pub write: WriteArgs,
     /// Print the run summary as one JSON object on standard output.
     #[arg(long)]
     pub json: bool,
+}
+
+/// How a writing command treats changed evidence and another writer (SPEC §9).
+#[derive(Debug, Args, Default)]
+pub struct WriteArgs {
+    /// Take records, media, coverage.json or the audit log that changed since the last
+    /// manifest as they are (each is named in a warning and in the audit log) instead of
+    /// stopping with exit 3.
+    #[arg(long)]
+    pub accept_changes: bool,
+    /// Seconds to wait for another command that holds the archive [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub lock_wait: Option<u64>,
 }
 
 /// `verify`.
@@ -250,6 +269,9 @@ pub struct VerifyArgs {
     /// Object store options (with --remote).
     #[command(flatten)]
     pub store: StoreArgs,
+    /// Seconds to wait for a command that is writing the archive [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub lock_wait: Option<u64>,
     /// Print the result as one JSON object on standard output.
     #[arg(long)]
     pub json: bool,
@@ -277,6 +299,9 @@ pub struct PublishArgs {
     /// At most N uploads in flight [default: 16].
     #[arg(long, value_name = "N")]
     pub upload_concurrency: Option<usize>,
+    /// Seconds to wait for a command that is writing the archive [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub lock_wait: Option<u64>,
     /// Object store options.
     #[command(flatten)]
     pub store: StoreArgs,

@@ -50,6 +50,8 @@ pub enum Task {
     Verify {
         /// The archive to check.
         dir: PathBuf,
+        /// How long to wait for a writer.
+        lock_wait: std::time::Duration,
     },
     /// `verify --remote URL DIR`.
     VerifyRemote(RemoteVerifyConfig),
@@ -83,7 +85,21 @@ pub struct ArchiveConfig {
     pub media: crate::media::MediaSettings,
     /// `--shard I/N`: only the sessions of this share.
     pub shard: Option<crate::shard::Shard>,
+    /// Changed evidence and the lock.
+    pub write: WriteAccess,
 }
+
+/// How a writing command treats changed evidence and another writer (SPEC §9).
+#[derive(Debug, Clone, Copy)]
+pub struct WriteAccess {
+    /// `--accept-changes`: take changed primary evidence as it is (never from a file).
+    pub accept_changes: bool,
+    /// `--lock-wait`: how long to wait for the archive's lock.
+    pub lock_wait: std::time::Duration,
+}
+
+/// Default `--lock-wait`.
+pub const DEFAULT_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Settings of `render`.
 #[derive(Debug)]
@@ -98,6 +114,8 @@ pub struct RenderConfig {
     pub render: RenderOptions,
     /// bag-info.txt fields.
     pub bag: BagMeta,
+    /// Changed evidence and the lock.
+    pub write: WriteAccess,
 }
 
 /// bag-info.txt fields from the configuration.
@@ -158,6 +176,7 @@ struct FileConfig {
     store_credentials: Option<PathBuf>,
     cos_region: Option<String>,
     upload_concurrency: Option<u64>,
+    lock_wait: Option<u64>,
 }
 
 /// Where configuration values come from, besides the command line.
@@ -338,6 +357,7 @@ impl Resolver<'_> {
             bag,
             media,
             shard,
+            write: self.write_access(&args.write),
         })
     }
 
@@ -364,12 +384,16 @@ impl Resolver<'_> {
             dry_run: args.dry_run,
             concurrency,
             tuning,
+            lock_wait: self.lock_wait(args.lock_wait),
         })
     }
 
     fn verify(&mut self, args: VerifyArgs) -> Result<Task> {
         let Some(url) = args.remote else {
-            return Ok(Task::Verify { dir: args.dir });
+            return Ok(Task::Verify {
+                lock_wait: self.lock_wait(args.lock_wait),
+                dir: args.dir,
+            });
         };
         if !args.dir.is_dir() {
             return Err(usage(format!(
@@ -379,6 +403,7 @@ impl Resolver<'_> {
         }
         let tuning = store_tuning(&args.store);
         Ok(Task::VerifyRemote(RemoteVerifyConfig {
+            lock_wait: self.lock_wait(args.lock_wait),
             target: self.store_spec(&url, args.store, "--remote")?,
             dir: args.dir,
             tuning,
@@ -454,7 +479,20 @@ impl Resolver<'_> {
             records_remote,
             render,
             bag,
+            write: self.write_access(&args.write),
         })
+    }
+
+    fn write_access(&self, args: &crate::cli::WriteArgs) -> WriteAccess {
+        WriteAccess {
+            accept_changes: args.accept_changes,
+            lock_wait: self.lock_wait(args.lock_wait),
+        }
+    }
+
+    fn lock_wait(&self, flag: Option<u64>) -> std::time::Duration {
+        flag.or(self.file.lock_wait)
+            .map_or(DEFAULT_LOCK_WAIT, std::time::Duration::from_secs)
     }
 
     fn usersig(&mut self, args: UsersigArgs) -> Result<UsersigConfig> {

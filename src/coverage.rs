@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::fsutil::{self, WriteOutcome};
+use crate::wal::Wal;
 
 /// File name inside `data/`.
 pub const FILE_NAME: &str = "coverage.json";
@@ -202,9 +203,10 @@ impl Coverage {
         counts
     }
 
-    /// Writes `data/coverage.json` atomically (untouched when unchanged).
-    pub fn write(&self, data_dir: &Path) -> Result<WriteOutcome> {
-        write_file(data_dir, &self.file_bytes(data_dir)?)
+    /// Writes `data/coverage.json` atomically, through the write-ahead list (it is
+    /// primary evidence); untouched when unchanged.
+    pub fn write(&self, data_dir: &Path, wal: &Wal) -> Result<WriteOutcome> {
+        write_file(data_dir, &self.file_bytes(data_dir)?, wal)
     }
 
     /// The bytes of `data/coverage.json` (about 160 a session, half of what the entries
@@ -230,8 +232,9 @@ impl Coverage {
 
 /// Writes `data/coverage.json` from [`Coverage::file_bytes`], atomically (untouched when
 /// unchanged).
-pub fn write_file(data_dir: &Path, bytes: &[u8]) -> Result<WriteOutcome> {
-    fsutil::write_atomic(&data_dir.join(FILE_NAME), bytes)
+pub fn write_file(data_dir: &Path, bytes: &[u8], wal: &Wal) -> Result<WriteOutcome> {
+    let rel = format!("data/{FILE_NAME}");
+    fsutil::write_evidence(&data_dir.join(FILE_NAME), bytes, wal, &rel)
 }
 
 #[cfg(test)]
@@ -262,9 +265,12 @@ mod tests {
             "t",
         );
         c.set_archived("y", "t");
-        c.write(dir.path()).unwrap();
+        c.write(dir.path(), &Wal::disabled()).unwrap();
         let again = Coverage::load(dir.path()).unwrap().unwrap();
-        assert_eq!(again.write(dir.path()).unwrap(), WriteOutcome::Unchanged);
+        assert_eq!(
+            again.write(dir.path(), &Wal::disabled()).unwrap(),
+            WriteOutcome::Unchanged
+        );
         let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
         assert!(text.contains(r#""state":"not found""#), "{text}");
         assert_eq!(again.missing().len(), 1);

@@ -23,9 +23,6 @@ pub enum Error {
     /// The user gave a flag, file or configuration that cannot work (exit 2).
     #[error("{0}")]
     Usage(String),
-    /// A file differs from the bag's manifest, or a remote copy from the archive (exit 3).
-    #[error("{0}")]
-    Integrity(String),
     /// A store or server could not be reached or used at all (exit 4: try again later).
     #[error("{0}")]
     Unreachable(String),
@@ -42,6 +39,19 @@ pub enum Error {
     /// signal handler): not the user's mistake, so not a usage error.
     #[error("{0}")]
     Setup(String),
+    /// Another process holds the archive's lock past `--lock-wait` (exit 4).
+    #[error("`{}` is locked by {holder}; waited {} s (--lock-wait)", dir.display(), waited.as_secs())]
+    Locked {
+        /// The archive directory.
+        dir: PathBuf,
+        /// Who holds the lock, as far as it can be told.
+        holder: String,
+        /// How long we waited.
+        waited: std::time::Duration,
+    },
+    /// Primary evidence changed since the last manifests (exit 3): each file named.
+    #[error("{0}")]
+    Changed(String),
     /// A page template failed to render (a bug, not an input problem).
     #[error("cannot render {what}")]
     Template {
@@ -70,7 +80,8 @@ impl Error {
                 ExitCode::Partial
             }
             Error::Usage(_) => ExitCode::Usage,
-            Error::Integrity(_) => ExitCode::Integrity,
+            Error::Locked { .. } => ExitCode::TryLater,
+            Error::Changed(_) => ExitCode::Integrity,
             Error::Unreachable(_) => ExitCode::TryLater,
         }
     }

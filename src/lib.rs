@@ -5,6 +5,7 @@
 //! with [`stats`] computed from records and [`commands`] running one subcommand each.
 
 pub(crate) mod assets;
+pub mod audit;
 pub mod bag;
 pub mod cli;
 pub(crate) mod commands;
@@ -15,6 +16,7 @@ pub mod error;
 pub(crate) mod exit;
 pub mod fetch;
 pub(crate) mod fsutil;
+pub mod lock;
 pub(crate) mod manual;
 pub mod media;
 pub mod media_index;
@@ -29,6 +31,7 @@ pub mod state;
 pub mod stats;
 pub mod throttle;
 pub mod usersig;
+pub mod wal;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -55,7 +58,7 @@ pub fn run(config: Config) -> Result<ExitCode> {
             let _guard = interrupt_flag()?;
             commands::render(&c, output)?
         }
-        Task::Verify { dir } => commands::verify(&dir, output)?,
+        Task::Verify { dir, lock_wait } => commands::verify(&dir, lock_wait, output)?,
         Task::VerifyRemote(c) => commands::verify_remote(&c, output)?,
         Task::Publish(c) => {
             let flag = interrupt_flag()?;

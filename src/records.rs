@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::digest::FileDigests;
 use crate::error::{Error, Result};
 use crate::fsutil::{self, WriteOutcome};
+use crate::wal::Wal;
 
 /// Session metadata: the extra CSV columns of the sessions file, in column order.
 pub type Metadata = serde_json::Map<String, serde_json::Value>;
@@ -133,17 +134,35 @@ pub fn record_path(records_dir: &Path, session_id: &str) -> PathBuf {
 pub struct RecordWriter {
     dir: PathBuf,
     dir_lock: Mutex<()>,
+    wal: Wal,
     /// Size and digests of each record written, by stem, for the bag.
     written: Mutex<Vec<(String, FileDigests)>>,
+    /// Records kept aside because a re-fetch did not extend them (bag-relative paths).
+    superseded: Mutex<Vec<String>>,
+}
+
+/// What [`RecordWriter::write`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Written {
+    /// A new record, or one that extends the old (its messages a byte-equal prefix).
+    Written,
+    /// The old record holds exactly these messages: left as it was, FetchedAt included.
+    Unchanged,
+    /// The old record's messages are not a prefix of the new: the old one was kept as
+    /// this file (bag-relative), and the new one written.
+    Superseded(String),
 }
 
 impl RecordWriter {
-    /// A writer into `records_dir` (created on the first write if missing).
-    pub fn new(records_dir: &Path) -> RecordWriter {
+    /// A writer into `records_dir` (created on the first write if missing); every record
+    /// goes through the write-ahead list `wal` (SPEC §9).
+    pub fn new(records_dir: &Path, wal: Wal) -> RecordWriter {
         RecordWriter {
             dir: records_dir.to_owned(),
             dir_lock: Mutex::new(()),
+            wal,
             written: Mutex::new(Vec::new()),
+            superseded: Mutex::new(Vec::new()),
         }
     }
 
@@ -152,19 +171,57 @@ impl RecordWriter {
         &self.dir
     }
 
-    /// Writes a complete record atomically and durably; unchanged bytes are not rewritten.
-    /// Blocks (it syncs to disk).
-    pub fn write(&self, record: &Record) -> Result<WriteOutcome> {
+    /// Writes a complete record atomically and durably (SPEC §9): an existing record is
+    /// replaced only when its messages are a byte-equal prefix of the new one's; when they
+    /// are the same, nothing is written; otherwise the old record is kept as
+    /// `<stem>.superseded-<n>.json`. Blocks (it syncs to disk).
+    pub fn write(&self, record: &Record) -> Result<Written> {
         let path = record_path(&self.dir, &record.session_id);
+        let stem = stem(&record.session_id);
+        let mut outcome = Written::Written;
+        if let Ok(old) = std::fs::read(&path) {
+            match Record::from_slice(&old, &path) {
+                Ok(old) if same_messages(&old, record) => return Ok(Written::Unchanged),
+                Ok(old) if extends(&old, record) => {}
+                // An old record that is not even a record is kept aside too: nothing the
+                // archive held is ever dropped.
+                _ => outcome = Written::Superseded(self.set_aside(&path, &stem, &old)?),
+            }
+        }
         let bytes = record.to_bytes();
-        let outcome = fsutil::write_atomic_in_shared_dir(&path, &bytes, &self.dir_lock)?;
-        if outcome == WriteOutcome::Written {
+        let rel = format!("data/records/{stem}.json");
+        let wrote = fsutil::write_atomic_in_shared_dir(
+            &path,
+            &bytes,
+            &self.dir_lock,
+            Some((&self.wal, &rel)),
+        )?;
+        if wrote == WriteOutcome::Written {
             // Hashed while the bytes are at hand, so the bag need not read the record back.
             let digests = FileDigests::of(&bytes);
             let mut written = self.written.lock().unwrap_or_else(|p| p.into_inner());
-            written.push((stem(&record.session_id), digests));
+            written.push((stem, digests));
         }
         Ok(outcome)
+    }
+
+    /// Copies the old record to the first free `<stem>.superseded-<n>.json` (durably,
+    /// through the write-ahead list) and returns that file's bag-relative path.
+    fn set_aside(&self, path: &Path, stem: &str, old: &[u8]) -> Result<String> {
+        let name = (1..)
+            .map(|n| format!("{stem}.superseded-{n}.json"))
+            .find(|name| !self.dir.join(name).exists())
+            .unwrap_or_default();
+        let rel = format!("data/records/{name}");
+        fsutil::write_evidence(&self.dir.join(&name), old, &self.wal, &rel)?;
+        tracing::warn!(
+            "`{}`: the API's messages no longer begin with the archived ones; the old record \
+             is kept as `{name}`",
+            path.display()
+        );
+        let mut superseded = self.superseded.lock().unwrap_or_else(|p| p.into_inner());
+        superseded.push(rel.clone());
+        Ok(rel)
     }
 
     /// Every record written so far, by stem, with its size and digests; taken, so a second
@@ -172,6 +229,45 @@ impl RecordWriter {
     pub fn take_written(&self) -> Vec<(String, FileDigests)> {
         std::mem::take(&mut *self.written.lock().unwrap_or_else(|p| p.into_inner()))
     }
+
+    /// The records set aside so far (bag-relative paths); taken.
+    pub fn take_superseded(&self) -> Vec<String> {
+        std::mem::take(&mut *self.superseded.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+/// Whether two records hold the same messages, byte for byte, and the same metadata.
+fn same_messages(old: &Record, new: &Record) -> bool {
+    old.metadata == new.metadata && old.messages.len() == new.messages.len() && extends(old, new)
+}
+
+/// Whether `old`'s messages are a byte-equal prefix of `new`'s.
+fn extends(old: &Record, new: &Record) -> bool {
+    old.messages.len() <= new.messages.len()
+        && old
+            .messages
+            .iter()
+            .zip(&new.messages)
+            .all(|(a, b)| a.get() == b.get())
+}
+
+/// Whether the record file at `path` is complete (SPEC §9): it parses, and it holds as
+/// many messages as its TotalCount says. A record that is not is fetched (or imported)
+/// again.
+pub fn is_complete(path: &Path) -> bool {
+    match std::fs::read(path) {
+        Ok(bytes) => RecordRef::from_slice(&bytes, path)
+            .is_ok_and(|r| r.messages.len() as u64 == r.total_count),
+        Err(_) => false,
+    }
+}
+
+/// Whether a file name in `records/` is a superseded record (`<stem>.superseded-<n>.json`),
+/// kept as evidence but not part of the site.
+pub fn is_superseded(name: &str) -> bool {
+    name.strip_suffix(".json")
+        .and_then(|n| n.rsplit_once(".superseded-"))
+        .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The file-name stem for a SessionId (SPEC §3): `[a-z0-9-]`, at most 100 bytes, never
@@ -471,18 +567,80 @@ mod tests {
         assert_eq!(again.to_bytes(), bytes);
     }
 
+    fn record(json: &str) -> Record {
+        Record::from_slice(json.as_bytes(), Path::new("r.json")).unwrap()
+    }
+
     #[test]
     fn writer_writes_atomically_and_skips_unchanged_records() {
         let dir = tempfile::tempdir().unwrap();
-        let writer = RecordWriter::new(&dir.path().join("records"));
-        let json = br#"{"SessionId":"s/1","TotalCount":1,"Messages":[{"a":1}]}"#;
-        let record = Record::from_slice(json, Path::new("r.json")).unwrap();
-        assert_eq!(writer.write(&record).unwrap(), WriteOutcome::Written);
-        assert_eq!(writer.write(&record).unwrap(), WriteOutcome::Unchanged);
+        let writer = RecordWriter::new(&dir.path().join("records"), Wal::new(dir.path()));
+        let first =
+            record(r#"{"SessionId":"s/1","TotalCount":1,"FetchedAt":"a","Messages":[{"a":1}]}"#);
+        assert_eq!(writer.write(&first).unwrap(), Written::Written);
         let path = record_path(writer.dir(), "s/1");
-        assert_eq!(fs::read(&path).unwrap(), record.to_bytes());
+        // The same messages fetched again later: nothing rewritten, FetchedAt included.
+        let again =
+            record(r#"{"SessionId":"s/1","TotalCount":1,"FetchedAt":"b","Messages":[{"a":1}]}"#);
+        assert_eq!(writer.write(&again).unwrap(), Written::Unchanged);
+        assert_eq!(fs::read(&path).unwrap(), first.to_bytes());
         let names: Vec<_> = fs::read_dir(writer.dir()).unwrap().collect();
         assert_eq!(names.len(), 1, "no temporary file is left: {names:?}");
+        // Written through the write-ahead list.
+        let finished = crate::wal::Finished::read(dir.path());
+        let sha: [u8; 32] = Sha256::digest(first.to_bytes()).into();
+        assert!(finished.vouches(&format!("data/records/{}.json", stem("s/1")), &sha));
+    }
+
+    #[test]
+    fn a_refetch_extends_a_record_or_keeps_the_old_one_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = RecordWriter::new(&dir.path().join("records"), Wal::disabled());
+        let path = record_path(writer.dir(), "s");
+        writer
+            .write(&record(
+                r#"{"SessionId":"s","TotalCount":1,"Messages":[{"a":1}]}"#,
+            ))
+            .unwrap();
+        let longer = record(r#"{"SessionId":"s","TotalCount":2,"Messages":[{"a":1},{"b":2}]}"#);
+        assert_eq!(writer.write(&longer).unwrap(), Written::Written);
+        assert!(writer.take_superseded().is_empty());
+        let changed = record(r#"{"SessionId":"s","TotalCount":2,"Messages":[{"a":9},{"b":2}]}"#);
+        let kept = format!("data/records/{}.superseded-1.json", stem("s"));
+        assert_eq!(
+            writer.write(&changed).unwrap(),
+            Written::Superseded(kept.clone())
+        );
+        assert_eq!(writer.take_superseded(), std::slice::from_ref(&kept));
+        let aside = dir.path().join(kept.strip_prefix("data/").unwrap());
+        assert_eq!(fs::read(aside).unwrap(), longer.to_bytes());
+        assert_eq!(fs::read(&path).unwrap(), changed.to_bytes());
+        assert!(is_superseded(&format!("{}.superseded-1.json", stem("s"))));
+        assert!(!is_superseded("s.json"));
+    }
+
+    #[test]
+    fn incomplete_records_are_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        fs::write(
+            &path,
+            r#"{"SessionId":"s","TotalCount":2,"Messages":[{"a":1}]}"#,
+        )
+        .unwrap();
+        assert!(!is_complete(&path));
+        fs::write(
+            &path,
+            r#"{"SessionId":"s","TotalCount":1,"Messages":[{"a":1}"#,
+        )
+        .unwrap();
+        assert!(!is_complete(&path));
+        fs::write(
+            &path,
+            r#"{"SessionId":"s","TotalCount":1,"Messages":[{"a":1}]}"#,
+        )
+        .unwrap();
+        assert!(is_complete(&path));
     }
 
     #[test]

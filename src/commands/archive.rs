@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use super::report::{Failed, SessionFailure, Summary};
-use super::steps::{now_rfc3339, prepare_archive_dir, render_site, write_bag};
+use super::steps::{now_rfc3339, open_archive, render_site, write_bag};
 use super::{Outcome, Output};
 use crate::bag;
 use crate::config::{ArchiveConfig, Verbosity};
@@ -48,8 +48,12 @@ pub(crate) fn archive(
             );
         }
     }
-    let data = prepare_archive_dir(&config.out)?;
-    let (hashes, earlier) = timed("load state", || crate::state::load(&config.out));
+    let command = match then {
+        Then::Render => "archive",
+        Then::StopAfterFetch => "fetch",
+    };
+    let mut archive = open_archive(&config.out, config.write, command)?;
+    let data = archive.data.clone();
     let records_dir = data.join("records");
     fsutil::create_dir_all(&records_dir)?;
     let mut coverage = Coverage::load(&data)?.unwrap_or_default();
@@ -71,8 +75,28 @@ pub(crate) fn archive(
             metadata: e.metadata,
         })
         .collect();
+    // A record the hash cache vouches for is the one an earlier run found complete (or
+    // wrote); any other is read to see that it is (SPEC §9).
+    let cache = &archive.cache;
+    let complete = |path: &std::path::Path| {
+        let trusted = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|name| {
+                let meta = std::fs::metadata(path).ok()?;
+                let rel = format!("data/records/{name}");
+                cache.get(&rel, &crate::state::Stamp::of(&meta))
+            })
+            .is_some();
+        trusted || crate::records::is_complete(path)
+    };
+    let into = fetch::Destination {
+        records_dir: &records_dir,
+        wal: archive.wal.clone(),
+        complete: &complete,
+    };
     let mut report = timed("fetch", || {
-        fetch::fetch_sessions(&config.fetch, requests, &records_dir, &on_event)
+        fetch::fetch_into(&config.fetch, requests, &into, &on_event)
     })?;
     progress.finish();
     let mut fetched = std::mem::take(&mut report.written);
@@ -97,11 +121,18 @@ pub(crate) fn archive(
         })
         .map(|(id, _)| id.as_str())
         .collect();
-    crate::media::capture_run(&config.media, &data, &with_records, &mut coverage, &cancel);
+    crate::media::capture_run(
+        &config.media,
+        &data,
+        &with_records,
+        &mut coverage,
+        &cancel,
+        &archive.wal,
+    );
     let sessions = if then == Then::Render {
         let cache = RenderCache {
-            sessions: earlier,
-            known: &hashes,
+            sessions: archive.earlier.take(),
+            known: &archive.cache,
             imported: crate::state::Imported::default(),
         };
         let rendered = render_site(&config.render, &data, &coverage.missing(), verbosity, cache)?;
@@ -116,21 +147,54 @@ pub(crate) fn archive(
         rendered.rendered
     } else {
         // `fetch` renders nothing: the last render's entries stay as they are.
-        match earlier {
+        match archive.earlier.take() {
             Some(earlier) => earlier,
             None => crate::state::SessionStore::new(&config.out)?,
         }
     };
-    coverage.write(&data)?;
+    coverage.write(&data, &archive.wal)?;
     let known = bag::Known {
         sessions: &sessions,
         fetched: &fetched,
     };
-    write_bag(&config.out, &config.bag, coverage.counts(), &hashes, known)?;
+    let mut event = std::mem::take(&mut archive.audit);
+    event.options = archive_options(config, then);
+    event.counts = [
+        ("archived".to_owned(), summary.archived),
+        ("skipped".to_owned(), summary.skipped),
+        ("failed".to_owned(), summary.failures.len() as u64),
+        ("pending".to_owned(), summary.pending),
+    ]
+    .into();
+    event.superseded = std::mem::take(&mut report.superseded);
+    write_bag(
+        &config.out,
+        &config.bag,
+        coverage.counts(),
+        &archive,
+        known,
+        event,
+    )?;
     summary.print(output, started, "archived");
     Ok(Outcome {
         exit_code: summary.exit_code(),
     })
+}
+
+/// The options of a fetch, for the audit log (never a credential).
+fn archive_options(
+    config: &ArchiveConfig,
+    then: Then,
+) -> std::collections::BTreeMap<String, serde_json::Value> {
+    let mut options = match then {
+        Then::Render => super::render::page_options(&config.render),
+        Then::StopAfterFetch => Default::default(),
+    };
+    options.insert("sessions".into(), config.sessions.clone().into());
+    options.insert("sdkappid".into(), config.fetch.sdkappid.into());
+    options.insert("refresh".into(), config.fetch.refresh.into());
+    options.insert("media".into(), config.media.enabled.into());
+    options
 }
 
 /// Records each session's outcome in coverage.json and the summary.

@@ -11,8 +11,9 @@ use serde::Serialize;
 use super::report::{Failed, SessionFailure, print_json};
 use super::{Outcome, Output};
 use crate::config::Verbosity;
-use crate::error::{Error, Result, one_line};
+use crate::error::{Error, Result};
 use crate::exit::ExitCode;
+use crate::lock::{ArchiveLock, Mode};
 use crate::progress::{Progress, size_text, warning_line};
 use crate::publish::download::Downloaded;
 use crate::publish::remote_verify::{self, RemoteVerifyConfig};
@@ -26,25 +27,16 @@ pub(crate) fn publish(
 ) -> Result<Outcome> {
     let (verbosity, json) = (output.verbosity, output.json);
     let started = Instant::now();
+    // A reader: no writer changes the archive while it is published (SPEC §9).
+    let _lock = ArchiveLock::take(&config.dir, Mode::Shared, config.lock_wait)?;
     let progress: Mutex<Option<Progress>> = Mutex::new(None);
     let on_event = |event: Event| on_publish_event(&progress, verbosity, event);
     let result = publish::run(config, cancel, &on_event);
     if let Ok(Some(progress)) = progress.lock().map(|mut p| p.take()) {
         progress.finish();
     }
-    let report = match result {
-        Ok(report) => report,
-        Err(error) => {
-            if json {
-                print_json(&serde_json::json!({
-                    "target": config.target.url,
-                    "error": one_line(&error),
-                    "exit_code": error.exit_code(),
-                }));
-            }
-            return Err(error);
-        }
-    };
+    // An error is printed by the binary (with `--json`, as the one JSON object).
+    let report = result?;
     let seconds = started.elapsed().as_secs_f64();
     print_publish(config, &report, verbosity, json, seconds);
     Ok(Outcome {
@@ -151,19 +143,8 @@ fn print_publish(
 /// uploads, 3 otherwise; each problem on standard output (`missing: <key>`, …).
 pub(crate) fn verify_remote(config: &RemoteVerifyConfig, output: Output) -> Result<Outcome> {
     let (verbosity, json) = (output.verbosity, output.json);
-    let report = match remote_verify::run(config) {
-        Ok(report) => report,
-        Err(error) => {
-            if json {
-                print_json(&serde_json::json!({
-                    "target": config.target.url,
-                    "error": one_line(&error),
-                    "exit_code": error.exit_code(),
-                }));
-            }
-            return Err(error);
-        }
-    };
+    let _lock = ArchiveLock::take(&config.dir, Mode::Shared, config.lock_wait)?;
+    let report = remote_verify::run(config)?;
     let exit_code = if report.is_identical() {
         ExitCode::Done
     } else {

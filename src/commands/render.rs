@@ -7,26 +7,26 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::report::{Failed, SessionFailure, Summary};
-use super::steps::{prepare_archive_dir, render_site, write_bag};
+use super::steps::{open_archive, render_site, write_bag};
 use super::{Outcome, Output};
 use crate::bag;
 use crate::config::RenderConfig;
 use crate::coverage::{Coverage, State};
 use crate::error::{Error, Result};
-use crate::fsutil::{self, WriteOutcome};
+use crate::fsutil::{self, Staged};
 use crate::progress::timed;
 use crate::records::{self, RecordHead};
 use crate::state::RenderCache;
+use crate::wal::Wal;
 
 /// `render`: import records (optional), render the site, write the bag.
 pub(crate) fn render(config: &RenderConfig, output: Output) -> Result<Outcome> {
     let started = Instant::now();
-    let data = prepare_archive_dir(&config.out)?;
-    let (hashes, earlier) = timed("load state", || crate::state::load(&config.out));
+    let mut archive = open_archive(&config.out, config.write, "render")?;
+    let data = archive.data.clone();
     let mut failures = Vec::new();
     let mut coverage = Coverage::load(&data)?.unwrap_or_default();
     let mut heads = Vec::new();
-    let mut written = Vec::new();
     let downloaded = match &config.records_remote {
         Some(spec) => Some(super::publish::download_records(spec, &config.out)?),
         None => None,
@@ -37,7 +37,7 @@ pub(crate) fn render(config: &RenderConfig, output: Output) -> Result<Outcome> {
         .or_else(|| config.records.clone());
     if let Some(dir) = &records_dir {
         let mut imported = timed("import records", || {
-            import_records(dir, &data.join("records"))
+            import_records(dir, &data.join("records"), &archive.wal)
         })?;
         if let Some(d) = &downloaded {
             d.rename_failures(&mut imported.failures);
@@ -45,7 +45,6 @@ pub(crate) fn render(config: &RenderConfig, output: Output) -> Result<Outcome> {
         failures.extend(imported.failures);
         mark_archived(&mut coverage, &imported.heads);
         heads = imported.heads;
-        written = imported.written;
     }
     // The downloaded copies are imported: their folder goes now, not after the render.
     drop(downloaded);
@@ -54,21 +53,11 @@ pub(crate) fn render(config: &RenderConfig, output: Output) -> Result<Outcome> {
     });
     let missing = coverage.missing();
     let counts = coverage.counts();
-    // Records are the archive's primary data: synced to disk while the render runs (the
-    // syncs wait on the disk, the render on the processor), and before coverage.json calls
-    // them archived and the bag lists them. Coverage is written from that thread, from its
-    // bytes, so that the render does not hold every session's entry.
-    let coverage_file = coverage.file_bytes(&data)?;
+    coverage.write(&data, &archive.wal)?;
     drop(coverage);
-    let coverage_dir = data.clone();
-    let syncing = std::thread::spawn(move || {
-        fsutil::sync_files(&written, SYNC_THREADS)?;
-        drop(written);
-        crate::coverage::write_file(&coverage_dir, &coverage_file).map(drop)
-    });
     let cache = RenderCache {
-        sessions: earlier,
-        known: &hashes,
+        sessions: archive.earlier.take(),
+        known: &archive.cache,
         imported: crate::state::Imported::new(heads),
     };
     let report = render_site(&config.render, &data, &missing, output.verbosity, cache)?;
@@ -78,17 +67,19 @@ pub(crate) fn render(config: &RenderConfig, output: Output) -> Result<Outcome> {
             .iter()
             .map(|f| SessionFailure::file(&f.path, f.message.clone())),
     );
-    timed("sync records, write coverage", || {
-        syncing.join().unwrap_or_else(|_| {
-            let stopped = std::io::Error::other("the sync thread stopped");
-            Err(Error::io("sync", data.join("records"), stopped))
-        })
-    })?;
     let known = bag::Known {
         sessions: &report.rendered,
         fetched: &[],
     };
-    write_bag(&config.out, &config.bag, counts, &hashes, known)?;
+    let mut event = std::mem::take(&mut archive.audit);
+    event.options = render_options(config);
+    event.counts = [
+        ("sessions".to_owned(), report.sessions),
+        ("rendered".to_owned(), report.sessions - report.reused),
+        ("messages".to_owned(), report.messages),
+    ]
+    .into();
+    write_bag(&config.out, &config.bag, counts, &archive, known, event)?;
     let summary = Summary {
         archived: report.sessions,
         messages: report.messages,
@@ -100,6 +91,33 @@ pub(crate) fn render(config: &RenderConfig, output: Output) -> Result<Outcome> {
     Ok(Outcome {
         exit_code: summary.exit_code(),
     })
+}
+
+/// The options of a render, for the audit log.
+pub(crate) fn render_options(
+    config: &RenderConfig,
+) -> std::collections::BTreeMap<String, serde_json::Value> {
+    let mut options = page_options(&config.render);
+    if let Some(records) = &config.records {
+        options.insert("records".into(), records.display().to_string().into());
+    }
+    options
+}
+
+/// The page options every rendering command logs.
+pub(crate) fn page_options(
+    render: &crate::render::RenderOptions,
+) -> std::collections::BTreeMap<String, serde_json::Value> {
+    let lang = match render.lang {
+        crate::render::Lang::En => "en",
+        crate::render::Lang::ZhCn => "zh-CN",
+    };
+    [
+        ("timezone".to_owned(), render.timezone.name().into()),
+        ("lang".to_owned(), lang.into()),
+        ("markdown_pages".to_owned(), render.markdown_pages.into()),
+    ]
+    .into()
 }
 
 /// Marks every readable record in `records_dir` archived in coverage (for archives made by
@@ -114,8 +132,9 @@ pub(crate) fn add_archived_records(coverage: &mut Coverage, records_dir: &Path) 
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
+            let name = p.file_name().and_then(|s| s.to_str()).unwrap_or_default();
             let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-            !known.contains(stem)
+            !known.contains(stem) && !records::is_superseded(name)
         })
         .collect();
     paths.sort();
@@ -144,8 +163,6 @@ pub(crate) struct Imported {
     pub(crate) failures: Vec<SessionFailure>,
     /// The records copied (or found already in place).
     pub(crate) heads: Vec<RecordHead>,
-    /// The record files written, not yet synced to disk.
-    pub(crate) written: Vec<PathBuf>,
 }
 
 /// Threads that copy records on import: reading and writing wait on the disk more than
@@ -158,7 +175,7 @@ pub(crate) const SYNC_THREADS: usize = 16;
 
 /// Copies every `*.json` record of `from` byte for byte to `records_dir/<stem>.json`.
 /// A file that is not a record, and every input of a SessionId given twice, is a failure.
-pub(crate) fn import_records(from: &Path, records_dir: &Path) -> Result<Imported> {
+pub(crate) fn import_records(from: &Path, records_dir: &Path, wal: &Wal) -> Result<Imported> {
     let entries = std::fs::read_dir(from).map_err(|e| {
         Error::Usage(format!(
             "cannot read the records directory `{}`: {e}",
@@ -216,21 +233,19 @@ pub(crate) fn import_records(from: &Path, records_dir: &Path) -> Result<Imported
         .num_threads(IMPORT_THREADS)
         .build()
         .map_err(|e| Error::Setup(format!("cannot start the import threads: {e}")))?;
-    let copied: Result<Vec<(RecordHead, Option<PathBuf>)>> = pool.install(|| {
+    let copied: Result<Vec<(RecordHead, Option<Staged>)>> = pool.install(|| {
         unique
             .into_par_iter()
             .map(|(path, head)| {
                 let bytes = fsutil::read(&path)?;
                 let target = records::record_path(records_dir, &head.session_id);
-                let outcome = fsutil::write_in_place_if_new(&target, &bytes)?;
-                Ok((head, (outcome == WriteOutcome::Written).then_some(target)))
+                let rel = format!("data/records/{}.json", records::stem(&head.session_id));
+                Ok((head, fsutil::stage(&target, rel, &bytes)?))
             })
             .collect()
     });
-    let (heads, written) = copied?.into_iter().unzip::<_, _, Vec<_>, Vec<_>>();
-    Ok(Imported {
-        failures,
-        heads,
-        written: written.into_iter().flatten().collect(),
-    })
+    let (heads, staged) = copied?.into_iter().unzip::<_, _, Vec<_>, Vec<_>>();
+    // Primary evidence: synced, logged in the write-ahead list, then renamed (SPEC §9).
+    fsutil::commit_staged(staged.into_iter().flatten().collect(), wal, SYNC_THREADS)?;
+    Ok(Imported { failures, heads })
 }

@@ -5,15 +5,38 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+use crate::audit;
 use crate::bag::{self, BagInfo};
-use crate::config::{BagMeta, Verbosity};
+use crate::config::{BagMeta, Verbosity, WriteAccess};
 use crate::error::{Error, Result};
+use crate::lock::{ArchiveLock, Mode};
 use crate::progress::{Progress, timed};
-use crate::state::RenderCache;
+use crate::state::{RenderCache, SessionStore};
+use crate::wal::{Finished, Wal};
 use crate::{fsutil, render};
 
-/// Creates the archive directory and `data/`, and removes a killed run's temporary files.
-pub(crate) fn prepare_archive_dir(out: &Path) -> Result<PathBuf> {
+/// An archive opened for writing: locked, recovered, its evidence checked (SPEC §9).
+pub(crate) struct OpenArchive {
+    /// `DIR/data`.
+    pub(crate) data: PathBuf,
+    /// Held until the command ends.
+    _lock: ArchiveLock,
+    /// This run's write-ahead list.
+    pub(crate) wal: Wal,
+    /// The hash cache (the state file, when its tag manifest vouches for it).
+    pub(crate) cache: bag::Cache,
+    /// The last render's sessions.
+    pub(crate) earlier: Option<SessionStore>,
+    /// The audit log's view of the run so far (the payload before, accepted changes).
+    pub(crate) audit: audit::Event,
+}
+
+/// Opens the archive in `out` for a writing command: creates it and `data/`, takes the
+/// exclusive lock (waiting up to `--lock-wait`), removes a killed run's temporary files,
+/// and compares the primary evidence with the last manifest. Changed evidence stops the
+/// command with exit 3, naming every file, unless `--accept-changes`; files a killed run of
+/// this tool finished (named in its write-ahead list) are taken in without a word.
+pub(crate) fn open_archive(out: &Path, access: WriteAccess, command: &str) -> Result<OpenArchive> {
     let data = out.join("data");
     // Nothing has been fetched or written yet: a directory we cannot create is the
     // user's to fix (exit 2), like every other mistake in the command line.
@@ -23,8 +46,64 @@ pub(crate) fn prepare_archive_dir(out: &Path) -> Result<PathBuf> {
             out.display()
         ))
     })?;
+    let lock = ArchiveLock::take(out, Mode::Exclusive, access.lock_wait)?;
     fsutil::remove_leftovers(out)?;
-    Ok(data)
+    let finished = Finished::read(out);
+    let (cache, earlier) = timed("load state", || crate::state::load(out, &finished));
+    let fixity = timed("check evidence", || {
+        bag::check_fixity(out, &cache, &finished)
+    })?;
+    if !fixity.changes.is_empty() && !access.accept_changes {
+        return Err(Error::Changed(changed_message(out, &fixity.changes)));
+    }
+    for change in &fixity.changes {
+        tracing::warn!("accepted as it is (--accept-changes): {change}");
+    }
+    if fixity.derived_changed > 0 {
+        tracing::warn!(
+            "{} page(s) or other derived file(s) differ from the manifest; they are rebuilt",
+            fixity.derived_changed
+        );
+    }
+    let audit = audit::Event {
+        command: command.to_owned(),
+        before: bag::facts_on_disk(out).map(payload),
+        accepted_changes: fixity.changes.iter().map(ToString::to_string).collect(),
+        ..audit::Event::default()
+    };
+    Ok(OpenArchive {
+        data,
+        _lock: lock,
+        wal: Wal::new(out),
+        cache,
+        earlier,
+        audit,
+    })
+}
+
+/// The exit-3 message: every changed file, and what to do.
+fn changed_message(out: &Path, changes: &[bag::Change]) -> String {
+    let mut text = format!(
+        "`{}` holds evidence that changed since its last manifest; nothing was written:",
+        out.display()
+    );
+    for change in changes {
+        text.push_str("\n  ");
+        text.push_str(&change.to_string());
+    }
+    text.push_str(
+        "\n  (restore the files from a copy, or run again with --accept-changes to take them \
+         as they are; the audit log will say so)",
+    );
+    text
+}
+
+/// The audit log's form of the bag's facts.
+pub(crate) fn payload(facts: bag::PayloadFacts) -> audit::Payload {
+    audit::Payload {
+        oxum: facts.oxum,
+        manifest_sha256: crate::digest::to_hex(&facts.manifest_sha256),
+    }
 }
 
 /// Renders the site with a progress bar fed from the render threads' counter.
@@ -68,13 +147,15 @@ pub(crate) fn render_site(
     report
 }
 
-/// Writes the bag's tag files, with the coverage counts in bag-info.txt.
+/// Writes the bag's tag files, with the coverage counts in bag-info.txt, after appending
+/// the run's audit entry when the payload changed (or changes were accepted).
 pub(crate) fn write_bag(
     out: &Path,
     meta: &BagMeta,
     counts: std::collections::BTreeMap<&'static str, u64>,
-    hashes: &bag::Cache,
+    archive: &OpenArchive,
     known: bag::Known<'_>,
+    event: audit::Event,
 ) -> Result<()> {
     let extra = counts
         .into_iter()
@@ -91,7 +172,21 @@ pub(crate) fn write_bag(
         software_agent: format!("desk-archive/{}", env!("CARGO_PKG_VERSION")),
         extra,
     };
-    timed("bag", || bag::write_bag_rendered(out, &info, hashes, known)).map(|_| ())
+    let mut event = Some(event);
+    let mut audit = |facts: &bag::PayloadFacts| -> Result<bool> {
+        let after = payload(facts.clone());
+        match event.take() {
+            Some(e) if e.is_worth_logging(&after) => {
+                audit::append(&archive.data, &archive.wal, e, after)?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    };
+    timed("bag", || {
+        bag::write_bag_rendered(out, &info, &archive.cache, known, &archive.wal, &mut audit)
+    })
+    .map(|_| ())
 }
 
 fn title_case(state: &str) -> String {

@@ -11,7 +11,11 @@ use crate::exit::ExitCode;
 
 /// `verify DIR`: exit 0 when the bag is valid, 3 otherwise; problems on standard output
 /// (one a line, or with `json` one object `{"valid", "problems", "warnings"}`).
-pub(crate) fn verify(dir: &Path, output: Output) -> Result<Outcome> {
+pub(crate) fn verify(
+    dir: &Path,
+    lock_wait: std::time::Duration,
+    output: Output,
+) -> Result<Outcome> {
     let Output { verbosity, json } = output;
     if !dir.is_dir() {
         return Err(Error::Usage(format!(
@@ -19,6 +23,8 @@ pub(crate) fn verify(dir: &Path, output: Output) -> Result<Outcome> {
             dir.display()
         )));
     }
+    // A reader: shares the lock with other readers, waits for a writer to finish.
+    let _lock = crate::lock::ArchiveLock::take(dir, crate::lock::Mode::Shared, lock_wait)?;
     let report = bag::verify(dir)?;
     if json {
         print_json(&serde_json::json!({

@@ -105,7 +105,7 @@ impl Reply {
 pub(crate) fn fetch_sessions(
     settings: &FetchSettings,
     sessions: Vec<SessionRequest>,
-    records_dir: &Path,
+    into: &super::Destination<'_>,
     on_event: &(dyn Fn(FetchEvent) + Sync),
 ) -> Result<FetchReport> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -126,7 +126,7 @@ pub(crate) fn fetch_sessions(
             retry_after_cap: settings.retry_after_cap,
         },
         retries: settings.retries,
-        records: RecordWriter::new(records_dir),
+        records: RecordWriter::new(into.records_dir, into.wal.clone()),
         // Syncs can stall for tens of milliseconds while the kernel writes back other
         // data (a render just before, say): room for several rounds of sessions keeps
         // the requests going meanwhile, and a record is a few tens of KB.
@@ -158,7 +158,13 @@ pub(crate) fn fetch_sessions(
                 on_event(event);
             }
         };
-        let drive = drive(shared, sessions, settings.concurrency, settings.refresh);
+        let drive = drive(
+            shared,
+            sessions,
+            settings.concurrency,
+            settings.refresh,
+            into.complete,
+        );
         let (report, ()) = tokio::join!(drive, pump);
         Ok(report)
     });
@@ -192,13 +198,14 @@ async fn drive(
     sessions: Vec<SessionRequest>,
     concurrency: usize,
     refresh: bool,
+    complete: &(dyn Fn(&Path) -> bool + Sync),
 ) -> FetchReport {
     let ids: Vec<String> = sessions.iter().map(|s| s.session_id.clone()).collect();
     let mut outcomes: Vec<Option<SessionOutcome>> = vec![None; ids.len()];
     let mut todo = VecDeque::new();
     for (index, request) in sessions.into_iter().enumerate() {
         let path = records::record_path(shared.records.dir(), &request.session_id);
-        if !refresh && path.is_file() {
+        if !refresh && path.is_file() && complete(&path) {
             finish(
                 &shared,
                 &ids,
@@ -314,5 +321,6 @@ fn report(shared: &Shared, ids: Vec<String>, outcomes: Vec<Option<SessionOutcome
         requests: shared.requests.load(Ordering::Relaxed),
         retries: shared.retried.load(Ordering::Relaxed),
         written: shared.records.take_written(),
+        superseded: shared.records.take_superseded(),
     }
 }

@@ -57,12 +57,17 @@ pub(super) struct Downloader {
     limiter: RateLimiter,
     backoff: Backoff,
     temp_counter: AtomicU64,
+    wal: crate::wal::Wal,
 }
 
 impl Downloader {
     /// Builds the client: no proxy (it would resolve names itself), no redirects (we
     /// follow them), no Referer, no cookie store, the guarded resolver.
-    pub(super) fn new(settings: &MediaSettings, data_dir: &Path) -> crate::Result<Downloader> {
+    pub(super) fn new(
+        settings: &MediaSettings,
+        data_dir: &Path,
+        wal: crate::wal::Wal,
+    ) -> crate::Result<Downloader> {
         let allow = Arc::new(AllowList::new(&settings.allow_hosts));
         let client = reqwest::Client::builder()
             .user_agent(concat!("desk-archive/", env!("CARGO_PKG_VERSION")))
@@ -88,6 +93,7 @@ impl Downloader {
             settings: settings.clone(),
             data_dir: data_dir.to_owned(),
             temp_counter: AtomicU64::new(0),
+            wal,
         })
     }
 
@@ -173,6 +179,19 @@ impl Downloader {
         };
         let kind = sniff(&head, &declared);
         let rel = format!("media/{}/{sha}.{}", &sha[..2], kind.ext);
+        // Primary evidence (SPEC §9): named in the write-ahead list before the rename.
+        let mut sha256 = [0u8; 32];
+        let logged = hex::decode_to_slice(&sha, &mut sha256)
+            .map_err(|e| e.to_string())
+            .and_then(|()| {
+                self.wal
+                    .append(&format!("data/{rel}"), &sha256)
+                    .map_err(|e| e.to_string())
+            });
+        if let Err(e) = logged {
+            let _ = tokio::fs::remove_file(&temp).await;
+            return Err(Failure::fatal(e));
+        }
         place(&temp, &self.data_dir.join(&rel)).map_err(Failure::fatal)?;
         Ok(Stored {
             sha256: sha,
@@ -240,7 +259,8 @@ fn place(temp: &Path, dest: &Path) -> Result<(), String> {
     std::fs::rename(temp, dest).map_err(|e| {
         let _ = std::fs::remove_file(temp);
         format!("cannot store `{}`: {e}", dest.display())
-    })
+    })?;
+    fsutil::sync_parent(dest).map_err(|e| format!("cannot sync `{}`: {e}", dest.display()))
 }
 
 /// Sorts a transport error: refused and DNS failures, refused connections are final;

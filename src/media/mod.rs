@@ -106,6 +106,7 @@ pub fn capture_run(
     sessions: &[&str],
     coverage: &mut Coverage,
     cancel: &AtomicBool,
+    wal: &crate::wal::Wal,
 ) {
     if !settings.enabled {
         return;
@@ -121,7 +122,7 @@ pub fn capture_run(
         .filter(|u| !held(&index, data_dir, u))
         .cloned()
         .collect();
-    for (url, entry) in download_all(settings, data_dir, todo, cancel) {
+    for (url, entry) in download_all(settings, data_dir, todo, cancel, wal) {
         index.set(&url, entry);
     }
     if let Err(e) = index.write(data_dir) {
@@ -175,6 +176,7 @@ fn download_all(
     data_dir: &Path,
     urls: Vec<String>,
     cancel: &AtomicBool,
+    wal: &crate::wal::Wal,
 ) -> Vec<(String, Entry)> {
     if urls.is_empty() || cancel.load(Ordering::Relaxed) {
         return Vec::new();
@@ -190,7 +192,7 @@ fn download_all(
             return Vec::new();
         }
     };
-    let downloader = match download::Downloader::new(settings, data_dir) {
+    let downloader = match download::Downloader::new(settings, data_dir, wal.clone()) {
         Ok(d) => Arc::new(d),
         Err(e) => {
             tracing::warn!("media not captured: {e}");

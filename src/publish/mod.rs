@@ -69,6 +69,9 @@ pub struct PublishConfig {
     pub concurrency: usize,
     /// Retries and backoff of store requests.
     pub tuning: Tuning,
+    /// How long to wait for a writer to release the archive (`--lock-wait`); the
+    /// command takes the shared lock, [`run`] does not.
+    pub lock_wait: Duration,
 }
 
 /// Progress of a publish, for a progress bar.
@@ -343,7 +346,7 @@ impl Uploader<'_> {
                 }),
                 Err(UploadError::Changed(why)) => {
                     stop.store(true, Ordering::Relaxed);
-                    fatal.get_or_insert(Error::Integrity(why));
+                    fatal.get_or_insert(Error::Changed(why));
                 }
                 Err(UploadError::Denied(error)) => {
                     stop.store(true, Ordering::Relaxed);

@@ -27,6 +27,8 @@ pub struct RemoteVerifyConfig {
     pub target: StoreSpec,
     /// Retries of store requests.
     pub tuning: Tuning,
+    /// How long to wait for a writer to release the archive (`--lock-wait`).
+    pub lock_wait: std::time::Duration,
 }
 
 /// What `verify --remote` found.

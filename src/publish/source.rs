@@ -92,7 +92,7 @@ pub fn load(dir: &Path, kind: Kind) -> Result<Local> {
 
 fn missing(path: &Path, e: std::io::Error) -> Error {
     if e.kind() == std::io::ErrorKind::NotFound {
-        Error::Integrity(format!(
+        Error::Changed(format!(
             "`{}` is in the bag's manifest but missing: run `desk-archive verify`",
             path.display()
         ))
@@ -251,7 +251,7 @@ fn check_path(path: &str, manifest: &str) -> Result<()> {
     if is_safe_path(path) {
         Ok(())
     } else {
-        Err(Error::Integrity(format!(
+        Err(Error::Changed(format!(
             "{manifest}: `{}` is not a path inside the bag",
             path.escape_debug()
         )))

@@ -239,7 +239,13 @@ fn list_records(dir: &Path) -> Result<Vec<PathBuf>> {
     for entry in entries {
         let entry = entry.map_err(|e| Error::io("read directory", dir, e))?;
         let path = entry.path();
+        // Superseded records are evidence, not sessions of the site.
+        let superseded = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(crate::records::is_superseded);
         if path.extension().is_some_and(|x| x == "json")
+            && !superseded
             && entry.file_type().is_ok_and(|t| t.is_file())
         {
             paths.push(path);
@@ -492,7 +498,7 @@ impl Job<'_> {
             source,
         })?;
         let path = self.sessions_dir.join(format!("{stem}.{ext}"));
-        fsutil::write_in_place_if_new(&path, buf.as_bytes())?;
+        fsutil::write_derived(&path, buf.as_bytes())?;
         Ok(FileDigests::of(buf.as_bytes()))
     }
 }

@@ -8,6 +8,7 @@
 pub mod entry;
 pub mod file;
 mod stamp;
+pub mod statcache;
 pub mod store;
 
 pub use entry::{
@@ -16,4 +17,5 @@ pub use entry::{
 };
 pub use file::{Cache, STATE_FILE, load};
 pub use stamp::Stamp;
+pub use statcache::StatCache;
 pub use store::{SessionStore, Slot};

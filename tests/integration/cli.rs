@@ -27,6 +27,8 @@ pub(crate) fn desk(dir: &std::path::Path) -> assert_cmd::Command {
         .env("NO_COLOR", "1")
         .env("SOURCE_DATE_EPOCH", "1767225600")
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        // The stat cache goes beside the test's archives, not into the real home.
+        .env("XDG_CACHE_HOME", dir.join(".cache"))
         .current_dir(dir);
     cmd
 }
@@ -642,7 +644,10 @@ fn a_render_again_reuses_what_did_not_change_and_redoes_what_did() {
     let changed = text.replacen("\"Metadata\":{", "\"Metadata\":{\"note\":\"re-opened\",", 1);
     assert_ne!(text, changed);
     std::fs::write(&record, changed).unwrap();
-    let third = render_json(dir.path(), &["--out", "a"]);
+    // A changed record is evidence changed: refused, then taken with --accept-changes.
+    let (code, _, stderr) = run(dir.path(), &["render", "--out", "a"]);
+    assert_eq!(code, 3, "{stderr}");
+    let third = render_json(dir.path(), &["--out", "a", "--accept-changes"]);
     assert_eq!(third["pages_unchanged"].as_u64(), Some(sessions - 2));
     let page = sessions_dir.join(format!(
         "{}.html",
@@ -663,6 +668,10 @@ fn a_render_again_reuses_what_did_not_change_and_redoes_what_did() {
     assert_eq!(fresh["pages_unchanged"], 0);
     for (path, _, bytes) in snapshot(&archive.join("data")) {
         let rel = path.strip_prefix(&archive).unwrap();
+        // The audit log tells each archive's own history.
+        if rel == std::path::Path::new("data/audit.jsonl") {
+            continue;
+        }
         let other = std::fs::read(dir.path().join("b").join(rel)).unwrap();
         assert!(
             bytes == other,
@@ -691,7 +700,16 @@ fn a_second_record_of_one_session_in_the_archive_fails_by_name() {
     let original = files_under(&records).into_iter().max().unwrap();
     let copy = records.join("zz-copy.json");
     std::fs::copy(&original, &copy).unwrap();
-    let (code, stdout, stderr) = run(dir.path(), &["render", "--json", "--out", "a"]);
+    let (code, _, stderr) = run(dir.path(), &["render", "--out", "a"]);
+    assert_eq!(code, 3, "an unlisted record is changed evidence: {stderr}");
+    assert!(
+        stderr.contains("not in the manifest: data/records/zz-copy.json"),
+        "{stderr}"
+    );
+    let (code, stdout, stderr) = run(
+        dir.path(),
+        &["render", "--json", "--out", "a", "--accept-changes"],
+    );
     assert_eq!(code, 1, "{stderr}");
     assert!(
         stderr.contains("zz-copy.json") && stderr.contains("another record holds SessionId"),
@@ -701,4 +719,36 @@ fn a_second_record_of_one_session_in_the_archive_fails_by_name() {
     assert_eq!(summary["archived"].as_u64(), Some(sessions));
     let (code, _, _) = run(dir.path(), &["verify", "a"]);
     assert_eq!(code, 0, "the bag stays valid");
+}
+
+#[test]
+fn json_always_gets_one_object_even_on_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ragged.csv"), "SessionId,team\na,1,2\n").unwrap();
+    for args in [
+        &["verify", "missing", "--json"][..],
+        &["render", "--bogus-flag", "--json"],
+        &[
+            "fetch",
+            "--json",
+            "--sessions",
+            "ragged.csv",
+            "--out",
+            "o",
+            "--sdkappid",
+            "1",
+            "--secret-key",
+            "k",
+        ],
+    ] {
+        let (code, stdout, stderr) = run(dir.path(), args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        let object = json(&stdout);
+        assert_eq!(object["exit_code"], 2, "{stdout}");
+        assert!(
+            object["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{stdout}"
+        );
+        assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    }
 }

@@ -5,6 +5,7 @@ mod bag;
 mod browser;
 mod cli;
 mod fetch;
+mod fixity;
 mod media;
 mod moto;
 mod publish;

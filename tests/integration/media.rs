@@ -133,6 +133,7 @@ fn capture(data: &Path, settings: &MediaSettings) -> Coverage {
         &[SESSION],
         &mut coverage,
         &AtomicBool::new(false),
+        &desk_archive::wal::Wal::disabled(),
     );
     coverage
 }

@@ -488,6 +488,7 @@ fn an_interrupted_publish_resumes_with_only_what_is_missing() {
         dry_run: false,
         concurrency: 1,
         tuning: Tuning::default(),
+        lock_wait: std::time::Duration::ZERO,
     };
     let cancel = AtomicBool::new(false);
     let uploaded = AtomicU64::new(0);
