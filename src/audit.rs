@@ -55,6 +55,9 @@ pub struct Entry {
     /// Records kept as `*.superseded-<n>.json` because a re-fetch did not extend them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub superseded: Vec<String>,
+    /// Files renamed to today's file-name rule (`old -> new`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub renamed: Vec<String>,
     /// SHA-256 (hex) of the previous line's bytes (without its newline); `null` first.
     pub prev: Option<String>,
 }
@@ -74,6 +77,8 @@ pub struct Event {
     pub accepted_changes: Vec<String>,
     /// Superseded records.
     pub superseded: Vec<String>,
+    /// Files renamed to today's file-name rule.
+    pub renamed: Vec<String>,
 }
 
 impl Event {
@@ -83,6 +88,7 @@ impl Event {
         self.before.as_ref() != Some(after)
             || !self.accepted_changes.is_empty()
             || !self.superseded.is_empty()
+            || !self.renamed.is_empty()
     }
 }
 
@@ -114,6 +120,7 @@ pub fn append(data_dir: &Path, wal: &Wal, event: Event, after: Payload) -> Resul
         after,
         accepted_changes: event.accepted_changes,
         superseded: event.superseded,
+        renamed: event.renamed,
         prev,
     };
     let line = serde_json::to_vec(&entry).map_err(|source| Error::Json {

@@ -743,15 +743,25 @@ impl Resolver<'_> {
                 source.name
             )));
         }
-        if let Some(key) = source.key {
-            return non_empty_secret(key, "the secret key").map(Credential::SecretKey);
-        }
         if let Some(sig) = source.usersig {
             return non_empty_secret(sig, "the UserSig").map(Credential::UserSig);
         }
-        let path = source.key_file.unwrap_or_default();
-        let (key, warning) = read_key_file(&path)?;
-        self.warnings.extend(warning);
+        let key = match source.key {
+            Some(key) => non_empty_secret(key, "the secret key")?,
+            None => {
+                let path = source.key_file.unwrap_or_default();
+                let (key, warning) = read_key_file(&path)?;
+                self.warnings.extend(warning);
+                key
+            }
+        };
+        if !looks_like_a_key(key.expose()) {
+            self.warnings.push(format!(
+                "the secret key from {} is not 64 hexadecimal characters, as the Chat \
+                 console issues them: check that it is the app's key (basic configuration)",
+                source.name
+            ));
+        }
         Ok(Credential::SecretKey(key))
     }
 }
@@ -794,6 +804,11 @@ fn store_tuning(args: &StoreArgs) -> Tuning {
         tuning.retries = retries;
     }
     tuning
+}
+
+/// Whether a secret key has the console's form: 64 hexadecimal characters.
+fn looks_like_a_key(key: &str) -> bool {
+    key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 fn non_empty_secret(value: String, what: &str) -> Result<Secret> {

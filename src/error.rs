@@ -52,6 +52,12 @@ pub enum Error {
     /// Primary evidence changed since the last manifests (exit 3): each file named.
     #[error("{0}")]
     Changed(String),
+    /// A JSON file that is not a desk record.
+    #[error("`{}` is not a desk record: expected a JSON object with SessionId and Messages", path.display())]
+    NotARecord {
+        /// The file.
+        path: PathBuf,
+    },
     /// A page template failed to render (a bug, not an input problem).
     #[error("cannot render {what}")]
     Template {
@@ -76,9 +82,11 @@ impl Error {
     /// The process exit code this error maps to (SPEC §1).
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            Error::Io { .. } | Error::Json { .. } | Error::Template { .. } | Error::Setup(_) => {
-                ExitCode::Partial
-            }
+            Error::Io { .. }
+            | Error::Json { .. }
+            | Error::NotARecord { .. }
+            | Error::Template { .. }
+            | Error::Setup(_) => ExitCode::Partial,
             Error::Usage(_) => ExitCode::Usage,
             Error::Locked { .. } => ExitCode::TryLater,
             Error::Changed(_) => ExitCode::Integrity,

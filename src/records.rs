@@ -64,20 +64,16 @@ pub struct RecordRef<'a> {
 impl<'a> RecordRef<'a> {
     /// Parses a record file's bytes. `path` only labels the error.
     pub fn from_slice(bytes: &'a [u8], path: &Path) -> Result<RecordRef<'a>> {
-        serde_json::from_slice(bytes).map_err(|source| Error::Json {
-            path: path.into(),
-            source,
-        })
+        let bytes = without_bom(bytes);
+        serde_json::from_slice(bytes).map_err(|source| parse_error(bytes, path, source))
     }
 }
 
 impl Record {
     /// Parses a record file's bytes. `path` only labels the error.
     pub fn from_slice(bytes: &[u8], path: &Path) -> Result<Record> {
-        serde_json::from_slice(bytes).map_err(|source| Error::Json {
-            path: path.into(),
-            source,
-        })
+        let bytes = without_bom(bytes);
+        serde_json::from_slice(bytes).map_err(|source| parse_error(bytes, path, source))
     }
 
     /// Reads and parses a record file.
@@ -113,6 +109,35 @@ impl Record {
             b"\n]}\n"
         });
         out
+    }
+}
+
+/// The bytes after a UTF-8 byte order mark, if the file starts with one (editors on
+/// Windows add it; a record keeps its bytes, so every reader skips it).
+pub fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+/// The error for bytes that do not parse as a record: "not a desk record" when they are
+/// not a JSON object with a string SessionId and a Messages array (serde's own words,
+/// "invalid type: map, expected a string", say nothing to a user), else serde's error.
+fn parse_error(bytes: &[u8], path: &Path, source: serde_json::Error) -> Error {
+    let shaped = match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(serde_json::Value::Object(o)) => {
+            o.get("SessionId").is_some_and(serde_json::Value::is_string)
+                && o.get("Messages").is_some_and(serde_json::Value::is_array)
+        }
+        Ok(_) => false,
+        // Not JSON at all (or cut short): serde's position is the useful part.
+        Err(_) => true,
+    };
+    if shaped {
+        Error::Json {
+            path: path.into(),
+            source,
+        }
+    } else {
+        Error::NotARecord { path: path.into() }
     }
 }
 
@@ -292,9 +317,27 @@ pub fn stem(session_id: &str) -> String {
             in_run = true;
         }
     }
+    // No file name may start with `-` (a shell reads it as an option), so the slug loses
+    // its leading and trailing `-`, and is `s` when nothing is left (SPEC §3).
+    let slug = slug.trim_matches('-');
+    let slug = if slug.is_empty() { "s" } else { slug };
     let digest = Sha256::digest(session_id.as_bytes());
     let hash = hex::encode(digest);
     format!("{slug}-{}", &hash[..20])
+}
+
+/// Whether a record file name may carry a stem made by the rule before leading and
+/// trailing `-` were trimmed from slugs: `-…` or `…--<20 hex>` (with any
+/// `.superseded-<n>` suffix). Only such files can need a new name.
+pub fn may_have_an_old_stem(name: &str) -> bool {
+    let Some(base) = name.strip_suffix(".json") else {
+        return false;
+    };
+    let stem = base.split_once(".superseded-").map_or(base, |(s, _)| s);
+    stem.starts_with('-')
+        || stem
+            .rsplit_once('-')
+            .is_some_and(|(head, hash)| head.ends_with('-') && hash.len() == 20)
 }
 
 /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` with lowercase hex digits.
@@ -323,10 +366,9 @@ pub struct RecordHead {
 impl RecordHead {
     /// Parses a record file's bytes. `path` only labels the error.
     pub fn from_slice(bytes: &[u8], path: &Path) -> Result<RecordHead> {
-        let record: ScanRecord = serde_json::from_slice(bytes).map_err(|source| Error::Json {
-            path: path.into(),
-            source,
-        })?;
+        let bytes = without_bom(bytes);
+        let record: ScanRecord =
+            serde_json::from_slice(bytes).map_err(|source| parse_error(bytes, path, source))?;
         Ok(RecordHead {
             first_ms: record.messages.iter().filter_map(|s| s.0).min(),
             session_id: record.session_id,
@@ -548,7 +590,7 @@ mod tests {
     #[test]
     fn slug_follows_the_spec() {
         let digest = hex::encode(Sha256::digest(b"../../x"));
-        assert_eq!(stem("../../x"), format!("-x-{}", &digest[..20]));
+        assert_eq!(stem("../../x"), format!("x-{}", &digest[..20]));
         let digest = hex::encode(Sha256::digest(b"Ticket #42"));
         assert_eq!(stem("Ticket #42"), format!("ticket-42-{}", &digest[..20]));
         let long = "ab".repeat(100);
@@ -617,6 +659,41 @@ mod tests {
         assert_eq!(fs::read(&path).unwrap(), changed.to_bytes());
         assert!(is_superseded(&format!("{}.superseded-1.json", stem("s"))));
         assert!(!is_superseded("s.json"));
+    }
+
+    #[test]
+    fn a_bom_is_skipped_and_a_stranger_file_is_named_not_a_record() {
+        let with_bom = b"\xEF\xBB\xBF{\"SessionId\":\"s\",\"TotalCount\":0,\"Messages\":[]}";
+        assert!(Record::from_slice(with_bom, Path::new("r.json")).is_ok());
+        assert!(RecordRef::from_slice(with_bom, Path::new("r.json")).is_ok());
+        assert!(RecordHead::from_slice(with_bom, Path::new("r.json")).is_ok());
+        let err = RecordHead::from_slice(br#"{"sessions":[]}"#, Path::new("x.json")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`x.json` is not a desk record: expected a JSON object with SessionId and Messages"
+        );
+        let err = Record::from_slice(br#"{"SessionId":"s","Messages":[}"#, Path::new("y.json"))
+            .unwrap_err();
+        assert!(matches!(err, Error::Json { .. }), "{err}");
+    }
+
+    #[test]
+    fn no_stem_starts_or_ends_its_slug_with_a_dash() {
+        let at = stem("@customer_service_account");
+        assert!(at.starts_with("customer-service-account-"), "{at}");
+        assert!(stem("x@").starts_with("x-"));
+        assert!(!stem("x@").starts_with("x--"));
+        assert!(stem("@@@").starts_with("s-"));
+        assert!(stem("").starts_with("s-"));
+        assert!(may_have_an_old_stem("-customer-91451f49848ea1b4953e.json"));
+        assert!(may_have_an_old_stem("x--91451f49848ea1b4953e.json"));
+        assert!(may_have_an_old_stem(
+            "-a-91451f49848ea1b4953e.superseded-2.json"
+        ));
+        assert!(!may_have_an_old_stem(&format!("{}.json", stem("x@"))));
+        assert!(!may_have_an_old_stem(
+            "0e62e965-258b-4a6f-8ae6-b5b5799f09b1.json"
+        ));
     }
 
     #[test]

@@ -150,6 +150,12 @@ impl Finished {
         self.files.get(rel).is_some_and(|v| v.contains(sha256))
     }
 
+    /// Whether the tool finished some file with exactly these bytes: a file it moved to a
+    /// new name (a stem migration) is not missing.
+    pub fn has_content(&self, sha256: &[u8; 32]) -> bool {
+        self.files.values().any(|v| v.contains(sha256))
+    }
+
     /// Whether the tool finished `rel` at all (with any content).
     pub fn names(&self, rel: &str) -> bool {
         self.files.contains_key(rel)

@@ -14,6 +14,7 @@ use crate::progress::{Progress, timed};
 use crate::state::{RenderCache, SessionStore};
 use crate::wal::{Finished, Wal};
 use crate::{fsutil, render};
+use sha2::Digest as _;
 
 /// An archive opened for writing: locked, recovered, its evidence checked (SPEC §9).
 pub(crate) struct OpenArchive {
@@ -65,20 +66,71 @@ pub(crate) fn open_archive(out: &Path, access: WriteAccess, command: &str) -> Re
             fixity.derived_changed
         );
     }
+    let before = bag::facts_on_disk(out).map(payload);
+    let wal = Wal::new(out);
+    let renamed = migrate_stems(&data.join("records"), &wal)?;
     let audit = audit::Event {
         command: command.to_owned(),
-        before: bag::facts_on_disk(out).map(payload),
+        before,
         accepted_changes: fixity.changes.iter().map(ToString::to_string).collect(),
+        renamed,
         ..audit::Event::default()
     };
     Ok(OpenArchive {
         data,
         _lock: lock,
-        wal: Wal::new(out),
+        wal,
         cache,
         earlier,
         audit,
     })
+}
+
+/// Gives records named by the stem rule of earlier versions (a slug starting or ending
+/// with `-`) their names under today's rule (SPEC §3): each new name goes to the
+/// write-ahead list before the rename, so a crash in between is no change. Pages and
+/// agent pages are derived and come out under the new names at the next render. Returns
+/// `old -> new` for each file renamed.
+fn migrate_stems(records_dir: &Path, wal: &Wal) -> Result<Vec<String>> {
+    let Ok(entries) = std::fs::read_dir(records_dir) else {
+        return Ok(Vec::new());
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| crate::records::may_have_an_old_stem(n))
+        .collect();
+    names.sort();
+    let mut renamed = Vec::new();
+    for name in names {
+        let path = records_dir.join(&name);
+        let bytes = fsutil::read(&path)?;
+        let Ok(head) = crate::records::RecordHead::from_slice(&bytes, &path) else {
+            continue;
+        };
+        let stem = crate::records::stem(&head.session_id);
+        let suffix = name
+            .strip_suffix(".json")
+            .and_then(|b| b.split_once(".superseded-"))
+            .map(|(_, n)| format!(".superseded-{n}"))
+            .unwrap_or_default();
+        let new_name = format!("{stem}{suffix}.json");
+        if new_name == name || records_dir.join(&new_name).exists() {
+            continue;
+        }
+        let sha: [u8; 32] = sha2::Digest::finalize(sha2::Sha256::new_with_prefix(&bytes)).into();
+        wal.append(&format!("data/records/{new_name}"), &sha)?;
+        let target = records_dir.join(&new_name);
+        std::fs::rename(&path, &target).map_err(|e| Error::io("rename", &path, e))?;
+        fsutil::sync_parent(&target).map_err(|e| Error::io("sync", records_dir, e))?;
+        renamed.push(format!("data/records/{name} -> data/records/{new_name}"));
+    }
+    if !renamed.is_empty() {
+        tracing::warn!(
+            "{} record(s) renamed to today's file-name rule (no name starts with `-`)",
+            renamed.len()
+        );
+    }
+    Ok(renamed)
 }
 
 /// The exit-3 message: every changed file, and what to do.

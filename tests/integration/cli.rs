@@ -71,6 +71,9 @@ fn assert_usage_error(args: &[&str], needle: &str) {
     );
 }
 
+/// A key of the form the console issues (64 hex digits), so no warning says otherwise.
+const TEST_KEY: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
 const FETCH: [&str; 7] = [
     "fetch",
     "--sessions",
@@ -101,7 +104,7 @@ fn fetch_args(sessions: &str, out: &str, sdkappid: &str) -> Vec<String> {
         "--sdkappid",
         sdkappid,
         "--secret-key",
-        "k",
+        TEST_KEY,
     ])
 }
 
@@ -109,20 +112,20 @@ fn fetch_args(sessions: &str, out: &str, sdkappid: &str) -> Vec<String> {
 fn user_mistakes_are_one_clear_line_and_exit_2() {
     let cases: Vec<(Vec<String>, &str)> = vec![
         (
-            fetch_with(&["--secret-key", "k", "--usersig", "s"]),
+            fetch_with(&["--secret-key", TEST_KEY, "--usersig", "s"]),
             "two credentials",
         ),
         (fetch_with(&[]), "missing credentials"),
         (
-            fetch_with(&["--secret-key", "k", "--region", "moon"]),
+            fetch_with(&["--secret-key", TEST_KEY, "--region", "moon"]),
             "unknown region `moon`",
         ),
         (
-            fetch_with(&["--secret-key", "k", "--endpoint", "not a url"]),
+            fetch_with(&["--secret-key", TEST_KEY, "--endpoint", "not a url"]),
             "--endpoint",
         ),
         (
-            fetch_with(&["--secret-key", "k", "--timezone", "Asia/Atlantis"]),
+            fetch_with(&["--secret-key", TEST_KEY, "--timezone", "Asia/Atlantis"]),
             "unknown time zone",
         ),
         (
@@ -150,7 +153,7 @@ fn user_mistakes_are_one_clear_line_and_exit_2() {
             ["--config", "nope.toml"]
                 .iter()
                 .chain(&FETCH)
-                .chain(&["--secret-key", "k"])
+                .chain(&["--secret-key", TEST_KEY])
                 .map(|s| s.to_string())
                 .collect(),
             "cannot read config file `nope.toml`",
@@ -159,13 +162,13 @@ fn user_mistakes_are_one_clear_line_and_exit_2() {
             ["--config", "bad.toml"]
                 .iter()
                 .chain(&FETCH)
-                .chain(&["--secret-key", "k"])
+                .chain(&["--secret-key", TEST_KEY])
                 .map(|s| s.to_string())
                 .collect(),
             "line 1, key `concurrency`",
         ),
         (
-            fetch_with(&["--secret-key", "k", "--endpoint", "ftp://x"]),
+            fetch_with(&["--secret-key", TEST_KEY, "--endpoint", "ftp://x"]),
             "must start with https:// or http://",
         ),
     ];
@@ -254,14 +257,14 @@ fn unusable_out_dir_fails_before_any_request() {
             "--sdkappid",
             "1",
             "--secret-key",
-            "k",
+            TEST_KEY,
             "--endpoint",
             &base,
             "--json",
         ],
     );
     assert_eq!(code, 2, "{stderr}");
-    assert!(stdout.is_empty(), "{stdout}");
+    assert_eq!(json(&stdout)["exit_code"], 2, "one JSON object: {stdout}");
     assert!(desk.seen().is_empty(), "a request was sent");
 }
 
@@ -381,7 +384,7 @@ fn json_summaries_of_fetch_render_and_verify() {
             "--sdkappid",
             "1",
             "--secret-key",
-            "k",
+            TEST_KEY,
             "--endpoint",
             &base,
             "--json",
@@ -462,7 +465,7 @@ fn small_plain_runs_print_only_the_summary() {
             "--sdkappid",
             "1",
             "--secret-key",
-            "k",
+            TEST_KEY,
             "--endpoint",
             &base,
         ],
@@ -738,7 +741,7 @@ fn json_always_gets_one_object_even_on_usage_errors() {
             "--sdkappid",
             "1",
             "--secret-key",
-            "k",
+            TEST_KEY,
         ],
     ] {
         let (code, stdout, stderr) = run(dir.path(), args);
@@ -751,4 +754,22 @@ fn json_always_gets_one_object_even_on_usage_errors() {
         );
         assert_eq!(stdout.lines().count(), 1, "{stdout}");
     }
+}
+
+#[test]
+fn a_key_that_is_not_64_hex_digits_gets_a_warning_and_is_never_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run(
+        dir.path(),
+        &fetch_args("missing.txt", "out", "1")[..]
+            .iter()
+            .map(|s| if s == TEST_KEY { "k" } else { s.as_str() })
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("not 64 hexadecimal characters"), "{stderr}");
+    assert!(
+        !stderr.contains("[redacted]"),
+        "whole words are not scrubbed: {stderr}"
+    );
 }

@@ -318,3 +318,64 @@ fn a_truncated_record_from_an_older_version_is_fetched_again_not_skipped() {
     assert_eq!(std::fs::read(&record).unwrap().len(), bytes.len());
     assert_eq!(run(dir.path(), &["verify", "out"]).0, 0);
 }
+
+#[test]
+fn records_named_by_the_old_stem_rule_are_renamed_and_no_file_starts_with_a_dash() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = dir.path().join("in");
+    std::fs::create_dir_all(&records).unwrap();
+    let demo_record = files_under(&demo()).into_iter().next().unwrap();
+    let text = std::fs::read_to_string(demo_record).unwrap();
+    let id = "@ops/42";
+    let renamed = text.replacen(
+        "\"SessionId\":\"",
+        &format!("\"SessionId\":\"{id}\",\"X\":\""),
+        1,
+    );
+    std::fs::write(records.join("r.json"), renamed).unwrap();
+    let (code, _, stderr) = run(
+        dir.path(),
+        &[
+            "render",
+            "-q",
+            "--records",
+            records.to_str().unwrap(),
+            "--out",
+            "a",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let archive = dir.path().join("a");
+    let new_stem = desk_archive::records::stem(id);
+    assert!(new_stem.starts_with("ops-42-"), "{new_stem}");
+    // An archive written by an earlier version: the record under its old name, listed so
+    // in the manifests.
+    let old_stem = format!("-{new_stem}");
+    let data = archive.join("data/records");
+    std::fs::rename(
+        data.join(format!("{new_stem}.json")),
+        data.join(format!("{old_stem}.json")),
+    )
+    .unwrap();
+    let info = desk_archive::bag::BagInfo {
+        software_agent: "desk-archive/0.0.9".into(),
+        ..Default::default()
+    };
+    desk_archive::bag::write_bag(&archive, &info).unwrap();
+    assert_eq!(run(dir.path(), &["verify", "a"]).0, 0);
+    // The next writing command renames it, without --accept-changes.
+    let (code, _, stderr) = run(dir.path(), &["render", "--out", "a"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(data.join(format!("{new_stem}.json")).is_file());
+    for file in files_under(&archive) {
+        let name = file.file_name().unwrap().to_str().unwrap().to_owned();
+        assert!(!name.starts_with('-'), "{}", file.display());
+    }
+    let entries = audit_lines(&archive);
+    assert_eq!(
+        entries.last().unwrap()["renamed"][0],
+        format!("data/records/{old_stem}.json -> data/records/{new_stem}.json")
+    );
+    assert_eq!(run(dir.path(), &["verify", "a"]).0, 0);
+    assert!(bagit_valid(&archive));
+}
