@@ -8,9 +8,14 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::cli::{ApiArgs, ArchiveArgs, Cli, Command, PageArgs, RenderArgs, UsersigArgs};
+use crate::cli::{
+    ApiArgs, ArchiveArgs, Cli, Command, PageArgs, PublishArgs, RenderArgs, StoreArgs, UsersigArgs,
+    VerifyArgs,
+};
 use crate::error::{Error, Result};
 use crate::fetch::{Credential, FetchSettings, Region};
+use crate::publish::remote_verify::RemoteVerifyConfig;
+use crate::publish::{Kind, PublishConfig, StoreSpec, Tuning};
 use crate::render::{Lang, RenderOptions};
 use crate::usersig::Secret;
 
@@ -48,6 +53,10 @@ pub enum Task {
         /// How long to wait for a writer.
         lock_wait: std::time::Duration,
     },
+    /// `verify --remote URL DIR`.
+    VerifyRemote(RemoteVerifyConfig),
+    /// `publish DIR --to URL`.
+    Publish(PublishConfig),
     /// `usersig`.
     Usersig(UsersigConfig),
     /// `completions SHELL`: print a completion script.
@@ -74,6 +83,8 @@ pub struct ArchiveConfig {
     pub bag: BagMeta,
     /// Media capture (SPEC §8).
     pub media: crate::media::MediaSettings,
+    /// `--shard I/N`: only the sessions of this share.
+    pub shard: Option<crate::shard::Shard>,
     /// Changed evidence and the lock.
     pub write: WriteAccess,
     /// Which page options were given.
@@ -115,6 +126,8 @@ pub struct RenderConfig {
     pub records: Option<PathBuf>,
     /// Import from sub-folders of `records` too (`--recursive`).
     pub recursive: bool,
+    /// Records to download from object storage and import first (`--records URL`).
+    pub records_remote: Option<StoreSpec>,
     /// Page options.
     pub render: RenderOptions,
     /// bag-info.txt fields.
@@ -179,6 +192,10 @@ struct FileConfig {
     verbose: Option<bool>,
     expire: Option<u64>,
     json: Option<bool>,
+    store_endpoint: Option<String>,
+    store_credentials: Option<PathBuf>,
+    cos_region: Option<String>,
+    upload_concurrency: Option<u64>,
     lock_wait: Option<u64>,
 }
 
@@ -227,10 +244,8 @@ impl Config {
             Command::Archive(args) => Task::Archive(r.archive(args)?),
             Command::Fetch(args) => Task::Fetch(r.archive(args)?),
             Command::Render(args) => Task::Render(r.render(args)?),
-            Command::Verify(args) => Task::Verify {
-                lock_wait: r.lock_wait(args.lock_wait),
-                dir: args.dir,
-            },
+            Command::Verify(args) => r.verify(args)?,
+            Command::Publish(args) => Task::Publish(r.publish(args)?),
             Command::Usersig(args) => Task::Usersig(r.usersig(args)?),
             Command::Completions(args) => Task::Completions { shell: args.shell },
             Command::Man => Task::Man,
@@ -252,6 +267,7 @@ impl Command {
             Command::Archive(a) | Command::Fetch(a) => a.json,
             Command::Render(a) => a.json,
             Command::Verify(a) => a.json,
+            Command::Publish(a) => a.json,
             Command::Usersig(_) | Command::Completions(_) | Command::Man => false,
         }
     }
@@ -263,7 +279,12 @@ impl Task {
     fn reports_json(&self) -> bool {
         matches!(
             self,
-            Task::Archive(_) | Task::Fetch(_) | Task::Render(_) | Task::Verify { .. }
+            Task::Archive(_)
+                | Task::Fetch(_)
+                | Task::Render(_)
+                | Task::Verify { .. }
+                | Task::VerifyRemote(_)
+                | Task::Publish(_)
         )
     }
 }
@@ -372,6 +393,12 @@ impl Resolver<'_> {
             source_organization: self.source_organization(args.source_organization),
             external_identifier: Some(fetch.sdkappid.to_string()),
         };
+        let shard = args
+            .shard
+            .as_deref()
+            .map(crate::shard::Shard::parse)
+            .transpose()
+            .map_err(usage)?;
         Ok(ArchiveConfig {
             sessions,
             out,
@@ -379,9 +406,80 @@ impl Resolver<'_> {
             render,
             bag,
             media,
+            shard,
             write: self.write_access(&args.write),
             said,
         })
+    }
+
+    fn publish(&mut self, args: PublishArgs) -> Result<PublishConfig> {
+        if !args.dir.is_dir() {
+            return Err(usage(format!(
+                "archive directory `{}` does not exist",
+                args.dir.display()
+            )));
+        }
+        let concurrency = args
+            .upload_concurrency
+            .or(self.file.upload_concurrency.map(|n| n as usize))
+            .unwrap_or(crate::publish::DEFAULT_CONCURRENCY);
+        if concurrency == 0 {
+            return Err(usage("--upload-concurrency must be at least 1"));
+        }
+        let tuning = store_tuning(&args.store);
+        Ok(PublishConfig {
+            target: self.store_spec(&args.to, args.store, "--to")?,
+            dir: args.dir,
+            kind: if args.bag { Kind::Bag } else { Kind::Site },
+            delete: args.delete,
+            dry_run: args.dry_run,
+            concurrency,
+            tuning,
+            lock_wait: self.lock_wait(args.lock_wait),
+        })
+    }
+
+    fn verify(&mut self, args: VerifyArgs) -> Result<Task> {
+        let Some(url) = args.remote else {
+            return Ok(Task::Verify {
+                lock_wait: self.lock_wait(args.lock_wait),
+                dir: args.dir,
+            });
+        };
+        if !args.dir.is_dir() {
+            return Err(usage(format!(
+                "archive directory `{}` does not exist",
+                args.dir.display()
+            )));
+        }
+        let tuning = store_tuning(&args.store);
+        Ok(Task::VerifyRemote(RemoteVerifyConfig {
+            lock_wait: self.lock_wait(args.lock_wait),
+            target: self.store_spec(&url, args.store, "--remote")?,
+            dir: args.dir,
+            tuning,
+        }))
+    }
+
+    /// A store URL with its endpoint (flag, `DESK_STORE_ENDPOINT`, file), COS region
+    /// (flag, `DESK_COS_REGION`, file) and credentials file (flag, file).
+    fn store_spec(&self, url: &str, args: StoreArgs, flag: &str) -> Result<StoreSpec> {
+        let endpoint = args
+            .store_endpoint
+            .or_else(|| self.sources.var("DESK_STORE_ENDPOINT"))
+            .or_else(|| self.file.store_endpoint.clone());
+        let region = args
+            .cos_region
+            .or_else(|| self.sources.var("DESK_COS_REGION"))
+            .or_else(|| self.file.cos_region.clone());
+        let credentials = args.store_credentials.or_else(|| {
+            self.file
+                .store_credentials
+                .as_ref()
+                .map(|p| self.file_dir.join(p))
+        });
+        StoreSpec::parse(url, endpoint.as_deref(), region.as_deref(), credentials)
+            .map_err(|why| usage(format!("{flag}: {why}")))
     }
 
     fn media_settings(
@@ -422,10 +520,19 @@ impl Resolver<'_> {
         if args.recursive && records.is_none() {
             return Err(usage("--recursive needs --records DIR"));
         }
+        // A URL (`s3://…`) names object storage; anything else is a directory.
+        let (records, records_remote) = match records {
+            Some(r) if r.to_string_lossy().contains("://") => {
+                let url = r.to_string_lossy().into_owned();
+                (None, Some(self.store_spec(&url, args.store, "--records")?))
+            }
+            other => (other, None),
+        };
         Ok(RenderConfig {
             out,
             records,
             recursive: args.recursive,
+            records_remote,
             render,
             bag,
             write: self.write_access(&args.write),
@@ -765,6 +872,14 @@ fn check_creatable(out: &Path) -> Result<()> {
     Ok(())
 }
 
+fn store_tuning(args: &StoreArgs) -> Tuning {
+    let mut tuning = Tuning::default();
+    if let Some(retries) = args.store_retries {
+        tuning.retries = retries;
+    }
+    tuning
+}
+
 /// Whether a secret key has the console's form: 64 hexadecimal characters.
 fn looks_like_a_key(key: &str) -> bool {
     key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit())
@@ -824,7 +939,7 @@ fn usage(message: impl Into<String>) -> Error {
 }
 
 /// The environment variables this tool reads, for documentation and tests.
-pub const ENV_VARS: [&str; 8] = [
+pub const ENV_VARS: [&str; 10] = [
     "DESK_SDKAPPID",
     "DESK_IDENTIFIER",
     "DESK_SECRET_KEY",
@@ -832,6 +947,8 @@ pub const ENV_VARS: [&str; 8] = [
     "DESK_REGION",
     "DESK_ENDPOINT",
     "DESK_SOURCE_ORGANIZATION",
+    "DESK_STORE_ENDPOINT",
+    "DESK_COS_REGION",
     "SOURCE_DATE_EPOCH",
 ];
 

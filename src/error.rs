@@ -23,6 +23,9 @@ pub enum Error {
     /// The user gave a flag, file or configuration that cannot work (exit 2).
     #[error("{0}")]
     Usage(String),
+    /// A store or server could not be reached or used at all (exit 4: try again later).
+    #[error("{0}")]
+    Unreachable(String),
     /// A JSON document we wrote or must read is malformed.
     #[error("cannot parse `{path}`")]
     Json {
@@ -87,6 +90,7 @@ impl Error {
             Error::Usage(_) => ExitCode::Usage,
             Error::Locked { .. } => ExitCode::TryLater,
             Error::Changed(_) => ExitCode::Integrity,
+            Error::Unreachable(_) => ExitCode::TryLater,
         }
     }
 }

@@ -361,7 +361,12 @@ pub(crate) fn remove_leftovers(dir: &Path) -> Result<usize> {
         let file_type = entry
             .file_type()
             .map_err(|e| Error::io("inspect", &path, e))?;
-        if file_type.is_dir() {
+        let leftover = path.to_string_lossy().ends_with(TEMP_SUFFIX);
+        if file_type.is_dir() && leftover {
+            // A killed run's download folder (`render --records URL`).
+            fs::remove_dir_all(&path).map_err(|e| Error::io("remove", &path, e))?;
+            removed += 1;
+        } else if file_type.is_dir() {
             removed += remove_leftovers(&path)?;
         } else if path.to_string_lossy().ends_with(TEMP_SUFFIX) {
             fs::remove_file(&path).map_err(|e| Error::io("remove", &path, e))?;

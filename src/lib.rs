@@ -22,9 +22,11 @@ pub mod media;
 pub mod media_index;
 pub mod model;
 pub mod progress;
+pub mod publish;
 pub mod records;
 pub mod render;
 pub(crate) mod sessions;
+pub mod shard;
 pub mod state;
 pub mod stats;
 pub mod throttle;
@@ -54,6 +56,11 @@ pub fn run(config: Config) -> Result<ExitCode> {
         Task::Fetch(c) => fetch_then(c, commands::Then::StopAfterFetch, output)?,
         Task::Render(c) => commands::render(&c, output, interrupt_flag()?)?,
         Task::Verify { dir, lock_wait } => commands::verify(&dir, lock_wait, output)?,
+        Task::VerifyRemote(c) => commands::verify_remote(&c, output)?,
+        Task::Publish(c) => {
+            let flag = interrupt_flag()?;
+            commands::publish(&c, output, &flag)?
+        }
         Task::Usersig(c) => commands::usersig(&c)?,
         Task::Completions { shell } => {
             manual::print(&manual::completions(shell))?;

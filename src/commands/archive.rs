@@ -35,7 +35,19 @@ pub(crate) fn archive(
 ) -> Result<Outcome> {
     let verbosity = output.verbosity;
     let started = Instant::now();
-    let entries = sessions::read_sessions(&config.sessions)?;
+    let mut entries = sessions::read_sessions(&config.sessions)?;
+    if let Some(shard) = config.shard {
+        let listed = entries.len();
+        entries.retain(|e| shard.contains(&e.session_id));
+        if verbosity != Verbosity::Quiet {
+            eprintln!(
+                "desk-archive: shard {}/{}: {} of {listed} sessions",
+                shard.index,
+                shard.count,
+                entries.len()
+            );
+        }
+    }
     if entries.is_empty() {
         // A nightly job whose list is empty today did nothing wrong (SPEC §1).
         if output.verbosity != Verbosity::Quiet {

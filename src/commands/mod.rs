@@ -2,6 +2,7 @@
 //! share ([`steps`]) and the run report ([`report`]).
 
 mod archive;
+mod publish;
 mod remember;
 mod render;
 mod report;
@@ -10,6 +11,7 @@ mod usersig;
 mod verify;
 
 pub(crate) use archive::{Then, archive};
+pub(crate) use publish::{publish, verify_remote};
 pub(crate) use render::render;
 pub(crate) use usersig::usersig;
 pub(crate) use verify::verify;

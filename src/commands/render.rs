@@ -26,7 +26,8 @@ pub(crate) fn render(
     cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) -> Result<Outcome> {
     let started = Instant::now();
-    if config.records.is_none() && !holds_an_archive(&config.out) {
+    if config.records.is_none() && config.records_remote.is_none() && !holds_an_archive(&config.out)
+    {
         return Err(Error::Usage(format!(
             "`{}` holds no records and no archive: give --records DIR to import records, \
              or check the folder's name",
@@ -44,14 +45,27 @@ pub(crate) fn render(
     let mut failures = Vec::new();
     let mut coverage = Coverage::load(&data)?.unwrap_or_default();
     let mut heads = Vec::new();
-    if let Some(dir) = &config.records {
-        let imported = timed("import records", || {
+    let downloaded = match &config.records_remote {
+        Some(spec) => Some(super::publish::download_records(spec, &config.out)?),
+        None => None,
+    };
+    let records_dir = downloaded
+        .as_ref()
+        .map(|d| d.dir.clone())
+        .or_else(|| config.records.clone());
+    if let Some(dir) = &records_dir {
+        let mut imported = timed("import records", || {
             import_records(dir, config.recursive, &data.join("records"), &archive.wal)
         })?;
+        if let Some(d) = &downloaded {
+            d.rename_failures(&mut imported.failures);
+        }
         failures.extend(imported.failures);
         mark_archived(&mut coverage, &imported.heads);
         heads = imported.heads;
     }
+    // The downloaded copies are imported: their folder goes now, not after the render.
+    drop(downloaded);
     timed("coverage of records", || {
         add_archived_records(&mut coverage, &data.join("records"))
     });

@@ -7,5 +7,8 @@ mod cli;
 mod fetch;
 mod fixity;
 mod media;
+mod moto;
+mod publish;
 mod render;
+mod shard;
 mod stats;
