@@ -6,5 +6,6 @@ mod browser;
 mod cli;
 mod fetch;
 mod media;
+mod props;
 mod render;
 mod stats;
