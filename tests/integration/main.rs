@@ -4,6 +4,7 @@ mod archive;
 mod bag;
 mod browser;
 mod cli;
+mod conformance;
 mod fetch;
 mod media;
 mod props;
