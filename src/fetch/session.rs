@@ -47,6 +47,21 @@ enum Pass {
     Restart(String),
 }
 
+/// Pages one pass may take beyond what TotalCount needs (SPEC §9): a server that ignores
+/// Offset (a proxy that drops it) would otherwise be paged for ever, memory growing.
+const SPARE_PAGES: u64 = 3;
+
+/// The error when a pass takes more pages than `ceil(total / PAGE_LIMIT) + SPARE_PAGES`.
+fn too_many_pages(pages: u64, total: u64) -> Option<Unfinished> {
+    let allowed = total.div_ceil(PAGE_LIMIT) + SPARE_PAGES;
+    (pages > allowed).then(|| Unfinished::Failed {
+        error_code: None,
+        reason: format!(
+            "the server does not honour Offset: {pages} pages of {PAGE_LIMIT} for TotalCount {total}"
+        ),
+    })
+}
+
 /// What fetching one session's pages came to.
 pub(crate) enum Fetched {
     /// Every message is in: the record still has to be written.
@@ -104,13 +119,18 @@ async fn collect(shared: &Shared, id: &str) -> Result<Transcript, Unfinished> {
 }
 
 /// Pages from Offset 0 with Offset = messages held, until a page comes back short and
-/// the messages held reach the latest TotalCount.
+/// the messages held reach the latest TotalCount; fails when the pages outrun TotalCount.
 async fn one_pass(shared: &Shared, id: &str) -> Result<Pass, Unfinished> {
     let mut messages: Vec<Box<RawValue>> = Vec::new();
     let mut totals: Option<(u64, u64)> = None;
+    let mut pages = 0u64;
     loop {
         let offset = messages.len() as u64;
         let page = fetch_page(shared, id, offset).await?;
+        pages += 1;
+        if let Some(failed) = too_many_pages(pages, page.total_count) {
+            return Err(failed);
+        }
         let count = page.messages.len() as u64;
         if let Some((_, last)) = totals
             && page.total_count < last

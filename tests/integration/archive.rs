@@ -22,6 +22,7 @@ fn server(latency_ms: u64, fault_rate: f64) -> FakeDesk {
         )),
         latency: Duration::from_millis(latency_ms),
         fault_rate,
+        ..Options::default()
     })
 }
 

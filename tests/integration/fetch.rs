@@ -2,6 +2,8 @@
 
 pub(crate) mod server;
 
+mod guards;
+
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;

@@ -50,6 +50,10 @@ pub(crate) enum Fault {
     Total(u64),
     /// Append this many messages to the session, then answer.
     Grow(usize),
+    /// HTTP 200 with `{"ErrorCode":0}` and neither TotalCount nor Messages.
+    BareOk,
+    /// This 3xx status with a `Location` to another path of this server.
+    Redirect(u16),
 }
 
 /// A request as the server saw it.
@@ -75,6 +79,11 @@ pub(crate) struct Options {
     pub(crate) latency: Duration,
     /// Probability of a random retryable fault per request (the example's `--fault-rate`).
     pub(crate) fault_rate: f64,
+    /// Answer every page from Offset 0, like a proxy that drops the request body's Offset.
+    pub(crate) ignore_offset: bool,
+    /// Refuse connections from this request on (1-based count over all requests): the
+    /// listener is closed and every connection is shut at once after this one arrives.
+    pub(crate) refuse_after: Option<usize>,
 }
 
 #[derive(Default)]
@@ -544,6 +553,18 @@ async fn apply_fault(
                 .to_owned(),
         ),
         Fault::NotJson => plain(StatusCode::OK, "<html><body>gateway</body></html>"),
+        Fault::BareOk => json(r#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#.to_owned()),
+        Fault::Redirect(status) => {
+            let mut response = plain(
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::FOUND),
+                "moved",
+            );
+            response.headers_mut().insert(
+                "location",
+                "/elsewhere?followed=1".parse().expect("header value"),
+            );
+            response
+        }
     };
     Some(Ok(response))
 }
@@ -577,6 +598,11 @@ fn page(
     let total = match fault {
         Fault::Total(total) => *total,
         _ => messages.len() as u64,
+    };
+    let offset = if state.options.ignore_offset {
+        0
+    } else {
+        offset
     };
     let start = (offset as usize).min(messages.len());
     let end = (start + limit as usize).min(messages.len());
