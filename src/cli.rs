@@ -22,6 +22,23 @@ macro_rules! credentials_help {
     };
 }
 
+/// The exit-code table (SPEC §1), printed by `--help` and the man page.
+macro_rules! exit_codes_help {
+    () => {
+        "Exit codes:\n  \
+         0    done: every listed session archived, or the command did what was asked\n  \
+         1    partly done: some sessions failed, or fetching stopped early because the API \
+         became unreachable; the rest is archived and the site complete for it\n  \
+         2    usage or configuration error, or the API rejected the credentials or the \
+         application (the run stops at the first such answer)\n  \
+         3    integrity: verify found a changed, missing or extra file\n  \
+         4    try again later: the API could not be reached at all (or another writer held \
+         the archive)\n  \
+         5    refused by policy (reserved for legal holds)\n  \
+         130  interrupted by Ctrl-C or SIGTERM (what was done is kept, the bag valid)"
+    };
+}
+
 /// Archive Tencent Cloud Chat desk sessions as a verifiable static website.
 #[derive(Debug, Parser)]
 #[command(
@@ -30,7 +47,7 @@ macro_rules! credentials_help {
     about,
     long_about = None,
     max_term_width = 100,
-    after_long_help = credentials_help!()
+    after_long_help = concat!(credentials_help!(), "\n\n", exit_codes_help!())
 )]
 pub struct Cli {
     /// What to do.
@@ -173,6 +190,10 @@ pub struct TuningArgs {
     /// First backoff ceiling in milliseconds (tests use a tiny one) [default: 500].
     #[arg(long, value_name = "MS", hide = true)]
     pub backoff_ms: Option<u64>,
+    /// The circuit breaker's window in milliseconds (tests use a short one) [default:
+    /// 30000].
+    #[arg(long, value_name = "MS", hide = true)]
+    pub breaker_window_ms: Option<u64>,
     /// Do not download message media (images, files, audio, video) into the archive.
     #[arg(long)]
     pub no_media: bool,

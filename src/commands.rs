@@ -23,7 +23,8 @@ use crate::{fsutil, render, sessions};
 /// How a command ended: its exit code and the lines of its summary.
 #[derive(Debug, Default)]
 pub struct Outcome {
-    /// 0 all done, 1 some sessions failed, 2 the run stopped, 3 verify found a mismatch.
+    /// 0 all done, 1 some sessions failed, 2 the run stopped, 3 verify found a mismatch,
+    /// 4 the API could not be reached at all.
     pub exit_code: u8,
 }
 
@@ -182,6 +183,7 @@ pub fn archive(
     let interrupted = cancel.load(std::sync::atomic::Ordering::Relaxed);
     let mut summary = Summary {
         stopped: report.stopped.clone().filter(|_| !interrupted),
+        unreachable: report.unreachable.clone().filter(|_| !interrupted),
         interrupted,
         requests: report.requests,
         retries: report.retries,
@@ -589,6 +591,8 @@ struct Summary {
     messages: u64,
     failures: Vec<SessionFailure>,
     stopped: Option<String>,
+    /// Fetching stopped because the API could not be reached.
+    unreachable: Option<crate::fetch::Unreachable>,
     interrupted: bool,
     requests: u64,
     retries: u64,
@@ -609,6 +613,8 @@ struct JsonSummary<'a> {
     exit_code: u8,
     #[serde(skip_serializing_if = "Option::is_none")]
     stopped: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unreachable: Option<&'a str>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     interrupted: bool,
 }
@@ -619,6 +625,8 @@ impl Summary {
             130
         } else if self.stopped.is_some() {
             2
+        } else if self.unreachable.as_ref().is_some_and(|u| u.at_start) {
+            4
         } else if !self.failures.is_empty() || self.pending > 0 {
             1
         } else {
@@ -641,6 +649,12 @@ impl Summary {
         if let Some(why) = &self.stopped {
             eprintln!("{error}the run stopped: {why}");
         }
+        if let Some(u) = &self.unreachable {
+            eprintln!(
+                "{error}{}; fetching stopped, the sessions not fetched are pending",
+                u.reason
+            );
+        }
         if self.interrupted {
             eprintln!("{error}interrupted: the sessions not fetched are pending");
         }
@@ -657,6 +671,7 @@ impl Summary {
                 seconds: (seconds * 1000.0).round() / 1000.0,
                 exit_code: self.exit_code(),
                 stopped: self.stopped.as_deref(),
+                unreachable: self.unreachable.as_ref().map(|u| u.reason.as_str()),
                 interrupted: self.interrupted,
             });
         }

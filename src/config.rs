@@ -527,6 +527,8 @@ impl Resolver<'_> {
             backoff_base: Duration::from_millis(tuning.backoff_ms.unwrap_or(500)),
             backoff_cap: Duration::from_secs(30),
             retry_after_cap: Duration::from_secs(60),
+            breaker_window: Duration::from_millis(tuning.breaker_window_ms.unwrap_or(30_000)),
+            breaker_min_failures: 20,
             cancel: None,
         })
     }

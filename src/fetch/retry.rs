@@ -30,7 +30,7 @@ pub(crate) fn classify(answer: &Answer) -> Action {
         Answer::Page(_) => Action::Accept,
         Answer::ApiError { code, .. } => classify_code(*code),
         Answer::Http { status, .. } => classify_status(*status),
-        Answer::Transport(_) | Answer::BadBody(_) => Action::Retry,
+        Answer::NoConnection(_) | Answer::Transport(_) | Answer::BadBody(_) => Action::Retry,
     }
 }
 

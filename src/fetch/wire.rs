@@ -51,7 +51,9 @@ pub(crate) enum Answer {
     ApiError { code: i64, info: String },
     /// A non-2xx HTTP status.
     Http { status: u16 },
-    /// No answer: timeout, refused or dropped connection, body cut short.
+    /// No connection at all: refused, DNS or TLS failure, connect timeout.
+    NoConnection(String),
+    /// No answer on a connection: timeout, dropped connection, body cut short.
     Transport(String),
     /// A 2xx answer that is not the JSON we expect (truncated, HTML from a proxy, …).
     BadBody(String),
@@ -60,7 +62,7 @@ pub(crate) enum Answer {
 impl Answer {
     /// Whether the server (or something in front of it) answered at all.
     pub(crate) fn is_response(&self) -> bool {
-        !matches!(self, Answer::Transport(_))
+        !matches!(self, Answer::Transport(_) | Answer::NoConnection(_))
     }
 }
 

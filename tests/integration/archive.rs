@@ -10,6 +10,8 @@ use desk_archive::records::{Record, record_path};
 use crate::cli::run;
 use crate::fetch::server::{FakeDesk, Fault, Options, messages};
 
+mod unreachable;
+
 const SDKAPPID: &str = "1400000000";
 const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
 

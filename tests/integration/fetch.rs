@@ -3,6 +3,7 @@
 pub(crate) mod server;
 
 mod guards;
+pub(crate) mod unreachable;
 
 use std::path::Path;
 use std::sync::Mutex;

@@ -81,8 +81,8 @@ pub(crate) struct Options {
     pub(crate) fault_rate: f64,
     /// Answer every page from Offset 0, like a proxy that drops the request body's Offset.
     pub(crate) ignore_offset: bool,
-    /// Refuse connections from this request on (1-based count over all requests): the
-    /// listener is closed and every connection is shut at once after this one arrives.
+    /// Answer this many requests, then stop listening and drop every connection: each
+    /// later request is refused, as by a server that went down.
     pub(crate) refuse_after: Option<usize>,
 }
 
@@ -97,6 +97,8 @@ struct State {
     max_in_flight: AtomicUsize,
     /// Present when `options.latency` is not zero.
     timer: Option<PreciseTimer>,
+    /// Told when `options.refuse_after` requests have been answered.
+    going_down: Notify,
 }
 
 /// A running fake API. Dropping it stops the server.
@@ -329,6 +331,9 @@ fn serve(listener: std::net::TcpListener, state: Arc<State>, shutdown: Arc<Notif
             let (stream, _) = tokio::select! {
                 accepted = listener.accept() => match accepted { Ok(a) => a, Err(_) => continue },
                 () = shutdown.notified() => return,
+                // Returning drops the listener (new connections are refused) and, with
+                // the runtime, every connection task.
+                () = state.going_down.notified() => return,
             };
             let state = state.clone();
             tokio::spawn(async move {
@@ -402,6 +407,10 @@ async fn answer(
     index: usize,
     arrived: Instant,
 ) -> Result<Response<Body>, DropConnection> {
+    if state.options.refuse_after.is_some_and(|n| index >= n) {
+        state.going_down.notify_one();
+        return Err(DropConnection);
+    }
     if req.uri().path() != API_PATH || req.method() != hyper::Method::POST {
         return Ok(plain(StatusCode::NOT_FOUND, "no such API"));
     }
