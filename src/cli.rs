@@ -200,6 +200,10 @@ pub struct TuningArgs {
     /// Skip media objects larger than N bytes [default: 104857600, 100 MiB].
     #[arg(long, value_name = "N")]
     pub max_media_bytes: Option<u64>,
+    /// Give up on a media object after this many seconds in all, however slowly it
+    /// arrives [default: 300].
+    #[arg(long, value_name = "SECS")]
+    pub media_timeout: Option<f64>,
     /// Let media downloads reach HOST even if it resolves to a non-public address
     /// (repeatable).
     #[arg(long, value_name = "HOST")]

@@ -197,6 +197,8 @@ pub fn archive(
         &mut coverage,
         &cancel,
     );
+    // A signal during media capture ends it early: the run was interrupted all the same.
+    summary.interrupted |= cancel.load(std::sync::atomic::Ordering::Relaxed);
     let sessions = if renders {
         let cache = RenderCache {
             sessions: earlier,

@@ -10,6 +10,7 @@ use desk_archive::records::{Record, record_path};
 use crate::cli::run;
 use crate::fetch::server::{FakeDesk, Fault, Options, messages};
 
+mod interrupt_media;
 mod unreachable;
 
 const SDKAPPID: &str = "1400000000";
