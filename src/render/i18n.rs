@@ -55,6 +55,8 @@ pub struct Strings {
     pub none: &'static str,
     /// Unknown sender.
     pub unknown_sender: &'static str,
+    /// After a message time outside 2000–2100, shown as its raw number.
+    pub time_out_of_range: &'static str,
     /// Message number label.
     pub message: &'static str,
     /// After a count of messages.
@@ -175,6 +177,7 @@ const EN: Strings = Strings {
     empty_message: "(no content)",
     none: "—",
     unknown_sender: "(no account)",
+    time_out_of_range: "time out of range",
     message: "Message",
     messages_counted: "messages",
     image: "Image",
@@ -257,6 +260,7 @@ const ZH_CN: Strings = Strings {
     empty_message: "（无内容）",
     none: "—",
     unknown_sender: "（无账号）",
+    time_out_of_range: "时间超出范围",
     message: "消息",
     messages_counted: "条消息",
     image: "图片",

@@ -65,7 +65,7 @@ fn archive_args<'a>(base: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     args
 }
 
-fn assert_valid_bag(out: &Path) {
+pub(crate) fn assert_valid_bag(out: &Path) {
     let (code, stdout, stderr) = run(out, &["verify", "."]);
     assert_eq!(code, 0, "verify: {stdout}{stderr}");
     let status = Command::new("bagit.py")

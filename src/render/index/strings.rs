@@ -74,6 +74,8 @@ pub struct Strings {
     pub chart_sessions_per_week: &'static str,
     /// Chart title: sessions per month (coarsened).
     pub chart_sessions_per_month: &'static str,
+    /// Chart title: sessions per year (coarsened further).
+    pub chart_sessions_per_year: &'static str,
     /// Chart title: first-response distribution.
     pub chart_first_response: &'static str,
     /// Chart title: messages by hour of day.
@@ -160,6 +162,7 @@ static EN: Strings = Strings {
     chart_sessions_per_day: "Sessions per day",
     chart_sessions_per_week: "Sessions per week",
     chart_sessions_per_month: "Sessions per month",
+    chart_sessions_per_year: "Sessions per year",
     chart_first_response: "First response times",
     chart_by_hour: "Messages by hour of day",
     no_reply: "no reply",
@@ -221,6 +224,7 @@ static ZH_CN: Strings = Strings {
     chart_sessions_per_day: "每日会话数",
     chart_sessions_per_week: "每周会话数",
     chart_sessions_per_month: "每月会话数",
+    chart_sessions_per_year: "每年会话数",
     chart_first_response: "首次响应时间分布",
     chart_by_hour: "各时段消息数",
     no_reply: "未回复",
