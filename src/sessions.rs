@@ -66,16 +66,14 @@ pub fn parse_sessions(bytes: &[u8], name: &str) -> Result<Vec<SessionEntry>> {
 
 /// CSV when the first field of line 1 is exactly `SessionId`.
 fn is_csv(text: &str) -> bool {
-    let first_line = text
-        .split(['\n'])
-        .next()
-        .unwrap_or("")
-        .trim_end_matches('\r');
+    let first_line = text.split(['\r', '\n']).next().unwrap_or("");
     first_line.split(',').next() == Some("SessionId")
 }
 
+/// One id a line; LF, CRLF and a lone CR each end a line (a SessionId never holds a CR,
+/// and an old Mac-style file would otherwise be one id).
 fn parse_plain(text: &str) -> Vec<SessionEntry> {
-    text.lines()
+    text.split(['\r', '\n'])
         .map(str::trim)
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
         .map(|id| SessionEntry {
@@ -151,9 +149,9 @@ mod tests {
 
     #[test]
     fn plain_list_skips_comments_blanks_and_duplicates() {
-        let text = "\u{feff}# header\n  a  \n\nb\r\n#c\na\n";
+        let text = "\u{feff}# header\n  a  \n\nb\r\n#c\na\rc\r";
         let entries = parse_sessions(text.as_bytes(), "t").unwrap();
-        assert_eq!(ids(&entries), ["a", "b"]);
+        assert_eq!(ids(&entries), ["a", "b", "c"]);
     }
 
     #[test]

@@ -408,7 +408,8 @@ pub fn escape_attr(out: &mut String, s: &str) {
 /// definitions (global to a page) are neutralised, hidden controls become placeholders.
 /// Rewrites repeat until the text parses clean; text that never does is fully escaped.
 pub fn markdown_neutralise(text: &str) -> String {
-    let s = visible(text).into_owned();
+    // LF only: pulldown-cmark misreads some blocks ended by a lone CR (see `lf_lines`).
+    let s = visible(&lf_lines(text)).into_owned();
     neutralise(s).unwrap_or_else(|s| escape_all_punctuation(&s))
 }
 
@@ -436,14 +437,16 @@ fn neutralise(mut s: String) -> std::result::Result<String, String> {
     Err(s)
 }
 
-/// The Markdown dialects a page's reader may use: ours, and every extension pulldown-cmark
-/// knows (a definition list, for one, makes `:<!--` an HTML block). Metadata blocks are
-/// left out: they exist only at the top of a document, and message text never is.
-fn reader_dialects() -> [Options; 2] {
+/// The Markdown dialects a page's reader may use: strict CommonMark (where a table's
+/// surplus cells, which GFM drops unseen, are text again), ours, and every extension
+/// pulldown-cmark knows (a definition list, for one, makes `:<!--` an HTML block).
+/// Metadata blocks are left out: they exist only at the top of a document, and message
+/// text never is.
+fn reader_dialects() -> [Options; 3] {
     let all = Options::all()
         - Options::ENABLE_YAML_STYLE_METADATA_BLOCKS
         - Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS;
-    [options(), all]
+    [Options::empty(), options(), all]
 }
 
 /// A link or image being scanned by [`rewrite_once`].
@@ -634,8 +637,13 @@ pub fn md_escape(s: &str) -> String {
     // and list or heading markers, wherever they stand. A `-` is escaped only where it
     // could start a list item or a rule, so ids like UUIDs stay readable.
     let mut out = String::with_capacity(s.len() + 8);
+    let mut leading = true;
     for (i, c) in s.char_indices() {
+        leading &= matches!(c, ' ' | '\t');
         match c {
+            // Leading blanks would indent a line into a code block, where the escapes
+            // show: no-break spaces look the same and indent nothing.
+            ' ' | '\t' if leading => out.push('\u{a0}'),
             '-' if i > 0 => out.push('-'),
             c if c.is_ascii_punctuation() => {
                 out.push('\\');
@@ -996,6 +1004,7 @@ mod tests {
             "{events:?}"
         );
         assert_eq!(md_escape("- x"), "\\- x");
+        assert_eq!(md_escape(" \t x y"), "\u{a0}\u{a0}\u{a0}x y");
     }
 
     #[test]

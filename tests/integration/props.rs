@@ -4,6 +4,10 @@
 //! runs a long campaign.
 
 mod markdown;
+mod neutraliser;
+mod records;
+mod sessions;
+mod stems;
 
 use proptest::prelude::*;
 use proptest::test_runner::Config;
