@@ -22,23 +22,6 @@ macro_rules! credentials_help {
     };
 }
 
-/// The exit-code table (SPEC §1), printed by `--help` and the man page.
-macro_rules! exit_codes_help {
-    () => {
-        "Exit codes:\n  \
-         0    done: every listed session archived, or the command did what was asked\n  \
-         1    partly done: some sessions failed, or fetching stopped early because the API \
-         became unreachable; the rest is archived and the site complete for it\n  \
-         2    usage or configuration error, or the API rejected the credentials or the \
-         application (the run stops at the first such answer)\n  \
-         3    integrity: verify found a changed, missing or extra file\n  \
-         4    try again later: the API could not be reached at all (or another writer held \
-         the archive)\n  \
-         5    refused by policy (reserved for legal holds)\n  \
-         130  interrupted by Ctrl-C or SIGTERM (what was done is kept, the bag valid)"
-    };
-}
-
 /// Archive Tencent Cloud Chat desk sessions as a verifiable static website.
 #[derive(Debug, Parser)]
 #[command(
@@ -47,7 +30,7 @@ macro_rules! exit_codes_help {
     about,
     long_about = None,
     max_term_width = 100,
-    after_long_help = concat!(credentials_help!(), "\n\n", exit_codes_help!())
+    after_long_help = format!("{}\n\n{}", credentials_help!(), crate::ExitCode::TABLE)
 )]
 pub struct Cli {
     /// What to do.
@@ -137,6 +120,9 @@ pub struct ArchiveArgs {
     /// Written to bag-info.txt [env: DESK_SOURCE_ORGANIZATION].
     #[arg(long, value_name = "TEXT")]
     pub source_organization: Option<String>,
+    /// Changed evidence and the archive's lock.
+    #[command(flatten)]
+    pub write: WriteArgs,
     /// Print the run summary as one JSON object on standard output.
     #[arg(long)]
     pub json: bool,
@@ -239,15 +225,34 @@ pub struct RenderArgs {
     /// Import raw records from this directory (any file names) before rendering.
     #[arg(long, value_name = "RDIR")]
     pub records: Option<PathBuf>,
+    /// With --records: import the records in its sub-folders too.
+    #[arg(long)]
+    pub recursive: bool,
     /// Page options.
     #[command(flatten)]
     pub pages: PageArgs,
     /// Written to bag-info.txt [env: DESK_SOURCE_ORGANIZATION].
     #[arg(long, value_name = "TEXT")]
     pub source_organization: Option<String>,
+    /// Changed evidence and the archive's lock.
+    #[command(flatten)]
+    pub write: WriteArgs,
     /// Print the run summary as one JSON object on standard output.
     #[arg(long)]
     pub json: bool,
+}
+
+/// How a writing command treats changed evidence and another writer (SPEC §9).
+#[derive(Debug, Args, Default)]
+pub struct WriteArgs {
+    /// Take records, media, coverage.json or the audit log that changed since the last
+    /// manifest as they are (each is named in a warning and in the audit log) instead of
+    /// stopping with exit 3.
+    #[arg(long)]
+    pub accept_changes: bool,
+    /// Seconds to wait for another command that holds the archive [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub lock_wait: Option<u64>,
 }
 
 /// `verify`.
@@ -256,6 +261,9 @@ pub struct VerifyArgs {
     /// The archive directory.
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
+    /// Seconds to wait for a command that is writing the archive [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub lock_wait: Option<u64>,
     /// Print the result as one JSON object on standard output.
     #[arg(long)]
     pub json: bool,

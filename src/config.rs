@@ -17,16 +17,7 @@ use crate::usersig::Secret;
 /// Name of the config file looked up in the current directory.
 pub const DEFAULT_CONFIG_FILE: &str = "desk-archive.toml";
 
-/// How much to print.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verbosity {
-    /// Errors only (`-q`).
-    Quiet,
-    /// Progress, warnings and the summary.
-    Normal,
-    /// Also debug lines (`-v`).
-    Verbose,
-}
+pub use crate::progress::Verbosity;
 
 /// Everything a run needs, resolved and validated.
 #[derive(Debug)]
@@ -54,6 +45,8 @@ pub enum Task {
     Verify {
         /// The archive to check.
         dir: PathBuf,
+        /// How long to wait for a writer.
+        lock_wait: std::time::Duration,
     },
     /// `usersig`.
     Usersig(UsersigConfig),
@@ -81,7 +74,21 @@ pub struct ArchiveConfig {
     pub bag: BagMeta,
     /// Media capture (SPEC §8).
     pub media: crate::media::MediaSettings,
+    /// Changed evidence and the lock.
+    pub write: WriteAccess,
 }
+
+/// How a writing command treats changed evidence and another writer (SPEC §9).
+#[derive(Debug, Clone, Copy)]
+pub struct WriteAccess {
+    /// `--accept-changes`: take changed primary evidence as it is (never from a file).
+    pub accept_changes: bool,
+    /// `--lock-wait`: how long to wait for the archive's lock.
+    pub lock_wait: std::time::Duration,
+}
+
+/// Default `--lock-wait`.
+pub const DEFAULT_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Settings of `render`.
 #[derive(Debug)]
@@ -90,10 +97,14 @@ pub struct RenderConfig {
     pub out: PathBuf,
     /// Records to import first.
     pub records: Option<PathBuf>,
+    /// Import from sub-folders of `records` too (`--recursive`).
+    pub recursive: bool,
     /// Page options.
     pub render: RenderOptions,
     /// bag-info.txt fields.
     pub bag: BagMeta,
+    /// Changed evidence and the lock.
+    pub write: WriteAccess,
 }
 
 /// bag-info.txt fields from the configuration.
@@ -151,6 +162,7 @@ struct FileConfig {
     verbose: Option<bool>,
     expire: Option<u64>,
     json: Option<bool>,
+    lock_wait: Option<u64>,
 }
 
 /// Where configuration values come from, besides the command line.
@@ -170,7 +182,12 @@ impl Sources<'_> {
 impl Config {
     /// Resolves and validates the whole command line.
     pub fn from_cli(cli: Cli, sources: &Sources<'_>) -> Result<Config> {
-        let (file, file_dir) = load_file(cli.general.config.as_deref(), &sources.cwd)?;
+        let explicit = cli
+            .general
+            .config
+            .clone()
+            .or_else(|| sources.var("DESK_ARCHIVE_CONFIG").map(PathBuf::from));
+        let (file, file_dir) = load_file(explicit.as_deref(), &sources.cwd, &user_config(sources))?;
         let verbosity = if cli.general.quiet {
             Verbosity::Quiet
         } else if cli.general.verbose {
@@ -193,7 +210,10 @@ impl Config {
             Command::Archive(args) => Task::Archive(r.archive(args)?),
             Command::Fetch(args) => Task::Fetch(r.archive(args)?),
             Command::Render(args) => Task::Render(r.render(args)?),
-            Command::Verify(args) => Task::Verify { dir: args.dir },
+            Command::Verify(args) => Task::Verify {
+                lock_wait: r.lock_wait(args.lock_wait),
+                dir: args.dir,
+            },
             Command::Usersig(args) => Task::Usersig(r.usersig(args)?),
             Command::Completions(args) => Task::Completions { shell: args.shell },
             Command::Man => Task::Man,
@@ -234,15 +254,39 @@ impl Task {
 /// Reads the config file: the one named by `--config` (must exist), else
 /// `desk-archive.toml` in `cwd` when present. Returns it with its directory, against which
 /// relative paths in it are resolved.
-fn load_file(explicit: Option<&Path>, cwd: &Path) -> Result<(FileConfig, PathBuf)> {
+/// `$XDG_CONFIG_HOME/desk-archive/config.toml`, else `~/.config/desk-archive/config.toml`.
+fn user_config(sources: &Sources<'_>) -> Option<PathBuf> {
+    let base = sources
+        .var("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| {
+            sources
+                .var("HOME")
+                .map(|h| PathBuf::from(h).join(".config"))
+        })?;
+    Some(base.join("desk-archive").join("config.toml"))
+}
+
+/// The config file (SPEC §1): the first of `--config PATH`, `$DESK_ARCHIVE_CONFIG`,
+/// `./desk-archive.toml`, `$XDG_CONFIG_HOME/desk-archive/config.toml`. One named
+/// explicitly must exist; the others are used when they do. Relative paths in the file
+/// are relative to its folder.
+fn load_file(
+    explicit: Option<&Path>,
+    cwd: &Path,
+    user: &Option<PathBuf>,
+) -> Result<(FileConfig, PathBuf)> {
     let path = match explicit {
         Some(path) => path.to_path_buf(),
         None => {
-            let default = cwd.join(DEFAULT_CONFIG_FILE);
-            if !default.exists() {
-                return Ok((FileConfig::default(), cwd.to_path_buf()));
+            let found = std::iter::once(cwd.join(DEFAULT_CONFIG_FILE))
+                .chain(user.clone())
+                .find(|p| p.is_file());
+            match found {
+                Some(path) => path,
+                None => return Ok((FileConfig::default(), cwd.to_path_buf())),
             }
-            default
         }
     };
     let text = std::fs::read_to_string(&path)
@@ -317,6 +361,7 @@ impl Resolver<'_> {
             render,
             bag,
             media,
+            write: self.write_access(&args.write),
         })
     }
 
@@ -365,12 +410,29 @@ impl Resolver<'_> {
             source_organization: self.source_organization(args.source_organization),
             external_identifier: None,
         };
+        if args.recursive && records.is_none() {
+            return Err(usage("--recursive needs --records DIR"));
+        }
         Ok(RenderConfig {
             out,
             records,
+            recursive: args.recursive,
             render,
             bag,
+            write: self.write_access(&args.write),
         })
+    }
+
+    fn write_access(&self, args: &crate::cli::WriteArgs) -> WriteAccess {
+        WriteAccess {
+            accept_changes: args.accept_changes,
+            lock_wait: self.lock_wait(args.lock_wait),
+        }
+    }
+
+    fn lock_wait(&self, flag: Option<u64>) -> std::time::Duration {
+        flag.or(self.file.lock_wait)
+            .map_or(DEFAULT_LOCK_WAIT, std::time::Duration::from_secs)
     }
 
     fn usersig(&mut self, args: UsersigArgs) -> Result<UsersigConfig> {
@@ -623,15 +685,25 @@ impl Resolver<'_> {
                 source.name
             )));
         }
-        if let Some(key) = source.key {
-            return non_empty_secret(key, "the secret key").map(Credential::SecretKey);
-        }
         if let Some(sig) = source.usersig {
             return non_empty_secret(sig, "the UserSig").map(Credential::UserSig);
         }
-        let path = source.key_file.unwrap_or_default();
-        let (key, warning) = read_key_file(&path)?;
-        self.warnings.extend(warning);
+        let key = match source.key {
+            Some(key) => non_empty_secret(key, "the secret key")?,
+            None => {
+                let path = source.key_file.unwrap_or_default();
+                let (key, warning) = read_key_file(&path)?;
+                self.warnings.extend(warning);
+                key
+            }
+        };
+        if !looks_like_a_key(key.expose()) {
+            self.warnings.push(format!(
+                "the secret key from {} is not 64 hexadecimal characters, as the Chat \
+                 console issues them: check that it is the app's key (basic configuration)",
+                source.name
+            ));
+        }
         Ok(Credential::SecretKey(key))
     }
 }
@@ -666,6 +738,11 @@ fn check_creatable(out: &Path) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Whether a secret key has the console's form: 64 hexadecimal characters.
+fn looks_like_a_key(key: &str) -> bool {
+    key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 fn non_empty_secret(value: String, what: &str) -> Result<Secret> {
@@ -843,7 +920,7 @@ mod tests {
                 .contains("two credentials in the environment"),
             "{err}"
         );
-        assert_eq!(err.exit_code(), 2);
+        assert_eq!(err.exit_code(), crate::ExitCode::Usage);
         assert!(!err.to_string().contains("k\""));
     }
 
@@ -869,7 +946,7 @@ mod tests {
             let args: Vec<&str> = BASE.iter().copied().chain(extra).collect();
             let err = resolve(&args, &env, None).unwrap_err();
             assert!(err.to_string().contains(needle), "{err} lacks {needle}");
-            assert_eq!(err.exit_code(), 2);
+            assert_eq!(err.exit_code(), crate::ExitCode::Usage);
         }
         let err = resolve(
             &with(&["--secret-key", "k"]),

@@ -14,7 +14,16 @@ use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::config::Verbosity;
+/// How much to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verbosity {
+    /// Errors only (`-q`).
+    Quiet,
+    /// Progress, warnings and the summary.
+    Normal,
+    /// Also debug lines (`-v`).
+    Verbose,
+}
 
 /// Least time between two plain progress lines (when standard error is not a terminal).
 const PLAIN_INTERVAL: Duration = Duration::from_secs(5);

@@ -9,7 +9,7 @@ use crate::records::Metadata;
 
 /// One session to fetch.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SessionEntry {
+pub(crate) struct SessionEntry {
     /// The SessionId.
     pub session_id: String,
     /// The other CSV columns, in column order (empty for a plain list).
@@ -17,7 +17,7 @@ pub struct SessionEntry {
 }
 
 /// Reads the sessions file at `source` (`-` = standard input).
-pub fn read_sessions(source: &str) -> Result<Vec<SessionEntry>> {
+pub(crate) fn read_sessions(source: &str) -> Result<Vec<SessionEntry>> {
     let (bytes, name) = if source == "-" {
         let mut bytes = Vec::new();
         std::io::stdin().read_to_end(&mut bytes).map_err(|e| {
@@ -34,7 +34,7 @@ pub fn read_sessions(source: &str) -> Result<Vec<SessionEntry>> {
 
 /// Parses a sessions file's bytes; `name` labels errors. Duplicates are kept once (the
 /// first occurrence); an empty list is an error.
-pub fn parse_sessions(bytes: &[u8], name: &str) -> Result<Vec<SessionEntry>> {
+pub(crate) fn parse_sessions(bytes: &[u8], name: &str) -> Result<Vec<SessionEntry>> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let line = bytes[..e.valid_up_to()]
             .iter()
@@ -138,6 +138,10 @@ fn csv_error(name: &str, e: &csv::Error) -> Error {
     };
     Error::Usage(format!("sessions file {name}, line {line}: {what}"))
 }
+
+#[cfg(test)]
+#[path = "sessions_props.rs"]
+mod props;
 
 #[cfg(test)]
 mod tests {

@@ -42,7 +42,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Element, Message, Role};
+use crate::model::{Element, Message, Role, custom};
 
 /// Messages (or characters) per role.
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq, Deserialize)]
@@ -445,25 +445,11 @@ fn hour_of_day(ts_ms: i64, zone: chrono_tz::Tz) -> Option<usize> {
     Some(utc.with_timezone(&zone).hour() as usize)
 }
 
-/// Whether a `TIMCustomElem` `Data` is a desk or TUIKit status payload (API.md §4): client
-/// state, typing, no agent online, session end or timeout, opening, agent/robot status,
-/// user ended session; or a TUIKit typing indicator.
+/// Whether a `TIMCustomElem` `Data` is a status payload (API.md §4): exactly what the
+/// pages show as a muted system note ([`custom::Payload::Status`]), so that the two never
+/// disagree.
 fn is_status_payload(data: &str) -> bool {
-    const STATUS_SRC: [&str; 9] = ["7", "11", "12", "18", "19", "20", "25", "26", "27"];
-    let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(data) else {
-        return false;
-    };
-    if o.get("businessID").and_then(|v| v.as_str()) == Some("user_typing_status") {
-        return true;
-    }
-    if !o.contains_key("customerServicePlugin") {
-        return false;
-    }
-    match o.get("src") {
-        Some(serde_json::Value::String(s)) => STATUS_SRC.contains(&s.as_str()),
-        Some(serde_json::Value::Number(n)) => STATUS_SRC.contains(&n.to_string().as_str()),
-        _ => false,
-    }
+    matches!(custom::parse(data), custom::Payload::Status(_))
 }
 
 /// Median and 90th percentile of one figure over sessions.
@@ -938,7 +924,11 @@ mod tests {
     #[test]
     fn status_payloads_are_system_events() {
         let typing = r#"{\"src\":\"12\",\"customerServicePlugin\":0}"#;
-        let card = r#"{\"src\":\"22\",\"customerServicePlugin\":0}"#;
+        let card = r#"{\"src\":\"22\",\"customerServicePlugin\":0,\"content\":{\"header\":\"h\"}}"#;
+        // Bot commands (13) and satisfaction settings (23) are shown as system notes, so
+        // they count as system events too.
+        let command = r#"{\"src\":\"13\",\"customerServicePlugin\":0,\"content\":{\"command\":\"feedback\"}}"#;
+        let settings = r#"{\"src\":\"23\",\"customerServicePlugin\":0}"#;
         let raw = |i, data: &str| {
             parse_message(
                 i,
@@ -949,6 +939,8 @@ mod tests {
         };
         let s = session_stats(&[raw(0, typing), raw(1, card)]);
         assert_eq!(s.system_events, 1);
+        let s = session_stats(&[raw(0, command), raw(1, settings), raw(2, card)]);
+        assert_eq!(s.system_events, 2);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use super::payload::Digests;
+use crate::digest::Digests;
 
 /// The checksum algorithms this tool writes and checks, with their manifest names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +93,48 @@ pub(crate) fn decode_path(path: &str) -> String {
     out
 }
 
+/// One parsed manifest line.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Entry {
+    /// 1-based line number, for messages.
+    pub(crate) line: usize,
+    /// The checksum, lowercased.
+    pub(crate) checksum: String,
+    /// The decoded path, relative to the bag.
+    pub(crate) path: String,
+}
+
+/// Parses a manifest's text. Lines may end in LF, CRLF or CR (RFC 8493 §2.1.3); blank
+/// lines are skipped; a `*` before the path (coreutils' binary-mode marker) is dropped, as
+/// bagit.py does. Returns the entries and one message per line that cannot be read.
+pub(crate) fn parse(text: &str) -> (Vec<Entry>, Vec<String>) {
+    let mut entries = Vec::new();
+    let mut errors = Vec::new();
+    for (i, line) in text.split('\n').enumerate() {
+        let line = line
+            .strip_suffix('\r')
+            .unwrap_or(line)
+            .trim_start_matches([' ', '\t']);
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed = line.split_once([' ', '\t']).and_then(|(checksum, rest)| {
+            let path = rest.trim_start_matches([' ', '\t']);
+            let path = path.strip_prefix('*').unwrap_or(path);
+            (!checksum.is_empty() && !path.is_empty()).then_some((checksum, path))
+        });
+        match parsed {
+            Some((checksum, path)) => entries.push(Entry {
+                line: i + 1,
+                checksum: checksum.to_ascii_lowercase(),
+                path: decode_path(path),
+            }),
+            None => errors.push(format!("line {}: not a `<checksum> <path>` line", i + 1)),
+        }
+    }
+    (entries, errors)
+}
+
 /// True when `path` (decoded, relative to the bag) stays inside the bag: not absolute, no
 /// empty, `.` or `..` component, no backslash (a separator on Windows).
 pub(crate) fn is_safe_path(path: &str) -> bool {
@@ -127,6 +169,17 @@ mod tests {
         }
         assert_eq!(encode_path("data/%0A"), "data/%250A");
         assert_eq!(decode_path("data/%0a%zz%"), "data/\n%zz%");
+    }
+
+    #[test]
+    fn parses_lines() {
+        let text = "ab  data/x y\r\nCD *data/z\n\nbroken\n";
+        let (entries, errors) = parse(text);
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0].path, "data/x y");
+        assert_eq!(entries[1].checksum, "cd");
+        assert_eq!(entries[1].path, "data/z");
+        assert_eq!(errors, ["line 4: not a `<checksum> <path>` line"]);
     }
 
     #[test]

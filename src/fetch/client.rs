@@ -9,9 +9,9 @@ use std::time::{Duration, Instant, SystemTime};
 use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
 use url::Url;
 
-use super::retry::parse_retry_after;
 use super::wire::{Answer, PageRequest, parse_body};
 use super::{Credential, FetchSettings};
+use crate::throttle::parse_retry_after;
 use crate::usersig::{Secret, gen_usersig};
 
 /// Lifetime of the UserSigs we generate (SPEC §2).
@@ -128,14 +128,34 @@ impl Client {
         self.sigs
             .secrets()
             .iter()
-            .fold(text.to_owned(), |text, secret| {
-                if secret.is_empty() {
-                    text
-                } else {
-                    text.replace(secret.as_str(), "[redacted]")
-                }
-            })
+            .fold(text.to_owned(), |text, secret| scrub_whole(&text, secret))
     }
+}
+
+/// `text` with every whole occurrence of `secret` replaced by `[redacted]`: one not
+/// inside a longer token (letters, digits, `+/_-*`), so a short test key never mangles
+/// ordinary words ("lookup" stays "lookup" when the key is "k"), while a key or UserSig
+/// quoted anywhere, also in a URL (`usersig=<sig>&`), is still caught.
+pub(crate) fn scrub_whole(text: &str, secret: &str) -> String {
+    if secret.is_empty() {
+        return text.to_owned();
+    }
+    let token = |c: char| c.is_ascii_alphanumeric() || "+/_-*".contains(c);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(secret) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + secret.len()..].chars().next();
+        out.push_str(&rest[..at]);
+        if before.is_some_and(token) || after.is_some_and(token) {
+            out.push_str(secret);
+        } else {
+            out.push_str("[redacted]");
+        }
+        rest = &rest[at + secret.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Turns a response into an answer; the body is read in full.
@@ -298,4 +318,23 @@ fn generate(key: &Secret, sdkappid: u64, identifier: &str) -> Secret {
         SIG_LIFETIME_SECS,
         now,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrubbing_takes_whole_secrets_only() {
+        assert_eq!(scrub_whole("dns lookup failed", "k"), "dns lookup failed");
+        assert_eq!(
+            scrub_whole("key k rejected", "k"),
+            "key [redacted] rejected"
+        );
+        let sig = "eJw1jV0L-gi*Ag_";
+        assert_eq!(
+            scrub_whole(&format!("GET /x?usersig={sig}&random=1"), sig),
+            "GET /x?usersig=[redacted]&random=1"
+        );
+    }
 }

@@ -6,7 +6,6 @@ mod breaker;
 mod client;
 mod control;
 mod endpoint;
-mod ratelimit;
 mod retry;
 mod run;
 mod session;
@@ -15,8 +14,8 @@ mod wire;
 use std::path::Path;
 use std::time::Duration;
 
+pub use crate::throttle::rate_burst;
 pub use endpoint::{API_PATH, Region, endpoint_for_region, endpoint_from_base};
-pub use ratelimit::rate_burst;
 
 use crate::records::Metadata;
 use crate::usersig::Secret;
@@ -182,7 +181,21 @@ pub struct FetchReport {
     pub retries: u64,
     /// The records written, by stem, with their sizes and digests (taken as they were
     /// written, so the bag does not read them back).
-    pub written: Vec<(String, crate::bag::FileDigests)>,
+    pub written: Vec<(String, crate::digest::FileDigests)>,
+    /// Records kept aside as `*.superseded-<n>.json` because the re-fetched transcript did
+    /// not extend them (bag-relative paths).
+    pub superseded: Vec<String>,
+}
+
+/// Where fetched records go, and how to tell that a record on disk is complete.
+pub struct Destination<'a> {
+    /// The records directory.
+    pub records_dir: &'a Path,
+    /// The write-ahead list every record goes through.
+    pub wal: crate::wal::Wal,
+    /// Whether the record at this path is complete (it is then skipped unless
+    /// `--refresh`); a record that is not is fetched again.
+    pub complete: &'a (dyn Fn(&Path) -> bool + Sync),
 }
 
 /// Why fetching stopped early because the API could not be reached (SPEC §9).
@@ -203,5 +216,22 @@ pub fn fetch_sessions(
     records_dir: &Path,
     on_event: &(dyn Fn(FetchEvent) + Sync),
 ) -> crate::Result<FetchReport> {
-    run::fetch_sessions(settings, sessions, records_dir, on_event)
+    let into = Destination {
+        records_dir,
+        wal: crate::wal::Wal::disabled(),
+        complete: &crate::records::is_complete,
+    };
+    fetch_into(settings, sessions, &into, on_event)
+}
+
+/// [`fetch_sessions`] into an archive: records through its write-ahead list, and
+/// completeness decided by the caller (who may know from the hash cache that a record did
+/// not change since it was last found complete).
+pub fn fetch_into(
+    settings: &FetchSettings,
+    sessions: Vec<SessionRequest>,
+    into: &Destination<'_>,
+    on_event: &(dyn Fn(FetchEvent) + Sync),
+) -> crate::Result<FetchReport> {
+    run::fetch_sessions(settings, sessions, into, on_event)
 }

@@ -349,7 +349,7 @@ impl CompleteSession {
         let written = tokio::task::spawn_blocking(move || writer.records.write(&record)).await;
         let failure = match written {
             Ok(Ok(_)) => None,
-            Ok(Err(e)) => Some(error_chain(&e)),
+            Ok(Err(e)) => Some(crate::error::one_line(&e)),
             Err(e) => Some(format!("writing the record failed: {e}")),
         };
         if let Some(reason) = failure {
@@ -373,15 +373,4 @@ impl CompleteSession {
             grew,
         }
     }
-}
-
-/// An error and its causes on one line.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    text
 }

@@ -45,11 +45,8 @@
 //! Media files are payload files, so the bag's manifests cover them.
 
 pub mod address;
-pub mod collect;
 mod download;
 pub mod guard;
-pub mod index;
-mod lookup;
 pub mod sniff;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -58,13 +55,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
-use crate::coverage::Coverage;
-use crate::fetch::SessionOutcome;
+use crate::coverage::{Coverage, MediaCounts};
+pub use crate::media_index::{Entry, Local, MediaIndex, MediaLookup};
 use crate::records::{self, Record};
-pub use index::{Entry, MediaIndex};
-pub use lookup::{Local, MediaLookup};
 
 /// Default `--max-media-bytes`: 100 MiB.
 pub const DEFAULT_MAX_BYTES: u64 = 100 * 1024 * 1024;
@@ -116,30 +109,20 @@ impl Default for MediaSettings {
     }
 }
 
-/// A session's media figures in coverage.json.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MediaCounts {
-    /// URLs whose content is in the archive.
-    pub archived: u64,
-    /// URLs skipped because the object is larger than `--max-media-bytes`.
-    pub skipped: u64,
-    /// URLs that could not be captured.
-    pub failed: u64,
-}
-
-/// Captures the media of this run's sessions and records per-session counts in
-/// `coverage`. Never fails the run: problems become index entries or warnings.
+/// Captures the media of `sessions` (this run's sessions that have a record) and records
+/// per-session counts in `coverage`. Never fails the run: problems become index entries or warnings.
 pub fn capture_run(
     settings: &MediaSettings,
     data_dir: &Path,
-    outcomes: &[(String, SessionOutcome)],
+    sessions: &[&str],
     coverage: &mut Coverage,
     cancel: &AtomicBool,
+    wal: &crate::wal::Wal,
 ) {
     if !settings.enabled {
         return;
     }
-    let sessions = session_urls(data_dir, outcomes);
+    let sessions = session_urls(data_dir, sessions);
     let mut index = MediaIndex::load(data_dir).unwrap_or_else(|e| {
         tracing::warn!("media index unreadable, starting a new one: {e}");
         MediaIndex::default()
@@ -150,7 +133,7 @@ pub fn capture_run(
         .filter(|u| !held(&index, data_dir, u))
         .cloned()
         .collect();
-    for (url, entry) in download_all(settings, data_dir, todo, cancel) {
+    for (url, entry) in download_all(settings, data_dir, todo, cancel, wal) {
         index.set(&url, entry);
     }
     if let Err(e) = index.write(data_dir) {
@@ -162,23 +145,17 @@ pub fn capture_run(
     }
 }
 
-/// The capturable URLs of each session of this run that has a record.
-fn session_urls(
-    data_dir: &Path,
-    outcomes: &[(String, SessionOutcome)],
-) -> BTreeMap<String, BTreeSet<String>> {
+/// The capturable URLs of each of these sessions (each has a record).
+fn session_urls(data_dir: &Path, sessions: &[&str]) -> BTreeMap<String, BTreeSet<String>> {
     let dir = data_dir.join("records");
     let mut out = BTreeMap::new();
-    for (id, outcome) in outcomes {
-        if !matches!(
-            outcome,
-            SessionOutcome::Archived { .. } | SessionOutcome::AlreadyComplete
-        ) {
-            continue;
-        }
+    for &id in sessions {
         match Record::read(&dir.join(format!("{}.json", records::stem(id)))) {
             Ok(record) => {
-                out.insert(id.clone(), collect::record_urls(&record));
+                out.insert(
+                    id.to_owned(),
+                    crate::media_index::urls::record_urls(&record),
+                );
             }
             Err(e) => tracing::warn!("media of session `{id}` not captured: {e}"),
         }
@@ -210,6 +187,7 @@ fn download_all(
     data_dir: &Path,
     urls: Vec<String>,
     cancel: &AtomicBool,
+    wal: &crate::wal::Wal,
 ) -> Vec<(String, Entry)> {
     if urls.is_empty() || cancel.load(Ordering::Relaxed) {
         return Vec::new();
@@ -225,7 +203,7 @@ fn download_all(
             return Vec::new();
         }
     };
-    let downloader = match download::Downloader::new(settings, data_dir) {
+    let downloader = match download::Downloader::new(settings, data_dir, wal.clone()) {
         Ok(d) => Arc::new(d),
         Err(e) => {
             tracing::warn!("media not captured: {e}");
@@ -275,7 +253,7 @@ async fn run_downloads(
         set.spawn(async move {
             let entry = match tokio::time::timeout(deadline, d.capture(&url, &now)).await {
                 Ok(entry) => entry,
-                Err(_) => Entry::Failed(index::Failed {
+                Err(_) => Entry::Failed(crate::media_index::format::Failed {
                     error: format!(
                         "timed out: not complete after {} s (--media-timeout)",
                         deadline.as_secs_f64()

@@ -2,6 +2,7 @@
 //! options, the URL rule ([`safe_url`]), raw-HTML neutralisation, control-character
 //! placeholders, and [`MessageHtml`], the only way HTML built from content enters a template.
 
+use super::escape::{Context, escape_into};
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::ops::Range;
@@ -149,7 +150,7 @@ pub fn markdown_html(text: &str) -> MessageHtml {
         // Browsers flatten trees deeper than 513 elements, and such a message is an attack
         // or an accident, not prose: show it as plain text.
         out.push_str("<p class=\"md-plain\">");
-        escape_text(&mut out, &text);
+        escape_into(&mut out, &text, Context::Text);
         out.push_str("</p>");
         return MessageHtml(out);
     }
@@ -195,18 +196,6 @@ fn nests_too_deep(text: &str) -> bool {
         }
     }
     false
-}
-
-/// Escapes text for HTML element content.
-fn escape_text(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            c => out.push(c),
-        }
-    }
 }
 
 /// A link being passed through: kept as our own `<a>`, or dropped with its URL as text.
@@ -307,13 +296,13 @@ impl Sanitiser {
             Some(href) => {
                 let mut tag = String::with_capacity(href.len() + 64);
                 tag.push_str("<a href=\"");
-                escape_attr(&mut tag, &href);
+                escape_into(&mut tag, &href, Context::Attribute);
                 tag.push_str("\" rel=\"");
                 tag.push_str(CONTENT_REL);
                 tag.push('"');
                 if !title.is_empty() {
                     tag.push_str(" title=\"");
-                    escape_attr(&mut tag, &visible(title));
+                    escape_into(&mut tag, &visible(title), Context::Attribute);
                     tag.push('"');
                 }
                 tag.push('>');
@@ -353,19 +342,19 @@ impl Sanitiser {
         let mut tag = String::with_capacity(src.len() * 2 + image.alt.len() + 96);
         if !in_link {
             tag.push_str("<a class=\"md-image\" href=\"");
-            escape_attr(&mut tag, &src);
+            escape_into(&mut tag, &src, Context::Attribute);
             tag.push_str("\" rel=\"");
             tag.push_str(CONTENT_REL);
             tag.push_str("\">");
         }
         tag.push_str("<img src=\"");
-        escape_attr(&mut tag, &src);
+        escape_into(&mut tag, &src, Context::Attribute);
         tag.push_str("\" alt=\"");
-        escape_attr(&mut tag, &image.alt);
+        escape_into(&mut tag, &image.alt, Context::Attribute);
         tag.push('"');
         if !image.title.is_empty() {
             tag.push_str(" title=\"");
-            escape_attr(&mut tag, &image.title);
+            escape_into(&mut tag, &image.title, Context::Attribute);
             tag.push('"');
         }
         tag.push_str(" loading=\"lazy\" decoding=\"async\" referrerpolicy=\"no-referrer\">");
@@ -385,20 +374,6 @@ fn into_visible(t: CowStr<'_>) -> CowStr<'_> {
     match visible(&t) {
         Cow::Borrowed(_) => t,
         Cow::Owned(s) => s.into(),
-    }
-}
-
-/// Escapes text for a double-quoted HTML attribute value.
-pub fn escape_attr(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
     }
 }
 

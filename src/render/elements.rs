@@ -8,11 +8,11 @@ use serde_json::Value;
 
 use super::Lang;
 use super::cmark::{MessageHtml, UrlKind, markdown_html, safe_url, visible};
-use super::custom::{self, Choice, Payload, Status};
 use super::format::{self, TimeView};
 use super::i18n::Strings;
-use crate::media::sniff::Display;
-use crate::media::{Local, MediaLookup};
+use crate::media_index::Display;
+use crate::media_index::{Local, MediaLookup};
+use crate::model::custom::{self, Choice, Payload, Status};
 use crate::model::{Element, ImageInfo, RawReason, Relay, Video};
 
 /// What a block needs to know about the page.

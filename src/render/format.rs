@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Datelike, NaiveDate, Offset as _, Timelike};
+use chrono::{DateTime, Datelike, NaiveDate, Offset as _, TimeZone, Timelike};
 use chrono_tz::Tz;
 
 use super::Lang;
@@ -208,6 +208,23 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
+/// `YYYY-MM-DD HH:MM:SS ZONE` in `zone` (the zone's abbreviation, e.g. `CST`, `CEST`).
+pub fn local_time(ms: i64, zone: chrono_tz::Tz) -> Option<String> {
+    let t = zone.timestamp_millis_opt(ms).single()?;
+    Some(t.format("%Y-%m-%d %H:%M:%S %Z").to_string())
+}
+
+/// `YYYY-MM-DD` in `zone`.
+pub fn local_day(ms: i64, zone: chrono_tz::Tz) -> Option<chrono::NaiveDate> {
+    Some(zone.timestamp_millis_opt(ms).single()?.date_naive())
+}
+
+/// RFC 3339 in UTC with milliseconds, e.g. `2024-11-07T00:23:50.138Z`.
+pub fn rfc3339_utc(ms: i64) -> Option<String> {
+    let t = chrono::DateTime::from_timestamp_millis(ms)?;
+    Some(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,6 +282,25 @@ mod tests {
         assert_eq!(
             day_label(1_730_939_030_138, chrono_tz::UTC, Lang::En, t),
             "Thursday, 7 November 2024"
+        );
+    }
+
+    #[test]
+    fn times_show_the_zone_and_handle_dst() {
+        let winter = 1_704_067_200_000; // 2024-01-01T00:00:00Z
+        let summer = 1_719_792_000_000; // 2024-07-01T00:00:00Z
+        let berlin = chrono_tz::Europe::Berlin;
+        assert_eq!(
+            local_time(winter, berlin).unwrap(),
+            "2024-01-01 01:00:00 CET"
+        );
+        assert_eq!(
+            local_time(summer, berlin).unwrap(),
+            "2024-07-01 02:00:00 CEST"
+        );
+        assert_eq!(
+            rfc3339_utc(1_730_939_030_138).unwrap(),
+            "2024-11-07T00:23:50.138Z"
         );
     }
 }

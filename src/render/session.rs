@@ -157,7 +157,7 @@ pub struct SessionInput<'a> {
     /// Next session.
     pub next: Option<NavTarget>,
     /// Captured media (data/media/index.json, read once per render).
-    pub media: &'a crate::media::MediaLookup,
+    pub media: &'a crate::media_index::MediaLookup,
 }
 
 /// Builds the view of one session.

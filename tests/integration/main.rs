@@ -6,6 +6,7 @@ mod browser;
 mod cli;
 mod conformance;
 mod fetch;
+mod fixity;
 mod media;
 mod props;
 mod render;

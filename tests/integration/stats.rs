@@ -601,7 +601,7 @@ fn large_archives_are_split_into_pages_and_surplus_pages_removed() {
 fn media_counts_show_in_the_index_and_stats_json() {
     let dir = tempfile::tempdir().unwrap();
     let mut sessions = summaries();
-    sessions[0].media = Some(desk_archive::media::MediaCounts {
+    sessions[0].media = Some(desk_archive::coverage::MediaCounts {
         archived: 3,
         skipped: 1,
         failed: 2,
@@ -687,7 +687,7 @@ fn a_summary_that_cannot_be_read_fails_the_index_and_spoils_no_page() {
         };
         let err = write_index(dir.path(), &failing, &missing(), &options(Lang::En));
         let err = err.expect_err("a failed read must fail the index");
-        let message = desk_archive::commands::error_chain(&err);
+        let message = desk_archive::error::one_line(&err);
         assert!(message.contains("/store"), "{message}");
         assert_eq!(files_of(dir.path()), before, "limit {limit}");
     }

@@ -60,7 +60,20 @@ pub fn verify(dir: &Path) -> Result<VerifyReport> {
     check_fetch(dir, &top, decl, &payload, &mut report);
     let listed = check_tag_manifests(dir, &top, decl, &mut report);
     warn_unknown(&top, &listed, &mut report);
+    check_audit_chain(dir, &mut report);
     Ok(report)
+}
+
+/// The audit log's hash chain (SPEC §14): the first broken entry is a problem.
+fn check_audit_chain(dir: &Path, report: &mut VerifyReport) {
+    let Ok(bytes) = fs::read(dir.join(super::AUDIT_REL)) else {
+        return;
+    };
+    if let Err(why) = crate::audit::check_chain(&bytes) {
+        report
+            .problems
+            .push(format!("{}: broken hash chain at {why}", super::AUDIT_REL));
+    }
 }
 
 /// The names at the bag's top level; the only hard error of [`verify`].
@@ -446,7 +459,11 @@ fn check_tag_file(dir: &Path, entry: &Entry, algo: Algo, report: &mut VerifyRepo
 /// manifest: the bag is still valid (bagit.py ignores them too).
 fn warn_unknown(top: &[String], listed: &BTreeSet<String>, report: &mut VerifyReport) {
     for name in top {
-        let standard = ["data", "bagit.txt", "bag-info.txt", "fetch.txt"].contains(&name.as_str())
+        // Our own files beside the bag, outside the manifests by design (SPEC §3, §9,
+        // §10): the write-ahead list and listen's journal.
+        let ours = name == crate::wal::WAL_FILE || name == "listen.journal";
+        let standard = ours
+            || ["data", "bagit.txt", "bag-info.txt", "fetch.txt"].contains(&name.as_str())
             || is_manifest(name, "manifest-")
             || is_manifest(name, "tagmanifest-");
         let prefix = format!("{name}/");

@@ -4,14 +4,15 @@
 //! styles): bars and text use `fill="currentColor"` and classes, so `index.css` decides the
 //! colours, including in dark mode and print. [`Svg`] is the only way HTML gets from here
 //! into a template unescaped; it is built only in this file, and every piece of text in it
-//! passes [`xml_escape`].
+//! passes [`escape`](crate::render::escape::escape).
 
+use crate::render::escape::{Context, escape};
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 
 use chrono::{Datelike, Months, NaiveDate};
 
-use super::strings::Strings;
+use crate::render::i18n::Strings;
 
 /// A finished `<svg>` element: markup generated here from numbers and our own UI strings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +57,7 @@ fn bar_chart(id: &str, title: &str, bars: &[Bar]) -> Svg {
     // Label at most ~12 bars so that labels never overlap.
     let every = bars.len().div_ceil(12).max(1);
     let mut s = String::with_capacity(256 + bars.len() * 160);
-    let title = xml_escape(title);
+    let title = escape(title, Context::Attribute);
     let _ = write!(
         s,
         r#"<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" aria-labelledby="{id}-title"><title id="{id}-title">{title}</title>"#
@@ -73,7 +74,7 @@ fn bar_chart(id: &str, title: &str, bars: &[Bar]) -> Svg {
     for (i, bar) in bars.iter().enumerate() {
         let h = plot_h * bar.value as f64 / max as f64;
         let x = LEFT + slot * i as f64 + gap / 2.0;
-        let label = xml_escape(&bar.label);
+        let label = escape(&bar.label, Context::Attribute);
         let _ = write!(
             s,
             r#"<rect class="bar" x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}"><title>{label}: {v}</title></rect>"#,
@@ -86,7 +87,7 @@ fn bar_chart(id: &str, title: &str, bars: &[Bar]) -> Svg {
     s.push_str(r#"<g class="labels" fill="currentColor" font-size="10" text-anchor="middle">"#);
     for (i, bar) in bars.iter().enumerate().filter(|(i, _)| i % every == 0) {
         let x = LEFT + slot * (i as f64 + 0.5);
-        let label = xml_escape(&bar.label);
+        let label = escape(&bar.label, Context::Attribute);
         let _ = write!(
             s,
             r#"<text x="{x:.1}" y="{y}">{label}</text>"#,
@@ -225,27 +226,11 @@ pub fn by_hour_chart(hours: &[u64; 24], t: &Strings) -> Svg {
     bar_chart("chart-by-hour", t.chart_by_hour, &bars)
 }
 
-/// Escapes text for XML content and attribute values.
-pub fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::render::Lang;
-    use crate::render::index::strings::strings;
+    use crate::render::i18n::strings;
 
     #[test]
     fn buckets_are_half_open() {

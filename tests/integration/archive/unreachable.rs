@@ -103,7 +103,8 @@ fn help_and_man_page_print_the_exit_code_table() {
         for needle in [
             "Exit codes:",
             "3    integrity",
-            "4    try again later: the API could not be reached at all",
+            "4    try again later",
+            "the API could not be reached",
             "5    refused by policy",
             "130  interrupted",
         ] {

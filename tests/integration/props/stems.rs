@@ -1,5 +1,6 @@
-//! File-name stems (SPEC §3) for any SessionId: `[a-z0-9-]` only, at most 100 bytes, a
-//! lowercase canonical UUID its own stem, and distinct ids never sharing a stem.
+//! File-name stems (SPEC §3) for any SessionId: `[a-z0-9-]` only, at most 100 bytes, never
+//! starting with `-`, a lowercase canonical UUID its own stem, and distinct ids never
+//! sharing a stem.
 
 use desk_archive::records::stem;
 use proptest::prelude::*;
@@ -46,15 +47,21 @@ proptest! {
         prop_assert!(!s.is_empty() && s.len() <= 100, "{:?} -> {:?}", id, s);
         prop_assert!(s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'), "{:?} -> {:?}", id, s);
         prop_assert!(s != "." && s != "..");
+        // A shell would read a name starting with `-` as an option.
+        prop_assert!(!s.starts_with('-'), "{:?} -> {:?}", id, s);
         let is_uuid = id.len() == 36 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b) || b == b'-')
             && [8, 13, 18, 23].iter().all(|&i| id.as_bytes()[i] == b'-')
             && id.bytes().filter(|&b| b == b'-').count() == 4;
         if is_uuid {
             prop_assert_eq!(&s, &id);
         } else {
-            // `<slug>-<20 hex digits of SHA-256(id)>`, so that it can never look like a UUID.
-            let (_, hash) = s.rsplit_once('-').expect("hashed stem");
+            // `<slug>-<20 hex digits of SHA-256(id)>`, so that it can never look like a UUID;
+            // the slug has no `-` at either end, and is `s` when nothing else is left.
+            let (slug, hash) = s.rsplit_once('-').expect("hashed stem");
             prop_assert_eq!(hash.len(), 20);
+            prop_assert!(hash.bytes().all(|b| b.is_ascii_hexdigit()));
+            prop_assert!(!slug.is_empty() && slug.len() <= 40, "{:?}", s);
+            prop_assert!(!slug.starts_with('-') && !slug.ends_with('-'), "{:?}", s);
         }
     }
 

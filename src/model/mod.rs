@@ -4,6 +4,8 @@
 //! element it cannot understand becomes [`Element::Raw`], holding the original JSON, so the
 //! pages can show it as a labelled raw block.
 
+pub mod custom;
+
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 

@@ -29,8 +29,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::SessionSummary;
-use super::cache::{self, Rendered, WrittenFiles};
-use crate::bag::{Digests, FileDigests};
+use super::entry::{self as cache, Rendered, WrittenFiles};
+use crate::digest::{Digests, FileDigests};
 use crate::error::{Error, Result};
 
 const WRITTEN: u8 = 1;

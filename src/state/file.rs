@@ -26,7 +26,7 @@
 //!   percent-encoded) to its `size` in bytes and its lowercase hex `sha256` and `sha512`
 //!   digests. Keys are sorted by byte order.
 //! - `sessions` maps each rendered session's stem to what the render cache needs to skip
-//!   it next time (see [`crate::render::cache`]): its SessionId, the SHA-256 of the record
+//!   it next time (see [`entry`](super::entry)): its SessionId, the SHA-256 of the record
 //!   its pages were made from, the fingerprint of the pages' inputs, its first message
 //!   time, and its figures (`stats` as in stats.json, `hours`, `media`). Sorted by stem.
 //!   Version 2 files (without it) are read as an empty render cache.
@@ -46,11 +46,15 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::payload::{Digests, Stamp, to_hex};
+use sha2::{Digest, Sha256};
+
+use super::entry::KnownFiles;
+use super::store::SessionStore;
+use super::{Stamp, StatCache};
+use crate::digest::{Digests, to_hex};
 use crate::error::Result;
 use crate::fsutil::WriteOutcome;
-use crate::render::cache::KnownFiles;
-use crate::render::store::SessionStore;
+use crate::wal::Finished;
 
 /// The state file's name, beside the tag files.
 pub const STATE_FILE: &str = "desk-archive-state.json";
@@ -71,9 +75,9 @@ struct Stored {
 #[derive(Debug, Deserialize)]
 struct Entry {
     size: u64,
-    #[serde(deserialize_with = "super::hex_array")]
+    #[serde(deserialize_with = "crate::digest::hex_array")]
     sha256: [u8; 32],
-    #[serde(deserialize_with = "super::hex_array")]
+    #[serde(deserialize_with = "crate::digest::hex_array")]
     sha512: [u8; 64],
 }
 
@@ -95,19 +99,33 @@ pub struct Cache {
     entries: HashMap<String, Entry>,
     /// The state file's own mtime: entries not strictly older are not trusted.
     written_ns: i64,
+    /// The stamps the files had when these checksums were right (kept outside the bag).
+    stamps: StatCache,
 }
 
 impl Cache {
     #[cfg(test)]
-    /// Loads the hash cache of the bag in `dir`, without the render cache.
-    pub(crate) fn load(dir: &Path) -> Cache {
-        load(dir).0
+    /// Loads the hash cache of the bag in `dir` as if its tag manifest vouched for it, with
+    /// these stamps in place of the stat cache.
+    pub(crate) fn load_with(dir: &Path, stamps: &[(&str, Stamp)]) -> Cache {
+        let bytes = fs::read(dir.join(STATE_FILE)).unwrap_or_default();
+        let stored: Option<StoredFile<'_>> = serde_json::from_slice(&bytes).ok();
+        let written_ns = fs::metadata(dir.join(STATE_FILE)).map_or(0, |m| Stamp::of(&m).mtime_ns);
+        Cache {
+            entries: stored.map(|s| s.hashes).unwrap_or_default(),
+            written_ns,
+            stamps: StatCache::with(stamps),
+        }
     }
 
-    /// The cached digests of `rel`, if its stamp is unchanged and not racy.
-    pub(crate) fn get(&self, rel: &str, stamp: &Stamp) -> Option<Digests> {
+    /// The cached digests of `rel`, if its stamp (size, mtime, ctime, inode, device) is the
+    /// one the stat cache recorded and the file is older than the state file (not racy).
+    pub fn get(&self, rel: &str, stamp: &Stamp) -> Option<Digests> {
         let entry = self.entries.get(rel)?;
-        (entry.size == stamp.size && stamp.mtime_ns < self.written_ns).then_some(Digests {
+        let trusted = entry.size == stamp.size
+            && stamp.mtime_ns < self.written_ns
+            && self.stamps.matches(rel, stamp);
+        trusted.then_some(Digests {
             sha256: entry.sha256,
             sha512: entry.sha512,
         })
@@ -120,12 +138,22 @@ impl Cache {
 /// a warning when it exists but cannot be used): the cost is only re-hashing and
 /// re-rendering. Version 2 files give their hashes and no sessions. A session entry that
 /// is malformed is found when it is read, and that session is rendered again.
-pub fn load(dir: &Path) -> (Cache, Option<SessionStore>) {
+pub fn load(dir: &Path, finished: &Finished) -> (Cache, Option<SessionStore>) {
     let path = dir.join(STATE_FILE);
     let (bytes, meta) = match (fs::read(&path), fs::metadata(&path)) {
         (Ok(bytes), Ok(meta)) => (bytes, meta),
         _ => return Default::default(),
     };
+    // SPEC §9: used only when the tag manifest vouches for it (or, after a crash, the
+    // write-ahead list: the run that wrote it did not get to its tag manifest).
+    let sha256: [u8; 32] = Sha256::digest(&bytes).into();
+    if !finished.vouches(STATE_FILE, &sha256) && !tag_manifest_lists(dir, STATE_FILE, &sha256) {
+        tracing::warn!(
+            "ignoring `{}`: it does not match the tag manifest; every file is hashed again",
+            path.display()
+        );
+        return Default::default();
+    }
     let stored: StoredFile<'_> = match serde_json::from_slice(&bytes) {
         Ok(stored) => stored,
         Err(e) => {
@@ -143,6 +171,7 @@ pub fn load(dir: &Path) -> (Cache, Option<SessionStore>) {
     let cache = Cache {
         entries: stored.hashes,
         written_ns: Stamp::of(&meta).mtime_ns,
+        stamps: StatCache::load(dir),
     };
     if stored.sessions.is_empty() {
         return (cache, None);
@@ -155,6 +184,17 @@ pub fn load(dir: &Path) -> (Cache, Option<SessionStore>) {
         }
     };
     (cache, sessions)
+}
+
+/// Whether `tagmanifest-sha256.txt` in `dir` lists `name` with this SHA-256.
+pub fn tag_manifest_lists(dir: &Path, name: &str, sha256: &[u8; 32]) -> bool {
+    let Ok(text) = fs::read_to_string(dir.join("tagmanifest-sha256.txt")) else {
+        return false;
+    };
+    let hex = to_hex(sha256);
+    text.lines()
+        .filter_map(|line| line.split_once(|c: char| c.is_whitespace()))
+        .any(|(sum, file)| file.trim_start().trim_start_matches('*') == name && sum == hex)
 }
 
 fn store_sessions(
@@ -180,7 +220,7 @@ impl KnownFiles for Cache {
 
 /// Writes the state file for `entries` (sorted by path) and the rendered `sessions`
 /// (sorted by stem), streamed, unless unchanged.
-pub(crate) fn write<'a>(
+pub fn write<'a>(
     dir: &Path,
     entries: impl Iterator<Item = io::Result<(&'a str, u64, Digests)>>,
     sessions: &SessionStore,
@@ -241,12 +281,16 @@ mod tests {
         let old = Stamp {
             size: 3,
             mtime_ns: 1_000_000_000,
+            ctime_ns: 1_000_000_000,
             inode: 7,
+            device: 1,
         };
         let future = Stamp {
             size: 3,
             mtime_ns: i64::MAX,
+            ctime_ns: i64::MAX,
             inode: 8,
+            device: 1,
         };
         let items = [
             Ok(("data/a \"q\".txt", old.size, digests)),
@@ -260,12 +304,21 @@ mod tests {
             "{text}"
         );
         assert_eq!(text.lines().count(), 9);
-        let cache = Cache::load(dir.path());
+        let cache = Cache::load_with(
+            dir.path(),
+            &[("data/a \"q\".txt", old), ("data/b.txt", future)],
+        );
         assert_eq!(cache.get("data/a \"q\".txt", &old), Some(digests));
         assert_eq!(
             cache.get("data/a \"q\".txt", &Stamp { size: 4, ..old }),
             None
         );
+        // A same-size edit back-dated with touch still changes the ctime: not trusted.
+        let touched = Stamp {
+            ctime_ns: 2_000_000_000,
+            ..old
+        };
+        assert_eq!(cache.get("data/a \"q\".txt", &touched), None);
         assert!(!text.contains("mtime") && !text.contains("inode"), "{text}");
         // Modified no earlier than the state file was written: not trusted.
         assert_eq!(cache.get("data/b.txt", &future), None);
@@ -282,6 +335,9 @@ mod tests {
             "{text}"
         );
         fs::write(dir.path().join(STATE_FILE), "{").unwrap();
-        assert!(Cache::load(dir.path()).entries.is_empty());
+        assert!(Cache::load_with(dir.path(), &[]).entries.is_empty());
+        // Not vouched for by a tag manifest: ignored.
+        write(dir.path(), std::iter::empty(), &none).unwrap();
+        assert!(load(dir.path(), &Finished::default()).0.entries.is_empty());
     }
 }

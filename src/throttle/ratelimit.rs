@@ -1,4 +1,5 @@
-//! The global request-rate limit (`--rate`): a token bucket shared by all sessions,
+//! A request-rate limit (the fetcher's `--rate`, media capture's own): a token bucket
+//! shared by every task of a run,
 //! implemented as GCRA (a theoretical arrival time instead of a token count), so that
 //! waiting requests are scheduled rather than polled.
 
@@ -19,7 +20,7 @@ pub fn rate_burst(rate: f64) -> u32 {
 
 /// A shared rate limiter. `None` interval means unlimited.
 #[derive(Debug)]
-pub(crate) struct RateLimiter {
+pub struct RateLimiter {
     interval: Option<Duration>,
     tolerance: Duration,
     /// Theoretical arrival time of the next request.
@@ -29,7 +30,7 @@ pub(crate) struct RateLimiter {
 impl RateLimiter {
     /// A limiter for `rate` requests per second; a rate that is not positive and finite
     /// means no limit.
-    pub(crate) fn new(rate: f64) -> Self {
+    pub fn new(rate: f64) -> Self {
         let interval =
             (rate.is_finite() && rate > 0.0).then(|| Duration::from_secs_f64(1.0 / rate));
         let burst = rate_burst(rate);
@@ -42,7 +43,7 @@ impl RateLimiter {
     }
 
     /// Waits until one more request may start.
-    pub(crate) async fn acquire(&self) {
+    pub async fn acquire(&self) {
         if let Some(at) = self.reserve(Instant::now()) {
             tokio::time::sleep_until(at).await;
         }

@@ -1,11 +1,56 @@
-//! The sessions file parser under any input: it never panics, a plain list and a CSV
+//! Property tests (proptest) of the sessions file parser under any input: it never panics, a plain list and a CSV
 //! written by a CSV library read back exactly (first occurrence of each id kept), and
 //! CR, LF and CRLF all end lines.
 
-use desk_archive::sessions::parse_sessions;
 use proptest::prelude::*;
+use proptest::test_runner::Config;
 
-use super::{config, hostile_text};
+use super::parse_sessions;
+
+/// Cases per property: `PROPTEST_CASES` when set, else `default`.
+fn config(default: u32) -> Config {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default);
+    Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    }
+}
+
+/// Text made of pieces that mean something to a CSV or line parser, mixed with any
+/// character at all.
+fn hostile_text(max_pieces: usize) -> impl Strategy<Value = String> {
+    const PIECES: &[&str] = &[
+        "\r",
+        "\n",
+        "\r\n",
+        "\"",
+        "\"\"",
+        ",",
+        ";",
+        "\t",
+        " ",
+        "#",
+        "\u{feff}",
+        "SessionId",
+        "sessionid",
+        "a",
+        "0",
+        "-",
+        "\u{0}",
+        "\u{202e}",
+        "é",
+        "会话",
+    ];
+    let piece = prop_oneof![
+        6 => prop::sample::select(PIECES).prop_map(str::to_owned),
+        3 => any::<char>().prop_map(String::from),
+    ];
+    prop::collection::vec(piece, 0..max_pieces).prop_map(|v| v.concat())
+}
 
 /// An id a plain list can hold: no surrounding whitespace, no line break, not a comment,
 /// nothing a CSV header test could take for a `SessionId` column.

@@ -5,9 +5,9 @@
 
 use std::collections::BTreeSet;
 
+use crate::model::custom::{self, Payload};
 use crate::model::{Element, parse_message};
 use crate::records::Record;
-use crate::render::custom::{self, Payload};
 
 /// The distinct capturable media URLs of a record, as written in it, sorted.
 pub fn record_urls(record: &Record) -> BTreeSet<String> {

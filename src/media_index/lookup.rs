@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use super::index::{Entry, Failed, MediaIndex};
-use super::sniff::{Display, display_of_ext};
+use super::display::{Display, display_of_ext};
+use super::format::{Entry, Failed, MediaIndex};
 
 /// A captured object as a page uses it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +27,7 @@ impl MediaLookup {
     /// Absent, unreadable or unparsable gives an empty lookup (pages then use the remote
     /// URLs, as without capture), with a warning unless absent.
     pub fn read(data_dir: &Path) -> (MediaLookup, Option<Vec<u8>>) {
-        let path = data_dir.join(super::index::INDEX_PATH);
+        let path = data_dir.join(super::format::INDEX_PATH);
         let bytes = match std::fs::read(&path) {
             Ok(bytes) => Some(bytes),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -79,11 +79,11 @@ impl MediaLookup {
     pub fn counts<'a>(
         &self,
         urls: impl IntoIterator<Item = &'a String>,
-    ) -> Option<super::MediaCounts> {
+    ) -> Option<crate::coverage::MediaCounts> {
         if self.index.is_empty() {
             return None;
         }
-        let mut counts = super::MediaCounts::default();
+        let mut counts = crate::coverage::MediaCounts::default();
         for url in urls {
             match self.index.get(url) {
                 Some(Entry::Stored(_)) => counts.archived += 1,

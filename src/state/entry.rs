@@ -5,7 +5,7 @@
 //!
 //! A session's pages depend on its record, on its neighbours in chronological order (the
 //! previous/next links), on the render options, on the captured media and on the build of
-//! the tool. All of that is folded into one fingerprint, [`Rendered::inputs`]. The next
+//! the tool. All of that is folded into one fingerprint, [`Rendered::inputs`] (computed by the render). The next
 //! render reuses a session — its figures, without reading its record — when:
 //!
 //! - the record is unchanged: its SHA-256 is the one the pages were made from, taken from
@@ -15,21 +15,31 @@
 //!   rule: same size, older than the state file).
 //!
 //! Anything else renders the session again. The entries live in the bag's one state file,
-//! `desk-archive-state.json` (format in [`crate::bag::state`]).
+//! `desk-archive-state.json` (format in [`file`](super::file)).
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
-use super::{RenderOptions, SessionSummary};
-use crate::bag::FileDigests;
-use crate::media::MediaCounts;
+use crate::coverage::MediaCounts;
+use crate::digest::FileDigests;
 use crate::stats::SessionStats;
 
-/// Identifies the build of the tool (sources, templates, assets, dependency versions), set
-/// by `build.rs`: pages of another build are rendered again.
-pub const RENDERER: &str = env!("DESK_ARCHIVE_RENDERER");
+/// The little that is kept of each rendered session for the index, stats.json and agent
+/// pages: a few hundred bytes whatever the number of messages (SPEC §6), held in the
+/// [`SessionStore`](super::SessionStore) rather than in memory.
+#[derive(Debug, Clone)]
+pub struct SessionSummary {
+    /// The SessionId.
+    pub session_id: String,
+    /// Its file stem (`sessions/<stem>.html`).
+    pub stem: String,
+    /// Its figures.
+    pub stats: SessionStats,
+    /// Its media URLs captured, skipped (too large) and failed; `None` when media capture
+    /// never ran for this archive.
+    pub media: Option<MediaCounts>,
+}
 
 /// One session as this render left it: its summary for the index and the state file, and,
 /// when its files were written by this run, their digests for the bag.
@@ -79,7 +89,7 @@ impl KnownFiles for NoKnownFiles {
 /// The last render's sessions, by stem, and what the bag knows about the files.
 pub struct RenderCache<'a> {
     /// Sessions of the last render (from the state file), when there are any.
-    pub sessions: Option<super::store::SessionStore>,
+    pub sessions: Option<super::SessionStore>,
     /// The bag's hash cache.
     pub known: &'a dyn KnownFiles,
     /// Heads of the records this run imported, parsed as they were imported (so that the
@@ -138,58 +148,13 @@ impl Imported {
     }
 }
 
-/// The fingerprint of what every page depends on besides its own record and neighbours:
-/// the build, the options that reach session pages, and the media index.
-pub fn settings(options: &RenderOptions, media_index: Option<&[u8]>) -> [u8; 32] {
-    let mut h = Sha256::new();
-    for part in [
-        RENDERER,
-        options.timezone.name(),
-        match options.lang {
-            super::Lang::En => "en",
-            super::Lang::ZhCn => "zh-CN",
-        },
-        if options.markdown_pages {
-            "md"
-        } else {
-            "no-md"
-        },
-        options.title.as_deref().unwrap_or("\u{0}default"),
-    ] {
-        field(&mut h, part.as_bytes());
-    }
-    field(&mut h, media_index.unwrap_or(b"\0none"));
-    h.finalize().into()
-}
-
-/// The fingerprint of one session's inputs: the settings, its record and its neighbours.
-pub fn inputs(
-    settings: &[u8; 32],
-    record: &[u8; 32],
-    prev: Option<&str>,
-    next: Option<&str>,
-) -> [u8; 32] {
-    let mut h = Sha256::new();
-    field(&mut h, settings);
-    field(&mut h, record);
-    field(&mut h, prev.unwrap_or("\0none").as_bytes());
-    field(&mut h, next.unwrap_or("\0none").as_bytes());
-    h.finalize().into()
-}
-
-/// Hashes one length-prefixed field, so that no two sequences of fields collide.
-fn field(h: &mut Sha256, bytes: &[u8]) {
-    h.update((bytes.len() as u64).to_le_bytes());
-    h.update(bytes);
-}
-
 /// One session's entry in the state file, as read.
 #[derive(Deserialize)]
 pub struct Stored {
     session_id: String,
-    #[serde(deserialize_with = "crate::bag::hex_array")]
+    #[serde(deserialize_with = "crate::digest::hex_array")]
     record: [u8; 32],
-    #[serde(deserialize_with = "crate::bag::hex_array")]
+    #[serde(deserialize_with = "crate::digest::hex_array")]
     inputs: [u8; 32],
     first_ms: Option<i64>,
     /// [`SessionStats::messages_by_hour`], which stats.json does not hold.
@@ -205,10 +170,10 @@ pub struct StoredHead {
     /// The SessionId.
     pub session_id: String,
     /// SHA-256 of the record the pages were made from.
-    #[serde(deserialize_with = "crate::bag::hex_array")]
+    #[serde(deserialize_with = "crate::digest::hex_array")]
     pub record: [u8; 32],
     /// Fingerprint of the pages' inputs.
-    #[serde(deserialize_with = "crate::bag::hex_array")]
+    #[serde(deserialize_with = "crate::digest::hex_array")]
     pub inputs: [u8; 32],
     /// Earliest message time.
     pub first_ms: Option<i64>,
@@ -283,70 +248,12 @@ impl Stored {
     }
 }
 
-/// `[u8; 32]` written as lowercase hex in JSON (read with [`crate::bag::hex_array`]).
+/// `[u8; 32]` written as lowercase hex in JSON (read with [`crate::digest::hex_array`]).
 mod hex32 {
     use serde::Serializer;
 
     #[allow(clippy::trivially_copy_pass_by_ref)] // serde's `with` passes a reference
     pub(super) fn serialize<S: Serializer>(bytes: &&[u8; 32], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&crate::bag::to_hex(*bytes))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn options() -> RenderOptions {
-        RenderOptions {
-            timezone: chrono_tz::UTC,
-            title: None,
-            lang: super::super::Lang::En,
-            markdown_pages: true,
-            jobs: None,
-            progress: None,
-        }
-    }
-
-    #[test]
-    fn every_setting_changes_the_fingerprint() {
-        let base = settings(&options(), None);
-        assert_eq!(base, settings(&options(), None));
-        let zone = RenderOptions {
-            timezone: chrono_tz::Asia::Shanghai,
-            ..options()
-        };
-        let title = RenderOptions {
-            title: Some("x".into()),
-            ..options()
-        };
-        let md = RenderOptions {
-            markdown_pages: false,
-            ..options()
-        };
-        let lang = RenderOptions {
-            lang: super::super::Lang::ZhCn,
-            ..options()
-        };
-        for other in [
-            settings(&zone, None),
-            settings(&title, None),
-            settings(&md, None),
-            settings(&lang, None),
-            settings(&options(), Some(b"{}")),
-        ] {
-            assert_ne!(base, other);
-        }
-    }
-
-    #[test]
-    fn neighbours_change_the_inputs() {
-        let s = settings(&options(), None);
-        let r = [7; 32];
-        let a = inputs(&s, &r, Some("a"), Some("b"));
-        assert_eq!(a, inputs(&s, &r, Some("a"), Some("b")));
-        assert_ne!(a, inputs(&s, &r, Some("ab"), None));
-        assert_ne!(a, inputs(&s, &r, None, Some("b")));
-        assert_ne!(a, inputs(&s, &[8; 32], Some("a"), Some("b")));
+        s.serialize_str(&crate::digest::to_hex(*bytes))
     }
 }
