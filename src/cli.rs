@@ -30,7 +30,7 @@ macro_rules! credentials_help {
     about,
     long_about = None,
     max_term_width = 100,
-    after_long_help = credentials_help!()
+    after_long_help = format!("{}\n\n{}", credentials_help!(), crate::ExitCode::TABLE)
 )]
 pub struct Cli {
     /// What to do.
@@ -185,12 +185,20 @@ pub struct TuningArgs {
     /// First backoff ceiling in milliseconds (tests use a tiny one) [default: 500].
     #[arg(long, value_name = "MS", hide = true)]
     pub backoff_ms: Option<u64>,
+    /// The circuit breaker's window in milliseconds (tests use a short one) [default:
+    /// 30000].
+    #[arg(long, value_name = "MS", hide = true)]
+    pub breaker_window_ms: Option<u64>,
     /// Do not download message media (images, files, audio, video) into the archive.
     #[arg(long)]
     pub no_media: bool,
     /// Skip media objects larger than N bytes [default: 104857600, 100 MiB].
     #[arg(long, value_name = "N")]
     pub max_media_bytes: Option<u64>,
+    /// Give up on a media object after this many seconds in all, however slowly it
+    /// arrives [default: 300].
+    #[arg(long, value_name = "SECS")]
+    pub media_timeout: Option<f64>,
     /// Let media downloads reach HOST even if it resolves to a non-public address
     /// (repeatable).
     #[arg(long, value_name = "HOST")]

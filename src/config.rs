@@ -183,6 +183,7 @@ struct FileConfig {
     no_media: Option<bool>,
     max_media_bytes: Option<u64>,
     media_allow_host: Option<Vec<String>>,
+    media_timeout: Option<toml::Value>,
     timezone: Option<String>,
     title: Option<String>,
     lang: Option<String>,
@@ -498,10 +499,21 @@ impl Resolver<'_> {
         } else {
             tuning.media_allow_host.clone()
         };
+        let deadline = match tuning.media_timeout {
+            Some(t) => t,
+            None => number(self.file.media_timeout.as_ref(), "media-timeout")?
+                .unwrap_or(crate::media::DEFAULT_DEADLINE.as_secs_f64()),
+        };
+        if !(deadline.is_finite() && deadline > 0.0 && deadline < 1e6) {
+            return Err(usage(
+                "--media-timeout must be a positive number of seconds",
+            ));
+        }
         Ok(crate::media::MediaSettings {
             enabled: !(tuning.no_media || self.file.no_media == Some(true)),
             max_bytes,
             allow_hosts,
+            deadline: Duration::from_secs_f64(deadline),
             ..crate::media::MediaSettings::default()
         })
     }
@@ -735,6 +747,8 @@ impl Resolver<'_> {
             backoff_base: Duration::from_millis(tuning.backoff_ms.unwrap_or(500)),
             backoff_cap: Duration::from_secs(30),
             retry_after_cap: Duration::from_secs(60),
+            breaker_window: Duration::from_millis(tuning.breaker_window_ms.unwrap_or(30_000)),
+            breaker_min_failures: 20,
             cancel: None,
         })
     }
@@ -1007,6 +1021,31 @@ mod tests {
         assert_eq!((f.sdkappid, f.concurrency, f.rate), (1400000003, 3, 7.0));
         let c = resolve(&with(&["--concurrency", "5"]), &[], Some(file)).unwrap();
         assert_eq!(fetch_config(&c).fetch.concurrency, 5);
+    }
+
+    #[test]
+    fn media_timeout_from_flag_or_file_and_checked() {
+        let env = [("DESK_SDKAPPID", "1"), ("DESK_SECRET_KEY", "k")];
+        let c = resolve(&with(&[]), &env, None).unwrap();
+        assert_eq!(fetch_config(&c).media.deadline, Duration::from_secs(300));
+        let c = resolve(&with(&[]), &env, Some("media-timeout = 2.5")).unwrap();
+        assert_eq!(fetch_config(&c).media.deadline, Duration::from_millis(2500));
+        let c = resolve(
+            &with(&["--media-timeout", "7"]),
+            &env,
+            Some("media-timeout = 2"),
+        )
+        .unwrap();
+        assert_eq!(fetch_config(&c).media.deadline, Duration::from_secs(7));
+        for bad in ["0", "-1", "inf"] {
+            let flag = format!("--media-timeout={bad}");
+            let args = with(&[])
+                .into_iter()
+                .chain([flag.as_str()])
+                .collect::<Vec<_>>();
+            let err = resolve(&args, &env, None).unwrap_err();
+            assert!(err.to_string().contains("--media-timeout"), "{err}");
+        }
     }
 
     #[test]

@@ -473,7 +473,9 @@ impl<'de> serde::de::Visitor<'de> for StampVisitor {
 /// as a `Value` (a lone surrogate in a string) only loses this message's time, as before.
 fn stamp_ms(raw: &RawValue) -> Option<i64> {
     match serde_json::from_str::<serde_json::Value>(raw.get()).ok()? {
-        serde_json::Value::Number(n) => n.as_i64(),
+        // The message view's rule (`model`): `1.7e12` is a time too, so that sessions are
+        // ordered by the time their pages show.
+        serde_json::Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
         serde_json::Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }

@@ -68,7 +68,7 @@ struct Layout {
 /// A CSV when a field of line 1 is `SessionId` (any case, quoted or not) with `,`, `;` or
 /// a tab between fields.
 fn csv_layout(text: &str) -> Option<Layout> {
-    let first_line = text.split('\n').next().unwrap_or("").trim_end_matches('\r');
+    let first_line = text.split(['\r', '\n']).next().unwrap_or("");
     [b',', b';', b'\t'].into_iter().find_map(|delimiter| {
         let id_column = first_line.split(delimiter as char).position(|field| {
             field
@@ -119,8 +119,10 @@ fn unterminated_quote(text: &str, delimiter: u8) -> Option<usize> {
     opened.map(|at| line_at(text, at as u64))
 }
 
+/// One id a line; LF, CRLF and a lone CR each end a line (a SessionId never holds a CR,
+/// and an old Mac-style file would otherwise be one id).
 fn parse_plain(text: &str) -> Vec<SessionEntry> {
-    text.lines()
+    text.split(['\r', '\n'])
         .map(str::trim)
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
         .map(|id| SessionEntry {
@@ -194,6 +196,10 @@ fn csv_error(text: &str, name: &str, e: &csv::Error) -> Error {
 }
 
 #[cfg(test)]
+#[path = "sessions_props.rs"]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -203,9 +209,9 @@ mod tests {
 
     #[test]
     fn plain_list_skips_comments_blanks_and_duplicates() {
-        let text = "\u{feff}# header\n  a  \n\nb\r\n#c\na\n";
+        let text = "\u{feff}# header\n  a  \n\nb\r\n#c\na\rc\r";
         let entries = parse_sessions(text.as_bytes(), "t").unwrap();
-        assert_eq!(ids(&entries), ["a", "b"]);
+        assert_eq!(ids(&entries), ["a", "b", "c"]);
     }
 
     #[test]

@@ -27,11 +27,6 @@ impl Algorithm {
         }
     }
 
-    /// The algorithm a manifest file name suffix names, if we support it.
-    pub(crate) fn from_name(name: &str) -> Option<Algorithm> {
-        Algorithm::ALL.into_iter().find(|a| a.name() == name)
-    }
-
     /// This algorithm's digest out of a file's [`Digests`].
     pub(crate) fn pick(self, digests: &Digests) -> &[u8] {
         match self {

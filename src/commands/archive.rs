@@ -126,6 +126,7 @@ pub(crate) fn archive(
     let interrupted = cancel.load(std::sync::atomic::Ordering::Relaxed);
     let mut summary = Summary {
         stopped: report.stopped.clone().filter(|_| !interrupted),
+        unreachable: report.unreachable.clone().filter(|_| !interrupted),
         interrupted,
         requests: report.requests,
         retries: report.retries,
@@ -151,6 +152,8 @@ pub(crate) fn archive(
         &cancel,
         &archive.wal,
     );
+    // A signal during media capture ends it early: the run was interrupted all the same.
+    summary.interrupted |= cancel.load(std::sync::atomic::Ordering::Relaxed);
     let sessions = if then == Then::Render {
         let cache = RenderCache {
             sessions: archive.earlier.take(),

@@ -71,6 +71,8 @@ pub(crate) struct Summary {
     pub(crate) failures: Vec<SessionFailure>,
     /// Why the run stopped early, when it did.
     pub(crate) stopped: Option<String>,
+    /// Fetching stopped because the API could not be reached.
+    pub(crate) unreachable: Option<crate::fetch::Unreachable>,
     /// Whether SIGINT or SIGTERM ended the run.
     pub(crate) interrupted: bool,
     /// API requests sent.
@@ -94,6 +96,8 @@ struct JsonSummary<'a> {
     exit_code: ExitCode,
     #[serde(skip_serializing_if = "Option::is_none")]
     stopped: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unreachable: Option<&'a str>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     interrupted: bool,
 }
@@ -105,6 +109,8 @@ impl Summary {
             ExitCode::Interrupted
         } else if self.stopped.is_some() {
             ExitCode::Usage
+        } else if self.unreachable.as_ref().is_some_and(|u| u.at_start) {
+            ExitCode::TryLater
         } else if !self.failures.is_empty() || self.pending > 0 {
             ExitCode::Partial
         } else {
@@ -128,6 +134,12 @@ impl Summary {
         if let Some(why) = &self.stopped {
             eprintln!("{error}the run stopped: {why}");
         }
+        if let Some(u) = &self.unreachable {
+            eprintln!(
+                "{error}{}; fetching stopped, the sessions not fetched are pending",
+                u.reason
+            );
+        }
         if self.interrupted {
             eprintln!(
                 "{error}interrupted: what was done is kept and the bag is valid; run the \
@@ -147,6 +159,7 @@ impl Summary {
                 seconds: (seconds * 1000.0).round() / 1000.0,
                 exit_code: self.exit_code(),
                 stopped: self.stopped.as_deref(),
+                unreachable: self.unreachable.as_ref().map(|u| u.reason.as_str()),
                 interrupted: self.interrupted,
             });
         }

@@ -76,12 +76,26 @@ impl Client {
             .await;
         let (answer, retry_after) = match sent {
             Ok(response) => read_response(response).await,
+            // reqwest reports DNS, refused connections, TLS handshakes and connect
+            // timeouts as connect errors.
+            Err(e) if e.is_connect() => {
+                (Answer::NoConnection(describe_error(&e.without_url())), None)
+            }
             Err(e) => (Answer::Transport(describe_error(&e.without_url())), None),
         };
         Reply {
             answer,
             retry_after,
             generation,
+        }
+    }
+
+    /// The endpoint's host (and port, when given), for messages: no path, no query.
+    pub(crate) fn endpoint_host(&self) -> String {
+        let host = self.endpoint.host_str().unwrap_or("?");
+        match self.endpoint.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
         }
     }
 
@@ -185,7 +199,8 @@ fn describe_error(error: &reqwest::Error) -> String {
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
         let cause_text = cause.to_string();
-        if !text.ends_with(&cause_text) {
+        // hyper's "client error (Connect)" only repeats what `text` says.
+        if !text.ends_with(&cause_text) && !cause_text.starts_with("client error (") {
             text.push_str(": ");
             text.push_str(&cause_text);
         }

@@ -2,6 +2,7 @@
 //! transient, and writes each complete session as a raw record. Async stays in here:
 //! [`fetch_sessions`] builds and owns its tokio runtime.
 
+mod breaker;
 mod client;
 mod control;
 mod endpoint;
@@ -55,6 +56,12 @@ pub struct FetchSettings {
     pub backoff_cap: Duration,
     /// Longest Retry-After honoured.
     pub retry_after_cap: Duration,
+    /// The circuit breaker's window: fetching stops when every request for this long (and
+    /// at least [`FetchSettings::breaker_min_failures`] in a row) failed to connect.
+    /// 30 s; tests shorten it (`--breaker-window-ms`, a hidden flag).
+    pub breaker_window: Duration,
+    /// The fewest failures in a row that trip the breaker (20).
+    pub breaker_min_failures: u32,
     /// Set (by a SIGINT/SIGTERM handler) to stop the run: requests in flight are dropped,
     /// unfinished sessions become pending, and the report says the run was interrupted.
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
@@ -82,6 +89,8 @@ impl FetchSettings {
             backoff_base: Duration::from_millis(500),
             backoff_cap: Duration::from_secs(30),
             retry_after_cap: Duration::from_secs(60),
+            breaker_window: Duration::from_secs(30),
+            breaker_min_failures: 20,
             cancel: None,
         }
     }
@@ -163,6 +172,9 @@ pub struct FetchReport {
     /// Why the run stopped (ErrorCode and ErrorInfo, or HTTP status), when it did: the
     /// caller exits with 2.
     pub stopped: Option<String>,
+    /// Set when fetching stopped because the API could not be reached (the caller exits
+    /// with 4 when not even the first request connected, else with 1).
+    pub unreachable: Option<Unreachable>,
     /// Requests sent.
     pub requests: u64,
     /// Retries among them (including UserSig renewals and session restarts).
@@ -184,6 +196,15 @@ pub struct Destination<'a> {
     /// Whether the record at this path is complete (it is then skipped unless
     /// `--refresh`); a record that is not is fetched again.
     pub complete: &'a (dyn Fn(&Path) -> bool + Sync),
+}
+
+/// Why fetching stopped early because the API could not be reached (SPEC §9).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreachable {
+    /// Not even the run's first request could connect (refused, DNS, TLS).
+    pub at_start: bool,
+    /// The endpoint's host and the cause; never a secret.
+    pub reason: String,
 }
 
 /// Fetches `sessions` into `records_dir` (SPEC §2). Per-session failures are outcomes in

@@ -26,7 +26,7 @@ pub(crate) fn classify(answer: &Answer) -> Action {
         Answer::Page(_) => Action::Accept,
         Answer::ApiError { code, .. } => classify_code(*code),
         Answer::Http { status, .. } => classify_status(*status),
-        Answer::Transport(_) | Answer::BadBody(_) => Action::Retry,
+        Answer::NoConnection(_) | Answer::Transport(_) | Answer::BadBody(_) => Action::Retry,
     }
 }
 
@@ -77,9 +77,10 @@ pub(crate) fn classify_code(code: i64) -> Action {
 fn classify_status(status: u16) -> Action {
     match status {
         408 | 429 => Action::Retry,
-        // Redirects are not followed (they would drop the query that authenticates us):
-        // like a 4xx they mean a wrong endpoint or proxy.
-        300..=499 => Action::StopRun,
+        // Redirects are never followed (the UserSig is in the query); a proxy or load
+        // balancer sends them in passing, so they are retried like a 5xx (SPEC §9).
+        300..=399 => Action::Retry,
+        400..=499 => Action::StopRun,
         _ => Action::Retry,
     }
 }
@@ -131,10 +132,10 @@ mod tests {
 
     #[test]
     fn http_statuses_and_transport() {
-        for s in [408, 429, 500, 502, 503, 504, 599] {
+        for s in [301, 302, 303, 307, 308, 408, 429, 500, 502, 503, 504, 599] {
             assert_eq!(status(s), Action::Retry, "HTTP {s}");
         }
-        for s in [301, 302, 307, 400, 401, 403, 404, 405, 410, 413, 451] {
+        for s in [400, 401, 403, 404, 405, 410, 413, 451] {
             assert_eq!(status(s), Action::StopRun, "HTTP {s}");
         }
         assert_eq!(

@@ -10,10 +10,11 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
+use super::breaker::Breaker;
 use super::client::{Client, Reply};
 use super::control::{Control, Stopped};
 use super::session::{Fetched, fetch_pages};
-use super::{FetchEvent, FetchReport, FetchSettings, SessionOutcome, SessionRequest};
+use super::{FetchEvent, FetchReport, FetchSettings, SessionOutcome, SessionRequest, Unreachable};
 use crate::error::{Error, Result};
 use crate::records::{self, RecordWriter};
 use crate::throttle::Backoff;
@@ -23,6 +24,7 @@ use crate::throttle::RateLimiter;
 pub(crate) struct Shared {
     pub(crate) client: Client,
     pub(crate) control: Control,
+    pub(crate) breaker: Breaker,
     pub(crate) backoff: Backoff,
     pub(crate) retries: u32,
     pub(crate) records: RecordWriter,
@@ -95,6 +97,7 @@ impl Reply {
             ),
             Answer::ApiError { code, .. } => format!("ErrorCode {code}"),
             Answer::Http { status, .. } => format!("HTTP {status}"),
+            Answer::NoConnection(_) => "no connection".to_owned(),
             Answer::Transport(_) => "no answer".to_owned(),
             Answer::BadBody(_) => "invalid body".to_owned(),
         }
@@ -120,6 +123,7 @@ pub(crate) fn fetch_sessions(
     let shared = Arc::new(Shared {
         client,
         control: Control::default(),
+        breaker: Breaker::new(settings.breaker_window, settings.breaker_min_failures),
         backoff: Backoff {
             base: settings.backoff_base,
             cap: settings.backoff_cap,
@@ -315,9 +319,15 @@ fn report(shared: &Shared, ids: Vec<String>, outcomes: Vec<Option<SessionOutcome
         .zip(outcomes)
         .map(|(id, outcome)| (id, outcome.unwrap_or(SessionOutcome::Pending)))
         .collect();
+    let stopped = shared.control.stopped();
+    let unreachable = shared.control.unreachable().map(|at_start| Unreachable {
+        at_start,
+        reason: stopped.clone().unwrap_or_default(),
+    });
     FetchReport {
         outcomes,
-        stopped: shared.control.stopped(),
+        stopped: stopped.filter(|_| unreachable.is_none()),
+        unreachable,
         requests: shared.requests.load(Ordering::Relaxed),
         retries: shared.retried.load(Ordering::Relaxed),
         written: shared.records.take_written(),

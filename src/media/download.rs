@@ -169,14 +169,8 @@ impl Downloader {
         fsutil::create_dir_all(&media_dir).map_err(|e| Failure::fatal(e.to_string()))?;
         let n = self.temp_counter.fetch_add(1, Ordering::Relaxed);
         let temp = fsutil::temp_path(&media_dir.join(format!("download-{n}")));
-        let result = stream_to(&mut response, &temp, max).await;
-        let (sha, size, head) = match result {
-            Ok(done) => done,
-            Err(f) => {
-                let _ = tokio::fs::remove_file(&temp).await;
-                return Err(f);
-            }
-        };
+        let mut guard = TempFile(Some(temp.clone()));
+        let (sha, size, head) = stream_to(&mut response, &temp, max).await?;
         let kind = sniff(&head, &declared);
         let rel = format!("media/{}/{sha}.{}", &sha[..2], kind.ext);
         // Primary evidence (SPEC §9): named in the write-ahead list before the rename.
@@ -193,6 +187,7 @@ impl Downloader {
             return Err(Failure::fatal(e));
         }
         place(&temp, &self.data_dir.join(&rel)).map_err(Failure::fatal)?;
+        guard.0 = None;
         Ok(Stored {
             sha256: sha,
             size,
@@ -200,6 +195,18 @@ impl Downloader {
             path: rel,
             fetched: super::now_rfc3339(),
         })
+    }
+}
+
+/// A temporary download, removed when dropped unless it was moved into place: a download
+/// cut off by an error, its deadline or Ctrl-C (which drop its future) leaves nothing.
+struct TempFile(Option<PathBuf>);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 

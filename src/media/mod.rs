@@ -62,6 +62,13 @@ use crate::records::{self, Record};
 /// Default `--max-media-bytes`: 100 MiB.
 pub const DEFAULT_MAX_BYTES: u64 = 100 * 1024 * 1024;
 
+/// Default `--media-timeout`: the most one object may take, retries included.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(300);
+
+/// How often a download in flight looks at the cancel flag (SIGINT/SIGTERM): well within
+/// the 2 s SPEC §9 allows.
+const CANCEL_POLL: Duration = Duration::from_millis(50);
+
 /// How media capture runs.
 #[derive(Debug, Clone)]
 pub struct MediaSettings {
@@ -77,6 +84,9 @@ pub struct MediaSettings {
     pub rate: f64,
     /// Connect and read (idle) timeout.
     pub timeout: Duration,
+    /// The most one object may take in all, retries included (`--media-timeout`): a
+    /// server that trickles a byte now and then never trips the idle timeout.
+    pub deadline: Duration,
     /// Retries after the first try, for 5xx and timeouts.
     pub retries: u32,
     /// First backoff; doubles per retry (with jitter).
@@ -92,6 +102,7 @@ impl Default for MediaSettings {
             concurrency: 4,
             rate: 10.0,
             timeout: Duration::from_secs(30),
+            deadline: DEFAULT_DEADLINE,
             retries: 3,
             backoff_base: Duration::from_millis(500),
         }
@@ -199,34 +210,59 @@ fn download_all(
             return Vec::new();
         }
     };
-    runtime.block_on(run_downloads(
-        downloader,
-        settings.concurrency,
-        urls,
-        cancel,
-    ))
+    let mut results = Vec::with_capacity(urls.len());
+    runtime.block_on(async {
+        let downloads = run_downloads(downloader, settings, urls, &mut results);
+        tokio::select! {
+            () = downloads => {}
+            // Dropping the downloads aborts every task in flight; each removes its
+            // temporary file as it is dropped. What is not done stays out of the index,
+            // so the next run tries it again.
+            () = cancelled(cancel) => tracing::warn!("media capture interrupted"),
+        }
+    });
+    // A file sync may still run on a blocking thread: it is not waited for long.
+    runtime.shutdown_timeout(Duration::from_millis(500));
+    results
 }
 
+/// Resolves once `cancel` is set (by the SIGINT/SIGTERM handler).
+async fn cancelled(cancel: &AtomicBool) {
+    while !cancel.load(Ordering::Relaxed) {
+        tokio::time::sleep(CANCEL_POLL).await;
+    }
+}
+
+/// Downloads `urls`, at most `settings.concurrency` at once, each within
+/// `settings.deadline`, pushing each result as it arrives.
 async fn run_downloads(
     downloader: Arc<download::Downloader>,
-    concurrency: usize,
+    settings: &MediaSettings,
     urls: Vec<String>,
-    cancel: &AtomicBool,
-) -> Vec<(String, Entry)> {
-    let permits = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
+    results: &mut Vec<(String, Entry)>,
+) {
+    let permits = Arc::new(tokio::sync::Semaphore::new(settings.concurrency.max(1)));
     let now = now_rfc3339();
+    let deadline = settings.deadline;
     let mut set = tokio::task::JoinSet::new();
-    let mut results = Vec::with_capacity(urls.len());
     for url in urls {
         let Ok(permit) = permits.clone().acquire_owned().await else {
             break;
         };
-        if cancel.load(Ordering::Relaxed) {
-            break;
-        }
         let (d, now) = (downloader.clone(), now.clone());
         set.spawn(async move {
-            let entry = d.capture(&url, &now).await;
+            let entry = match tokio::time::timeout(deadline, d.capture(&url, &now)).await {
+                Ok(entry) => entry,
+                Err(_) => Entry::Failed(crate::media_index::format::Failed {
+                    error: format!(
+                        "timed out: not complete after {} s (--media-timeout)",
+                        deadline.as_secs_f64()
+                    ),
+                    when: now.clone(),
+                    too_large: false,
+                    size: None,
+                }),
+            };
             drop(permit);
             (url, entry)
         });
@@ -240,7 +276,6 @@ async fn run_downloads(
             Err(e) => tracing::warn!("a media download stopped: {e}"),
         }
     }
-    results
 }
 
 /// Now, RFC 3339 UTC with seconds.

@@ -44,6 +44,17 @@ impl Role {
     }
 }
 
+/// The times a message may plausibly carry (SPEC §9), in Unix milliseconds:
+/// 2000-01-01 … 2100-01-01 UTC. Others are shown as raw numbers with a mark and left out of
+/// every figure, chart and date range, so that two hostile values cannot stretch a chart
+/// across 500,000 years.
+pub const PLAUSIBLE_MS: std::ops::Range<i64> = 946_684_800_000..4_102_444_800_000;
+
+/// Whether `ms` (Unix milliseconds) is in [`PLAUSIBLE_MS`].
+pub fn plausible_ms(ms: i64) -> bool {
+    PLAUSIBLE_MS.contains(&ms)
+}
+
 /// One message of a record.
 #[derive(Debug, Clone)]
 pub struct Message {
@@ -218,6 +229,13 @@ pub struct RelayMessage {
     pub timestamp_s: Option<i64>,
     /// The nested `MsgBody`.
     pub elements: Vec<Element>,
+}
+
+impl Message {
+    /// `timestamp_ms` when it is plausible ([`PLAUSIBLE_MS`]): the time every figure uses.
+    pub fn plausible_time_ms(&self) -> Option<i64> {
+        self.timestamp_ms.filter(|&ms| plausible_ms(ms))
+    }
 }
 
 impl Element {

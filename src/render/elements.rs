@@ -171,6 +171,8 @@ pub enum Block {
         sender: String,
         /// `MsgTimeStamp` (seconds).
         time: Option<TimeView>,
+        /// `MsgTimeStamp` when outside 2000–2100: shown as the raw number, marked.
+        raw_time: Option<i64>,
     },
     /// A forwarded message ends.
     RelayMessageEnd,
@@ -740,9 +742,11 @@ fn push_relay(out: &mut Vec<Block>, relay: &Relay, cx: Ctx<'_>) {
         elsewhere,
     });
     for m in inline.into_iter().flatten() {
+        let time = m.timestamp_s.and_then(|s| format::time_s(s, cx.tz));
         out.push(Block::RelayMessage {
             sender: visible(&m.from_account).into_owned(),
-            time: m.timestamp_s.and_then(|s| format::time_s(s, cx.tz)),
+            raw_time: m.timestamp_s.filter(|_| time.is_none()),
+            time,
         });
         for e in &m.elements {
             push_blocks(out, e, cx);

@@ -59,6 +59,8 @@ pub struct Strings {
     pub none: &'static str,
     /// Unknown sender.
     pub unknown_sender: &'static str,
+    /// After a message time outside 2000–2100, shown as its raw number.
+    pub time_out_of_range: &'static str,
     /// Message number label.
     pub message: &'static str,
     /// After a count of messages.
@@ -213,6 +215,8 @@ pub struct Strings {
     pub chart_sessions_per_week: &'static str,
     /// Chart title: sessions per month (coarsened).
     pub chart_sessions_per_month: &'static str,
+    /// Chart title: sessions per year (coarsened further).
+    pub chart_sessions_per_year: &'static str,
     /// Chart title: first-response distribution.
     pub chart_first_response: &'static str,
     /// Chart title: messages by hour of day.
@@ -286,6 +290,7 @@ const EN: Strings = Strings {
     empty_message: "(no content)",
     none: "—",
     unknown_sender: "(no account)",
+    time_out_of_range: "time out of range",
     message: "Message",
     messages_counted: "messages",
     image: "Image",
@@ -370,6 +375,7 @@ const EN: Strings = Strings {
     chart_sessions_per_day: "Sessions per day",
     chart_sessions_per_week: "Sessions per week",
     chart_sessions_per_month: "Sessions per month",
+    chart_sessions_per_year: "Sessions per year",
     chart_first_response: "First response times",
     chart_by_hour: "Messages by hour of day",
     no_reply: "no reply",
@@ -421,6 +427,7 @@ const ZH_CN: Strings = Strings {
     empty_message: "（无内容）",
     none: "—",
     unknown_sender: "（无账号）",
+    time_out_of_range: "时间超出范围",
     message: "消息",
     messages_counted: "条消息",
     image: "图片",
@@ -505,6 +512,7 @@ const ZH_CN: Strings = Strings {
     chart_sessions_per_day: "每日会话数",
     chart_sessions_per_week: "每周会话数",
     chart_sessions_per_month: "每月会话数",
+    chart_sessions_per_year: "每年会话数",
     chart_first_response: "首次响应时间分布",
     chart_by_hour: "各时段消息数",
     no_reply: "未回复",

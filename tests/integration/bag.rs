@@ -71,7 +71,7 @@ fn new_bag() -> (tempfile::TempDir, PathBuf) {
 }
 
 /// Runs `bagit.py --validate`; true when it accepts the bag.
-fn bagit_py_accepts(dir: &Path) -> bool {
+pub(crate) fn bagit_py_accepts(dir: &Path) -> bool {
     match Command::new("bagit.py")
         .args(["--validate", "--quiet"])
         .arg(dir)

@@ -230,6 +230,7 @@ fn desk_server() -> FakeDesk {
         )),
         latency: std::time::Duration::ZERO,
         fault_rate: 0.0,
+        ..Options::default()
     })
 }
 

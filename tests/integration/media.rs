@@ -5,6 +5,8 @@
 #[path = "media/server.rs"]
 pub(crate) mod server;
 
+mod deadline;
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;

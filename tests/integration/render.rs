@@ -4,6 +4,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+mod hostile_times;
+
 use desk_archive::render::cmark::{UrlKind, safe_url};
 use desk_archive::render::{Lang, RenderOptions, render_site};
 use pulldown_cmark::{Event, Options, Parser, Tag};

@@ -414,7 +414,8 @@ fn hostile_text_is_escaped_in_index_md() {
     for row in &rows {
         assert_eq!(cells(row).len(), 14, "12 cells between 13 pipes: {row}");
     }
-    let transfer_link = format!("[{TRANSFER}](sessions/{TRANSFER}.md)");
+    // SessionIds are names: bidi-isolated (FSI … PDI) like every name on a Markdown page.
+    let transfer_link = format!("[\u{2068}{TRANSFER}\u{2069}](sessions/{TRANSFER}.md)");
     assert!(md.contains(&transfer_link), "{md}");
     // Missing sessions have no link.
     let failed = rows.iter().find(|r| r.contains("failed")).unwrap();

@@ -105,34 +105,49 @@ pub enum Step {
     Day,
     /// One bar per ISO week (Monday first): spans up to two years.
     Week,
-    /// One bar per month: longer spans.
+    /// One bar per month: spans up to 400 months.
     Month,
+    /// One bar per year: longer spans.
+    Year,
 }
 
+/// The most bars a chart may have (SPEC §9): a chart never grows with the span of time.
+pub const MAX_BARS: usize = 400;
+
 /// Sessions per day (in the index's zone) as a chart; spans longer than 92 days are shown
-/// per week, longer than two years per month, so that a chart never has more than about a
-/// hundred bars per two years. Days without sessions inside the span are zero bars.
+/// per week, longer than two years per month, longer than 400 months per year, so that no
+/// chart has more than [`MAX_BARS`] bars (a span that would need more draws no chart).
+/// Days without sessions inside the span are zero bars.
 pub fn sessions_over_time(per_day: &BTreeMap<NaiveDate, u64>, t: &Strings) -> Option<Svg> {
     let (&first, &last) = (per_day.keys().next()?, per_day.keys().next_back()?);
     let span = (last - first).num_days();
+    let months = i64::from(last.year() - first.year()) * 12 + i64::from(last.month())
+        - i64::from(first.month())
+        + 1;
     let step = match span {
         ..=91 => Step::Day,
         92..=730 => Step::Week,
-        _ => Step::Month,
+        _ if months <= MAX_BARS as i64 => Step::Month,
+        _ => Step::Year,
     };
     let bucket = |d: NaiveDate| match step {
         Step::Day => d,
         Step::Week => d - chrono::Days::new(u64::from(d.weekday().num_days_from_monday())),
         Step::Month => d.with_day(1).unwrap_or(d),
+        Step::Year => d.with_ordinal(1).unwrap_or(d),
     };
     let mut counts: BTreeMap<NaiveDate, u64> = BTreeMap::new();
     let mut d = bucket(first);
     while d <= last {
+        if counts.len() == MAX_BARS {
+            return None;
+        }
         counts.insert(d, 0);
         d = match step {
             Step::Day => d + chrono::Days::new(1),
             Step::Week => d + chrono::Days::new(7),
             Step::Month => d.checked_add_months(Months::new(1))?,
+            Step::Year => d.checked_add_months(Months::new(12))?,
         };
     }
     for (&day, &n) in per_day {
@@ -142,6 +157,7 @@ pub fn sessions_over_time(per_day: &BTreeMap<NaiveDate, u64>, t: &Strings) -> Op
         .into_iter()
         .map(|(d, value)| Bar {
             label: match step {
+                Step::Year => d.format("%Y").to_string(),
                 Step::Month => d.format("%Y-%m").to_string(),
                 _ => d.format("%Y-%m-%d").to_string(),
             },
@@ -152,6 +168,7 @@ pub fn sessions_over_time(per_day: &BTreeMap<NaiveDate, u64>, t: &Strings) -> Op
         Step::Day => t.chart_sessions_per_day,
         Step::Week => t.chart_sessions_per_week,
         Step::Month => t.chart_sessions_per_month,
+        Step::Year => t.chart_sessions_per_year,
     };
     Some(bar_chart("chart-sessions", title, &bars))
 }
@@ -243,5 +260,27 @@ mod tests {
         let svg = sessions_over_time(&months, t).unwrap();
         assert_eq!(svg.as_str().matches("<rect ").count(), 60);
         assert!(sessions_over_time(&BTreeMap::new(), t).is_none());
+        let years = BTreeMap::from([(d(2000, 1, 1), 2), (d(2099, 12, 31), 1)]);
+        let svg = sessions_over_time(&years, t).unwrap();
+        assert_eq!(svg.as_str().matches("<rect ").count(), 100);
+        assert!(svg.as_str().contains(t.chart_sessions_per_year));
+        // 400 months still per month; one more and it is per year.
+        let edge = BTreeMap::from([(d(2000, 1, 31), 1), (d(2033, 4, 1), 1)]);
+        let bars = sessions_over_time(&edge, t)
+            .unwrap()
+            .as_str()
+            .matches("<rect ")
+            .count();
+        assert_eq!(bars, 400);
+        let edge = BTreeMap::from([(d(2000, 1, 31), 1), (d(2033, 5, 1), 1)]);
+        let bars = sessions_over_time(&edge, t)
+            .unwrap()
+            .as_str()
+            .matches("<rect ")
+            .count();
+        assert_eq!(bars, 34);
+        // Whatever the span, never more than MAX_BARS bars.
+        let hostile = BTreeMap::from([(NaiveDate::MIN, 1), (NaiveDate::MAX, 1)]);
+        assert!(sessions_over_time(&hostile, t).is_none());
     }
 }
