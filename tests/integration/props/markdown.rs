@@ -93,6 +93,7 @@ fn page(session_id: &str, metadata: &Metadata, msgs: &[Msg]) -> String {
         markdown_pages: true,
         jobs: None,
         progress: None,
+        cancel: None,
     };
     let media = MediaLookup::default();
     let input = SessionInput {
