@@ -44,7 +44,7 @@ Exit codes:
   1    partly done: some sessions failed or the run stopped early; the rest is archived
   2    usage or configuration error, including credentials or application rejected by the API
   3    integrity: verify (or verify --remote) found a mismatch, or a command found changed evidence
-  4    try again later: the archive is locked by another writer, or the API or the object store could not be reached
+  4    try again later: locked by another writer, or the API could not be reached (or the store)
   5    refused by policy: a legal hold
   130  interrupted by SIGINT (what was done is kept, the bag valid)
 `search` follows grep instead: 0 found, 1 nothing found, 2 error.";
