@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh — desk-archive's performance benchmark (SPEC §6, issue 6). Not part of the
+# bench/run.sh — desk-archive's performance benchmark. Not part of the
 # test suite (too slow); about 10 minutes on 2 cores with the defaults.
 #
 # Usage:  bench/run.sh                     # sizes 1000 and 10000 sessions × 100 messages
@@ -160,7 +160,7 @@ log "no-op re-run over $LARGE sessions"
 start_fake "$W/recs-$LARGE" 0
 cut -f1 "$W/recs-$LARGE.tsv" >"$W/list-$LARGE"
 # --no-media: the generated records' media URLs name hosts this machine cannot reach, and
-# media that failed are retried on every run by design (SPEC §8), so with capture on no
+# media that failed are retried on every run by design (README: Media), so with capture on no
 # run over them is a no-op.
 archive() { "$BIN" -q archive --no-media --sessions "$W/list-$LARGE" --out "$W/arch-$LARGE" \
     --endpoint "$BASE" --sdkappid $SDKAPPID --secret-key $KEY "$@"; }
