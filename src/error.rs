@@ -45,6 +45,9 @@ pub enum Error {
         #[source]
         source: askama::Error,
     },
+    /// Any error that stops `search`: exit 2 whatever the cause, as grep (SPEC §1).
+    #[error(transparent)]
+    Search(Box<Error>),
 }
 
 impl Error {
@@ -62,7 +65,7 @@ impl Error {
         match self {
             Error::Invalid(_) => 3,
             Error::Io { .. } | Error::Json { .. } | Error::Template { .. } => 1,
-            Error::Usage(_) | Error::RunStopped(_) => 2,
+            Error::Usage(_) | Error::RunStopped(_) | Error::Search(_) => 2,
         }
     }
 }

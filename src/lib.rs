@@ -2,7 +2,8 @@
 //! static website (a BagIt bag).
 //!
 //! Data flows one way: [`cli`] → [`config`] → [`fetch`] → [`records`] → [`render`] → [`bag`],
-//! with [`stats`] computed from records and [`commands`] running one subcommand each.
+//! with [`stats`] computed from records and [`commands`] running one subcommand each;
+//! [`search`] and [`serve`] read a finished archive.
 
 pub mod assets;
 pub mod bag;
@@ -19,6 +20,8 @@ pub mod model;
 pub mod progress;
 pub mod records;
 pub mod render;
+pub mod search;
+pub mod serve;
 pub mod sessions;
 pub mod stats;
 pub mod usersig;
@@ -46,6 +49,13 @@ pub fn run(config: Config) -> Result<u8> {
         }
         Task::Verify { dir } => commands::verify(&dir, verbosity, json)?,
         Task::Usersig(c) => commands::usersig(&c)?,
+        Task::Search(c) => commands::Outcome {
+            exit_code: search::run(&c).map_err(|e| Error::Search(Box::new(e)))?,
+        },
+        Task::Serve(c) => {
+            serve::run(&c)?;
+            commands::Outcome::default()
+        }
         Task::Completions { shell } => {
             manual::print(&manual::completions(shell))?;
             commands::Outcome::default()

@@ -1,0 +1,168 @@
+//! The pattern of `search`: a fixed string (the default), with `-i` a case-insensitive one,
+//! or a regular expression (`--regex`, the `regex` crate's syntax), and the prefilter that
+//! skips records and messages whose bytes cannot hold a match before they are parsed.
+
+use std::ops::Range;
+
+use memchr::memmem;
+use regex::Regex;
+
+/// A compiled pattern.
+#[derive(Debug)]
+pub struct Matcher {
+    find: Find,
+    /// Runs on raw JSON bytes; `None` when bytes cannot rule a message out.
+    prefilter: Option<Prefilter>,
+}
+
+#[derive(Debug)]
+enum Find {
+    Fixed(Box<memmem::Finder<'static>>),
+    Regex(Regex),
+}
+
+#[derive(Debug)]
+enum Prefilter {
+    Fixed(Box<memmem::Finder<'static>>),
+    CaseInsensitive(regex::bytes::Regex),
+}
+
+/// Byte strings whose presence in a record lets the text a page shows differ from the
+/// bytes: `\u` escapes (any character, and `\\u` inside a custom payload's JSON string), and
+/// streamed payloads, whose `chunks` the page joins (a match may span two chunks).
+const HIDERS: [&[u8]; 2] = [b"\\u", b"chunks"];
+
+impl Matcher {
+    /// Compiles `pattern`. A regex that does not compile is an error naming why.
+    pub fn new(pattern: &str, regex: bool, ignore_case: bool) -> Result<Matcher, String> {
+        if pattern.is_empty() {
+            return Err("the pattern is empty".to_owned());
+        }
+        if regex {
+            let re = regex::RegexBuilder::new(pattern)
+                .case_insensitive(ignore_case)
+                .size_limit(50 << 20)
+                .build()
+                .map_err(|e| format!("invalid --regex pattern: {e}"))?;
+            return Ok(Matcher {
+                find: Find::Regex(re),
+                prefilter: None,
+            });
+        }
+        let escaped = regex::escape(pattern);
+        let (find, prefilter) = if ignore_case {
+            let build = |p: &str| regex::RegexBuilder::new(p).case_insensitive(true).build();
+            let text = build(&escaped).map_err(|e| format!("invalid pattern: {e}"))?;
+            let bytes = regex::bytes::RegexBuilder::new(&escaped)
+                .case_insensitive(true)
+                .build()
+                .map_err(|e| format!("invalid pattern: {e}"))?;
+            (Find::Regex(text), Prefilter::CaseInsensitive(bytes))
+        } else {
+            let finder = Box::new(memmem::Finder::new(pattern.as_bytes()).into_owned());
+            (Find::Fixed(finder.clone()), Prefilter::Fixed(finder))
+        };
+        Ok(Matcher {
+            find,
+            prefilter: bytes_are_faithful(pattern).then_some(prefilter),
+        })
+    }
+
+    /// Whether `raw` (a record, or one message object, as JSON) may hold a match. `false`
+    /// only when the pattern's bytes are absent and nothing could hide them.
+    pub fn may_match(&self, raw: &[u8]) -> bool {
+        let Some(prefilter) = &self.prefilter else {
+            return true;
+        };
+        let found = match prefilter {
+            Prefilter::Fixed(finder) => finder.find(raw).is_some(),
+            Prefilter::CaseInsensitive(re) => re.is_match(raw),
+        };
+        found || HIDERS.iter().any(|h| memmem::find(raw, h).is_some())
+    }
+
+    /// Every match in `text`, in order, not overlapping.
+    pub fn find_all(&self, text: &str) -> Vec<Range<usize>> {
+        match &self.find {
+            Find::Fixed(finder) => {
+                let len = finder.needle().len();
+                finder
+                    .find_iter(text.as_bytes())
+                    .map(|start| start..start + len)
+                    .collect()
+            }
+            Find::Regex(re) => re
+                .find_iter(text)
+                .map(|m| m.range())
+                .filter(|r| !r.is_empty())
+                .collect(),
+        }
+    }
+
+    /// Whether `text` holds a match.
+    pub fn is_match(&self, text: &str) -> bool {
+        match &self.find {
+            Find::Fixed(finder) => finder.find(text.as_bytes()).is_some(),
+            Find::Regex(re) => re.is_match(text),
+        }
+    }
+}
+
+/// Whether a string is written as itself in a JSON record unless a [`HIDERS`] string is
+/// there: JSON escapes `"`, `\` and control characters, and may escape `/`.
+fn bytes_are_faithful(pattern: &str) -> bool {
+    !pattern
+        .chars()
+        .any(|c| matches!(c, '"' | '\\' | '/') || c.is_control())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_string_finds_every_occurrence_and_treats_dots_literally() {
+        let m = Matcher::new("a.b", false, false).unwrap();
+        assert_eq!(m.find_all("a.b axb a.b"), vec![0..3, 8..11]);
+        assert!(!m.is_match("axb"));
+    }
+
+    #[test]
+    fn ignore_case_is_unicode_aware() {
+        let m = Matcher::new("straße", false, true).unwrap();
+        assert!(m.is_match("STRAßE"));
+        assert!(m.may_match("{\"Text\":\"STRAßE\"}".as_bytes()));
+        let k = Matcher::new("k", false, true).unwrap();
+        assert!(k.is_match("\u{212a}")); // KELVIN SIGN folds to k
+    }
+
+    #[test]
+    fn prefilter_rules_out_only_what_cannot_match() {
+        let m = Matcher::new("订单", false, false).unwrap();
+        assert!(m.may_match("{\"Text\":\"订单 123\"}".as_bytes()));
+        assert!(!m.may_match(br#"{"Text":"nothing here"}"#));
+        // An escaped character could be the pattern's: such bytes are always parsed.
+        assert!(m.may_match(br#"{"Text":"\u8ba2\u5355"}"#));
+        assert!(m.may_match(br#"{"Data":"{\"src\":\"31\",\"chunks\":[\"\u8ba2\",\"x\"]}"}"#));
+        // A pattern JSON may write escaped is never prefiltered.
+        let quote = Matcher::new("say \"hi\"", false, false).unwrap();
+        assert!(quote.may_match(b"anything"));
+    }
+
+    #[test]
+    fn regex_compiles_or_names_the_problem() {
+        let m = Matcher::new(r"\d{3}-\d{4}", true, false).unwrap();
+        assert_eq!(m.find_all("call 555-1234 now"), vec![5..13]);
+        assert!(m.may_match(b"no digits at all"));
+        let err = Matcher::new("(unclosed", true, false).unwrap_err();
+        assert!(err.contains("invalid --regex"), "{err}");
+        assert!(Matcher::new("", false, false).is_err());
+    }
+
+    #[test]
+    fn empty_regex_matches_count_but_mark_nothing() {
+        let m = Matcher::new("x*", true, false).unwrap();
+        assert!(m.is_match("abc"));
+        assert!(m.find_all("abc").is_empty());
+    }
+}

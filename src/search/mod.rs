@@ -1,0 +1,233 @@
+//! `search DIR [PATTERN]` (SPEC §11): finds messages in the raw records of an archive,
+//! grep-style, never reading the pages. Records are searched in parallel (rayon), a batch
+//! at a time, and each batch's output is written in stem order before the next is read, so
+//! memory stays flat however large the archive, and the output is the same on every run.
+//! Exit codes follow grep: 0 found, 1 nothing found, 2 error.
+
+pub mod filters;
+pub mod matcher;
+pub mod output;
+mod text;
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::model::{self, Message};
+use crate::records::{self, RecordRef};
+pub use filters::Filters;
+pub use matcher::Matcher;
+use output::{Hit, Mode, Session, Style};
+
+/// Records searched in parallel before their output is written: enough to keep every core
+/// busy, few enough that what waits to be printed stays small.
+const BATCH: usize = 256;
+
+/// A resolved `search`.
+#[derive(Debug)]
+pub struct SearchConfig {
+    /// The archive directory.
+    pub dir: PathBuf,
+    /// The pattern; `None` when only filters select.
+    pub matcher: Option<Matcher>,
+    /// The filters.
+    pub filters: Filters,
+    /// How to print.
+    pub style: Style,
+}
+
+/// What searching one record gave.
+#[derive(Default)]
+struct Found {
+    /// The lines to print.
+    output: String,
+    /// Matching messages.
+    messages: u64,
+}
+
+/// Runs a search, printing to standard output. Returns the exit code: 0 when something
+/// matched, 1 when nothing did, 2 when a record could not be read (each named in a warning
+/// line; the others are still searched). An error that stops the search altogether is
+/// returned (exit 2 as well).
+pub fn run(config: &SearchConfig) -> Result<u8> {
+    // TODO(SPEC §9): take a shared lock on the archive directory once writers lock it.
+    let records = config.dir.join("data").join("records");
+    let paths = record_paths(&records, &config.filters.sessions)?;
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let (mut matched, mut failed) = (0u64, 0u64);
+    for batch in paths.chunks(BATCH) {
+        let results: Vec<Result<Found>> = batch
+            .par_iter()
+            .map(|path| search_record(path, config))
+            .collect();
+        for result in results {
+            match result {
+                Ok(found) => {
+                    matched += found.messages;
+                    if let Err(e) = out.write_all(found.output.as_bytes()) {
+                        return stdout_failed(e, matched);
+                    }
+                }
+                Err(error) => {
+                    failed += 1;
+                    tracing::warn!("{}", with_causes(&error));
+                }
+            }
+        }
+        if let Err(e) = out.flush() {
+            return stdout_failed(e, matched);
+        }
+    }
+    Ok(match (failed, matched) {
+        (0, 0) => 1,
+        (0, _) => 0,
+        _ => 2,
+    })
+}
+
+/// A closed pipe (`search … | head`) ends the search quietly, as for grep.
+fn stdout_failed(error: io::Error, matched: u64) -> Result<u8> {
+    if error.kind() == io::ErrorKind::BrokenPipe {
+        return Ok(if matched > 0 { 0 } else { 1 });
+    }
+    Err(Error::io("write", "standard output", error))
+}
+
+/// The records to read, sorted by file name (`<stem>.json`, so by stem). With `--session`,
+/// only those sessions' files. Superseded copies (`<stem>.superseded-<n>.json`, SPEC §9)
+/// have no page and are left out.
+fn record_paths(records: &Path, sessions: &[String]) -> Result<Vec<PathBuf>> {
+    let mut paths: Vec<PathBuf> = if sessions.is_empty() {
+        let entries =
+            std::fs::read_dir(records).map_err(|e| Error::io("read directory", records, e))?;
+        let mut paths = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io("read directory", records, e))?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.ends_with(".json") && !name.contains(".superseded-") {
+                paths.push(entry.path());
+            }
+        }
+        paths
+    } else {
+        sessions
+            .iter()
+            .map(|id| records::record_path(records, id))
+            .filter(|p| p.is_file())
+            .collect()
+    };
+    paths.sort();
+    paths.dedup();
+    Ok(paths)
+}
+
+fn search_record(path: &Path, config: &SearchConfig) -> Result<Found> {
+    let bytes = crate::fsutil::read(path)?;
+    if let Some(m) = &config.matcher
+        && !m.may_match(&bytes)
+    {
+        return Ok(Found::default());
+    }
+    let record = RecordRef::from_slice(&bytes, path)?;
+    let filters = &config.filters;
+    if !filters.session_passes(&record.session_id, &record.metadata) {
+        return Ok(Found::default());
+    }
+    let stem = records::stem(&record.session_id);
+    let session = Session {
+        session_id: &record.session_id,
+        stem: &stem,
+    };
+    let mut found = Found::default();
+    let messages = record.messages.iter().map(|raw| raw.get());
+    if filters.needs_agents() {
+        // The whole session is parsed once to know who served it.
+        let parsed: Vec<Message> = messages
+            .enumerate()
+            .map(|(i, raw)| model::parse_message(i, raw))
+            .collect();
+        if filters.served_by_agent(parsed.iter()) {
+            for message in parsed {
+                search_message(message, config, &session, &mut found);
+            }
+        }
+    } else {
+        for (i, raw) in messages.enumerate() {
+            if let Some(m) = &config.matcher
+                && !m.may_match(raw.as_bytes())
+            {
+                continue;
+            }
+            search_message(model::parse_message(i, raw), config, &session, &mut found);
+        }
+    }
+    if found.messages > 0 && config.style.mode != Mode::Messages {
+        output::push_session(&mut found.output, &config.style, &session, found.messages);
+    }
+    Ok(found)
+}
+
+fn search_message(
+    message: Message,
+    config: &SearchConfig,
+    session: &Session<'_>,
+    found: &mut Found,
+) {
+    if !config.filters.message_passes(&message) {
+        return;
+    }
+    let text = text::message_text(&message.elements);
+    if let Some(m) = &config.matcher
+        && !m.is_match(&text)
+    {
+        return;
+    }
+    found.messages += 1;
+    if config.style.mode != Mode::Messages {
+        return;
+    }
+    let matches = match &config.matcher {
+        Some(m) if config.style.colour => m.find_all(&text),
+        _ => Vec::new(),
+    };
+    let hit = Hit {
+        index: message.index,
+        timestamp_ms: message.timestamp_ms,
+        role: message.role,
+        account: &message.from_account,
+        text: &text,
+        matches: &matches,
+    };
+    output::push_hit(&mut found.output, &config.style, session, &hit);
+}
+
+/// An error and its causes on one line, for a warning.
+fn with_causes(error: &Error) -> String {
+    let mut line = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        line.push_str(": ");
+        line.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    line
+}
+
+/// Whether `dir` looks like an archive `search` can read: it has `data/records/`.
+pub fn check_archive(dir: &Path) -> std::result::Result<(), String> {
+    let records = dir.join("data").join("records");
+    if records.is_dir() {
+        return Ok(());
+    }
+    if !dir.is_dir() {
+        return Err(format!("`{}` is not a directory", dir.display()));
+    }
+    Err(format!(
+        "`{}` is not an archive: it has no data/records/ folder",
+        dir.display()
+    ))
+}
