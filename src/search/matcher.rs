@@ -43,7 +43,7 @@ impl Matcher {
                 .case_insensitive(ignore_case)
                 .size_limit(50 << 20)
                 .build()
-                .map_err(|e| format!("invalid --regex pattern: {e}"))?;
+                .map_err(|e| format!("invalid --regex pattern `{pattern}`: {}", last_line(&e)))?;
             return Ok(Matcher {
                 find: Find::Regex(re),
                 prefilter: None,
@@ -106,6 +106,14 @@ impl Matcher {
             Find::Regex(re) => re.is_match(text),
         }
     }
+}
+
+/// The regex crate's syntax errors span lines (the pattern, a caret, the reason): the
+/// reason is the last one.
+fn last_line(error: &regex::Error) -> String {
+    let text = error.to_string();
+    let line = text.lines().last().unwrap_or_default().trim();
+    line.strip_prefix("error: ").unwrap_or(line).to_owned()
 }
 
 /// Whether a string is written as itself in a JSON record unless a [`HIDERS`] string is

@@ -1,7 +1,7 @@
 //! The text a session page shows for each message element, as plain text: what `search`
 //! looks in (SPEC §11). Text and rich text as written (Markdown source), file names, card
-//! titles and bodies, choices, forwarded messages, and the JSON of what the page shows raw.
-//! Media without a name (images, voice, video) and UI labels add nothing.
+//! titles and bodies, media UUIDs, choices, forwarded messages, and the JSON of what the
+//! page shows raw. UI labels (“Image”, “Session ended”) and URLs add nothing.
 
 use crate::model::{Element, Relay};
 use crate::render::custom::{Choice, Payload, Status};
@@ -41,12 +41,16 @@ fn element_text(element: &Element, push: &mut dyn FnMut(&str)) {
         Element::Text { text } => push(text),
         Element::Location { desc, .. } => push(desc),
         Element::Face { data, .. } => push(data),
-        // The page titles a file card with its name, or its UUID when it has none.
-        Element::File { name, uuid, .. } => push(if name.is_empty() { uuid } else { name }),
+        // Media cards show their UUID (which often holds the original file name).
+        Element::File { name, uuid, .. } => {
+            push(name);
+            push(uuid);
+        }
+        Element::Image { uuid, .. } | Element::Sound { uuid, .. } => push(uuid),
+        Element::Video(video) => push(&video.uuid),
         Element::Custom { data, desc, .. } => custom_text(data, desc, push),
         Element::Relay(relay) => relay_text(relay, push),
         Element::Raw { json, .. } => push(json),
-        Element::Sound { .. } | Element::Image { .. } | Element::Video(_) => {}
     }
 }
 
@@ -151,13 +155,13 @@ mod tests {
     }
 
     #[test]
-    fn text_and_file_names_are_searched_media_ids_are_not() {
+    fn text_file_names_and_media_ids_are_searched_urls_are_not() {
         let text = text_of(
             r#"{"MsgType":"TIMTextElem","MsgContent":{"Text":"see **this**"}},
                {"MsgType":"TIMFileElem","MsgContent":{"UUID":"u1","FileName":"报告.pdf"}},
-               {"MsgType":"TIMImageElem","MsgContent":{"UUID":"img-uuid","ImageInfoArray":[]}}"#,
+               {"MsgType":"TIMImageElem","MsgContent":{"UUID":"img_凭证.jpg","ImageInfoArray":[{"URL":"https://example.com/i.jpg"}]}}"#,
         );
-        assert_eq!(text, "see **this**\n报告.pdf");
+        assert_eq!(text, "see **this**\n报告.pdf\nu1\nimg_凭证.jpg");
     }
 
     #[test]

@@ -7,4 +7,6 @@ mod cli;
 mod fetch;
 mod media;
 mod render;
+mod search;
+mod serve;
 mod stats;
