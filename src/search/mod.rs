@@ -5,6 +5,7 @@
 //! Exit codes follow grep: 0 found, 1 nothing found, 2 error.
 
 pub mod filters;
+mod lines;
 pub mod matcher;
 pub mod output;
 mod text;
@@ -132,21 +133,56 @@ fn search_record(path: &Path, config: &SearchConfig) -> Result<Found> {
     {
         return Ok(Found::default());
     }
-    let record = RecordRef::from_slice(&bytes, path)?;
-    let filters = &config.filters;
-    if !filters.session_passes(&record.session_id, &record.metadata) {
-        return Ok(Found::default());
+    let split = std::str::from_utf8(&bytes).ok().and_then(lines::split);
+    match split {
+        Some((head, messages)) => {
+            let found = search_messages(&head.session_id, &head.metadata, &messages, config);
+            // A line that may match but is no JSON value: the whole file decides.
+            match found {
+                Some(found) => Ok(found),
+                None => search_parsed(&bytes, path, config),
+            }
+        }
+        None => search_parsed(&bytes, path, config),
     }
-    let stem = records::stem(&record.session_id);
+}
+
+/// Searches a record parsed as a whole (any layout; a file that is no record is an error).
+fn search_parsed(bytes: &[u8], path: &Path, config: &SearchConfig) -> Result<Found> {
+    let record = RecordRef::from_slice(bytes, path)?;
+    let messages: Vec<&str> = record.messages.iter().map(|raw| raw.get()).collect();
+    // Every message is a complete JSON value here, so this cannot come back `None`.
+    Ok(
+        search_messages(&record.session_id, &record.metadata, &messages, config)
+            .unwrap_or_default(),
+    )
+}
+
+/// Searches a session's messages (their JSON texts). `None` when a message that may match
+/// is not a JSON value (only possible for lines found by [`lines::split`]).
+fn search_messages(
+    session_id: &str,
+    metadata: &records::Metadata,
+    messages: &[&str],
+    config: &SearchConfig,
+) -> Option<Found> {
+    let mut found = Found::default();
+    let filters = &config.filters;
+    if !filters.session_passes(session_id, metadata) {
+        return Some(found);
+    }
+    let stem = records::stem(session_id);
     let session = Session {
-        session_id: &record.session_id,
+        session_id,
         stem: &stem,
     };
-    let mut found = Found::default();
-    let messages = record.messages.iter().map(|raw| raw.get());
     if filters.needs_agents() {
         // The whole session is parsed once to know who served it.
+        if !messages.iter().all(|m| lines::is_json(m)) {
+            return None;
+        }
         let parsed: Vec<Message> = messages
+            .iter()
             .enumerate()
             .map(|(i, raw)| model::parse_message(i, raw))
             .collect();
@@ -156,11 +192,14 @@ fn search_record(path: &Path, config: &SearchConfig) -> Result<Found> {
             }
         }
     } else {
-        for (i, raw) in messages.enumerate() {
+        for (i, raw) in messages.iter().enumerate() {
             if let Some(m) = &config.matcher
                 && !m.may_match(raw.as_bytes())
             {
                 continue;
+            }
+            if !lines::is_json(raw) {
+                return None;
             }
             search_message(model::parse_message(i, raw), config, &session, &mut found);
         }
@@ -168,7 +207,7 @@ fn search_record(path: &Path, config: &SearchConfig) -> Result<Found> {
     if found.messages > 0 && config.style.mode != Mode::Messages {
         output::push_session(&mut found.output, &config.style, &session, found.messages);
     }
-    Ok(found)
+    Some(found)
 }
 
 fn search_message(

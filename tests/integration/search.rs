@@ -339,6 +339,56 @@ fn unreadable_record_is_named_and_the_rest_still_searched() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
+/// A record broken inside one message line: searches that line could match report it, the
+/// others do not read it (a whole-file parse would fail the record either way).
+#[test]
+fn broken_message_line_is_reported_when_it_could_match() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("archive");
+    render_archive("tests/fixtures/search/records", &archive);
+    let path = std::fs::read_dir(archive.join("data/records"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| !p.ends_with(format!("{UUID}.json")))
+        .unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let broken = text.replace("\"Your order 7712", "Your order 7712");
+    assert_ne!(broken, text);
+    std::fs::write(&path, broken).unwrap();
+    let (code, stdout, stderr) = search(&archive, &["7712"]);
+    assert_eq!(code, 2, "{stdout}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(stderr.contains("cannot parse"), "{stderr}");
+    assert_eq!(found(&archive, &["Phone X"]), [o(3)]);
+}
+
+/// Records laid out otherwise (pretty-printed by another tool) give the same results.
+#[test]
+fn records_in_any_layout_give_the_same_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = dir.path().join("records");
+    std::fs::create_dir(&records).unwrap();
+    for entry in std::fs::read_dir(repo().join("tests/fixtures/search/records")).unwrap() {
+        let path = entry.unwrap().path();
+        let value: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let pretty = serde_json::to_string_pretty(&value).unwrap();
+        std::fs::write(records.join(path.file_name().unwrap()), pretty).unwrap();
+    }
+    let archive = dir.path().join("archive");
+    render_archive(path(&records), &archive);
+    for args in [
+        &["7712"][..],
+        &["-i", "refund"],
+        &["订单"],
+        &["退款"],
+        &["Tracking number: ZX9"],
+        &["--agent", "agent_wu"],
+        &["--regex", "^hello", "--json"],
+    ] {
+        assert_eq!(search(&archive, args), search(fixture(), args), "{args:?}");
+    }
+}
+
 #[test]
 fn colour_marks_matches_only_when_asked_and_content_cannot_inject_escapes() {
     let (_, plain, _) = search(fixture(), &["red alert"]);
