@@ -2,9 +2,11 @@
 //! [`Record::to_bytes`](crate::records::Record::to_bytes) writes: the header fields on the
 //! first line (ending `"Messages":[`), one message per line, `]}` on the last. Every record
 //! this tool fetches has it; then `search` parses only the header and the lines that may
-//! match — most of a record is never parsed, which is what keeps it near ripgrep's speed.
-//! Any other layout (a record imported from another tool) gives `None`, and the caller
-//! parses the whole file.
+//! match — most of a record is never parsed, which keeps it near ripgrep's speed. Any other
+//! layout (a record imported from another tool) gives `None`, and the caller parses the
+//! whole file.
+
+use std::ops::Range;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -22,38 +24,78 @@ pub(crate) struct Head {
     pub(crate) metadata: Metadata,
 }
 
-/// The header and each message's line, when `text` has the layout.
-pub(crate) fn split(text: &str) -> Option<(Head, Vec<&str>)> {
-    let text = text.strip_suffix('\n').unwrap_or(text);
-    let body = text.strip_suffix("\n]}")?;
-    let (first, rest) = body.split_once('\n')?;
-    if !first.starts_with("{\"SessionId\":") || !first.ends_with("\"Messages\":[") {
+/// A record split into lines.
+#[derive(Debug)]
+pub(crate) struct Lines {
+    /// The header.
+    pub(crate) head: Head,
+    /// Where each message's JSON is in the file, in order (without the separating comma).
+    pub(crate) messages: Vec<Range<usize>>,
+}
+
+impl Lines {
+    /// The message whose line holds byte `offset` of the file, if any.
+    pub(crate) fn message_at(&self, offset: usize) -> Option<usize> {
+        let i = self.messages.partition_point(|r| r.start <= offset);
+        let i = i.checked_sub(1)?;
+        (offset < self.messages[i].end).then_some(i)
+    }
+}
+
+/// The header and where each message is, when `bytes` has the layout.
+pub(crate) fn split(bytes: &[u8]) -> Option<Lines> {
+    let mut lines = Vec::with_capacity(128);
+    let mut start = 0;
+    for newline in memchr::memchr_iter(b'\n', bytes) {
+        lines.push(start..newline);
+        start = newline + 1;
+    }
+    if start < bytes.len() {
+        lines.push(start..bytes.len());
+    }
+    let (first, rest) = lines.split_first()?;
+    let (last, messages) = rest.split_last()?;
+    if messages.is_empty() || bytes[last.clone()] != *b"]}" {
         return None;
     }
-    let head: Head = serde_json::from_str(&format!("{first}]}}")).ok()?;
-    let mut messages: Vec<&str> = rest.split('\n').collect();
-    let last = messages.len() - 1;
-    for (i, line) in messages.iter_mut().enumerate() {
+    let head = head(&bytes[first.clone()])?;
+    let count = messages.len();
+    let mut ranges = Vec::with_capacity(count);
+    for (i, line) in messages.iter().enumerate() {
         // Every line but the last ends with the comma between messages.
-        let message: &str = if i < last {
-            line.strip_suffix(',')?
+        let end = if i + 1 < count {
+            line.end - 1
         } else {
-            line
+            line.end
         };
-        if !(message.starts_with('{') && message.ends_with('}')) {
+        let json = bytes.get(line.start..end)?;
+        let comma_ok = i + 1 == count || bytes.get(end) == Some(&b',');
+        if !(comma_ok && json.first() == Some(&b'{') && json.last() == Some(&b'}')) {
             return None;
         }
-        *line = message;
+        ranges.push(line.start..end);
     }
     // One object a line, as many as the header counts: a record laid out otherwise (an
     // element on a line of its own) cannot also pass this.
-    (messages.len() as u64 == head.total_count).then_some((head, messages))
+    (count as u64 == head.total_count).then_some(Lines {
+        head,
+        messages: ranges,
+    })
 }
 
-/// Whether one message line is a complete JSON value, as a whole-file parse would require
-/// (checked only for the lines that may match, before they are parsed).
-pub(crate) fn is_json(line: &str) -> bool {
-    serde_json::from_str::<&RawValue>(line).is_ok()
+fn head(line: &[u8]) -> Option<Head> {
+    let line = std::str::from_utf8(line).ok()?;
+    if !line.starts_with("{\"SessionId\":") || !line.ends_with("\"Messages\":[") {
+        return None;
+    }
+    serde_json::from_str(&format!("{line}]}}")).ok()
+}
+
+/// One message's JSON text, when it is a complete JSON value as a whole-file parse would
+/// require (checked only for the messages that may match, before they are parsed).
+pub(crate) fn json_text(bytes: &[u8]) -> Option<&str> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    serde_json::from_str::<&RawValue>(text).ok().map(|_| text)
 }
 
 #[cfg(test)]
@@ -75,24 +117,34 @@ mod tests {
     #[test]
     fn records_we_write_split_into_their_messages() {
         let bytes = record(&[r#"{"Text":"a,"}"#, r#"{"MsgBody":[{"x":"}"}]}"#]);
-        let text = std::str::from_utf8(&bytes).unwrap();
-        let (head, lines) = split(text).expect("the layout of Record::to_bytes");
-        assert_eq!(head.session_id, "s\nid");
-        assert_eq!(head.metadata["k"], "a\nb");
-        assert_eq!(lines, [r#"{"Text":"a,"}"#, r#"{"MsgBody":[{"x":"}"}]}"#]);
-        assert!(lines.iter().all(|l| is_json(l)));
+        let lines = split(&bytes).expect("the layout of Record::to_bytes");
+        assert_eq!(lines.head.session_id, "s\nid");
+        assert_eq!(lines.head.metadata["k"], "a\nb");
+        let texts: Vec<&str> = lines
+            .messages
+            .iter()
+            .map(|r| json_text(&bytes[r.clone()]).unwrap())
+            .collect();
+        assert_eq!(texts, [r#"{"Text":"a,"}"#, r#"{"MsgBody":[{"x":"}"}]}"#]);
+        let second = lines.messages[1].start;
+        assert_eq!(lines.message_at(second + 3), Some(1));
+        assert_eq!(lines.message_at(second - 1), None); // the comma
+        assert_eq!(lines.message_at(0), None); // the header
+        assert_eq!(lines.message_at(bytes.len() - 2), None); // the footer
     }
 
     #[test]
     fn other_layouts_are_left_to_a_full_parse() {
-        let empty = record(&[]);
-        assert!(split(std::str::from_utf8(&empty).unwrap()).is_none());
-        let spread = "{\"SessionId\":\"s\",\"TotalCount\":1,\"Messages\":[\n{\"MsgBody\":[\n{\"Text\":\"x\"}\n]}\n]}\n";
-        assert!(split(spread).is_none());
-        let miscounted = "{\"SessionId\":\"s\",\"TotalCount\":2,\"Messages\":[\n{\"a\":1}\n]}\n";
-        assert!(split(miscounted).is_none());
-        let pretty = "{\n  \"SessionId\": \"s\",\n  \"Messages\": [\n{}\n]}\n";
-        assert!(split(pretty).is_none());
-        assert!(!is_json("{\"a\":"));
+        assert!(split(&record(&[])).is_none());
+        for other in [
+            "{\"SessionId\":\"s\",\"TotalCount\":1,\"Messages\":[\n{\"MsgBody\":[\n{\"Text\":\"x\"}\n]}\n]}\n",
+            "{\"SessionId\":\"s\",\"TotalCount\":2,\"Messages\":[\n{\"a\":1}\n]}\n",
+            "{\n  \"SessionId\": \"s\",\n  \"Messages\": [\n{}\n]}\n",
+            "{\"SessionId\":\"s\",\"TotalCount\":2,\"Messages\":[\n{\"a\":1}\n{\"a\":1}\n]}\n",
+        ] {
+            assert!(split(other.as_bytes()).is_none(), "{other}");
+        }
+        assert!(json_text(b"{\"a\":").is_none());
+        assert!(json_text(b"{\"a\":\"\xff\"}").is_none());
     }
 }

@@ -11,8 +11,9 @@ use regex::Regex;
 #[derive(Debug)]
 pub struct Matcher {
     find: Find,
-    /// Runs on raw JSON bytes; `None` when bytes cannot rule a message out.
-    prefilter: Option<Prefilter>,
+    /// Finds the pattern's bytes or a [`HIDERS`] string in raw JSON; `None` when bytes
+    /// cannot rule a message out (a regex, or a string JSON may write escaped).
+    prefilter: Option<regex::bytes::Regex>,
 }
 
 #[derive(Debug)]
@@ -21,16 +22,11 @@ enum Find {
     Regex(Regex),
 }
 
-#[derive(Debug)]
-enum Prefilter {
-    Fixed(Box<memmem::Finder<'static>>),
-    CaseInsensitive(regex::bytes::Regex),
-}
-
 /// Byte strings whose presence in a record lets the text a page shows differ from the
 /// bytes: `\u` escapes (any character, and `\\u` inside a custom payload's JSON string), and
 /// streamed payloads, whose `chunks` the page joins (a match may span two chunks).
-const HIDERS: [&[u8]; 2] = [b"\\u", b"chunks"];
+/// (In regex syntax: `\\u` is a backslash and a `u`.)
+const HIDERS: [&str; 2] = [r"\\u", "chunks"];
 
 impl Matcher {
     /// Compiles `pattern`. A regex that does not compile is an error naming why.
@@ -50,35 +46,43 @@ impl Matcher {
             });
         }
         let escaped = regex::escape(pattern);
-        let (find, prefilter) = if ignore_case {
-            let build = |p: &str| regex::RegexBuilder::new(p).case_insensitive(true).build();
-            let text = build(&escaped).map_err(|e| format!("invalid pattern: {e}"))?;
-            let bytes = regex::bytes::RegexBuilder::new(&escaped)
+        let find = if ignore_case {
+            let re = regex::RegexBuilder::new(&escaped)
                 .case_insensitive(true)
                 .build()
-                .map_err(|e| format!("invalid pattern: {e}"))?;
-            (Find::Regex(text), Prefilter::CaseInsensitive(bytes))
+                .map_err(|e| format!("invalid pattern: {}", last_line(&e)))?;
+            Find::Regex(re)
         } else {
-            let finder = Box::new(memmem::Finder::new(pattern.as_bytes()).into_owned());
-            (Find::Fixed(finder.clone()), Prefilter::Fixed(finder))
+            Find::Fixed(Box::new(
+                memmem::Finder::new(pattern.as_bytes()).into_owned(),
+            ))
         };
-        Ok(Matcher {
-            find,
-            prefilter: bytes_are_faithful(pattern).then_some(prefilter),
-        })
+        // One pass finds the pattern and every hider alike (a literal alternation, which
+        // the regex crate searches with SIMD).
+        let flags = if ignore_case { "(?i)" } else { "" };
+        let alternation = format!("{flags}{escaped}|(?-i:{})", HIDERS.join("|"));
+        let prefilter = if bytes_are_faithful(pattern) {
+            let re = regex::bytes::Regex::new(&alternation)
+                .map_err(|e| format!("invalid pattern: {}", last_line(&e)))?;
+            Some(re)
+        } else {
+            None
+        };
+        Ok(Matcher { find, prefilter })
+    }
+
+    /// Where in `raw` (a record's bytes) the pattern or a hider starts; `None` when any
+    /// message may match whatever its bytes. A message holding none of these offsets
+    /// cannot match.
+    pub fn hits(&self, raw: &[u8]) -> Option<Vec<usize>> {
+        let prefilter = self.prefilter.as_ref()?;
+        Some(prefilter.find_iter(raw).map(|m| m.start()).collect())
     }
 
     /// Whether `raw` (a record, or one message object, as JSON) may hold a match. `false`
     /// only when the pattern's bytes are absent and nothing could hide them.
     pub fn may_match(&self, raw: &[u8]) -> bool {
-        let Some(prefilter) = &self.prefilter else {
-            return true;
-        };
-        let found = match prefilter {
-            Prefilter::Fixed(finder) => finder.find(raw).is_some(),
-            Prefilter::CaseInsensitive(re) => re.is_match(raw),
-        };
-        found || HIDERS.iter().any(|h| memmem::find(raw, h).is_some())
+        self.prefilter.as_ref().is_none_or(|p| p.is_match(raw))
     }
 
     /// Every match in `text`, in order, not overlapping.
@@ -155,6 +159,15 @@ mod tests {
         // A pattern JSON may write escaped is never prefiltered.
         let quote = Matcher::new("say \"hi\"", false, false).unwrap();
         assert!(quote.may_match(b"anything"));
+    }
+
+    #[test]
+    fn hits_are_where_the_pattern_or_a_hider_starts() {
+        let m = Matcher::new("ab", false, false).unwrap();
+        assert_eq!(m.hits(br"xab \u0041 chunks AB"), Some(vec![1, 4, 11]));
+        let i = Matcher::new("ab", false, true).unwrap();
+        assert_eq!(i.hits(br"xab \U0041 CHUNKS AB"), Some(vec![1, 18]));
+        assert_eq!(Matcher::new("a", true, false).unwrap().hits(b"a"), None);
     }
 
     #[test]

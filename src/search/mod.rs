@@ -128,42 +128,62 @@ fn record_paths(records: &Path, sessions: &[String]) -> Result<Vec<PathBuf>> {
 
 fn search_record(path: &Path, config: &SearchConfig) -> Result<Found> {
     let bytes = crate::fsutil::read(path)?;
-    if let Some(m) = &config.matcher
-        && !m.may_match(&bytes)
-    {
+    let hits = config.matcher.as_ref().and_then(|m| m.hits(&bytes));
+    if hits.as_ref().is_some_and(Vec::is_empty) {
         return Ok(Found::default());
     }
-    let split = std::str::from_utf8(&bytes).ok().and_then(lines::split);
-    match split {
-        Some((head, messages)) => {
-            let found = search_messages(&head.session_id, &head.metadata, &messages, config);
-            // A line that may match but is no JSON value: the whole file decides.
-            match found {
-                Some(found) => Ok(found),
-                None => search_parsed(&bytes, path, config),
+    if let Some(lines) = lines::split(&bytes) {
+        let mut candidate = vec![hits.is_none(); lines.messages.len()];
+        for offset in hits.iter().flatten() {
+            if let Some(i) = lines.message_at(*offset) {
+                candidate[i] = true;
             }
         }
-        None => search_parsed(&bytes, path, config),
+        let messages: Vec<&[u8]> = lines.messages.iter().map(|r| &bytes[r.clone()]).collect();
+        let head = &lines.head;
+        let found = search_messages(
+            &head.session_id,
+            &head.metadata,
+            &messages,
+            &|i, _| candidate[i],
+            config,
+        );
+        // A line that may match but is no JSON value: the whole file decides.
+        if let Some(found) = found {
+            return Ok(found);
+        }
     }
+    search_parsed(&bytes, path, config)
 }
 
 /// Searches a record parsed as a whole (any layout; a file that is no record is an error).
 fn search_parsed(bytes: &[u8], path: &Path, config: &SearchConfig) -> Result<Found> {
     let record = RecordRef::from_slice(bytes, path)?;
-    let messages: Vec<&str> = record.messages.iter().map(|raw| raw.get()).collect();
+    let messages: Vec<&[u8]> = record
+        .messages
+        .iter()
+        .map(|raw| raw.get().as_bytes())
+        .collect();
+    let may_match = |_, raw: &[u8]| config.matcher.as_ref().is_none_or(|m| m.may_match(raw));
     // Every message is a complete JSON value here, so this cannot come back `None`.
-    Ok(
-        search_messages(&record.session_id, &record.metadata, &messages, config)
-            .unwrap_or_default(),
-    )
+    let found = search_messages(
+        &record.session_id,
+        &record.metadata,
+        &messages,
+        &may_match,
+        config,
+    );
+    Ok(found.unwrap_or_default())
 }
 
-/// Searches a session's messages (their JSON texts). `None` when a message that may match
-/// is not a JSON value (only possible for lines found by [`lines::split`]).
+/// Searches a session's messages (their JSON), parsing only those `may_match` lets
+/// through. `None` when one of those is not a JSON value (only possible for the lines of
+/// [`lines::split`]).
 fn search_messages(
     session_id: &str,
     metadata: &records::Metadata,
-    messages: &[&str],
+    messages: &[&[u8]],
+    may_match: &dyn Fn(usize, &[u8]) -> bool,
     config: &SearchConfig,
 ) -> Option<Found> {
     let mut found = Found::default();
@@ -176,16 +196,14 @@ fn search_messages(
         session_id,
         stem: &stem,
     };
+    let parse = |(i, raw): (usize, &&[u8])| Some(model::parse_message(i, lines::json_text(raw)?));
     if filters.needs_agents() {
         // The whole session is parsed once to know who served it.
-        if !messages.iter().all(|m| lines::is_json(m)) {
-            return None;
-        }
         let parsed: Vec<Message> = messages
             .iter()
             .enumerate()
-            .map(|(i, raw)| model::parse_message(i, raw))
-            .collect();
+            .map(parse)
+            .collect::<Option<_>>()?;
         if filters.served_by_agent(parsed.iter()) {
             for message in parsed {
                 search_message(message, config, &session, &mut found);
@@ -193,15 +211,9 @@ fn search_messages(
         }
     } else {
         for (i, raw) in messages.iter().enumerate() {
-            if let Some(m) = &config.matcher
-                && !m.may_match(raw.as_bytes())
-            {
-                continue;
+            if may_match(i, raw) {
+                search_message(parse((i, raw))?, config, &session, &mut found);
             }
-            if !lines::is_json(raw) {
-                return None;
-            }
-            search_message(model::parse_message(i, raw), config, &session, &mut found);
         }
     }
     if found.messages > 0 && config.style.mode != Mode::Messages {
