@@ -14,6 +14,19 @@ pub struct Matcher {
     /// Finds the pattern's bytes or a [`HIDERS`] string in raw JSON; `None` when bytes
     /// cannot rule a message out (a regex, or a string JSON may write escaped).
     prefilter: Option<regex::bytes::Regex>,
+    /// The fixed string, when it is matched as written (not `-i`): streamed answers are
+    /// then checked more closely than "has chunks" (see [`super::stream`]).
+    exact: Option<Box<[u8]>>,
+}
+
+/// A place in a record's bytes where a match may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    /// Where it starts.
+    pub offset: usize,
+    /// Only the `chunks` of a streamed answer: its message may hold a match only if
+    /// [`Matcher::stream_may_hide`] says so.
+    pub stream: bool,
 }
 
 #[derive(Debug)]
@@ -43,6 +56,7 @@ impl Matcher {
             return Ok(Matcher {
                 find: Find::Regex(re),
                 prefilter: None,
+                exact: None,
             });
         }
         let escaped = regex::escape(pattern);
@@ -68,15 +82,33 @@ impl Matcher {
         } else {
             None
         };
-        Ok(Matcher { find, prefilter })
+        let exact = (!ignore_case && pattern != "chunks")
+            .then(|| pattern.as_bytes().to_vec().into_boxed_slice());
+        Ok(Matcher {
+            find,
+            prefilter,
+            exact,
+        })
     }
 
     /// Where in `raw` (a record's bytes) the pattern or a hider starts; `None` when any
     /// message may match whatever its bytes. A message holding none of these offsets
     /// cannot match.
-    pub fn hits(&self, raw: &[u8]) -> Option<Vec<usize>> {
+    pub fn hits(&self, raw: &[u8]) -> Option<Vec<Hit>> {
         let prefilter = self.prefilter.as_ref()?;
-        Some(prefilter.find_iter(raw).map(|m| m.start()).collect())
+        let hits = prefilter.find_iter(raw).map(|m| Hit {
+            offset: m.start(),
+            stream: self.exact.is_some() && m.as_bytes() == b"chunks",
+        });
+        Some(hits.collect())
+    }
+
+    /// Whether the streamed answer whose `chunks` key starts at `at` in `message` (one
+    /// message's JSON, holding no `\u` escape) may show the pattern across two chunks.
+    pub fn stream_may_hide(&self, message: &[u8], at: usize) -> bool {
+        self.exact
+            .as_deref()
+            .is_none_or(|needle| super::stream::may_hide(message, at, needle))
     }
 
     /// Whether `raw` (a record, or one message object, as JSON) may hold a match. `false`
@@ -163,10 +195,23 @@ mod tests {
 
     #[test]
     fn hits_are_where_the_pattern_or_a_hider_starts() {
+        let at = |m: &Matcher, raw: &[u8]| -> Vec<(usize, bool)> {
+            m.hits(raw)
+                .unwrap()
+                .iter()
+                .map(|h| (h.offset, h.stream))
+                .collect()
+        };
         let m = Matcher::new("ab", false, false).unwrap();
-        assert_eq!(m.hits(br"xab \u0041 chunks AB"), Some(vec![1, 4, 11]));
+        let raw = br"xab \u0041 chunks AB";
+        assert_eq!(at(&m, raw), [(1, false), (4, false), (11, true)]);
         let i = Matcher::new("ab", false, true).unwrap();
-        assert_eq!(i.hits(br"xab \U0041 CHUNKS AB"), Some(vec![1, 18]));
+        assert_eq!(at(&i, br"xab \U0041 CHUNKS AB"), [(1, false), (18, false)]);
+        // With -i a streamed answer is always parsed.
+        assert_eq!(
+            at(&i, raw),
+            [(1, false), (4, false), (11, false), (18, false)]
+        );
         assert_eq!(Matcher::new("a", true, false).unwrap().hits(b"a"), None);
     }
 

@@ -8,6 +8,7 @@ pub mod filters;
 mod lines;
 pub mod matcher;
 pub mod output;
+mod stream;
 mod text;
 
 use std::io::{self, Write};
@@ -121,7 +122,9 @@ fn record_paths(records: &Path, sessions: &[String]) -> Result<Vec<PathBuf>> {
             .filter(|p| p.is_file())
             .collect()
     };
-    paths.sort();
+    // One folder, so the whole paths sort as their names do; as bytes, since comparing
+    // `Path`s component by component was a tenth of a search's processor time.
+    paths.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
     paths.dedup();
     Ok(paths)
 }
@@ -134,10 +137,18 @@ fn search_record(path: &Path, config: &SearchConfig) -> Result<Found> {
     }
     if let Some(lines) = lines::split(&bytes) {
         let mut candidate = vec![hits.is_none(); lines.messages.len()];
-        for offset in hits.iter().flatten() {
-            if let Some(i) = lines.message_at(*offset) {
-                candidate[i] = true;
+        for hit in hits.iter().flatten() {
+            let Some(i) = lines.message_at(hit.offset) else {
+                continue;
+            };
+            if candidate[i] {
+                continue;
             }
+            let line = &lines.messages[i];
+            candidate[i] = !hit.stream
+                || config.matcher.as_ref().is_some_and(|m| {
+                    m.stream_may_hide(&bytes[line.clone()], hit.offset - line.start)
+                });
         }
         let messages: Vec<&[u8]> = lines.messages.iter().map(|r| &bytes[r.clone()]).collect();
         let head = &lines.head;

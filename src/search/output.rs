@@ -181,6 +181,15 @@ fn push_time(out: &mut String, ms: Option<i64>, tz: Tz) {
 /// line breaks become `↵`, C0 controls their Control Pictures, DEL `␡`, C1 and bidi
 /// controls `⟨U+XXXX⟩`. Tabs stay.
 pub(crate) fn push_safe(out: &mut String, s: &str) {
+    // Most text has nothing to replace: every byte printable ASCII, or part of a character
+    // outside the C1 and bidi ranges (whose UTF-8 starts with 0xC2, 0xD8 or 0xE2).
+    if !s
+        .bytes()
+        .any(|b| b < b' ' || b == 0x7f || matches!(b, 0xc2 | 0xd8 | 0xe2))
+    {
+        out.push_str(s);
+        return;
+    }
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
