@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::ops::Range;
 
-use chrono::DateTime;
+use chrono::{DateTime, Datelike, Timelike};
 use chrono_tz::Tz;
 use serde::Serialize;
 
@@ -169,7 +169,17 @@ fn push_time(out: &mut String, ms: Option<i64>, tz: Tz) {
     };
     match DateTime::from_timestamp_millis(ms) {
         Some(t) => {
-            let _ = write!(out, "{}", t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S"));
+            let t = t.with_timezone(&tz);
+            let _ = write!(
+                out,
+                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            );
         }
         None => {
             let _ = write!(out, "{ms}");
@@ -181,12 +191,7 @@ fn push_time(out: &mut String, ms: Option<i64>, tz: Tz) {
 /// line breaks become `↵`, C0 controls their Control Pictures, DEL `␡`, C1 and bidi
 /// controls `⟨U+XXXX⟩`. Tabs stay.
 pub(crate) fn push_safe(out: &mut String, s: &str) {
-    // Most text has nothing to replace: every byte printable ASCII, or part of a character
-    // outside the C1 and bidi ranges (whose UTF-8 starts with 0xC2, 0xD8 or 0xE2).
-    if !s
-        .bytes()
-        .any(|b| b < b' ' || b == 0x7f || matches!(b, 0xc2 | 0xd8 | 0xe2))
-    {
+    if !needs_replacing(s.as_bytes()) {
         out.push_str(s);
         return;
     }
@@ -204,6 +209,26 @@ pub(crate) fn push_safe(out: &mut String, s: &str) {
             c => out.push(c),
         }
     }
+}
+
+/// Whether [`push_safe`] would change anything, from the UTF-8 bytes (most text is copied
+/// as it is): C0 controls but TAB, DEL, C1 controls (`C2 80`–`C2 9F`), and the bidi controls
+/// U+061C (`D8 9C`), U+200E/F (`E2 80 8E`/`8F`), U+202A–E (`E2 80 AA`–`AE`) and U+2066–9
+/// (`E2 81 A6`–`A9`).
+fn needs_replacing(bytes: &[u8]) -> bool {
+    bytes.iter().enumerate().any(|(i, &b)| {
+        let next = |k: usize| bytes.get(i + k).copied().unwrap_or(0);
+        match b {
+            0..=0x08 | 0x0a..=0x1f | 0x7f => true,
+            0xc2 => (0x80..=0x9f).contains(&next(1)),
+            0xd8 => next(1) == 0x9c,
+            0xe2 => matches!(
+                (next(1), next(2)),
+                (0x80, 0x8e | 0x8f | 0xaa..=0xae) | (0x81, 0xa6..=0xa9)
+            ),
+            _ => false,
+        }
+    })
 }
 
 fn is_bidi_control(c: char) -> bool {
@@ -250,6 +275,24 @@ mod tests {
             coloured.contains("\x1b[1;31mrefund\x1b[0m done"),
             "{coloured:?}"
         );
+    }
+
+    #[test]
+    fn every_character_replaced_is_noticed_from_the_bytes() {
+        // Every character up to U+2FFF: all of ASCII and of the lead bytes C2, D8 and E2.
+        for c in (0..=0x2fff_u32)
+            .filter_map(char::from_u32)
+            .chain(['😀', '\u{10ffff}'])
+        {
+            let mut out = String::new();
+            push_safe(&mut out, &format!("a{c}b"));
+            let changed = out != format!("a{c}b");
+            assert_eq!(
+                changed,
+                needs_replacing(format!("a{c}b").as_bytes()),
+                "{c:?}"
+            );
+        }
     }
 
     #[test]
