@@ -216,19 +216,26 @@ pub(crate) fn push_safe(out: &mut String, s: &str) {
 /// U+061C (`D8 9C`), U+200E/F (`E2 80 8E`/`8F`), U+202A–E (`E2 80 AA`–`AE`) and U+2066–9
 /// (`E2 81 A6`–`A9`).
 fn needs_replacing(bytes: &[u8]) -> bool {
-    bytes.iter().enumerate().any(|(i, &b)| {
-        let next = |k: usize| bytes.get(i + k).copied().unwrap_or(0);
-        match b {
-            0..=0x08 | 0x0a..=0x1f | 0x7f => true,
-            0xc2 => (0x80..=0x9f).contains(&next(1)),
-            0xd8 => next(1) == 0x9c,
-            0xe2 => matches!(
-                (next(1), next(2)),
-                (0x80, 0x8e | 0x8f | 0xaa..=0xae) | (0x81, 0xa6..=0xa9)
-            ),
-            _ => false,
-        }
-    })
+    // First a test of each byte alone, in blocks the compiler turns into vector code; the
+    // exact test only for text that has such a byte (Chinese and plain English do not).
+    let suspect = |b: u8| b < b' ' || b == 0x7f || b == 0xc2 || b == 0xd8 || b == 0xe2;
+    let any_suspect = bytes
+        .chunks(32)
+        .any(|block| block.iter().fold(false, |seen, &b| seen | suspect(b)));
+    any_suspect
+        && bytes.iter().enumerate().any(|(i, &b)| {
+            let next = |k: usize| bytes.get(i + k).copied().unwrap_or(0);
+            match b {
+                0..=0x08 | 0x0a..=0x1f | 0x7f => true,
+                0xc2 => (0x80..=0x9f).contains(&next(1)),
+                0xd8 => next(1) == 0x9c,
+                0xe2 => matches!(
+                    (next(1), next(2)),
+                    (0x80, 0x8e | 0x8f | 0xaa..=0xae) | (0x81, 0xa6..=0xa9)
+                ),
+                _ => false,
+            }
+        })
 }
 
 fn is_bidi_control(c: char) -> bool {
