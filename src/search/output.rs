@@ -104,9 +104,17 @@ pub(crate) fn push_hit(out: &mut String, style: &Style, session: &Session<'_>, h
     let reset = c(RESET);
     out.push_str(c(SESSION));
     push_safe(out, session.session_id);
-    let _ = write!(out, "{reset} {}#{}{reset} ", c(NUMBER), hit.index + 1);
+    out.push_str(reset);
+    out.push(' ');
+    out.push_str(c(NUMBER));
+    out.push('#');
+    push_number(out, hit.index as u64 + 1, 1);
+    out.push_str(reset);
+    out.push(' ');
     push_time(out, hit.timestamp_ms, style.timezone);
-    let _ = write!(out, " {} ", hit.role.as_str());
+    out.push(' ');
+    out.push_str(hit.role.as_str());
+    out.push(' ');
     push_safe(
         out,
         if hit.account.is_empty() {
@@ -170,16 +178,18 @@ fn push_time(out: &mut String, ms: Option<i64>, tz: Tz) {
     match DateTime::from_timestamp_millis(ms) {
         Some(t) => {
             let t = t.with_timezone(&tz);
-            let _ = write!(
-                out,
-                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-                t.year(),
-                t.month(),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second()
-            );
+            let year = u64::try_from(t.year()).unwrap_or(0);
+            let parts = [
+                (year, 4, '-'),
+                (t.month().into(), 2, '-'),
+                (t.day().into(), 2, ' '),
+            ];
+            let clock = [(t.hour().into(), 2, ':'), (t.minute().into(), 2, ':')];
+            for (n, width, sep) in parts.into_iter().chain(clock) {
+                push_number(out, n, width);
+                out.push(sep);
+            }
+            push_number(out, t.second().into(), 2);
         }
         None => {
             let _ = write!(out, "{ms}");
@@ -189,53 +199,65 @@ fn push_time(out: &mut String, ms: Option<i64>, tz: Tz) {
 
 /// Appends `s` so that it cannot move the cursor, change colours or reorder the line:
 /// line breaks become `↵`, C0 controls their Control Pictures, DEL `␡`, C1 and bidi
-/// controls `⟨U+XXXX⟩`. Tabs stay.
+/// controls `⟨U+XXXX⟩`. Tabs stay. Text between such characters is copied in runs.
 pub(crate) fn push_safe(out: &mut String, s: &str) {
-    if !needs_replacing(s.as_bytes()) {
-        out.push_str(s);
-        return;
-    }
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' | '\r' => out.push('↵'),
-            '\t' => out.push('\t'),
-            '\x7f' => out.push('\u{2421}'),
-            c if c < ' ' => out.push(char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}')),
-            c if ('\u{80}'..='\u{9f}').contains(&c) || is_bidi_control(c) => {
-                let _ = write!(out, "\u{27e8}U+{:04X}\u{27e9}", c as u32);
-            }
-            c => out.push(c),
+    let bytes = s.as_bytes();
+    let (mut copied, mut i) = (0, 0);
+    while i < bytes.len() {
+        // Only these bytes can start a character to replace; each is a character's first.
+        if !is_suspect(bytes[i]) {
+            i += 1;
+            continue;
         }
+        let Some(c) = s[i..].chars().next() else {
+            break;
+        };
+        let next = i + c.len_utf8();
+        let replacement = match c {
+            '\r' if bytes.get(next) == Some(&b'\n') => Some(None),
+            '\n' | '\r' => Some(Some('↵')),
+            '\x7f' => Some(Some('\u{2421}')),
+            c if c < ' ' && c != '\t' => Some(char::from_u32(0x2400 + c as u32)),
+            c if ('\u{80}'..='\u{9f}').contains(&c) || is_bidi_control(c) => Some(None),
+            _ => None,
+        };
+        if let Some(picture) = replacement {
+            out.push_str(&s[copied..i]);
+            match picture {
+                Some(p) => out.push(p),
+                None if c == '\r' => {}
+                None => {
+                    let _ = write!(out, "\u{27e8}U+{:04X}\u{27e9}", c as u32);
+                }
+            }
+            copied = next;
+        }
+        i = next;
     }
+    out.push_str(&s[copied..]);
 }
 
-/// Whether [`push_safe`] would change anything, from the UTF-8 bytes (most text is copied
-/// as it is): C0 controls but TAB, DEL, C1 controls (`C2 80`–`C2 9F`), and the bidi controls
-/// U+061C (`D8 9C`), U+200E/F (`E2 80 8E`/`8F`), U+202A–E (`E2 80 AA`–`AE`) and U+2066–9
-/// (`E2 81 A6`–`A9`).
-fn needs_replacing(bytes: &[u8]) -> bool {
-    // First a test of each byte alone, in blocks the compiler turns into vector code; the
-    // exact test only for text that has such a byte (Chinese and plain English do not).
-    let suspect = |b: u8| b < b' ' || b == 0x7f || b == 0xc2 || b == 0xd8 || b == 0xe2;
-    let any_suspect = bytes
-        .chunks(32)
-        .any(|block| block.iter().fold(false, |seen, &b| seen | suspect(b)));
-    any_suspect
-        && bytes.iter().enumerate().any(|(i, &b)| {
-            let next = |k: usize| bytes.get(i + k).copied().unwrap_or(0);
-            match b {
-                0..=0x08 | 0x0a..=0x1f | 0x7f => true,
-                0xc2 => (0x80..=0x9f).contains(&next(1)),
-                0xd8 => next(1) == 0x9c,
-                0xe2 => matches!(
-                    (next(1), next(2)),
-                    (0x80, 0x8e | 0x8f | 0xaa..=0xae) | (0x81, 0xa6..=0xa9)
-                ),
-                _ => false,
-            }
-        })
+/// Whether `b` may start a character [`push_safe`] replaces: C0 controls, DEL, and the
+/// first bytes of U+0080–U+00BF (C1), U+0600–U+063F (U+061C) and U+2000–U+2FFF (bidi).
+fn is_suspect(b: u8) -> bool {
+    b < b' ' || b == 0x7f || b == 0xc2 || b == 0xd8 || b == 0xe2
+}
+
+/// Appends `n` with at least `width` digits.
+fn push_number(out: &mut String, n: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let at = at.min(digits.len() - width.min(digits.len()));
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
 }
 
 fn is_bidi_control(c: char) -> bool {
@@ -284,22 +306,48 @@ mod tests {
         );
     }
 
+    /// The rule, one character at a time.
+    fn reference(s: &str) -> String {
+        let mut out = String::new();
+        let mut chars = s.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\r' if chars.peek() == Some(&'\n') => {}
+                '\n' | '\r' => out.push('↵'),
+                '\t' => out.push('\t'),
+                '\x7f' => out.push('\u{2421}'),
+                c if c < ' ' => out.push(char::from_u32(0x2400 + c as u32).unwrap()),
+                c if ('\u{80}'..='\u{9f}').contains(&c) || is_bidi_control(c) => {
+                    out.push_str(&format!("\u{27e8}U+{:04X}\u{27e9}", c as u32));
+                }
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
     #[test]
-    fn every_character_replaced_is_noticed_from_the_bytes() {
+    fn runs_give_what_the_rule_gives_for_every_character() {
         // Every character up to U+2FFF: all of ASCII and of the lead bytes C2, D8 and E2.
         for c in (0..=0x2fff_u32)
             .filter_map(char::from_u32)
             .chain(['😀', '\u{10ffff}'])
         {
+            let text = format!("a{c}b\r\n{c}");
             let mut out = String::new();
-            push_safe(&mut out, &format!("a{c}b"));
-            let changed = out != format!("a{c}b");
-            assert_eq!(
-                changed,
-                needs_replacing(format!("a{c}b").as_bytes()),
-                "{c:?}"
-            );
+            push_safe(&mut out, &text);
+            assert_eq!(out, reference(&text), "{c:?}");
         }
+    }
+
+    #[test]
+    fn numbers_are_padded() {
+        let mut out = String::new();
+        push_number(&mut out, 7, 2);
+        push_number(&mut out, 2024, 4);
+        push_number(&mut out, 12345, 2);
+        push_number(&mut out, 0, 1);
+        assert_eq!(out, "072024123450");
     }
 
     #[test]
