@@ -11,6 +11,7 @@ use std::ops::Range;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::model::{self, Element, Message, RawReason};
 use crate::records::Metadata;
 
 /// The header fields `search` needs.
@@ -91,11 +92,23 @@ fn head(line: &[u8]) -> Option<Head> {
     serde_json::from_str(&format!("{line}]}}")).ok()
 }
 
-/// One message's JSON text, when it is a complete JSON value as a whole-file parse would
-/// require (checked only for the messages that may match, before they are parsed).
-pub(crate) fn json_text(bytes: &[u8]) -> Option<&str> {
+/// One message line parsed, or `None` when it is not the JSON value a whole-file parse
+/// would require (only the messages that may match are ever parsed, so only they are
+/// checked).
+pub(crate) fn parse_message(index: usize, bytes: &[u8]) -> Option<Message> {
     let text = std::str::from_utf8(bytes).ok()?;
-    serde_json::from_str::<&RawValue>(text).ok().map(|_| text)
+    let message = model::parse_message(index, text);
+    // The model keeps a message it cannot read at all as one raw element holding its whole
+    // text; only such a message can be a line that is no JSON, so only it is checked.
+    let unread = matches!(
+        message.elements.as_slice(),
+        [Element::Raw { msg_type, reason: RawReason::Malformed, json }]
+            if msg_type.is_empty() && json == text
+    );
+    if unread && serde_json::from_str::<&RawValue>(text).is_err() {
+        return None;
+    }
+    Some(message)
 }
 
 #[cfg(test)]
@@ -120,12 +133,12 @@ mod tests {
         let lines = split(&bytes).expect("the layout of Record::to_bytes");
         assert_eq!(lines.head.session_id, "s\nid");
         assert_eq!(lines.head.metadata["k"], "a\nb");
-        let texts: Vec<&str> = lines
-            .messages
-            .iter()
-            .map(|r| json_text(&bytes[r.clone()]).unwrap())
-            .collect();
-        assert_eq!(texts, [r#"{"Text":"a,"}"#, r#"{"MsgBody":[{"x":"}"}]}"#]);
+        let texts: Vec<&[u8]> = lines.messages.iter().map(|r| &bytes[r.clone()]).collect();
+        assert_eq!(
+            texts,
+            [&br#"{"Text":"a,"}"#[..], br#"{"MsgBody":[{"x":"}"}]}"#]
+        );
+        assert!(texts.iter().all(|t| parse_message(0, t).is_some()));
         let second = lines.messages[1].start;
         assert_eq!(lines.message_at(second + 3), Some(1));
         assert_eq!(lines.message_at(second - 1), None); // the comma
@@ -144,7 +157,11 @@ mod tests {
         ] {
             assert!(split(other.as_bytes()).is_none(), "{other}");
         }
-        assert!(json_text(b"{\"a\":").is_none());
-        assert!(json_text(b"{\"a\":\"\xff\"}").is_none());
+        assert!(parse_message(0, b"{\"a\":").is_none());
+        assert!(parse_message(0, b"{\"a\":\"\xff\"}").is_none());
+        assert!(parse_message(0, br#"{"Text":"x",}"#).is_none());
+        // Valid JSON the model keeps raw is a message all the same.
+        let odd = parse_message(3, br#"{"MsgBody":7}"#).unwrap();
+        assert_eq!(odd.index, 3);
     }
 }

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::model::{self, Message};
+use crate::model::Message;
 use crate::records::{self, RecordRef};
 pub use filters::Filters;
 pub use matcher::Matcher;
@@ -207,7 +207,7 @@ fn search_messages(
         session_id,
         stem: &stem,
     };
-    let parse = |(i, raw): (usize, &&[u8])| Some(model::parse_message(i, lines::json_text(raw)?));
+    let parse = |(i, raw): (usize, &&[u8])| lines::parse_message(i, raw);
     if filters.needs_agents() {
         // The whole session is parsed once to know who served it.
         let parsed: Vec<Message> = messages
