@@ -17,6 +17,7 @@
 #                    one message in 34 of the generated records)
 #   BENCH_DIR        work directory (default: a new /tmp/desk-bench.XXXXXX, removed at
 #                    the end unless BENCH_KEEP=1)
+#   BENCH_PARTS      which parts after the render run (default "search noop fetch publish")
 #   CARGO_TARGET_DIR where cargo builds (default: target/ in the repository)
 #
 # What it does, in one run, then prints ONE table and a PASS/FAIL line per target:
@@ -36,11 +37,16 @@
 #      records and bag are included: a slight under-estimate) against examples/fake-desk
 #      at 0 ms and 20 ms latency, with the default tuning (--concurrency 8 --rate 50)
 #      and with --concurrency 32 --rate 2000; and at 0 ms with --rate $BENCH_RATE.
+#   5. Publish (needs moto[server] and awscli from PyPI; installed when missing): the largest
+#      site to moto_server on 127.0.0.1 — first upload, MB/s and objects/s, then the no-op
+#      republish — and the same site with `aws s3 sync` (its default 10 requests in flight)
+#      as the baseline, and its no-op re-sync.
 #
 # Targets: render of the largest size ≤ 3× its cp -r; peak RSS(largest) ≤ 1.2 × RSS
 # (smallest) + 1 KB per extra session; fetch at 20 ms with --concurrency 32 --rate 2000 ≥
 # 90 % of 1,600 pages/s; --rate $BENCH_RATE held within 5 %; no-op re-run < 1 s, no file
-# rewritten; search of the largest archive ≤ 2× ripgrep's time on its records.
+# rewritten; search of the largest archive ≤ 2× ripgrep's time on its records; no-op
+# republish of the largest site < 2 s.
 
 set -euo pipefail
 
@@ -51,15 +57,19 @@ FETCH_SLOW_N=${BENCH_FETCH_SLOW:-150}
 RATE=${BENCH_RATE:-1000}
 REPEAT=${BENCH_REPEAT:-3}
 WORD=${BENCH_WORD:-refunded}
+PARTS=${BENCH_PARTS:-"search noop fetch publish"}
+has() { [[ " $PARTS " == *" $1 "* ]]; }
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 W=${BENCH_DIR:-$(mktemp -d /tmp/desk-bench.XXXXXX)}
 mkdir -p "$W"
 SDKAPPID=1400000000
 KEY=bench-secret-key
 FAKE_PID=
+MOTO_PID=
 
 cleanup() {
     if [[ -n $FAKE_PID ]]; then kill "$FAKE_PID" 2>/dev/null || true; fi
+    if [[ -n $MOTO_PID ]]; then kill "$MOTO_PID" 2>/dev/null || true; fi
     if [[ ${BENCH_KEEP:-0} != 1 && -z ${BENCH_DIR:-} ]]; then rm -rf "$W"; fi
 }
 trap cleanup EXIT
@@ -73,7 +83,7 @@ if [[ ! -x /usr/bin/time ]]; then
     log "installing GNU time"
     apt_install time
 fi
-if ! command -v rg >/dev/null; then
+if has search && ! command -v rg >/dev/null; then
     log "installing ripgrep"
     apt_install ripgrep
 fi
@@ -147,26 +157,28 @@ done
 # ---------------------------------------------------------------- search vs ripgrep
 # Side by side on the same files, taking turns, after one warm-up run each (so both read
 # from the page cache). `rg -c` counts matching lines, and records hold one message a line.
-log "search vs ripgrep on the $LARGE-session archive"
-SEARCH_DIR=$W/arch-$LARGE
-"$BIN" search "$SEARCH_DIR" "$WORD" >/dev/null
-rg -F -c "$WORD" "$SEARCH_DIR/data/records" >/dev/null
-searches=() rgs=()
-for _ in $(seq 1 "$REPEAT"); do
-    t0=$(now)
+if has search; then
+    log "search vs ripgrep on the $LARGE-session archive"
+    SEARCH_DIR=$W/arch-$LARGE
     "$BIN" search "$SEARCH_DIR" "$WORD" >/dev/null
-    searches+=("$(since "$t0")")
-    t0=$(now)
     rg -F -c "$WORD" "$SEARCH_DIR/data/records" >/dev/null
-    rgs+=("$(since "$t0")")
-done
-SEARCH=$(median "${searches[@]}")
-RG=$(median "${rgs[@]}")
-HITS=$("$BIN" search "$SEARCH_DIR" "$WORD" -c | awk -F'\t' '{ s += $2 } END { print s + 0 }')
-RG_HITS=$(rg -F -c "$WORD" "$SEARCH_DIR/data/records" | awk -F: '{ s += $NF } END { print s + 0 }')
-/usr/bin/time -v -o "$W/time-search.txt" "$BIN" search "$SEARCH_DIR" "$WORD" >/dev/null
-row "search $LARGE: \`search DIR $WORD\` (median)" "$SEARCH s, $HITS messages, peak RSS $(calc '%.1f' "$(rss_kb "$W/time-search.txt") / 1024") MB (runs ${searches[*]})"
-row "search $LARGE: \`rg -F -c $WORD\` (median)" "$RG s, $RG_HITS lines (runs ${rgs[*]}; search/rg $(calc '%.1f' "$SEARCH / $RG")×)"
+    searches=() rgs=()
+    for _ in $(seq 1 "$REPEAT"); do
+        t0=$(now)
+        "$BIN" search "$SEARCH_DIR" "$WORD" >/dev/null
+        searches+=("$(since "$t0")")
+        t0=$(now)
+        rg -F -c "$WORD" "$SEARCH_DIR/data/records" >/dev/null
+        rgs+=("$(since "$t0")")
+    done
+    SEARCH=$(median "${searches[@]}")
+    RG=$(median "${rgs[@]}")
+    HITS=$("$BIN" search "$SEARCH_DIR" "$WORD" -c | awk -F'\t' '{ s += $2 } END { print s + 0 }')
+    RG_HITS=$(rg -F -c "$WORD" "$SEARCH_DIR/data/records" | awk -F: '{ s += $NF } END { print s + 0 }')
+    /usr/bin/time -v -o "$W/time-search.txt" "$BIN" search "$SEARCH_DIR" "$WORD" >/dev/null
+    row "search $LARGE: \`search DIR $WORD\` (median)" "$SEARCH s, $HITS messages, peak RSS $(calc '%.1f' "$(rss_kb "$W/time-search.txt") / 1024") MB (runs ${searches[*]})"
+    row "search $LARGE: \`rg -F -c $WORD\` (median)" "$RG s, $RG_HITS lines (runs ${rgs[*]}; search/rg $(calc '%.1f' "$SEARCH / $RG")×)"
+fi
 
 # ---------------------------------------------------------------- fake desk
 start_fake() { # start_fake RECORDS LATENCY_MS
@@ -183,6 +195,7 @@ start_fake() { # start_fake RECORDS LATENCY_MS
 }
 
 # ---------------------------------------------------------------- no-op re-run
+if has noop; then
 log "no-op re-run over $LARGE sessions"
 start_fake "$W/recs-$LARGE" 0
 cut -f1 "$W/recs-$LARGE.tsv" >"$W/list-$LARGE"
@@ -203,8 +216,10 @@ NOOP=$(since "$t0")
 REWRITTEN=$(find "$W/arch-$LARGE" -type f -newer "$W/marker" | wc -l)
 row "archive over the rendered $LARGE (adds SDKAppID)" "$FIRST s"
 row "no-op archive re-run over $LARGE" "$NOOP s, $REWRITTEN files rewritten"
+fi
 
 # ---------------------------------------------------------------- fetch
+if has fetch; then
 log "generating $FETCH_N sessions for fetch"
 "$GEN" --sessions "$FETCH_N" --messages "$MESSAGES" --seed 2 --out "$W/fetch-recs" >/dev/null
 cut -f1 "$W/fetch-recs.tsv" >"$W/fetch-all"
@@ -236,6 +251,47 @@ for latency in 0 20; do
             --concurrency 32 --rate "$RATE"
     fi
 done
+fi
+
+# ---------------------------------------------------------------- publish
+if has publish; then
+command -v moto_server >/dev/null || python3 -m pip install --quiet "moto[server]==5.2.1"
+command -v aws >/dev/null || python3 -m pip install --quiet "awscli==1.45.11"
+if command -v pyenv >/dev/null; then pyenv rehash; fi
+hash -r
+MOTO_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+moto_server -H 127.0.0.1 -p "$MOTO_PORT" >"$W/moto.log" 2>&1 &
+MOTO_PID=$!
+for _ in $(seq 1 300); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$MOTO_PORT") 2>/dev/null; then break; fi
+    sleep 0.1
+done
+export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret AWS_DEFAULT_REGION=us-east-1
+STORE=http://127.0.0.1:$MOTO_PORT
+aws --endpoint-url "$STORE" s3 mb s3://bench-publish >/dev/null
+aws --endpoint-url "$STORE" s3 mb s3://bench-sync >/dev/null
+SITE=$W/arch-$LARGE/data
+OBJECTS=$(find "$SITE" -type f | wc -l)
+BYTES=$(find "$SITE" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
+MB=$(calc '%.1f' "$BYTES / 1000000")
+log "publish $LARGE ($OBJECTS objects, $MB MB) to moto"
+t0=$(now)
+"$BIN" -q publish "$W/arch-$LARGE" --to s3://bench-publish/site --store-endpoint "$STORE"
+PUB=$(since "$t0")
+t0=$(now)
+"$BIN" -q publish "$W/arch-$LARGE" --to s3://bench-publish/site --store-endpoint "$STORE"
+PUB_NOOP=$(since "$t0")
+log "aws s3 sync $LARGE to moto (baseline)"
+t0=$(now)
+aws --endpoint-url "$STORE" s3 sync "$SITE" s3://bench-sync/site --only-show-errors
+SYNC=$(since "$t0")
+t0=$(now)
+aws --endpoint-url "$STORE" s3 sync "$SITE" s3://bench-sync/site --only-show-errors
+SYNC_NOOP=$(since "$t0")
+row "publish $LARGE to moto: first upload" "$PUB s, $(calc '%.1f' "$MB / $PUB") MB/s, $(calc '%.0f' "$OBJECTS / $PUB") objects/s ($OBJECTS objects, $MB MB, --upload-concurrency 16)"
+row "aws s3 sync $LARGE to moto (baseline)" "$SYNC s, $(calc '%.1f' "$MB / $SYNC") MB/s, $(calc '%.0f' "$OBJECTS / $SYNC") objects/s (publish/sync $(calc '%.2f' "$PUB / $SYNC")×)"
+row "no-op republish of $LARGE" "$PUB_NOOP s (aws s3 sync no-op: $SYNC_NOOP s)"
+fi
 
 # ---------------------------------------------------------------- verdicts
 verdict "render $LARGE ≤ 3× cp -r" "${RENDER[$LARGE]} <= 3 * ${COPY[$LARGE]}" \
@@ -243,14 +299,23 @@ verdict "render $LARGE ≤ 3× cp -r" "${RENDER[$LARGE]} <= 3 * ${COPY[$LARGE]}"
 rss_limit=$(calc '%.0f' "1.2 * ${RSS[$SMALL]} + ($LARGE - $SMALL)")
 verdict "peak RSS $LARGE ≤ 1.2 × RSS $SMALL + 1 KB/session" "${RSS[$LARGE]} <= $rss_limit" \
     "${RSS[$LARGE]} KB vs limit $rss_limit KB"
-fast=${PPS["20 ms, --concurrency 32 --rate 2000"]}
-verdict "fetch 20 ms, 32/2000 ≥ 1440 pages/s" "$fast >= 1440" "$fast pages/s"
-held=${PPS["0 ms, --concurrency 32 --rate $RATE"]}
-verdict "--rate $RATE held within 5 %" "$held >= 0.95 * $RATE && $held <= 1.05 * $RATE" \
-    "$held pages/s"
-verdict "no-op re-run < 1 s" "$NOOP < 1" "$NOOP s"
-verdict "no-op re-run rewrites no file" "$REWRITTEN == 0" "$REWRITTEN files"
-verdict "search $LARGE ≤ 2× rg -F -c" "$SEARCH <= 2 * $RG" "$(calc '%.1f' "$SEARCH / $RG")×"
+if has fetch; then
+    fast=${PPS["20 ms, --concurrency 32 --rate 2000"]}
+    verdict "fetch 20 ms, 32/2000 ≥ 1440 pages/s" "$fast >= 1440" "$fast pages/s"
+    held=${PPS["0 ms, --concurrency 32 --rate $RATE"]}
+    verdict "--rate $RATE held within 5 %" "$held >= 0.95 * $RATE && $held <= 1.05 * $RATE" \
+        "$held pages/s"
+fi
+if has noop; then
+    verdict "no-op re-run < 1 s" "$NOOP < 1" "$NOOP s"
+    verdict "no-op re-run rewrites no file" "$REWRITTEN == 0" "$REWRITTEN files"
+fi
+if has publish; then
+    verdict "no-op republish of $LARGE < 2 s" "$PUB_NOOP < 2" "$PUB_NOOP s"
+fi
+if has search; then
+    verdict "search $LARGE ≤ 2× rg -F -c" "$SEARCH <= 2 * $RG" "$(calc '%.1f' "$SEARCH / $RG")×"
+fi
 
 echo
 echo "desk-archive benchmark — $(nproc) cores, $(date -u +%Y-%m-%d), commit $(cd "$ROOT" && git rev-parse --short HEAD)"

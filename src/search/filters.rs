@@ -73,8 +73,10 @@ impl Filters {
         if self.since.is_none() && self.until.is_none() {
             return true;
         }
-        // A message without a readable time is on no day, so a date filter drops it.
+        // A message without a plausible time (2000–2100) is on no day, as on the pages, so a
+        // date filter drops it.
         let Some(day) = timestamp_ms
+            .filter(|&ms| crate::model::plausible_ms(ms))
             .and_then(DateTime::from_timestamp_millis)
             .map(|t| t.with_timezone(&self.timezone).date_naive())
         else {

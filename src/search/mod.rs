@@ -17,6 +17,8 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::exit::ExitCode;
+use crate::lock::{self, ArchiveLock};
 use crate::model::Message;
 use crate::records::{self, RecordRef};
 pub use filters::Filters;
@@ -32,6 +34,8 @@ const BATCH: usize = 256;
 pub struct SearchConfig {
     /// The archive directory.
     pub dir: PathBuf,
+    /// How long to wait for a command that is writing the archive.
+    pub lock_wait: std::time::Duration,
     /// The pattern; `None` when only filters select.
     pub matcher: Option<Matcher>,
     /// The filters.
@@ -49,12 +53,34 @@ struct Found {
     messages: u64,
 }
 
-/// Runs a search, printing to standard output. Returns the exit code: 0 when something
-/// matched, 1 when nothing did, 2 when a record could not be read (each named in a warning
-/// line; the others are still searched). An error that stops the search altogether is
-/// returned (exit 2 as well).
-pub fn run(config: &SearchConfig) -> Result<u8> {
-    // TODO(SPEC §9): take a shared lock on the archive directory once writers lock it.
+/// How a search ended, as grep tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Something matched (exit 0).
+    Found,
+    /// Nothing matched (exit 1).
+    NothingFound,
+    /// A record could not be read or parsed (exit 2), whatever else matched.
+    Unreadable,
+}
+
+impl Outcome {
+    /// grep's exit code, in the one table's terms: the numbers are the same.
+    pub fn exit_code(self) -> ExitCode {
+        match self {
+            Outcome::Found => ExitCode::Done,
+            Outcome::NothingFound => ExitCode::Partial,
+            Outcome::Unreadable => ExitCode::Usage,
+        }
+    }
+}
+
+/// Runs a search, printing to standard output. A record that cannot be read is named in a
+/// warning line and the others are still searched. An error that stops the search
+/// altogether is returned (exit 2 as well).
+pub fn run(config: &SearchConfig) -> Result<Outcome> {
+    // A reader's lock: no writer changes records while they are read (SPEC §9).
+    let _lock = ArchiveLock::take(&config.dir, lock::Mode::Shared, config.lock_wait)?;
     let records = config.dir.join("data").join("records");
     let paths = record_paths(&records, &config.filters.sessions)?;
     let stdout = io::stdout();
@@ -84,16 +110,20 @@ pub fn run(config: &SearchConfig) -> Result<u8> {
         }
     }
     Ok(match (failed, matched) {
-        (0, 0) => 1,
-        (0, _) => 0,
-        _ => 2,
+        (0, 0) => Outcome::NothingFound,
+        (0, _) => Outcome::Found,
+        _ => Outcome::Unreadable,
     })
 }
 
 /// A closed pipe (`search … | head`) ends the search quietly, as for grep.
-fn stdout_failed(error: io::Error, matched: u64) -> Result<u8> {
+fn stdout_failed(error: io::Error, matched: u64) -> Result<Outcome> {
     if error.kind() == io::ErrorKind::BrokenPipe {
-        return Ok(if matched > 0 { 0 } else { 1 });
+        return Ok(if matched > 0 {
+            Outcome::Found
+        } else {
+            Outcome::NothingFound
+        });
     }
     Err(Error::io("write", "standard output", error))
 }

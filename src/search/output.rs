@@ -168,14 +168,14 @@ fn push_json(out: &mut String, value: &impl Serialize) {
     out.push('\n');
 }
 
-/// `YYYY-MM-DD HH:MM:SS` in the zone; `-` without a time; the raw number when it is no
-/// date at all.
+/// `YYYY-MM-DD HH:MM:SS` in the zone; `-` without a time; `⚠` and the raw number when it
+/// is outside 2000–2100, as the pages show it.
 fn push_time(out: &mut String, ms: Option<i64>, tz: Tz) {
     let Some(ms) = ms else {
         out.push('-');
         return;
     };
-    match DateTime::from_timestamp_millis(ms) {
+    match DateTime::from_timestamp_millis(ms).filter(|_| crate::model::plausible_ms(ms)) {
         Some(t) => {
             let t = t.with_timezone(&tz);
             let year = u64::try_from(t.year()).unwrap_or(0);
@@ -192,7 +192,7 @@ fn push_time(out: &mut String, ms: Option<i64>, tz: Tz) {
             push_number(out, t.second().into(), 2);
         }
         None => {
-            let _ = write!(out, "{ms}");
+            let _ = write!(out, "⚠{ms}");
         }
     }
 }
@@ -348,6 +348,17 @@ mod tests {
         push_number(&mut out, 12345, 2);
         push_number(&mut out, 0, 1);
         assert_eq!(out, "072024123450");
+    }
+
+    #[test]
+    fn times_outside_2000_to_2100_are_marked_raw_numbers() {
+        let mut out = String::new();
+        push_time(&mut out, Some(-5), chrono_tz::UTC);
+        out.push(' ');
+        push_time(&mut out, Some(9_000_000_000_000_000), chrono_tz::UTC);
+        out.push(' ');
+        push_time(&mut out, None, chrono_tz::UTC);
+        assert_eq!(out, "⚠-5 ⚠9000000000000000 -");
     }
 
     #[test]

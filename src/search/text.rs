@@ -3,17 +3,8 @@
 //! titles and bodies, media UUIDs, choices, forwarded messages, and the JSON of what the
 //! page shows raw. UI labels (“Image”, “Session ended”) and URLs add nothing.
 
+use crate::model::custom::{self, Choice, Payload, Status};
 use crate::model::{Element, Relay};
-use crate::render::custom::{Choice, Payload, Status};
-
-/// Parses a custom element's `Data` the way the pages do.
-///
-/// The one place `search` reaches into `render`: the payload parser lives in
-/// `render::custom` until it moves to the model layer (issue 13), and this wrapper is the
-/// line to change then.
-fn parse_custom_payload(data: &str) -> Payload {
-    crate::render::custom::parse(data)
-}
 
 /// The searchable text of a message's elements: each visible piece on its own line, so
 /// that no fixed string matches across two pieces.
@@ -55,7 +46,7 @@ fn element_text(element: &Element, push: &mut dyn FnMut(&str)) {
 }
 
 fn custom_text(data: &str, desc: &str, push: &mut dyn FnMut(&str)) {
-    match parse_custom_payload(data) {
+    match custom::parse(data) {
         Payload::ProductCard { header, desc, .. } => {
             push(&header);
             push(&desc);

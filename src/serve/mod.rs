@@ -16,7 +16,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::header::{
-    ALLOW, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HOST, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
+    ALLOW, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HOST, REFERRER_POLICY, RETRY_AFTER,
+    X_CONTENT_TYPE_OPTIONS,
 };
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -25,6 +26,7 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::error::{Error, Result};
+use crate::lock::{ArchiveLock, Mode};
 use guard::Guard;
 
 /// The Content-Security-Policy of the pages (`templates/_layout.html`), with what pages with
@@ -44,6 +46,16 @@ pub struct ServeConfig {
     pub bind: SocketAddr,
     /// Host names answered besides the bound address and `localhost` (lowercase).
     pub allow_hosts: Vec<String>,
+    /// How long a request waits for a command that is writing the archive.
+    pub lock_wait: Duration,
+}
+
+/// What every request needs.
+struct Served {
+    guard: Guard,
+    /// The archive directory, whose shared lock each request holds.
+    dir: PathBuf,
+    lock_wait: Duration,
 }
 
 /// Whether `dir` is an archive `serve` can serve: a bag (`bagit.txt`) with a `data/`.
@@ -97,7 +109,12 @@ async fn serve(data: PathBuf, config: &ServeConfig) -> Result<()> {
         bound,
         allow_hosts: config.allow_hosts.clone(),
     };
-    let app = router(data, guard);
+    let served = Served {
+        guard,
+        dir: config.dir.clone(),
+        lock_wait: config.lock_wait,
+    };
+    let app = router(data, served);
     announce(&config.dir, bound);
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     let server = axum::serve(listener, app)
@@ -135,34 +152,51 @@ fn announce(dir: &Path, bound: SocketAddr) {
 }
 
 /// The files of `data` behind the guard, every answer with the security headers.
-fn router(data: PathBuf, guard: Guard) -> Router {
+fn router(data: PathBuf, served: Served) -> Router {
     let files = ServeDir::with_backend(&data, files::NoSymlinks::new(data.clone()));
     let header = |name, value: &'static str| {
         SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
     };
     Router::new()
         .fallback_service(files)
-        .layer(middleware::from_fn_with_state(Arc::new(guard), check))
+        .layer(middleware::from_fn_with_state(Arc::new(served), check))
         .layer(middleware::map_response(utf8_text))
         .layer(header(CONTENT_SECURITY_POLICY, CSP))
         .layer(header(X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(REFERRER_POLICY, "no-referrer"))
 }
 
-async fn check(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
-    // TODO(SPEC §9): hold a shared lock on the archive directory for the request once
-    // writers take the exclusive one.
+async fn check(State(served): State<Arc<Served>>, request: Request, next: Next) -> Response {
     let host = request.headers().get(HOST).and_then(|h| h.to_str().ok());
-    let verdict = guard.check(request.method(), request.uri(), host);
+    let verdict = served.guard.check(request.method(), request.uri(), host);
     tracing::debug!(
         "{} {:?}: {verdict:?}",
         request.method(),
         request.uri().path()
     );
-    match verdict {
-        Ok(()) => next.run(request).await,
-        Err(status) => refusal(status, &guard),
+    if let Err(status) = verdict {
+        return refusal(status, &served.guard);
     }
+    // A reader's lock for the request (SPEC §9): no writer is halfway through the files
+    // while one is opened. Writers rename complete files into place, so a file opened
+    // under the lock reads whole after it is released.
+    let (dir, wait) = (served.dir.clone(), served.lock_wait);
+    let lock = tokio::task::spawn_blocking(move || ArchiveLock::take(&dir, Mode::Shared, wait));
+    match lock.await {
+        Ok(Ok(_lock)) => next.run(request).await,
+        Ok(Err(error)) => busy(&error),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// 503 while a writer keeps the archive past the lock wait.
+fn busy(error: &Error) -> Response {
+    let text = format!("503 service unavailable: {error}; try again shortly\n");
+    let mut response = (StatusCode::SERVICE_UNAVAILABLE, text).into_response();
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from_static("5"));
+    response
 }
 
 fn refusal(status: StatusCode, guard: &Guard) -> Response {
