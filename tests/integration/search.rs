@@ -216,6 +216,54 @@ fn dates_are_local_days_in_the_time_zone_both_inclusive() {
     }
 }
 
+/// Without --timezone, times are shown in the zone the archive was rendered in.
+#[test]
+fn times_default_to_the_zone_the_archive_remembers() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("archive");
+    let records = repo().join("tests/fixtures/search/records");
+    let args = [
+        "render",
+        "--records",
+        path(&records),
+        "--out",
+        path(&archive),
+        "--timezone",
+        "Asia/Shanghai",
+    ];
+    let (code, _, stderr) = run(dir.path(), &args);
+    assert_eq!(code, 0, "{stderr}");
+    let (_, stdout, _) = search(&archive, &["我的订单"]);
+    assert!(
+        stdout.contains(" #1 2024-11-07 01:00:00 customer "),
+        "{stdout}"
+    );
+    let (_, stdout, _) = search(&archive, &["我的订单", "--timezone", "UTC"]);
+    assert!(
+        stdout.contains(" #1 2024-11-06 17:00:00 customer "),
+        "{stdout}"
+    );
+}
+
+/// A writer holding the archive: search waits up to --lock-wait, then fails (exit 2).
+#[test]
+fn search_waits_for_a_writer_then_gives_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("archive");
+    render_archive("tests/fixtures/search/records", &archive);
+    let lock = desk_archive::lock::ArchiveLock::take(
+        &archive,
+        desk_archive::lock::Mode::Exclusive,
+        std::time::Duration::ZERO,
+    )
+    .unwrap();
+    let (code, stdout, stderr) = search(&archive, &["7712", "--lock-wait", "0"]);
+    assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
+    assert!(stderr.contains("is locked"), "{stderr}");
+    drop(lock);
+    assert_eq!(found(&archive, &["7712"]).len(), 3);
+}
+
 #[test]
 fn list_and_count_name_each_matching_session_once() {
     let (code, stdout, _) = search(fixture(), &["-l", "-i", "refund"]);

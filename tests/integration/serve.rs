@@ -320,6 +320,25 @@ fn foreign_hosts_get_421() {
     assert_eq!(no_host.status, 421);
 }
 
+/// While a writer holds the archive, a request waits up to --lock-wait, then gets 503.
+#[test]
+fn requests_wait_for_a_writer_then_get_503() {
+    let (_dir, archive) = demo_archive();
+    let server = Server::start(&archive, &["--lock-wait", "0"]);
+    assert_eq!(server.get("/").status, 200);
+    let lock = desk_archive::lock::ArchiveLock::take(
+        &archive,
+        desk_archive::lock::Mode::Exclusive,
+        Duration::ZERO,
+    )
+    .unwrap();
+    let busy = server.get("/");
+    assert_eq!(busy.status, 503, "{}", busy.text());
+    assert_eq!(busy.header("retry-after"), Some("5"));
+    drop(lock);
+    assert_eq!(server.get("/").status, 200);
+}
+
 #[test]
 fn stops_on_sigterm_and_sigint_with_exit_0() {
     let (_dir, archive) = demo_archive();
