@@ -13,9 +13,11 @@
 #   BENCH_FETCH_SLOW sessions in the runs with default tuning, 50 requests/s (default 150)
 #   BENCH_RATE       the --rate that must be held within 5 % (default 1000)
 #   BENCH_REPEAT     renders and copies per size; the median is reported (default 3)
+#   BENCH_WORD       the word `search` and ripgrep look for (default "refunded", in about
+#                    one message in 34 of the generated records)
 #   BENCH_DIR        work directory (default: a new /tmp/desk-bench.XXXXXX, removed at
 #                    the end unless BENCH_KEEP=1)
-#   BENCH_PARTS      which parts after the render run (default "noop fetch publish")
+#   BENCH_PARTS      which parts after the render run (default "search noop fetch publish")
 #   CARGO_TARGET_DIR where cargo builds (default: target/ in the repository)
 #
 # What it does, in one run, then prints ONE table and a PASS/FAIL line per target:
@@ -24,7 +26,10 @@
 #      `desk-archive render --records` builds a fresh archive under /usr/bin/time -v (wall
 #      time, peak RSS) and `cp -r` copies it (wall time); the medians, messages/s, the
 #      largest peak RSS, `du -sh`, and render/copy.
-#   3. On the largest archive: one `archive --no-media` run against fake-desk (it only adds
+#   3. On the largest archive: `desk-archive search DIR WORD` and `rg -F -c WORD
+#      DIR/data/records` (ripgrep, Debian's package, installed when missing), one warm-up
+#      run each, then BENCH_REPEAT runs of each taking turns; the medians. Then one
+#      `archive --no-media` run against fake-desk (it only adds
 #      the SDKAppID to bag-info.txt, since every record is complete), then the measured no-op
 #      `archive` re-run: its wall time, and the files under the archive newer than a
 #      marker touched just before it (`find -newer`).
@@ -40,7 +45,8 @@
 # Targets: render of the largest size ≤ 3× its cp -r; peak RSS(largest) ≤ 1.2 × RSS
 # (smallest) + 1 KB per extra session; fetch at 20 ms with --concurrency 32 --rate 2000 ≥
 # 90 % of 1,600 pages/s; --rate $BENCH_RATE held within 5 %; no-op re-run < 1 s, no file
-# rewritten; no-op republish of the largest site < 2 s.
+# rewritten; search of the largest archive ≤ 2× ripgrep's time on its records; no-op
+# republish of the largest site < 2 s.
 
 set -euo pipefail
 
@@ -50,7 +56,8 @@ FETCH_N=${BENCH_FETCH:-2000}
 FETCH_SLOW_N=${BENCH_FETCH_SLOW:-150}
 RATE=${BENCH_RATE:-1000}
 REPEAT=${BENCH_REPEAT:-3}
-PARTS=${BENCH_PARTS:-"noop fetch publish"}
+WORD=${BENCH_WORD:-refunded}
+PARTS=${BENCH_PARTS:-"search noop fetch publish"}
 has() { [[ " $PARTS " == *" $1 "* ]]; }
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 W=${BENCH_DIR:-$(mktemp -d /tmp/desk-bench.XXXXXX)}
@@ -69,9 +76,16 @@ trap cleanup EXIT
 
 log() { echo "bench: $*" >&2; }
 
+apt_install() { # apt_install PACKAGE
+    apt-get install -y "$1" >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y "$1" >/dev/null; }
+}
 if [[ ! -x /usr/bin/time ]]; then
     log "installing GNU time"
-    apt-get install -y time >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y time >/dev/null; }
+    apt_install time
+fi
+if has search && ! command -v rg >/dev/null; then
+    log "installing ripgrep"
+    apt_install ripgrep
 fi
 
 log "building release (binary and examples)"
@@ -139,6 +153,32 @@ for n in $SIZES; do
     row "render $n: output size (du)" "$size"
     row "render $n: cp -r of the archive (median)" "${COPY[$n]} s (render/copy $(calc '%.1f' "${RENDER[$n]} / ${COPY[$n]}")×; runs ${copies[*]})"
 done
+
+# ---------------------------------------------------------------- search vs ripgrep
+# Side by side on the same files, taking turns, after one warm-up run each (so both read
+# from the page cache). `rg -c` counts matching lines, and records hold one message a line.
+if has search; then
+    log "search vs ripgrep on the $LARGE-session archive"
+    SEARCH_DIR=$W/arch-$LARGE
+    "$BIN" search "$SEARCH_DIR" "$WORD" >/dev/null
+    rg -F -c "$WORD" "$SEARCH_DIR/data/records" >/dev/null
+    searches=() rgs=()
+    for _ in $(seq 1 "$REPEAT"); do
+        t0=$(now)
+        "$BIN" search "$SEARCH_DIR" "$WORD" >/dev/null
+        searches+=("$(since "$t0")")
+        t0=$(now)
+        rg -F -c "$WORD" "$SEARCH_DIR/data/records" >/dev/null
+        rgs+=("$(since "$t0")")
+    done
+    SEARCH=$(median "${searches[@]}")
+    RG=$(median "${rgs[@]}")
+    HITS=$("$BIN" search "$SEARCH_DIR" "$WORD" -c | awk -F'\t' '{ s += $2 } END { print s + 0 }')
+    RG_HITS=$(rg -F -c "$WORD" "$SEARCH_DIR/data/records" | awk -F: '{ s += $NF } END { print s + 0 }')
+    /usr/bin/time -v -o "$W/time-search.txt" "$BIN" search "$SEARCH_DIR" "$WORD" >/dev/null
+    row "search $LARGE: \`search DIR $WORD\` (median)" "$SEARCH s, $HITS messages, peak RSS $(calc '%.1f' "$(rss_kb "$W/time-search.txt") / 1024") MB (runs ${searches[*]})"
+    row "search $LARGE: \`rg -F -c $WORD\` (median)" "$RG s, $RG_HITS lines (runs ${rgs[*]}; search/rg $(calc '%.1f' "$SEARCH / $RG")×)"
+fi
 
 # ---------------------------------------------------------------- fake desk
 start_fake() { # start_fake RECORDS LATENCY_MS
@@ -272,6 +312,9 @@ if has noop; then
 fi
 if has publish; then
     verdict "no-op republish of $LARGE < 2 s" "$PUB_NOOP < 2" "$PUB_NOOP s"
+fi
+if has search; then
+    verdict "search $LARGE ≤ 2× rg -F -c" "$SEARCH <= 2 * $RG" "$(calc '%.1f' "$SEARCH / $RG")×"
 fi
 
 echo

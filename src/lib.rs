@@ -2,7 +2,8 @@
 //! static website (a BagIt bag).
 //!
 //! Data flows one way: [`cli`] → [`config`] → [`fetch`] → [`records`] → [`render`] → [`bag`],
-//! with [`stats`] computed from records and [`commands`] running one subcommand each.
+//! with [`stats`] computed from records and [`commands`] running one subcommand each;
+//! [`search`] and [`serve`] read a finished archive.
 
 pub(crate) mod assets;
 pub mod audit;
@@ -25,6 +26,8 @@ pub mod progress;
 pub mod publish;
 pub mod records;
 pub mod render;
+pub mod search;
+pub mod serve;
 pub(crate) mod sessions;
 pub mod shard;
 pub mod state;
@@ -62,6 +65,8 @@ pub fn run(config: Config) -> Result<ExitCode> {
             commands::publish(&c, output, &flag)?
         }
         Task::Usersig(c) => commands::usersig(&c)?,
+        Task::Search(c) => commands::search(&c)?,
+        Task::Serve(c) => commands::serve(&c)?,
         Task::Completions { shell } => {
             manual::print(&manual::completions(shell))?;
             commands::Outcome::default()

@@ -6,6 +6,8 @@ mod publish;
 mod remember;
 mod render;
 mod report;
+mod search;
+mod serve;
 mod steps;
 mod usersig;
 mod verify;
@@ -13,6 +15,8 @@ mod verify;
 pub(crate) use archive::{Then, archive};
 pub(crate) use publish::{publish, verify_remote};
 pub(crate) use render::render;
+pub(crate) use search::search;
+pub(crate) use serve::serve;
 pub(crate) use usersig::usersig;
 pub(crate) use verify::verify;
 

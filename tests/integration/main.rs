@@ -12,5 +12,7 @@ mod moto;
 mod props;
 mod publish;
 mod render;
+mod search;
+mod serve;
 mod shard;
 mod stats;
