@@ -18,6 +18,7 @@ pub mod media;
 pub mod model;
 pub mod progress;
 pub mod records;
+pub mod redact;
 pub mod render;
 pub mod sessions;
 pub mod stats;

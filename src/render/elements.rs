@@ -242,6 +242,11 @@ pub fn push_blocks(out: &mut Vec<Block>, element: &Element, cx: Ctx<'_>) {
             sound,
         } => push_custom(out, data, desc, ext, sound, cx),
         Element::Relay(relay) => push_relay(out, relay, cx),
+        Element::Redacted {
+            msg_type,
+            size,
+            seconds,
+        } => out.push(Block::Card(redacted(msg_type, *size, *seconds, t))),
         Element::Raw {
             msg_type,
             reason,
@@ -480,6 +485,27 @@ fn video_card(v: &Video, cx: Ctx<'_>) -> Card {
         local,
         not_archived: notes,
         ..card("video", t.video, v.url.as_deref(), &v.uuid)
+    }
+}
+
+/// The placeholder of a media element a redaction profile replaced: what it was and
+/// how large, nothing more.
+fn redacted(msg_type: &str, size: Option<u64>, seconds: Option<f64>, t: &Strings) -> Card {
+    let label = match msg_type {
+        "TIMImageElem" => t.image,
+        "TIMFileElem" => t.file,
+        "TIMSoundElem" => t.voice,
+        _ => t.video,
+    };
+    Card {
+        title: t.media_redacted.to_owned(),
+        facts: seconds
+            .filter(|s| *s > 0.0)
+            .map(format::clock)
+            .into_iter()
+            .chain(size.map(format::bytes))
+            .collect(),
+        ..card("redacted", label, None, "")
     }
 }
 
