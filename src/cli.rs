@@ -70,6 +70,16 @@ pub enum Command {
     /// Validate an archive (a BagIt bag): exit 0 only if every file matches.
     #[command(after_help = "Example:\n  desk-archive verify archive")]
     Verify(VerifyArgs),
+    /// One session as one self-contained HTML file (or PDF), optionally redacted.
+    #[command(
+        after_help = "Examples:\n  desk-archive share archive 3f2a…-session-id --redact external\n  desk-archive share archive s-1 --redact external --pdf --out s-1.pdf"
+    )]
+    Share(ShareArgs),
+    /// A new bag holding only the selected sessions (legal production, hand-over).
+    #[command(
+        after_help = "Example:\n  desk-archive export archive --out export --agent agent_7 --since 2024-01-01 --redact external"
+    )]
+    Export(ExportArgs),
     /// Print a UserSig for the admin account, for use with curl or other tools.
     #[command(
         after_help = "Example:\n  desk-archive usersig --sdkappid 1400000000 --secret-key-file key.txt"
@@ -234,6 +244,104 @@ pub struct VerifyArgs {
     /// Print the result as one JSON object on standard output.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Redaction options of `share` and `export`.
+#[derive(Debug, Args, Default)]
+pub struct RedactArgs {
+    /// Redaction profile: external, internal (nothing redacted) or a TOML profile file.
+    #[arg(long, value_name = "PROFILE")]
+    pub redact: Option<String>,
+    /// Replace SessionIds with a hash too (needs --redact).
+    #[arg(long)]
+    pub redact_session_id: bool,
+    /// Write a JSON log of every redaction (rule, message, element, field, span; never
+    /// the value) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Keep images, files, voice and video instead of placeholders.
+    #[arg(long)]
+    pub keep_media: bool,
+}
+
+/// `share`.
+#[derive(Debug, Args)]
+pub struct ShareArgs {
+    /// The archive directory.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The session: its SessionId or its file stem.
+    #[arg(value_name = "SESSION")]
+    pub session: String,
+    /// Output file, `-` for standard output [default: <stem>.html (or .pdf) here].
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Redaction.
+    #[command(flatten)]
+    pub redaction: RedactArgs,
+    /// Largest total size of images inlined into the file [default: 5242880, 5 MiB].
+    #[arg(long, value_name = "N")]
+    pub max_inline_bytes: Option<u64>,
+    /// Print to PDF with a local Chromium or Chrome.
+    #[arg(long)]
+    pub pdf: bool,
+    /// The browser for --pdf [default: chromium, chromium-browser, google-chrome or
+    /// chrome on PATH].
+    #[arg(long, value_name = "PATH")]
+    pub chrome: Option<PathBuf>,
+    /// Time zone for displayed times (IANA name) [default: UTC].
+    #[arg(long, value_name = "TZ")]
+    pub timezone: Option<String>,
+    /// Language: en or zh-CN [default: en].
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<String>,
+    /// Title shown above the session.
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+}
+
+/// `export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The source archive directory.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The new bag (must not exist, or be empty).
+    #[arg(long, value_name = "DIR2")]
+    pub out: Option<PathBuf>,
+    /// Sessions with a message of this role: customer, agent or system.
+    #[arg(long, value_name = "ROLE")]
+    pub role: Option<String>,
+    /// Sessions with a message from this account.
+    #[arg(long, value_name = "A")]
+    pub account: Option<String>,
+    /// Sessions this agent served.
+    #[arg(long, value_name = "A")]
+    pub agent: Option<String>,
+    /// This session (SessionId or stem; repeatable).
+    #[arg(long, value_name = "ID")]
+    pub session: Vec<String>,
+    /// Sessions listed in FILE (as for archive); `-` reads stdin.
+    #[arg(long, value_name = "FILE")]
+    pub sessions: Option<String>,
+    /// Sessions with a message on or after this local date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Sessions with a message on or before this local date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Sessions whose metadata has KEY=VALUE (repeatable: all must match).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub metadata: Vec<String>,
+    /// Redaction.
+    #[command(flatten)]
+    pub redaction: RedactArgs,
+    /// Pseudonyms numbered per session (default) or across the whole export.
+    #[arg(long, value_name = "SCOPE", value_parser = ["per-session", "per-export"])]
+    pub pseudonyms: Option<String>,
+    /// Page options (--timezone also sets the zone of --since and --until).
+    #[command(flatten)]
+    pub pages: PageArgs,
 }
 
 /// `usersig`.

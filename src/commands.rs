@@ -71,6 +71,72 @@ impl SessionFailure {
 
 /// `render`: import records (optional), render the site, write the bag.
 pub fn render(config: &RenderConfig, verbosity: Verbosity, json: bool) -> Result<Outcome> {
+    render_as(config, verbosity, json, "rendered")
+}
+
+/// `share`: one session as one file (see [`crate::share`]).
+pub fn share(config: &crate::share::ShareConfig, verbosity: Verbosity) -> Result<Outcome> {
+    let shared = crate::share::share(config)?;
+    if verbosity != Verbosity::Quiet {
+        let to = shared.path.as_ref().map_or_else(
+            || "standard output".to_owned(),
+            |p| format!("`{}`", p.display()),
+        );
+        let redacted = match &config.redaction {
+            Some(r) => format!(
+                ", profile {}: {} redactions",
+                r.profile.name, shared.redactions
+            ),
+            None => ", not redacted".to_owned(),
+        };
+        eprintln!("desk-archive: session shared to {to}{redacted}");
+    }
+    Ok(Outcome { exit_code: 0 })
+}
+
+/// `export`: the selected sessions' records (redacted or not), media and export.json
+/// into a new directory ([`crate::export::prepare`]), then the usual render and bag.
+pub fn export(config: &crate::config::ExportTaskConfig, verbosity: Verbosity) -> Result<Outcome> {
+    let prepared = timed("export: records", || crate::export::prepare(&config.export))?;
+    timed("export: sync records", || {
+        fsutil::sync_files(&prepared.written, SYNC_THREADS)
+    })?;
+    let (org, id) = prepared.source_info.clone();
+    let render_config = RenderConfig {
+        out: config.export.out.clone(),
+        records: None,
+        render: config.render.clone(),
+        bag: BagMeta {
+            source_organization: config.source_organization.clone().or(org),
+            external_identifier: id,
+            extra: prepared.bag_info.clone(),
+        },
+    };
+    let outcome = render_as(&render_config, verbosity, false, "exported")?;
+    if let (Some(report), Some(settings)) = (&prepared.report, &config.export.redaction)
+        && let Some(file) = &settings.report
+    {
+        report.write(file)?;
+    }
+    crate::share::record_disclosure(
+        &config.export.dir,
+        "export",
+        config
+            .export
+            .redaction
+            .as_ref()
+            .map(|r| r.profile.name.as_str()),
+        Some(&config.export.out),
+    );
+    Ok(outcome)
+}
+
+fn render_as(
+    config: &RenderConfig,
+    verbosity: Verbosity,
+    json: bool,
+    verb: &str,
+) -> Result<Outcome> {
     let started = Instant::now();
     let data = prepare_archive_dir(&config.out)?;
     let (hashes, earlier) = timed("load state", || bag::state::load(&config.out));
@@ -134,7 +200,7 @@ pub fn render(config: &RenderConfig, verbosity: Verbosity, json: bool) -> Result
         failures,
         ..Summary::default()
     };
-    summary.print(verbosity, json, started, "rendered");
+    summary.print(verbosity, json, started, verb);
     Ok(Outcome {
         exit_code: summary.exit_code(),
     })
@@ -357,6 +423,8 @@ fn write_bag(
             )
         })
         .collect();
+    let mut extra: Vec<(String, String)> = extra;
+    extra.extend(meta.extra.iter().cloned());
     let info = BagInfo {
         source_organization: meta.source_organization.clone(),
         external_identifier: meta.external_identifier.clone(),

@@ -8,7 +8,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::cli::{ApiArgs, ArchiveArgs, Cli, Command, PageArgs, RenderArgs, UsersigArgs};
+use crate::cli::{
+    ApiArgs, ArchiveArgs, Cli, Command, ExportArgs, PageArgs, RedactArgs, RenderArgs, ShareArgs,
+    UsersigArgs,
+};
 use crate::error::{Error, Result};
 use crate::fetch::{Credential, FetchSettings, Region};
 use crate::render::{Lang, RenderOptions};
@@ -57,6 +60,10 @@ pub enum Task {
     },
     /// `usersig`.
     Usersig(UsersigConfig),
+    /// `share DIR SESSION`.
+    Share(crate::share::ShareConfig),
+    /// `export DIR --out DIR2`.
+    Export(ExportTaskConfig),
     /// `completions SHELL`: print a completion script.
     Completions {
         /// The shell.
@@ -103,6 +110,19 @@ pub struct BagMeta {
     pub source_organization: Option<String>,
     /// External-Identifier (the sdkappid, when known).
     pub external_identifier: Option<String>,
+    /// Further fields (`Redaction-Profile` of an export).
+    pub extra: Vec<(String, String)>,
+}
+
+/// Settings of `export`.
+#[derive(Debug)]
+pub struct ExportTaskConfig {
+    /// What to export, and how to redact it.
+    pub export: crate::export::ExportConfig,
+    /// Page options of the new bag.
+    pub render: RenderOptions,
+    /// `--source-organization` (else the source bag's).
+    pub source_organization: Option<String>,
 }
 
 /// Settings of `usersig`.
@@ -194,6 +214,8 @@ impl Config {
             Command::Render(args) => Task::Render(r.render(args)?),
             Command::Verify(args) => Task::Verify { dir: args.dir },
             Command::Usersig(args) => Task::Usersig(r.usersig(args)?),
+            Command::Share(args) => Task::Share(r.share(args)?),
+            Command::Export(args) => Task::Export(r.export(args)?),
             Command::Completions(args) => Task::Completions { shell: args.shell },
             Command::Man => Task::Man,
         };
@@ -214,7 +236,11 @@ impl Command {
             Command::Archive(a) | Command::Fetch(a) => a.json,
             Command::Render(a) => a.json,
             Command::Verify(a) => a.json,
-            Command::Usersig(_) | Command::Completions(_) | Command::Man => false,
+            Command::Usersig(_)
+            | Command::Share(_)
+            | Command::Export(_)
+            | Command::Completions(_)
+            | Command::Man => false,
         }
     }
 }
@@ -308,6 +334,7 @@ impl Resolver<'_> {
         let bag = BagMeta {
             source_organization: self.source_organization(args.source_organization),
             external_identifier: Some(fetch.sdkappid.to_string()),
+            extra: Vec::new(),
         };
         Ok(ArchiveConfig {
             sessions,
@@ -352,12 +379,103 @@ impl Resolver<'_> {
         let bag = BagMeta {
             source_organization: self.source_organization(args.source_organization),
             external_identifier: None,
+            extra: Vec::new(),
         };
         Ok(RenderConfig {
             out,
             records,
             render,
             bag,
+        })
+    }
+
+    fn share(&mut self, args: ShareArgs) -> Result<crate::share::ShareConfig> {
+        let render = self.render_options(PageArgs {
+            timezone: args.timezone,
+            title: args.title,
+            lang: args.lang,
+            ..PageArgs::default()
+        })?;
+        let max_inline_bytes = args
+            .max_inline_bytes
+            .unwrap_or(crate::share::DEFAULT_MAX_INLINE_BYTES);
+        if args.chrome.is_some() && !args.pdf {
+            return Err(usage("--chrome is used only with --pdf"));
+        }
+        Ok(crate::share::ShareConfig {
+            dir: args.dir,
+            session: args.session,
+            out: args.out,
+            cwd: self.sources.cwd.clone(),
+            redaction: redaction(args.redaction, crate::redact::Scope::PerSession)?,
+            max_inline_bytes,
+            pdf: args.pdf,
+            chrome: args.chrome,
+            render,
+        })
+    }
+
+    fn export(&mut self, args: ExportArgs) -> Result<ExportTaskConfig> {
+        let out = args
+            .out
+            .ok_or_else(|| usage("missing --out DIR2 (the new bag)"))?;
+        let source_organization = self.source_organization(None);
+        let render = self.render_options(args.pages)?;
+        let mut selection = crate::export::Selection::all(render.timezone);
+        selection.role = match args.role.as_deref() {
+            None => None,
+            Some(r) => Some(crate::export::select::parse_role(r).ok_or_else(|| {
+                usage(format!(
+                    "unknown --role `{r}` (use customer, agent or system)"
+                ))
+            })?),
+        };
+        selection.account = args.account;
+        selection.agent = args.agent;
+        selection.since = args
+            .since
+            .as_deref()
+            .map(|d| date(d, "--since"))
+            .transpose()?;
+        selection.until = args
+            .until
+            .as_deref()
+            .map(|d| date(d, "--until"))
+            .transpose()?;
+        selection.metadata = args
+            .metadata
+            .iter()
+            .map(|kv| {
+                kv.split_once('=')
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .ok_or_else(|| usage(format!("--metadata `{kv}`: use KEY=VALUE")))
+            })
+            .collect::<Result<_>>()?;
+        let mut ids: Option<std::collections::BTreeSet<String>> =
+            (!args.session.is_empty()).then(|| args.session.into_iter().collect());
+        if let Some(file) = &args.sessions {
+            let entries = crate::sessions::read_sessions(file)?;
+            ids.get_or_insert_default()
+                .extend(entries.into_iter().map(|e| e.session_id));
+        }
+        selection.sessions = ids;
+        selection.sessions_file = args.sessions;
+        let scope = match args.pseudonyms.as_deref() {
+            Some("per-export") => crate::redact::Scope::PerExport,
+            _ => crate::redact::Scope::PerSession,
+        };
+        if args.pseudonyms.is_some() && args.redaction.redact.is_none() {
+            return Err(usage("--pseudonyms needs --redact PROFILE"));
+        }
+        Ok(ExportTaskConfig {
+            export: crate::export::ExportConfig {
+                dir: args.dir,
+                out,
+                selection,
+                redaction: redaction(args.redaction, scope)?,
+            },
+            render,
+            source_organization,
         })
     }
 
@@ -692,6 +810,44 @@ fn read_key_file(path: &Path) -> Result<(Secret, Option<String>)> {
         }
     }
     Ok((Secret::new(key.to_owned()), warning))
+}
+
+/// The redaction settings of `share` and `export`: `None` without `--redact`.
+fn redaction(
+    args: RedactArgs,
+    scope: crate::redact::Scope,
+) -> Result<Option<crate::share::RedactionSettings>> {
+    let Some(name) = args.redact else {
+        let stray = [
+            (args.redact_session_id, "--redact-session-id"),
+            (args.report.is_some(), "--report"),
+            (args.keep_media, "--keep-media"),
+        ];
+        if let Some((_, flag)) = stray.iter().find(|(given, _)| *given) {
+            return Err(usage(format!(
+                "{flag} needs --redact PROFILE (external, internal or a TOML file)"
+            )));
+        }
+        return Ok(None);
+    };
+    let mut profile = crate::redact::Profile::resolve(&name)?;
+    if args.keep_media {
+        profile.keep_media = true;
+    }
+    Ok(Some(crate::share::RedactionSettings {
+        profile,
+        options: crate::redact::Options {
+            redact_session_id: args.redact_session_id,
+            scope,
+        },
+        report: args.report,
+    }))
+}
+
+/// A `YYYY-MM-DD` date of `flag`.
+fn date(s: &str, flag: &str) -> Result<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| usage(format!("{flag} `{s}`: use a date as YYYY-MM-DD")))
 }
 
 fn number(value: Option<&toml::Value>, key: &str) -> Result<Option<f64>> {

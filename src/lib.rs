@@ -11,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod coverage;
 pub mod error;
+pub mod export;
 pub mod fetch;
 pub mod fsutil;
 pub mod manual;
@@ -21,6 +22,7 @@ pub mod records;
 pub mod redact;
 pub mod render;
 pub mod sessions;
+pub mod share;
 pub mod stats;
 pub mod usersig;
 
@@ -47,6 +49,8 @@ pub fn run(config: Config) -> Result<u8> {
         }
         Task::Verify { dir } => commands::verify(&dir, verbosity, json)?,
         Task::Usersig(c) => commands::usersig(&c)?,
+        Task::Share(c) => commands::share(&c, verbosity)?,
+        Task::Export(c) => commands::export(&c, verbosity)?,
         Task::Completions { shell } => {
             manual::print(&manual::completions(shell))?;
             commands::Outcome::default()

@@ -109,7 +109,9 @@ struct Compiled {
 impl std::fmt::Debug for Detectors {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let names: Vec<_> = self.0.patterns.iter().map(|p| p.detector.name()).collect();
-        f.debug_struct("Detectors").field("patterns", &names).finish()
+        f.debug_struct("Detectors")
+            .field("patterns", &names)
+            .finish()
     }
 }
 
@@ -264,7 +266,10 @@ impl Detectors {
 
 /// The byte index of the character after the one at `i`.
 fn next_char(s: &str, i: usize) -> usize {
-    s[i..].chars().next().map_or(s.len() + 1, |c| i + c.len_utf8())
+    s[i..]
+        .chars()
+        .next()
+        .map_or(s.len() + 1, |c| i + c.len_utf8())
 }
 
 /// The value of a decimal digit, ASCII or full-width.
@@ -315,11 +320,7 @@ fn digits_apart(s: &str, r: Range<usize>) -> Option<Range<usize>> {
 
 /// The longest prefix of the candidate, ending after a digit and not followed by one,
 /// for which `ok` holds on its digits; tried from the longest down.
-fn longest_prefix(
-    s: &str,
-    r: Range<usize>,
-    ok: impl Fn(&[u32]) -> bool,
-) -> Option<Range<usize>> {
+fn longest_prefix(s: &str, r: Range<usize>, ok: impl Fn(&[u32]) -> bool) -> Option<Range<usize>> {
     if before(s, r.start).is_some_and(|c| is_digit(c) || c == '+') {
         return None;
     }
@@ -482,7 +483,10 @@ mod tests {
         assert!(luhn(&d("6212345678901265")));
         assert!(!luhn(&d("4111111111111112")));
         assert!(!is_card_number(&d("1234567812345670")), "issuer prefix 1");
-        assert!(!is_card_number(&d("4444444444444444")), "one digit repeated");
+        assert!(
+            !is_card_number(&d("4444444444444444")),
+            "one digit repeated"
+        );
     }
 
     #[test]
@@ -537,7 +541,13 @@ mod tests {
             let text = format!("call {phone} now");
             assert_eq!(found(Detector::Phone, &text).concat(), phone, "{text}");
         }
-        for not_phone in ["2024-01-15", "order 20240115123", "12:30:45", "¥199.00", "1.5"] {
+        for not_phone in [
+            "2024-01-15",
+            "order 20240115123",
+            "12:30:45",
+            "¥199.00",
+            "1.5",
+        ] {
             assert!(found(Detector::Phone, not_phone).is_empty(), "{not_phone}");
         }
     }
@@ -558,7 +568,10 @@ mod tests {
             ["zhang.san+x@mail.example.com"]
         );
         assert_eq!(
-            found(Detector::Ip, "from 203.0.113.7, v1.2.3.4 and 2001:db8::8a2e:370:7334"),
+            found(
+                Detector::Ip,
+                "from 203.0.113.7, v1.2.3.4 and 2001:db8::8a2e:370:7334"
+            ),
             ["203.0.113.7", "2001:db8::8a2e:370:7334"]
         );
         assert!(found(Detector::Ip, "999.1.1.1 12:30:45 std::io").is_empty());

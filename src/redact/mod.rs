@@ -150,7 +150,9 @@ impl Redactor {
 
     /// Whether [`Redactor::text`] can change anything.
     fn redacts_text(&self) -> bool {
-        !self.profile.detectors.is_empty() || !self.profile.rules.is_empty() || self.profile.pseudonyms
+        !self.profile.detectors.is_empty()
+            || !self.profile.rules.is_empty()
+            || self.profile.pseudonyms
     }
 
     /// The matches to replace in `s`: detectors and rules first, then accounts. An
@@ -202,7 +204,14 @@ impl Redactor {
         hits
     }
 
-    fn apply(&mut self, s: &str, hits: Vec<Hit>, at: &At<'_>, pass: usize, decoded: bool) -> String {
+    fn apply(
+        &mut self,
+        s: &str,
+        hits: Vec<Hit>,
+        at: &At<'_>,
+        pass: usize,
+        decoded: bool,
+    ) -> String {
         let mut out = String::with_capacity(s.len() + 16 * hits.len());
         let mut last = 0;
         let mut chars_before = 0;
@@ -248,8 +257,7 @@ fn select(s: &str, mut hits: Vec<Hit>) -> Vec<Hit> {
 /// output).
 fn replaceable_in_text(account: &str) -> bool {
     const LABELS: [&str; 4] = ["Customer ", "Agent ", "System ", "Participant "];
-    account.chars().count() >= MIN_ACCOUNT_CHARS
-        && !LABELS.iter().any(|l| l.contains(account))
+    account.chars().count() >= MIN_ACCOUNT_CHARS && !LABELS.iter().any(|l| l.contains(account))
 }
 
 fn entry(rule: &str, at: &At<'_>, chars: Range<usize>, decoded: bool) -> Entry {
@@ -323,10 +331,7 @@ fn decode_references(s: &str) -> Option<String> {
     Some(
         re.replace_all(s, |caps: &regex::Captures<'_>| {
             let body = &caps[1];
-            let c = if let Some(hex) = body
-                .strip_prefix("#x")
-                .or_else(|| body.strip_prefix("#X"))
-            {
+            let c = if let Some(hex) = body.strip_prefix("#x").or_else(|| body.strip_prefix("#X")) {
                 u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)
             } else if let Some(dec) = body.strip_prefix('#') {
                 dec.parse().ok().and_then(char::from_u32)

@@ -162,7 +162,10 @@ impl Profile {
                 let text = std::fs::read_to_string(path).map_err(|e| {
                     Error::Usage(format!("cannot read redaction profile `{arg}`: {e}"))
                 })?;
-                let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("custom");
+                let stem = path
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or("custom");
                 Profile::from_toml(&text, stem)
                     .map_err(|why| Error::Usage(format!("redaction profile `{arg}`: {why}")))
             }
@@ -183,9 +186,7 @@ impl Profile {
             "external" => Profile::external(),
             "internal" => Profile::internal(),
             other => {
-                return Err(format!(
-                    "unknown base `{other}` (use external or internal)"
-                ));
+                return Err(format!("unknown base `{other}` (use external or internal)"));
             }
         };
         profile.name = file.name.unwrap_or_else(|| default_name.to_owned());
@@ -197,7 +198,9 @@ impl Profile {
                 .iter()
                 .map(|n| {
                     Detector::from_name(n).ok_or_else(|| {
-                        format!("unknown detector `{n}` (use email, phone, prc-id, card, ip, url-query)")
+                        format!(
+                            "unknown detector `{n}` (use email, phone, prc-id, card, ip, url-query)"
+                        )
                     })
                 })
                 .collect::<std::result::Result<_, _>>()?;
@@ -240,7 +243,9 @@ fn rule(r: RuleFile) -> std::result::Result<Rule, String> {
     }
     let regex = Regex::new(&r.pattern).map_err(|e| format!("rule `{name}`: {e}"))?;
     if regex.is_match("") {
-        return Err(format!("rule `{name}`: the pattern matches the empty string"));
+        return Err(format!(
+            "rule `{name}`: the pattern matches the empty string"
+        ));
     }
     let replacement = r.replacement.unwrap_or_else(|| "[redacted]".to_owned());
     // A replacement its own rule matches again would make redaction never settle.
@@ -315,7 +320,10 @@ mod tests {
     fn bad_profiles_name_the_problem() {
         for (text, needle) in [
             ("detectors = [\"dna\"]", "unknown detector `dna`"),
-            ("[[rules]]\nname = \"x\"\npattern = \"a*\"", "matches the empty string"),
+            (
+                "[[rules]]\nname = \"x\"\npattern = \"a*\"",
+                "matches the empty string",
+            ),
             ("[[rules]]\nname = \"x\"\npattern = \"(\"", "rule `x`"),
             (
                 "[[rules]]\nname = \"x\"\npattern = \"x\"\nreplacement = \"xx\"",

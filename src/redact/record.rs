@@ -242,7 +242,9 @@ impl Walk<'_> {
         for (key, value) in content {
             let field = format!("MsgContent.{key}");
             let value = match (msg_type, key.as_str()) {
-                ("TIMLocationElem", "Latitude" | "Longitude") if !self.r.profile().keep_location => {
+                ("TIMLocationElem", "Latitude" | "Longitude")
+                    if !self.r.profile().keep_location =>
+                {
                     let at = self.at(element, &field, Field::Other);
                     self.r.note("location", &at, 0);
                     continue;
@@ -388,7 +390,10 @@ fn kind_of_key(key: &str, inherited: Field) -> Field {
 /// What is left of a media element: its type, size and duration, never its address,
 /// name or identifier. `model` reads `Redacted` and shows a placeholder card.
 fn placeholder(msg_type: &str, c: &Map<String, Value>) -> Value {
-    let number = |keys: &[&str]| keys.iter().find_map(|k| c.get(*k).filter(|v| v.is_number()));
+    let number = |keys: &[&str]| {
+        keys.iter()
+            .find_map(|k| c.get(*k).filter(|v| v.is_number()))
+    };
     let size = match msg_type {
         "TIMImageElem" => c
             .get("ImageInfoArray")
@@ -459,11 +464,26 @@ mod tests {
         ] {
             assert!(!text.contains(leaked), "{leaked} in {text}");
         }
-        for kept in ["Customer", "Agent 1", "1700000000000", "\"Redacted\":\"media\"", "2048", "home"] {
+        for kept in [
+            "Customer",
+            "Agent 1",
+            "1700000000000",
+            "\"Redacted\":\"media\"",
+            "2048",
+            "home",
+        ] {
             assert!(text.contains(kept), "{kept} not in {text}");
         }
         let rules: std::collections::BTreeSet<&str> = log.iter().map(|e| e.rule.as_str()).collect();
-        for rule in ["pseudonym", "phone", "email", "url-query", "media", "location", "metadata"] {
+        for rule in [
+            "pseudonym",
+            "phone",
+            "email",
+            "url-query",
+            "media",
+            "location",
+            "metadata",
+        ] {
             assert!(rules.contains(rule), "{rule} not in {rules:?}");
         }
     }

@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 use serde_json::Value;
 
 use super::Lang;
-use super::cmark::{MessageHtml, UrlKind, markdown_html, safe_url, visible};
+use super::cmark::{MessageHtml, UrlKind, markdown_html_with, safe_url, visible};
 use super::custom::{self, Choice, Payload, Status};
 use super::format::{self, TimeView};
 use super::i18n::Strings;
@@ -26,6 +26,8 @@ pub struct Ctx<'a> {
     pub lang: Lang,
     /// Captured media (empty when there is none).
     pub media: &'a MediaLookup,
+    /// Whether remote https images may be shown inline (`share` loads nothing).
+    pub remote_images: bool,
 }
 
 /// A media URL of a card that is not in the archive, and why.
@@ -182,7 +184,7 @@ pub enum Block {
 pub fn push_blocks(out: &mut Vec<Block>, element: &Element, cx: Ctx<'_>) {
     let t = cx.t;
     match element {
-        Element::Text { text } => out.push(markdown(text, String::new())),
+        Element::Text { text } => out.push(markdown(text, String::new(), cx)),
         Element::Image {
             uuid,
             format,
@@ -306,9 +308,9 @@ impl Card {
     }
 }
 
-fn markdown(text: &str, note: String) -> Block {
+fn markdown(text: &str, note: String, cx: Ctx<'_>) -> Block {
     Block::Markdown {
-        html: markdown_html(text),
+        html: markdown_html_with(text, cx.remote_images),
         source: text.to_owned(),
         note,
     }
@@ -365,7 +367,8 @@ fn local_or_remote_thumb(
             width,
             height,
         }),
-        _ => thumb(url, width, height),
+        _ if cx.remote_images => thumb(url, width, height),
+        _ => None,
     }
 }
 
@@ -442,8 +445,11 @@ fn image(uuid: &str, format: Option<i64>, infos: &[ImageInfo], cx: Ctx<'_>) -> C
         })
         .map(|(_, l)| l.clone());
     Card {
-        thumb: local_thumb
-            .or_else(|| small.and_then(|i| thumb(i.url.as_deref(), i.width, i.height))),
+        thumb: local_thumb.or_else(|| {
+            small
+                .filter(|_| cx.remote_images)
+                .and_then(|i| thumb(i.url.as_deref(), i.width, i.height))
+        }),
         link_label: t.open.to_owned(),
         facts,
         local: local_original,
@@ -590,7 +596,7 @@ fn push_custom(out: &mut Vec<Block>, data: &str, desc: &str, ext: &str, sound: &
             ..card("rating", t.rating_answer, None, "")
         }),
         Payload::Form { header, items, .. } => choices(t.form, &header, &items, "", None),
-        Payload::RichText(text) => markdown(&text, String::new()),
+        Payload::RichText(text) => markdown(&text, String::new(), cx),
         Payload::Stream { text, finished } => markdown(
             &text,
             if finished {
@@ -598,6 +604,7 @@ fn push_custom(out: &mut Vec<Block>, data: &str, desc: &str, ext: &str, sound: &
             } else {
                 t.stream_unfinished.to_owned()
             },
+            cx,
         ),
         Payload::TextLink { text, link } => Block::Card(Card {
             title: v(&text),
@@ -792,6 +799,7 @@ mod tests {
             tz: chrono_tz::UTC,
             lang: Lang::En,
             media: &NO_MEDIA,
+            remote_images: true,
         }
     }
 

@@ -11,6 +11,7 @@ mod filters;
 pub mod format;
 pub mod i18n;
 pub mod session;
+pub mod share;
 pub mod store;
 
 use std::path::Path;
