@@ -74,7 +74,7 @@ impl Selection {
         }
         self.metadata.iter().all(|(k, v)| match metadata.get(k) {
             Some(Value::String(s)) => s == v,
-            Some(other) => other.to_string() == *v,
+            Some(other) => v.as_str() == other.to_string().as_str(),
             None => false,
         })
     }

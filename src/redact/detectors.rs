@@ -367,7 +367,7 @@ pub fn luhn(digits: &[u32]) -> bool {
             }
         })
         .sum();
-    !digits.is_empty() && sum % 10 == 0
+    !digits.is_empty() && sum.is_multiple_of(10)
 }
 
 /// A payment card number: 13–19 digits, an issuer prefix (2–6: Mastercard, Amex,

@@ -284,7 +284,7 @@ fn stands_alone(s: &str, r: Range<usize>, covered: &impl Fn(usize) -> bool) -> b
         .next_back()
         .is_some_and(|(i, c)| word(c) && !covered(i));
     let after = s[r.end..].chars().next().is_some_and(word) && !covered(r.end);
-    !(first && before) && !(last && after)
+    !(first && before || last && after)
 }
 
 /// The string with percent-encoding, HTML character references, `\uXXXX` escapes and
