@@ -13,6 +13,10 @@
 #   BENCH_FETCH_SLOW sessions in the runs with default tuning, 50 requests/s (default 150)
 #   BENCH_RATE       the --rate that must be held within 5 % (default 1000)
 #   BENCH_REPEAT     renders and copies per size; the median is reported (default 3)
+#   BENCH_SHARE_MESSAGES  messages of the session `share` prints (default 2000)
+#   BENCH_EXPORT     sessions of the archive `export` picks from (default 10000)
+#   BENCH_EXPORT_PICK  sessions `export` takes (default 1000)
+#   BENCH_SHARE_ONLY=1    run only the share/export part (step 5) and print its table
 #   BENCH_DIR        work directory (default: a new /tmp/desk-bench.XXXXXX, removed at
 #                    the end unless BENCH_KEEP=1)
 #
@@ -31,7 +35,13 @@
 #      at 0 ms and 20 ms latency, with the default tuning (--concurrency 8 --rate 50)
 #      and with --concurrency 32 --rate 2000; and at 0 ms with --rate $BENCH_RATE.
 #
-# Targets: render of the largest size ≤ 3× its cp -r; peak RSS(largest) ≤ 1.2 × RSS
+#   5. share/export: `share` of one BENCH_SHARE_MESSAGES-message session (median of 5), plain
+#      and with `--redact external`; `export` of BENCH_EXPORT_PICK of BENCH_EXPORT sessions
+#      (`--sessions FILE`), plain and redacted, against `render --records` of the same
+#      sessions into a new archive.
+#
+# Targets: share of a 2,000-message session < 0.5 s (without PDF); export of the picked
+# sessions ≤ 1.5× the render of them (plain); render of the largest size ≤ 3× its cp -r; peak RSS(largest) ≤ 1.2 × RSS
 # (smallest) + 1 KB per extra session; fetch at 20 ms with --concurrency 32 --rate 2000 ≥
 # 90 % of 1,600 pages/s; --rate $BENCH_RATE held within 5 %; no-op re-run < 1 s, no file
 # rewritten.
@@ -66,9 +76,10 @@ fi
 
 log "building release (binary and examples)"
 (cd "$ROOT" && cargo build --release --quiet --bin desk-archive --examples)
-BIN=$ROOT/target/release/desk-archive
-GEN=$ROOT/target/release/examples/gen-records
-FAKE=$ROOT/target/release/examples/fake-desk
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+BIN=$TARGET/release/desk-archive
+GEN=$TARGET/release/examples/gen-records
+FAKE=$TARGET/release/examples/fake-desk
 
 now() { date +%s.%N; }
 # elapsed START → seconds with 3 decimals
@@ -85,6 +96,63 @@ VERDICTS=()
 verdict() { # verdict NAME CONDITION(awk) DETAIL
     if awk "BEGIN { exit !($2) }"; then VERDICTS+=("PASS  $1 ($3)"); else VERDICTS+=("FAIL  $1 ($3)"); fi
 }
+
+# ---------------------------------------------------------------- share and export
+SHARE_MESSAGES=${BENCH_SHARE_MESSAGES:-2000}
+EXPORT_N=${BENCH_EXPORT:-10000}
+EXPORT_PICK=${BENCH_EXPORT_PICK:-1000}
+share_export() {
+    log "share: one session of ~$SHARE_MESSAGES messages"
+    "$GEN" --sessions 1 --messages "$SHARE_MESSAGES" --seed 3 --out "$W/share-recs" >/dev/null
+    "$BIN" -q render --records "$W/share-recs" --out "$W/share-arch"
+    local id n runs=() red=()
+    id=$(cut -f1 "$W/share-recs.tsv" | head -1)
+    n=$(cut -f2 "$W/share-recs.tsv" | head -1)
+    for _ in 1 2 3 4 5; do
+        t0=$(now); "$BIN" -q share "$W/share-arch" "$id" --out "$W/shared.html"; runs+=("$(since "$t0")")
+        t0=$(now); "$BIN" -q share "$W/share-arch" "$id" --out "$W/shared-red.html" --redact external; red+=("$(since "$t0")")
+    done
+    SHARE=$(median "${runs[@]}")
+    SHARE_RED=$(median "${red[@]}")
+    row "share of one $n-message session (median of 5)" "$SHARE s, $(du -h "$W/shared.html" | cut -f1); --redact external $SHARE_RED s"
+
+    log "export: $EXPORT_PICK of $EXPORT_N sessions × ~$MESSAGES messages"
+    local recs=$W/recs-$EXPORT_N arch=$W/arch-$EXPORT_N
+    if [[ ! -d $arch ]]; then
+        rm -rf "$recs"
+        "$GEN" --sessions "$EXPORT_N" --messages "$MESSAGES" --seed 1 --out "$recs" >/dev/null
+        "$BIN" -q render --records "$recs" --out "$arch"
+    fi
+    cut -f1 "$recs.tsv" | head -n "$EXPORT_PICK" >"$W/pick"
+    mkdir -p "$W/pick-recs"
+    while read -r sid; do cp "$recs/$sid.json" "$W/pick-recs/"; done <"$W/pick"
+    sync
+    t0=$(now); "$BIN" -q render --records "$W/pick-recs" --out "$W/pick-render"; PICK_RENDER=$(since "$t0")
+    sync
+    t0=$(now); "$BIN" -q export "$arch" --sessions "$W/pick" --out "$W/export"; EXPORT=$(since "$t0")
+    sync
+    t0=$(now); "$BIN" -q export "$arch" --sessions "$W/pick" --out "$W/export-red" --redact external; EXPORT_RED=$(since "$t0")
+    row "export $EXPORT_PICK of $EXPORT_N sessions" "$EXPORT s (render of them: $PICK_RENDER s, $(calc '%.2f' "$EXPORT / $PICK_RENDER")×)"
+    row "export $EXPORT_PICK, --redact external" "$EXPORT_RED s ($(calc '%.2f' "$EXPORT_RED / $PICK_RENDER")× the render)"
+    verdict "share of a $n-message session < 0.5 s" "$SHARE < 0.5" "$SHARE s"
+    verdict "export of $EXPORT_PICK ≤ 1.5× their render" "$EXPORT <= 1.5 * $PICK_RENDER" \
+        "$(calc '%.2f' "$EXPORT / $PICK_RENDER")×"
+}
+print_table() {
+    echo
+    echo "desk-archive benchmark — $(nproc) cores, $(date -u +%Y-%m-%d), commit $(cd "$ROOT" && git rev-parse --short HEAD)"
+    echo
+    printf '%-44s %s\n' "measure" "result"
+    printf '%-44s %s\n' "-------" "------"
+    printf '%s\n' "${ROWS[@]}"
+    echo
+    printf '%s\n' "${VERDICTS[@]}"
+}
+if [[ ${BENCH_SHARE_ONLY:-0} == 1 ]]; then
+    share_export
+    print_table
+    exit 0
+fi
 
 # ---------------------------------------------------------------- render
 declare -A RSS RENDER COPY
@@ -198,6 +266,8 @@ for latency in 0 20; do
     fi
 done
 
+share_export
+
 # ---------------------------------------------------------------- verdicts
 verdict "render $LARGE ≤ 3× cp -r" "${RENDER[$LARGE]} <= 3 * ${COPY[$LARGE]}" \
     "$(calc '%.1f' "${RENDER[$LARGE]} / ${COPY[$LARGE]}")×"
@@ -212,11 +282,4 @@ verdict "--rate $RATE held within 5 %" "$held >= 0.95 * $RATE && $held <= 1.05 *
 verdict "no-op re-run < 1 s" "$NOOP < 1" "$NOOP s"
 verdict "no-op re-run rewrites no file" "$REWRITTEN == 0" "$REWRITTEN files"
 
-echo
-echo "desk-archive benchmark — $(nproc) cores, $(date -u +%Y-%m-%d), commit $(cd "$ROOT" && git rev-parse --short HEAD)"
-echo
-printf '%-44s %s\n' "measure" "result"
-printf '%-44s %s\n' "-------" "------"
-printf '%s\n' "${ROWS[@]}"
-echo
-printf '%s\n' "${VERDICTS[@]}"
+print_table

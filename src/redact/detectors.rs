@@ -370,13 +370,35 @@ pub fn luhn(digits: &[u32]) -> bool {
     !digits.is_empty() && sum.is_multiple_of(10)
 }
 
-/// A payment card number: 13–19 digits, an issuer prefix (2–6: Mastercard, Amex,
-/// Visa, JCB, Diners, UnionPay, Discover) and a valid Luhn check digit.
+/// A payment card number: a known issuer's prefix and length (Visa, Mastercard, American
+/// Express, UnionPay, JCB, Discover, Diners Club) and a valid Luhn check digit. The
+/// prefixes keep order numbers that start with a year (`2026030500113`) out: a tenth of
+/// any numbers pass Luhn by chance.
 pub fn is_card_number(d: &[u32]) -> bool {
-    (13..=19).contains(&d.len())
-        && (2..=6).contains(&d[0])
-        && d.iter().any(|&x| x != d[0])
-        && luhn(d)
+    let n = d.len();
+    if !(13..=19).contains(&n) || d.iter().all(|&x| x == d[0]) {
+        return false;
+    }
+    let prefix = |k: usize| d[..k].iter().fold(0, |acc, &x| acc * 10 + x);
+    let issuer = match d[0] {
+        4 => matches!(n, 13 | 16 | 19),
+        5 => (51..=55).contains(&prefix(2)) && n == 16,
+        2 => (2221..=2720).contains(&prefix(4)) && n == 16,
+        3 => match prefix(2) {
+            34 | 37 => n == 15,
+            35 => (3528..=3589).contains(&prefix(4)) && n >= 16,
+            36 | 38 | 39 => n >= 14,
+            30 => (300..=305).contains(&prefix(3)) && n >= 14,
+            _ => false,
+        },
+        6 => {
+            (prefix(2) == 62 && n >= 16)
+                || ((prefix(4) == 6011 || prefix(2) == 65 || (644..=649).contains(&prefix(3)))
+                    && n >= 16)
+        }
+        _ => false,
+    };
+    issuer && luhn(d)
 }
 
 fn card(s: &str, r: Range<usize>) -> Option<Range<usize>> {
@@ -456,9 +478,11 @@ fn ipv6(s: &str, r: Range<usize>) -> Option<Range<usize>> {
 
 fn query(s: &str, r: Range<usize>) -> Option<Range<usize>> {
     // Trailing punctuation belongs to the sentence, and a lone `?` or `#` ends one
-    // ("see https://example.com?").
+    // ("see https://example.com?"). A fragment without `=` is an anchor in a page
+    // (`#signatures`), not a token (`#access_token=…`).
     let text = s[r.clone()].trim_end_matches(['.', ',', ';', ':', '!']);
-    (text.chars().count() > 1).then_some(r.start..r.start + text.len())
+    let anchor = text.starts_with('#') && !text.contains('=');
+    (text.chars().count() > 1 && !anchor).then_some(r.start..r.start + text.len())
 }
 
 #[cfg(test)]
@@ -502,8 +526,15 @@ mod tests {
         assert_eq!(found(Detector::Card, "１２３"), Vec::<String>::new());
         // An order number that fails Luhn stays.
         assert!(found(Detector::Card, "order 4111111111111112").is_empty());
-        // Thirteen-digit millisecond timestamps start with 1: never a card.
+        // Thirteen-digit millisecond timestamps start with 1: never a card; nor order
+        // numbers that start with a year, even when they pass Luhn.
         assert!(found(Detector::Card, "at 1730939030138").is_empty());
+        assert!(luhn(&digits("2026030500113")));
+        assert!(found(Detector::Card, "订单 2026030500113").is_empty());
+        assert_eq!(
+            found(Detector::Card, "mc 5555 5555 5555 4444"),
+            ["5555 5555 5555 4444"]
+        );
     }
 
     #[test]
@@ -591,5 +622,10 @@ mod tests {
             ["user:pw"]
         );
         assert!(found(Detector::UrlQuery, "what is https://example.com?").is_empty());
+        assert!(found(Detector::UrlQuery, "https://example.com/docs#signatures").is_empty());
+        assert_eq!(
+            found(Detector::UrlQuery, "https://example.com/cb#access_token=x1"),
+            ["#access_token=x1"]
+        );
     }
 }

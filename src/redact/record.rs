@@ -493,10 +493,19 @@ mod tests {
         let bytes = record(
             &[
                 r#"{"FromAccountRole":3,"MsgBody":[{"MsgType":"TIMCustomElem","MsgContent":{"Data":"{ \"src\" : \"19\" }"}}]}"#,
+                r#"{"FromAccount":"13800138000","Timestamp":1e400,"MsgBody":[]}"#,
             ],
             "{}",
         );
-        let (text, _) = redact(&bytes);
+        let (text, log) = redact(&bytes);
         assert!(text.contains(r#"{ \"src\" : \"19\" }"#), "{text}");
+        assert!(
+            !text.contains("13800138000") && text.contains("withheld"),
+            "{text}"
+        );
+        assert!(
+            log.iter()
+                .any(|e| e.rule == "unreadable" && e.message == Some(2))
+        );
     }
 }
