@@ -816,7 +816,7 @@ fn read_key_file(path: &Path) -> Result<(Secret, Option<String>)> {
 fn redaction(
     args: RedactArgs,
     scope: crate::redact::Scope,
-) -> Result<Option<crate::share::RedactionSettings>> {
+) -> Result<Option<crate::redact::Settings>> {
     let Some(name) = args.redact else {
         let stray = [
             (args.redact_session_id, "--redact-session-id"),
@@ -834,7 +834,7 @@ fn redaction(
     if args.keep_media {
         profile.keep_media = true;
     }
-    Ok(Some(crate::share::RedactionSettings {
+    Ok(Some(crate::redact::Settings {
         profile,
         options: crate::redact::Options {
             redact_session_id: args.redact_session_id,

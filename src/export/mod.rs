@@ -19,7 +19,6 @@ use crate::media::{Entry, MediaIndex};
 use crate::model::parse_message;
 use crate::records::{self, RecordRef};
 use crate::redact::{At, Field, Redactor, Report, SessionLog};
-use crate::share::RedactionSettings;
 pub use select::Selection;
 
 /// Settings of `export`.
@@ -32,7 +31,7 @@ pub struct ExportConfig {
     /// Which sessions.
     pub selection: Selection,
     /// `--redact`, when given.
-    pub redaction: Option<RedactionSettings>,
+    pub redaction: Option<crate::redact::Settings>,
 }
 
 /// What [`prepare`] wrote.
@@ -71,7 +70,7 @@ pub fn prepare(config: &ExportConfig) -> Result<Prepared> {
             config.out.display()
         ))
     })?;
-    let mut redactor = config.redaction.as_ref().map(RedactionSettings::redactor);
+    let mut redactor = config.redaction.as_ref().map(crate::redact::Settings::redactor);
     let mut report = config
         .redaction
         .as_ref()
@@ -169,6 +168,19 @@ fn select_records(records: &Path, selection: &Selection) -> Result<Vec<PathBuf>>
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
         .collect();
+    // Records are at `records/<stem>.json` (SPEC §3): a list of sessions needs only
+    // theirs read, not every record of the archive.
+    if let Some(ids) = &selection.sessions {
+        let stems: std::collections::HashSet<String> = ids
+            .iter()
+            .flat_map(|id| [records::stem(id), id.clone()])
+            .collect();
+        paths.retain(|p| {
+            p.file_stem()
+                .and_then(|s| s.to_str())
+                .is_some_and(|s| stems.contains(s))
+        });
+    }
     paths.sort();
     let picked: Vec<Option<(String, PathBuf)>> = paths
         .into_par_iter()

@@ -56,6 +56,24 @@ pub struct Options {
     pub scope: Scope,
 }
 
+/// Redaction settings of `share` and `export`.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The profile (with `--keep-media` applied).
+    pub profile: Profile,
+    /// `--redact-session-id`, `--pseudonyms`.
+    pub options: Options,
+    /// `--report FILE`.
+    pub report: Option<std::path::PathBuf>,
+}
+
+impl Settings {
+    /// A redactor for these settings.
+    pub fn redactor(&self) -> Redactor {
+        Redactor::new(self.profile.clone(), self.options)
+    }
+}
+
 /// Applies one profile, keeping the pseudonyms and the log of the session at hand.
 #[derive(Debug)]
 pub struct Redactor {

@@ -20,31 +20,13 @@ use crate::fsutil;
 use crate::media::{Entry, MediaIndex, MediaLookup};
 use crate::model::parse_message;
 use crate::records::{self, RecordRef};
-use crate::redact::{At, Field, Options, Profile, Redactor, Report, SessionLog};
+use crate::redact::{At, Field, Redactor, Report, SessionLog};
 use crate::render::session::{self, SessionInput};
 use crate::render::share::{InlineStyle, ShareHtml, cards_mut, without_navigation};
 use crate::render::{RenderOptions, i18n};
 
 /// Default `--max-inline-bytes`: 5 MiB of images in one shared file.
 pub const DEFAULT_MAX_INLINE_BYTES: u64 = 5 * 1024 * 1024;
-
-/// Redaction settings of `share` and `export`.
-#[derive(Debug, Clone)]
-pub struct RedactionSettings {
-    /// The profile (with `--keep-media` applied).
-    pub profile: Profile,
-    /// `--redact-session-id`, `--pseudonyms`.
-    pub options: Options,
-    /// `--report FILE`.
-    pub report: Option<PathBuf>,
-}
-
-impl RedactionSettings {
-    /// A redactor for these settings.
-    pub fn redactor(&self) -> Redactor {
-        Redactor::new(self.profile.clone(), self.options)
-    }
-}
 
 /// Settings of `share`.
 #[derive(Debug)]
@@ -59,7 +41,7 @@ pub struct ShareConfig {
     /// The directory the default name goes in.
     pub cwd: PathBuf,
     /// Redaction (`--redact`), when asked for.
-    pub redaction: Option<RedactionSettings>,
+    pub redaction: Option<crate::redact::Settings>,
     /// `--max-inline-bytes`.
     pub max_inline_bytes: u64,
     /// `--pdf`.
@@ -96,7 +78,7 @@ pub fn share(config: &ShareConfig) -> Result<Shared> {
     };
     let path = find_record(&data, &config.session)?;
     let bytes = fsutil::read(&path)?;
-    let mut redactor = config.redaction.as_ref().map(RedactionSettings::redactor);
+    let mut redactor = config.redaction.as_ref().map(crate::redact::Settings::redactor);
     let page = build_page(&data, &path, &bytes, config, redactor.as_mut())?;
     let ext = if config.pdf { "pdf" } else { "html" };
     let target = match &config.out {
