@@ -123,7 +123,8 @@ share_export() {
         "$GEN" --sessions "$EXPORT_N" --messages "$MESSAGES" --seed 1 --out "$recs" >/dev/null
         "$BIN" -q render --records "$recs" --out "$arch"
     fi
-    cut -f1 "$recs.tsv" | head -n "$EXPORT_PICK" >"$W/pick"
+    awk -F'\t' -v n="$EXPORT_PICK" 'NR <= n { print $1 }' "$recs.tsv" >"$W/pick"
+    rm -rf "$W/pick-recs" "$W/pick-render" "$W/export" "$W/export-red"
     mkdir -p "$W/pick-recs"
     while read -r sid; do cp "$recs/$sid.json" "$W/pick-recs/"; done <"$W/pick"
     sync
