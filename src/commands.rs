@@ -98,9 +98,10 @@ pub fn share(config: &crate::share::ShareConfig, verbosity: Verbosity) -> Result
 /// into a new directory ([`crate::export::prepare`]), then the usual render and bag.
 pub fn export(config: &crate::config::ExportTaskConfig, verbosity: Verbosity) -> Result<Outcome> {
     let prepared = timed("export: records", || crate::export::prepare(&config.export))?;
-    timed("export: sync records", || {
-        fsutil::sync_files(&prepared.written, SYNC_THREADS)
-    })?;
+    // The records are synced while the render runs (the syncs wait on the disk, the
+    // render on the processor), as `render --records` does with imported records.
+    let written = prepared.written.clone();
+    let syncing = std::thread::spawn(move || fsutil::sync_files(&written, SYNC_THREADS));
     let (org, id) = prepared.source_info.clone();
     let render_config = RenderConfig {
         out: config.export.out.clone(),
@@ -112,7 +113,13 @@ pub fn export(config: &crate::config::ExportTaskConfig, verbosity: Verbosity) ->
             extra: prepared.bag_info.clone(),
         },
     };
-    let outcome = render_as(&render_config, verbosity, false, "exported")?;
+    let outcome = render_as(&render_config, verbosity, false, "exported");
+    let synced = syncing.join().unwrap_or_else(|_| {
+        let stopped = std::io::Error::other("the sync thread stopped");
+        Err(Error::io("sync", config.export.out.join("data/records"), stopped))
+    });
+    let outcome = outcome?;
+    synced?;
     if let (Some(report), Some(settings)) = (&prepared.report, &config.export.redaction)
         && let Some(file) = &settings.report
     {

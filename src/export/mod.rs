@@ -78,6 +78,14 @@ pub fn prepare(config: &ExportConfig) -> Result<Prepared> {
     let active = redactor.as_ref().is_some_and(Redactor::is_active);
     let mut written = Vec::with_capacity(selected.len());
     let mut urls = std::collections::BTreeSet::new();
+    // Without captured media there is nothing to copy, and no message need be parsed.
+    let media = match MediaIndex::load(&source) {
+        Ok(index) => index,
+        Err(e) => {
+            tracing::warn!("captured media not exported: {e}");
+            MediaIndex::default()
+        }
+    };
     for path in &selected {
         let bytes = fsutil::read(path)?;
         let (session_id, out_bytes) = match redactor.as_mut() {
@@ -94,12 +102,14 @@ pub fn prepare(config: &ExportConfig) -> Result<Prepared> {
             }
             _ => (RecordRef::from_slice(&bytes, path)?.session_id, bytes),
         };
-        collect_urls(&out_bytes, path, &mut urls)?;
+        if !media.is_empty() {
+            collect_urls(&out_bytes, path, &mut urls)?;
+        }
         let target = records::record_path(&records_dir, &session_id);
         fsutil::write_atomic_derived(&target, &out_bytes)?;
         written.push(target);
     }
-    copy_media(&source, &data, &urls, redactor.as_mut().filter(|_| active))?;
+    copy_media(&media, &source, &data, &urls, redactor.as_mut().filter(|_| active))?;
     let info = crate::bag::read_info(&config.dir);
     let field = |label: &str| {
         info.iter()
@@ -231,6 +241,7 @@ fn collect_urls(
 /// Copies the captured objects of `urls` and their index entries (keys and error texts
 /// redacted like the records, so that a redacted URL still finds its copy).
 fn copy_media(
+    index: &MediaIndex,
     source: &Path,
     data: &Path,
     urls: &std::collections::BTreeSet<String>,
@@ -239,13 +250,6 @@ fn copy_media(
     if urls.is_empty() {
         return Ok(());
     }
-    let index = match MediaIndex::load(source) {
-        Ok(index) => index,
-        Err(e) => {
-            tracing::warn!("captured media not exported: {e}");
-            return Ok(());
-        }
-    };
     let at = At {
         message: None,
         element: None,
