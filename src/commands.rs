@@ -116,7 +116,11 @@ pub fn export(config: &crate::config::ExportTaskConfig, verbosity: Verbosity) ->
     let outcome = render_as(&render_config, verbosity, false, "exported");
     let synced = syncing.join().unwrap_or_else(|_| {
         let stopped = std::io::Error::other("the sync thread stopped");
-        Err(Error::io("sync", config.export.out.join("data/records"), stopped))
+        Err(Error::io(
+            "sync",
+            config.export.out.join("data/records"),
+            stopped,
+        ))
     });
     let outcome = outcome?;
     synced?;

@@ -70,7 +70,10 @@ pub fn prepare(config: &ExportConfig) -> Result<Prepared> {
             config.out.display()
         ))
     })?;
-    let mut redactor = config.redaction.as_ref().map(crate::redact::Settings::redactor);
+    let mut redactor = config
+        .redaction
+        .as_ref()
+        .map(crate::redact::Settings::redactor);
     let mut report = config
         .redaction
         .as_ref()
@@ -86,30 +89,42 @@ pub fn prepare(config: &ExportConfig) -> Result<Prepared> {
             MediaIndex::default()
         }
     };
-    for path in &selected {
-        let bytes = fsutil::read(path)?;
-        let (session_id, out_bytes) = match redactor.as_mut() {
-            Some(r) if active => {
-                let record = crate::redact::record::redact_record(&bytes, path, r)?;
-                let log = r.take_log();
-                if let Some(report) = &mut report {
-                    report.sessions.push(SessionLog {
-                        session: record.session_id.clone(),
-                        redactions: log,
-                    });
-                }
-                (record.session_id.clone(), record.to_bytes())
-            }
-            _ => (RecordRef::from_slice(&bytes, path)?.session_id, bytes),
-        };
-        if !media.is_empty() {
-            collect_urls(&out_bytes, path, &mut urls)?;
+    let job = Job {
+        records_dir: &records_dir,
+        active,
+        media: !media.is_empty(),
+    };
+    // Sessions are independent unless pseudonyms last the whole export: then they are
+    // numbered in order, one session after another.
+    let per_export = config
+        .redaction
+        .as_ref()
+        .is_some_and(|r| r.options.scope == crate::redact::Scope::PerExport);
+    let done: Vec<Result<Done>> = match &config.redaction {
+        Some(settings) if active && !per_export => selected
+            .par_iter()
+            .map_init(|| settings.redactor(), |r, path| job.one(path, Some(r)))
+            .collect(),
+        _ => selected
+            .iter()
+            .map(|path| job.one(path, redactor.as_mut()))
+            .collect(),
+    };
+    for d in done {
+        let d = d?;
+        written.push(d.target);
+        urls.extend(d.urls);
+        if let (Some(report), Some(log)) = (&mut report, d.log) {
+            report.sessions.push(log);
         }
-        let target = records::record_path(&records_dir, &session_id);
-        fsutil::write_atomic_derived(&target, &out_bytes)?;
-        written.push(target);
     }
-    copy_media(&media, &source, &data, &urls, redactor.as_mut().filter(|_| active))?;
+    copy_media(
+        &media,
+        &source,
+        &data,
+        &urls,
+        redactor.as_mut().filter(|_| active),
+    )?;
     let info = crate::bag::read_info(&config.dir);
     let field = |label: &str| {
         info.iter()
@@ -138,6 +153,48 @@ pub fn prepare(config: &ExportConfig) -> Result<Prepared> {
         source_info: (field("Source-Organization"), field("External-Identifier")),
         written,
     })
+}
+
+/// What every session of one export shares.
+struct Job<'a> {
+    records_dir: &'a Path,
+    /// Whether records are redacted.
+    active: bool,
+    /// Whether the source has captured media (else no message need be parsed).
+    media: bool,
+}
+
+/// One session exported.
+struct Done {
+    target: PathBuf,
+    log: Option<SessionLog>,
+    urls: std::collections::BTreeSet<String>,
+}
+
+impl Job<'_> {
+    /// Writes one record (redacted when active) and returns what it references.
+    fn one(&self, path: &Path, redactor: Option<&mut Redactor>) -> Result<Done> {
+        let bytes = fsutil::read(path)?;
+        let mut log = None;
+        let (session_id, out_bytes) = match redactor {
+            Some(r) if self.active => {
+                let record = crate::redact::record::redact_record(&bytes, path, r)?;
+                log = Some(SessionLog {
+                    session: record.session_id.clone(),
+                    redactions: r.take_log(),
+                });
+                (record.session_id.clone(), record.to_bytes())
+            }
+            _ => (RecordRef::from_slice(&bytes, path)?.session_id, bytes),
+        };
+        let mut urls = std::collections::BTreeSet::new();
+        if self.media {
+            collect_urls(&out_bytes, path, &mut urls)?;
+        }
+        let target = records::record_path(self.records_dir, &session_id);
+        fsutil::write_atomic_derived(&target, &out_bytes)?;
+        Ok(Done { target, log, urls })
+    }
 }
 
 /// DIR2 must be new or empty, and outside DIR (the source bag must not change).

@@ -392,9 +392,11 @@ pub fn is_card_number(d: &[u32]) -> bool {
             _ => false,
         },
         6 => {
-            (prefix(2) == 62 && n >= 16)
-                || ((prefix(4) == 6011 || prefix(2) == 65 || (644..=649).contains(&prefix(3)))
-                    && n >= 16)
+            n >= 16
+                && (prefix(2) == 62
+                    || prefix(4) == 6011
+                    || prefix(2) == 65
+                    || (644..=649).contains(&prefix(3)))
         }
         _ => false,
     };

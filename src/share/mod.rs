@@ -78,7 +78,10 @@ pub fn share(config: &ShareConfig) -> Result<Shared> {
     };
     let path = find_record(&data, &config.session)?;
     let bytes = fsutil::read(&path)?;
-    let mut redactor = config.redaction.as_ref().map(crate::redact::Settings::redactor);
+    let mut redactor = config
+        .redaction
+        .as_ref()
+        .map(crate::redact::Settings::redactor);
     let page = build_page(&data, &path, &bytes, config, redactor.as_mut())?;
     let ext = if config.pdf { "pdf" } else { "html" };
     let target = match &config.out {

@@ -477,43 +477,71 @@ fn default_name_and_session_id_are_redacted() {
 fn exported_bag_leaks_nothing_and_validates() {
     let w = work("export-redacted");
     let arch = corpus(&w);
-    let out = w.join("export");
+    // Per-export pseudonyms redact sessions one after another, per-session ones in
+    // parallel: both paths.
+    for scope in ["per-export", "per-session"] {
+        let out = w.join(format!("export-{scope}"));
+        ok(run(bin()
+            .arg("export")
+            .arg(&arch)
+            .arg("--out")
+            .arg(&out)
+            .arg("--redact")
+            .arg(w.join("profile.toml"))
+            .arg("--redact-session-id")
+            .arg("--pseudonyms")
+            .arg(scope)
+            .arg("--keep-media")
+            .arg("--report")
+            .arg(w.join(format!("report-{scope}.json")))));
+        let mut files = Vec::new();
+        all_files(&out, &mut files);
+        files.push(w.join(format!("report-{scope}.json")));
+        let mut found = Vec::new();
+        for file in &files {
+            let bytes = fs::read(file).unwrap();
+            let text = String::from_utf8_lossy(&bytes);
+            found.extend(leaks(&text, &file.display().to_string()));
+            found.extend(leaks(&file.display().to_string(), "file name"));
+        }
+        assert!(found.is_empty(), "{scope}: {found:#?}");
+        let stats = fs::read_to_string(out.join("data/stats.json")).unwrap();
+        let customer = if scope == "per-export" {
+            "Customer 1"
+        } else {
+            "\"Customer\""
+        };
+        assert!(
+            stats.contains(customer),
+            "{scope}: {customer} not in stats.json"
+        );
+        let records: Vec<_> = fs::read_dir(out.join("data/records")).unwrap().collect();
+        assert_eq!(records.len(), 2, "{scope}");
+        let info = fs::read_to_string(out.join("bag-info.txt")).unwrap();
+        assert!(info.contains("Redaction-Profile: leak-test"), "{info}");
+        assert!(
+            out.join("data/media/index.json").is_file(),
+            "kept media exported"
+        );
+        validate(&out);
+    }
+    // A message filter selects the session with the account only.
+    let out = w.join("export-account");
     ok(run(bin()
         .arg("export")
         .arg(&arch)
         .arg("--out")
         .arg(&out)
         .arg("--redact")
-        .arg(w.join("profile.toml"))
-        .arg("--redact-session-id")
-        .arg("--pseudonyms")
-        .arg("per-export")
-        .arg("--keep-media")
+        .arg("external")
         .arg("--account")
-        .arg("zhangsan_vip88")
-        .arg("--report")
-        .arg(w.join("report.json"))));
-    let mut files = Vec::new();
-    all_files(&out, &mut files);
-    let mut found = Vec::new();
-    for file in &files {
-        let bytes = fs::read(file).unwrap();
-        let text = String::from_utf8_lossy(&bytes);
-        found.extend(leaks(&text, &file.display().to_string()));
-        found.extend(leaks(&file.display().to_string(), "file name"));
-    }
-    assert!(found.is_empty(), "{found:#?}");
-    let stats = fs::read_to_string(out.join("data/stats.json")).unwrap();
-    assert!(stats.contains("Customer 1"), "per-export pseudonyms");
-    let records: Vec<_> = fs::read_dir(out.join("data/records")).unwrap().collect();
-    assert_eq!(records.len(), 1, "only the session with the account");
-    let info = fs::read_to_string(out.join("bag-info.txt")).unwrap();
-    assert!(info.contains("Redaction-Profile: leak-test"), "{info}");
+        .arg("zhangsan_vip88")));
+    assert_eq!(fs::read_dir(out.join("data/records")).unwrap().count(), 1);
+    let export = fs::read_to_string(out.join("data/export.json")).unwrap();
     assert!(
-        out.join("data/media/index.json").is_file(),
-        "kept media exported"
+        !export.contains("zhangsan_vip88") && export.contains("[redacted]"),
+        "{export}"
     );
-    validate(&out);
 }
 
 #[test]
