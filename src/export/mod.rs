@@ -14,11 +14,12 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::fsutil;
-use crate::media::{Entry, MediaIndex};
+use crate::fsutil::{self, Staged};
+use crate::media_index::{Entry, MediaIndex};
 use crate::model::parse_message;
 use crate::records::{self, RecordRef};
 use crate::redact::{At, Field, Redactor, Report, SessionLog};
+use crate::wal::Wal;
 pub use select::Selection;
 
 /// Settings of `export`.
@@ -45,22 +46,33 @@ pub struct Prepared {
     pub bag_info: Vec<(String, String)>,
     /// Source-Organization and External-Identifier of the source bag.
     pub source_info: (Option<String>, Option<String>),
-    /// Record files written, not yet synced.
-    pub written: Vec<PathBuf>,
+    /// The SessionIds exported (as archived, even when redacted in the new bag), sorted.
+    pub session_ids: Vec<String>,
 }
 
-/// Checks DIR and DIR2, then writes DIR2's records, media and export.json.
-pub fn prepare(config: &ExportConfig) -> Result<Prepared> {
-    let source = config.dir.join("data");
-    if !source.join("records").is_dir() {
+/// Threads that sync the exported records (each sync waits on the disk).
+const SYNC_THREADS: usize = 16;
+
+/// Checks that DIR is an archive and DIR2 new (or empty) and outside it.
+pub fn check(config: &ExportConfig) -> Result<()> {
+    if !config.dir.join("data").join("records").is_dir() {
         return Err(Error::Usage(format!(
             "`{}` is not an archive (no data/records folder)",
             config.dir.display()
         )));
     }
-    check_out(&config.dir, &config.out)?;
-    // TODO(lock): take a shared lock on DIR while reading, once the archive has a lock
-    // facility (SPEC §9); this base has none yet.
+    check_out(&config.dir, &config.out)
+}
+
+/// Writes DIR2's records and media (primary evidence, through DIR2's write-ahead list
+/// `wal`), its media index and export.json. The caller holds DIR's shared lock and DIR2's
+/// exclusive one. `source_info` holds the fields of DIR's bag-info.txt.
+pub fn prepare(
+    config: &ExportConfig,
+    source_info: &[(String, String)],
+    wal: &Wal,
+) -> Result<Prepared> {
+    let source = config.dir.join("data");
     let selected = select_records(&source.join("records"), &config.selection)?;
     let data = config.out.join("data");
     let records_dir = data.join("records");
@@ -79,7 +91,8 @@ pub fn prepare(config: &ExportConfig) -> Result<Prepared> {
         .as_ref()
         .map(|r| Report::new(&r.profile.name));
     let active = redactor.as_ref().is_some_and(Redactor::is_active);
-    let mut written = Vec::with_capacity(selected.len());
+    let mut staged = Vec::with_capacity(selected.len());
+    let mut session_ids = Vec::with_capacity(selected.len());
     let mut urls = std::collections::BTreeSet::new();
     // Without captured media there is nothing to copy, and no message need be parsed.
     let media = match MediaIndex::load(&source) {
@@ -112,20 +125,24 @@ pub fn prepare(config: &ExportConfig) -> Result<Prepared> {
     };
     for d in done {
         let d = d?;
-        written.push(d.target);
+        staged.extend(d.staged);
+        session_ids.push(d.session_id);
         urls.extend(d.urls);
         if let (Some(report), Some(log)) = (&mut report, d.log) {
             report.sessions.push(log);
         }
     }
+    // Synced, named in the write-ahead list, then renamed into place (SPEC §9).
+    fsutil::commit_staged(staged, wal, SYNC_THREADS)?;
+    session_ids.sort();
     copy_media(
         &media,
-        &source,
-        &data,
+        (&source, &data),
         &urls,
         redactor.as_mut().filter(|_| active),
+        wal,
     )?;
-    let info = crate::bag::read_info(&config.dir);
+    let info = source_info;
     let field = |label: &str| {
         info.iter()
             .find(|(l, _)| l.eq_ignore_ascii_case(label))
@@ -137,6 +154,7 @@ pub fn prepare(config: &ExportConfig) -> Result<Prepared> {
         selected.len(),
         field("Payload-Oxum"),
         redactor.as_mut(),
+        wal,
     )?;
     if let (Some(r), Some(report)) = (redactor.as_mut(), report.as_mut()) {
         report.other.extend(r.take_log());
@@ -151,7 +169,7 @@ pub fn prepare(config: &ExportConfig) -> Result<Prepared> {
         report,
         bag_info,
         source_info: (field("Source-Organization"), field("External-Identifier")),
-        written,
+        session_ids,
     })
 }
 
@@ -166,16 +184,20 @@ struct Job<'a> {
 
 /// One session exported.
 struct Done {
-    target: PathBuf,
+    /// Its SessionId as archived.
+    session_id: String,
+    /// The record, staged (`None`: the same bytes are already in place).
+    staged: Option<Staged>,
     log: Option<SessionLog>,
     urls: std::collections::BTreeSet<String>,
 }
 
 impl Job<'_> {
-    /// Writes one record (redacted when active) and returns what it references.
+    /// Stages one record (redacted when active) and returns what it references.
     fn one(&self, path: &Path, redactor: Option<&mut Redactor>) -> Result<Done> {
         let bytes = fsutil::read(path)?;
         let mut log = None;
+        let archived_id = records::RecordHead::from_slice(&bytes, path)?.session_id;
         let (session_id, out_bytes) = match redactor {
             Some(r) if self.active => {
                 let record = crate::redact::record::redact_record(&bytes, path, r)?;
@@ -185,15 +207,20 @@ impl Job<'_> {
                 });
                 (record.session_id.clone(), record.to_bytes())
             }
-            _ => (RecordRef::from_slice(&bytes, path)?.session_id, bytes),
+            _ => (archived_id.clone(), bytes),
         };
         let mut urls = std::collections::BTreeSet::new();
         if self.media {
             collect_urls(&out_bytes, path, &mut urls)?;
         }
         let target = records::record_path(self.records_dir, &session_id);
-        fsutil::write_atomic_derived(&target, &out_bytes)?;
-        Ok(Done { target, log, urls })
+        let rel = format!("data/records/{}.json", records::stem(&session_id));
+        Ok(Done {
+            session_id: archived_id,
+            staged: fsutil::stage(&target, rel, &out_bytes)?,
+            log,
+            urls,
+        })
     }
 }
 
@@ -234,6 +261,12 @@ fn select_records(records: &Path, selection: &Selection) -> Result<Vec<PathBuf>>
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
+        // A superseded record is an older answer kept as evidence, not the session.
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| !records::is_superseded(n))
+        })
         .collect();
     // Records are at `records/<stem>.json` (SPEC §3): a list of sessions needs only
     // theirs read, not every record of the archive.
@@ -289,7 +322,7 @@ fn collect_urls(
     let record = RecordRef::from_slice(bytes, path)?;
     for (i, raw) in record.messages.iter().enumerate() {
         for element in &parse_message(i, raw.get()).elements {
-            crate::media::collect::element_urls(element, urls);
+            crate::media_index::urls::element_urls(element, urls);
         }
     }
     Ok(())
@@ -299,10 +332,10 @@ fn collect_urls(
 /// redacted like the records, so that a redacted URL still finds its copy).
 fn copy_media(
     index: &MediaIndex,
-    source: &Path,
-    data: &Path,
+    (source, data): (&Path, &Path),
     urls: &std::collections::BTreeSet<String>,
     mut redactor: Option<&mut Redactor>,
+    wal: &Wal,
 ) -> Result<()> {
     if urls.is_empty() {
         return Ok(());
@@ -350,7 +383,7 @@ fn copy_media(
             let to = data.join(&s.path);
             if !to.exists() {
                 let bytes = fsutil::read(&from)?;
-                fsutil::write_atomic_derived(&to, &bytes)?;
+                fsutil::write_evidence(&to, &bytes, wal, &format!("data/{}", s.path))?;
             }
         }
         out.set(&url, entry);
@@ -376,12 +409,12 @@ struct SourceJson {
 
 #[derive(Serialize, Default)]
 struct SelectionJson {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    role: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    account: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    agent: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    role: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    account: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    agent: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     sessions_given: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -412,6 +445,7 @@ fn write_export_json(
     sessions: usize,
     oxum: Option<String>,
     redactor: Option<&mut Redactor>,
+    wal: &Wal,
 ) -> Result<()> {
     let s = &config.selection;
     let hide = |v: &String| {
@@ -435,9 +469,9 @@ fn write_export_json(
         archive = r.text(&archive, &at).into_owned();
     }
     let selection = SelectionJson {
-        role: s.role.map(select::role_name),
-        account: s.account.as_ref().map(hide),
-        agent: s.agent.as_ref().map(hide),
+        role: s.roles.iter().map(|r| r.as_str()).collect(),
+        account: s.accounts.iter().map(hide).collect(),
+        agent: s.agents.iter().map(hide).collect(),
         sessions_given: s.sessions.as_ref().map(|ids| ids.len()),
         sessions_file: s.sessions_file.as_ref().map(hide),
         since: s.since.map(|d| d.to_string()),
@@ -447,7 +481,7 @@ fn write_export_json(
     };
     let json = ExportJson {
         exported_at: export_time(),
-        software: crate::bag::BagInfo::this_software(),
+        software: format!("desk-archive/{}", env!("CARGO_PKG_VERSION")),
         source: SourceJson {
             archive,
             payload_oxum: oxum,
@@ -457,10 +491,7 @@ fn write_export_json(
         redaction: config.redaction.as_ref().map(|r| RedactionJson {
             profile: &r.profile.name,
             redact_session_id: r.options.redact_session_id,
-            pseudonyms: match r.options.scope {
-                crate::redact::Scope::PerSession => "per-session",
-                crate::redact::Scope::PerExport => "per-export",
-            },
+            pseudonyms: r.options.scope.name(),
             keep_media: r.profile.keep_media,
         }),
     };
@@ -470,7 +501,7 @@ fn write_export_json(
         source,
     })?;
     bytes.push(b'\n');
-    fsutil::write_atomic(&path, &bytes).map(drop)
+    fsutil::write_evidence(&path, &bytes, wal, "data/export.json").map(drop)
 }
 
 /// Now, or SOURCE_DATE_EPOCH when set (reproducible exports).

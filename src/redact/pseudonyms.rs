@@ -15,6 +15,16 @@ pub enum Scope {
     PerExport,
 }
 
+impl Scope {
+    /// The `--pseudonyms` value: `per-session` or `per-export`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::PerSession => "per-session",
+            Scope::PerExport => "per-export",
+        }
+    }
+}
+
 /// Who an account is, for its pseudonym.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

@@ -17,7 +17,7 @@ use base64::Engine as _;
 
 use crate::error::{Error, Result};
 use crate::fsutil;
-use crate::media::{Entry, MediaIndex, MediaLookup};
+use crate::media_index::{Entry, MediaIndex, MediaLookup};
 use crate::model::parse_message;
 use crate::records::{self, RecordRef};
 use crate::redact::{At, Field, Redactor, Report, SessionLog};
@@ -48,7 +48,7 @@ pub struct ShareConfig {
     pub pdf: bool,
     /// `--chrome PATH`.
     pub chrome: Option<PathBuf>,
-    /// Page options (time zone, language, title).
+    /// Page options (time zone, language, title) as given.
     pub render: RenderOptions,
 }
 
@@ -59,17 +59,25 @@ pub struct Shared {
     pub path: Option<PathBuf>,
     /// Redactions made.
     pub redactions: usize,
+    /// The session's SessionId.
+    pub session_id: String,
 }
 
-/// Runs `share`.
-pub fn share(config: &ShareConfig) -> Result<Shared> {
-    let data = config.dir.join("data");
-    if !data.join("records").is_dir() {
-        return Err(Error::Usage(format!(
-            "`{}` is not an archive (no data/records folder)",
-            config.dir.display()
-        )));
+/// Fails with a usage error unless `dir` holds an archive (a `data/records` folder).
+pub fn require_archive(dir: &Path) -> Result<()> {
+    if dir.join("data").join("records").is_dir() {
+        return Ok(());
     }
+    Err(Error::Usage(format!(
+        "`{}` is not an archive (no data/records folder)",
+        dir.display()
+    )))
+}
+
+/// Runs `share` with the page options `render` (the caller holds the archive's lock).
+pub fn share(config: &ShareConfig, render: &RenderOptions) -> Result<Shared> {
+    require_archive(&config.dir)?;
+    let data = config.dir.join("data");
     // The PDF printer is looked for first: a missing browser should not cost a render.
     let browser = if config.pdf {
         Some(pdf::find_browser(config.chrome.as_deref())?)
@@ -78,11 +86,13 @@ pub fn share(config: &ShareConfig) -> Result<Shared> {
     };
     let path = find_record(&data, &config.session)?;
     let bytes = fsutil::read(&path)?;
+    // The SessionId as archived (the page may show a hash of it instead).
+    let session_id = records::RecordHead::from_slice(&bytes, &path)?.session_id;
     let mut redactor = config
         .redaction
         .as_ref()
         .map(crate::redact::Settings::redactor);
-    let page = build_page(&data, &path, &bytes, config, redactor.as_mut())?;
+    let page = build_page(&data, &path, &bytes, config, render, redactor.as_mut())?;
     let ext = if config.pdf { "pdf" } else { "html" };
     let target = match &config.out {
         Some(p) if p.as_os_str() == "-" => None,
@@ -108,33 +118,11 @@ pub fn share(config: &ShareConfig) -> Result<Shared> {
             report.write(file)?;
         }
     }
-    record_disclosure(
-        &config.dir,
-        "share",
-        config.redaction.as_ref().map(|r| r.profile.name.as_str()),
-        target.as_deref(),
-    );
     Ok(Shared {
         path: target,
         redactions,
+        session_id,
     })
-}
-
-/// Hook for the audit log's disclosure entry (SPEC §14: what was disclosed, with which
-/// profile, to which file). PENDING: the audit log does not exist yet; the stream that
-/// adds it fills this in (taking the writer lock briefly, and warning — not failing —
-/// on an archive it cannot write). `share` and `export` already call it at the right
-/// moment: after the output is complete.
-pub fn record_disclosure(archive: &Path, what: &str, profile: Option<&str>, to: Option<&Path>) {
-    tracing::debug!(
-        "disclosure not yet recorded (no audit log): {what} from `{}` with profile {} to {}",
-        archive.display(),
-        profile.unwrap_or("none"),
-        to.map_or_else(
-            || "standard output".to_owned(),
-            |p| format!("`{}`", p.display())
-        )
-    );
 }
 
 /// The record of `session` (a stem, or a SessionId) in `data/records`.
@@ -172,9 +160,10 @@ fn build_page(
     path: &Path,
     bytes: &[u8],
     config: &ShareConfig,
+    render: &RenderOptions,
     mut redactor: Option<&mut Redactor>,
 ) -> Result<Page> {
-    let t = i18n::strings(config.render.lang);
+    let t = i18n::strings(render.lang);
     let active = redactor.as_ref().is_some_and(|r| r.is_active());
     let record_bytes: Cow<'_, [u8]> = match redactor.as_deref_mut() {
         Some(r) if active => {
@@ -190,13 +179,13 @@ fn build_page(
         .enumerate()
         .map(|(i, raw)| parse_message(i, raw.get()))
         .collect();
-    let stats = crate::stats::session_stats_in(&messages, config.render.timezone);
+    let stats = crate::stats::session_stats_in(&messages, render.timezone);
     let (lookup, _) = MediaLookup::read(data);
     let lookup = match redactor.as_deref_mut() {
         Some(r) if active => redacted_lookup(&lookup, r),
         _ => lookup,
     };
-    let mut options = config.render.clone();
+    let mut options = render.clone();
     let title = options
         .title
         .clone()
