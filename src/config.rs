@@ -19,6 +19,9 @@ use crate::publish::{Kind, PublishConfig, StoreSpec, Tuning};
 use crate::render::{Lang, RenderOptions};
 use crate::usersig::Secret;
 
+mod sharing;
+pub use sharing::{ExportTaskConfig, ShareTaskConfig};
+
 /// Name of the config file looked up in the current directory.
 pub const DEFAULT_CONFIG_FILE: &str = "desk-archive.toml";
 
@@ -63,6 +66,10 @@ pub enum Task {
     Search(Box<crate::search::SearchConfig>),
     /// `serve DIR`.
     Serve(crate::serve::ServeConfig),
+    /// `share DIR SESSION`.
+    Share(ShareTaskConfig),
+    /// `export DIR --out DIR2`.
+    Export(ExportTaskConfig),
     /// `completions SHELL`: print a completion script.
     Completions {
         /// The shell.
@@ -149,6 +156,8 @@ pub struct BagMeta {
     pub source_organization: Option<String>,
     /// External-Identifier (the sdkappid, when known).
     pub external_identifier: Option<String>,
+    /// Further fields (`Redaction-Profile` of an export).
+    pub extra: Vec<(String, String)>,
 }
 
 /// Settings of `usersig`.
@@ -254,6 +263,8 @@ impl Config {
             Command::Usersig(args) => Task::Usersig(r.usersig(args)?),
             Command::Search(args) => Task::Search(Box::new(r.search(args)?)),
             Command::Serve(args) => Task::Serve(r.serve(args)?),
+            Command::Share(args) => Task::Share(r.share(args)?),
+            Command::Export(args) => Task::Export(r.export(args)?),
             Command::Completions(args) => Task::Completions { shell: args.shell },
             Command::Man => Task::Man,
         };
@@ -279,6 +290,8 @@ impl Command {
             Command::Usersig(_)
             | Command::Search(_)
             | Command::Serve(_)
+            | Command::Share(_)
+            | Command::Export(_)
             | Command::Completions(_)
             | Command::Man => false,
         }
@@ -404,6 +417,7 @@ impl Resolver<'_> {
         let bag = BagMeta {
             source_organization: self.source_organization(args.source_organization),
             external_identifier: Some(fetch.sdkappid.to_string()),
+            extra: Vec::new(),
         };
         let shard = args
             .shard
@@ -539,6 +553,7 @@ impl Resolver<'_> {
         let bag = BagMeta {
             source_organization: self.source_organization(args.source_organization),
             external_identifier: None,
+            extra: Vec::new(),
         };
         if args.recursive && records.is_none() {
             return Err(usage("--recursive needs --records DIR"));

@@ -15,6 +15,7 @@ pub mod coverage;
 pub mod digest;
 pub mod error;
 pub(crate) mod exit;
+pub mod export;
 pub mod fetch;
 pub(crate) mod fsutil;
 pub mod lock;
@@ -25,11 +26,13 @@ pub mod model;
 pub mod progress;
 pub mod publish;
 pub mod records;
+pub mod redact;
 pub mod render;
 pub mod search;
 pub mod serve;
 pub(crate) mod sessions;
 pub mod shard;
+pub mod share;
 pub mod state;
 pub mod stats;
 pub mod throttle;
@@ -67,6 +70,8 @@ pub fn run(config: Config) -> Result<ExitCode> {
         Task::Usersig(c) => commands::usersig(&c)?,
         Task::Search(c) => commands::search(&c)?,
         Task::Serve(c) => commands::serve(&c)?,
+        Task::Share(c) => commands::share(&c, output)?,
+        Task::Export(c) => commands::export(c, output, interrupt_flag()?)?,
         Task::Completions { shell } => {
             manual::print(&manual::completions(shell))?;
             commands::Outcome::default()

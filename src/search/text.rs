@@ -42,6 +42,8 @@ fn element_text(element: &Element, push: &mut dyn FnMut(&str)) {
         Element::Custom { data, desc, .. } => custom_text(data, desc, push),
         Element::Relay(relay) => relay_text(relay, push),
         Element::Raw { json, .. } => push(json),
+        // A redacted media element shows only a label; its content is gone.
+        Element::Redacted { .. } => {}
     }
 }
 

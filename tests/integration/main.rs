@@ -15,4 +15,5 @@ mod render;
 mod search;
 mod serve;
 mod shard;
+mod share;
 mod stats;
