@@ -24,6 +24,9 @@ pub const DEFAULT_CONFIG_FILE: &str = "desk-archive.toml";
 
 pub use crate::progress::Verbosity;
 
+mod lifecycle;
+pub use lifecycle::{EraseConfig, HoldAction, HoldConfig, PruneAction, PruneConfig, Selection};
+
 /// Everything a run needs, resolved and validated.
 #[derive(Debug)]
 pub struct Config {
@@ -57,6 +60,12 @@ pub enum Task {
     VerifyRemote(RemoteVerifyConfig),
     /// `publish DIR --to URL`.
     Publish(PublishConfig),
+    /// `erase DIR …`.
+    Erase(EraseConfig),
+    /// `hold DIR …`.
+    Hold(HoldConfig),
+    /// `prune DIR …`.
+    Prune(PruneConfig),
     /// `usersig`.
     Usersig(UsersigConfig),
     /// `completions SHELL`: print a completion script.
@@ -89,6 +98,8 @@ pub struct ArchiveConfig {
     pub write: WriteAccess,
     /// Which page options were given.
     pub said: Said,
+    /// `--include-erased`: fetch erased sessions again (never from a file).
+    pub include_erased: bool,
 }
 
 /// Which render options the user gave (flag, variable or config key), as opposed to
@@ -136,6 +147,8 @@ pub struct RenderConfig {
     pub write: WriteAccess,
     /// Which page options were given.
     pub said: Said,
+    /// `--include-erased`: import records of erased sessions too (never from a file).
+    pub include_erased: bool,
 }
 
 /// bag-info.txt fields from the configuration.
@@ -247,6 +260,9 @@ impl Config {
             Command::Render(args) => Task::Render(r.render(args)?),
             Command::Verify(args) => r.verify(args)?,
             Command::Publish(args) => Task::Publish(r.publish(args)?),
+            Command::Erase(args) => Task::Erase(r.erase(args)?),
+            Command::Hold(args) => Task::Hold(r.hold(args)?),
+            Command::Prune(args) => Task::Prune(r.prune(args)?),
             Command::Usersig(args) => Task::Usersig(r.usersig(args)?),
             Command::Completions(args) => Task::Completions { shell: args.shell },
             Command::Man => Task::Man,
@@ -269,6 +285,9 @@ impl Command {
             Command::Render(a) => a.json,
             Command::Verify(a) => a.json,
             Command::Publish(a) => a.json,
+            Command::Erase(a) => a.json,
+            Command::Hold(a) => a.json,
+            Command::Prune(a) => a.json,
             Command::Usersig(_) | Command::Completions(_) | Command::Man => false,
         }
     }
@@ -286,6 +305,9 @@ impl Task {
                 | Task::Verify { .. }
                 | Task::VerifyRemote(_)
                 | Task::Publish(_)
+                | Task::Erase(_)
+                | Task::Hold(_)
+                | Task::Prune(_)
         )
     }
 }
@@ -410,6 +432,7 @@ impl Resolver<'_> {
             shard,
             write: self.write_access(&args.write),
             said,
+            include_erased: args.include_erased,
         })
     }
 
@@ -549,6 +572,7 @@ impl Resolver<'_> {
             bag,
             write: self.write_access(&args.write),
             said,
+            include_erased: args.include_erased,
         })
     }
 

@@ -16,6 +16,7 @@ pub mod error;
 pub(crate) mod exit;
 pub mod fetch;
 pub(crate) mod fsutil;
+pub mod lifecycle;
 pub mod lock;
 pub(crate) mod manual;
 pub mod media;
@@ -61,6 +62,9 @@ pub fn run(config: Config) -> Result<ExitCode> {
             let flag = interrupt_flag()?;
             commands::publish(&c, output, &flag)?
         }
+        Task::Erase(c) => commands::erase(&c, output)?,
+        Task::Hold(c) => commands::hold(&c, output)?,
+        Task::Prune(c) => commands::prune(&c, output)?,
         Task::Usersig(c) => commands::usersig(&c)?,
         Task::Completions { shell } => {
             manual::print(&manual::completions(shell))?;

@@ -2,6 +2,9 @@
 //! share ([`steps`]) and the run report ([`report`]).
 
 mod archive;
+mod erase;
+mod hold;
+mod prune;
 mod publish;
 mod remember;
 mod render;
@@ -11,6 +14,9 @@ mod usersig;
 mod verify;
 
 pub(crate) use archive::{Then, archive};
+pub(crate) use erase::erase;
+pub(crate) use hold::hold;
+pub(crate) use prune::prune;
 pub(crate) use publish::{publish, verify_remote};
 pub(crate) use render::render;
 pub(crate) use usersig::usersig;

@@ -90,6 +90,16 @@ impl MediaIndex {
         self.entries.get(url)
     }
 
+    /// Every entry, by URL.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Entry)> {
+        self.entries.iter()
+    }
+
+    /// Removes a URL's entry (its session was erased), returning it.
+    pub fn remove(&mut self, url: &str) -> Option<Entry> {
+        self.entries.remove(url)
+    }
+
     /// Whether the index holds no entry.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
