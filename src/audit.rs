@@ -2,10 +2,11 @@
 //! archive — what ran, with which options (never a secret), the counts, the payload before
 //! and after (Payload-Oxum and the SHA-256 of manifest-sha256.txt computed without the
 //! audit log's own line), and any changes accepted with `--accept-changes` or records
-//! superseded by a re-fetch, the sessions erased with their reasons, and archive settings
-//! changed (retention). Accounts are never written in clear: [`account_digest`] salts and
-//! hashes them, with the salt in bag-info.txt ([`SALT_LABEL`]). Each line carries the SHA-256 of the line before it, so an
-//! entry edited or removed in the middle breaks the chain, and `verify` names the first
+//! superseded by a re-fetch, the sessions erased with their reasons, archive settings
+//! changed (retention), and disclosures (`share`, `export`). Accounts are never written in
+//! clear: [`account_digest`] salts and hashes them, with the salt in bag-info.txt
+//! ([`SALT_LABEL`]). Each line carries the SHA-256 of the line before it, so an entry edited
+//! or removed in the middle breaks the chain, and `verify` names the first
 //! broken entry. The chain cannot show entries cut from the end: compare its last hash
 //! with a copy kept elsewhere (see the README). A run that changes nothing appends
 //! nothing. The log is primary evidence: written through the write-ahead list, replaced
@@ -50,26 +51,6 @@ pub fn is_log_or_page(rel: &str) -> bool {
             .strip_prefix("audit-")
             .and_then(|n| n.strip_suffix(".html"))
             .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-}
-
-/// The bag-info.txt label of the salt that account digests are made with: generated once
-/// per archive, when the first account digest is written, and kept from then on.
-pub const SALT_LABEL: &str = "Desk-Archive-Audit-Salt";
-
-/// The digest an account is written as (audit log, holds): `sha256:` and the hex SHA-256
-/// of the salt, a newline and the account. The salt keeps the digest from being looked up
-/// in a table of hashed names made for another archive.
-pub fn account_digest(salt: &str, account: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(salt.as_bytes());
-    h.update(b"\n");
-    h.update(account.as_bytes());
-    format!("sha256:{}", to_hex(&h.finalize()))
-}
-
-/// A new salt: 16 random bytes as hex.
-pub fn new_salt() -> String {
-    to_hex(&rand::random::<[u8; 16]>())
 }
 
 /// A session erased, and why (in an entry's `erased`).
@@ -151,17 +132,49 @@ pub struct Event {
 }
 
 impl Event {
-    /// Whether this event must be logged once the payload after is known: the payload
-    /// changed, or changes were accepted, records superseded or renamed, sessions erased
-    /// or settings changed.
+    /// Whether this event must be logged once the payload after is known: a disclosure
+    /// (always), or the payload changed, or changes were accepted, records superseded or
+    /// renamed, sessions erased or settings changed.
     pub fn is_worth_logging(&self, after: &Payload) -> bool {
-        self.before.as_ref() != Some(after)
+        self.is_disclosure()
+            || self.before.as_ref() != Some(after)
             || !self.accepted_changes.is_empty()
             || !self.superseded.is_empty()
             || !self.renamed.is_empty()
             || !self.erased.is_empty()
             || !self.settings.is_empty()
     }
+
+    /// Whether the event is a `share` or `export`: in the source archive the entry of a
+    /// disclosure (SPEC §12), which changes no payload but the log and is logged all the
+    /// same.
+    pub fn is_disclosure(&self) -> bool {
+        DISCLOSURES.contains(&self.command.as_str())
+    }
+}
+
+/// The commands whose entries are disclosures.
+pub const DISCLOSURES: [&str; 2] = ["share", "export"];
+
+/// The bag-info.txt label of the salt that accounts are hashed with before they enter the
+/// log (SPEC §14): 16 random bytes in hex, made the first time an entry needs it.
+pub const SALT_LABEL: &str = "Desk-Archive-Audit-Salt";
+
+/// A new salt for [`SALT_LABEL`].
+pub fn new_salt() -> String {
+    to_hex(&rand::random::<[u8; 16]>())
+}
+
+/// An account as the log (and `holds.json`) writes it, never in clear: `sha256:` and the
+/// hex SHA-256 of the salt's text followed by the account's bytes. Whoever holds the
+/// archive can check whether a given account is named; the log alone does not say who it
+/// is, and the salt keeps the digest from being looked up in a table of hashed names made
+/// for another archive.
+pub fn account_digest(salt: &str, account: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(salt.as_bytes());
+    h.update(account.as_bytes());
+    format!("sha256:{}", to_hex(&h.finalize()))
 }
 
 /// Appends the entry for `event` to `data_dir/audit.jsonl` (atomically, through `wal`).
@@ -324,5 +337,27 @@ mod tests {
             ..same
         };
         assert!(accepted.is_worth_logging(&payload(1)));
+        let disclosure = Event {
+            command: "share".into(),
+            before: Some(payload(1)),
+            ..Event::default()
+        };
+        assert!(disclosure.is_worth_logging(&payload(1)));
+    }
+
+    #[test]
+    fn accounts_are_salted_digests() {
+        let salt = new_salt();
+        assert_eq!(salt.len(), 32);
+        assert_ne!(salt, new_salt());
+        let d = account_digest(&salt, "agent_7");
+        assert!(d.starts_with("sha256:") && !d.contains("agent_7"), "{d}");
+        assert_eq!(d, account_digest(&salt, "agent_7"));
+        assert_ne!(d, account_digest(&new_salt(), "agent_7"));
+        // sha256("00" "a"), computed with sha256sum.
+        assert_eq!(
+            account_digest("00", "a"),
+            "sha256:98d12a6d10e4c0da59f097cda38e6b1a71cd381eacbad9411ffdbd570c5d6aa9"
+        );
     }
 }

@@ -70,6 +70,9 @@ pub enum Error {
         #[source]
         source: askama::Error,
     },
+    /// Any error that stops `search`: exit 2 whatever the cause, as grep (SPEC §1).
+    #[error(transparent)]
+    Search(Box<Error>),
 }
 
 impl Error {
@@ -95,6 +98,8 @@ impl Error {
             Error::Changed(_) => ExitCode::Integrity,
             Error::Unreachable(_) => ExitCode::TryLater,
             Error::Refused(_) => ExitCode::Refused,
+            // grep's 2, which is also the usage code.
+            Error::Search(_) => ExitCode::Usage,
         }
     }
 }

@@ -34,14 +34,22 @@ pub(crate) struct OpenArchive {
     pub(crate) earlier: Option<SessionStore>,
     /// The audit log's view of the run so far (the payload before, accepted changes).
     pub(crate) audit: audit::Event,
-    /// The archive's own settings in bag-info.txt ([`KEPT_FIELDS`]): kept by every write,
-    /// changed by the commands that own them.
+    /// The archive's own settings in bag-info.txt ([`KEPT_FIELDS`]): kept by every write
+    /// unless the command sets them (`meta.extra`, or a command that owns one changes it
+    /// here).
     pub(crate) info: BTreeMap<&'static str, String>,
 }
 
 /// bag-info.txt fields every write keeps as they are unless the command owns them: the
-/// salt of account digests (made once), the retention period and its minimum (`prune`).
-pub(crate) const KEPT_FIELDS: [&str; 3] = [audit::SALT_LABEL, RETENTION_LABEL, MINIMUM_LABEL];
+/// salt of account digests (made once; accounts already in the log were hashed with it),
+/// an export's redaction profile (its records stay redacted whatever renders them next),
+/// the retention period and its minimum (`prune`).
+pub(crate) const KEPT_FIELDS: [&str; 4] = [
+    audit::SALT_LABEL,
+    "Redaction-Profile",
+    RETENTION_LABEL,
+    MINIMUM_LABEL,
+];
 
 /// Opens the archive in `out` for a writing command: creates it and `data/`, takes the
 /// exclusive lock (waiting up to `--lock-wait`), removes a killed run's temporary files,
@@ -58,6 +66,26 @@ pub(crate) fn open_archive(out: &Path, access: WriteAccess, command: &str) -> Re
             out.display()
         ))
     })?;
+    let (mut archive, derived_changed) = lock_and_check(out, access, command)?;
+    if derived_changed > 0 {
+        tracing::warn!(
+            "{derived_changed} page(s) or other derived file(s) differ from the manifest; they are rebuilt"
+        );
+    }
+    archive.audit.renamed = migrate_stems(&data.join("records"), &archive.wal)?;
+    Ok(archive)
+}
+
+/// The part of [`open_archive`] that changes nothing but leftovers of a killed run: takes
+/// the exclusive lock, reads the state, checks the primary evidence (exit 3 on a change
+/// unless accepted). Returns the archive and how many derived files differ from the
+/// manifest.
+pub(crate) fn lock_and_check(
+    out: &Path,
+    access: WriteAccess,
+    command: &str,
+) -> Result<(OpenArchive, usize)> {
+    let data = out.join("data");
     let lock = ArchiveLock::take(out, Mode::Exclusive, access.lock_wait)?;
     fsutil::remove_leftovers(out)?;
     let finished = Finished::read(out);
@@ -71,35 +99,27 @@ pub(crate) fn open_archive(out: &Path, access: WriteAccess, command: &str) -> Re
     for change in &fixity.changes {
         tracing::warn!("accepted as it is (--accept-changes): {change}");
     }
-    if fixity.derived_changed > 0 {
-        tracing::warn!(
-            "{} page(s) or other derived file(s) differ from the manifest; they are rebuilt",
-            fixity.derived_changed
-        );
-    }
     let before = bag::facts_on_disk(out).map(payload);
     let info = KEPT_FIELDS
         .into_iter()
         .filter_map(|label| Some((label, bag::info_field(out, label)?)))
         .collect();
-    let wal = Wal::new(out);
-    let renamed = migrate_stems(&data.join("records"), &wal)?;
     let audit = audit::Event {
         command: command.to_owned(),
         before,
         accepted_changes: fixity.changes.iter().map(ToString::to_string).collect(),
-        renamed,
         ..audit::Event::default()
     };
-    Ok(OpenArchive {
+    let archive = OpenArchive {
         data,
         _lock: lock,
-        wal,
+        wal: Wal::new(out),
         cache,
         earlier,
         audit,
         info,
-    })
+    };
+    Ok((archive, fixity.derived_changed))
 }
 
 /// The salt account digests are made with: the archive's, or a new one it keeps from now
@@ -305,9 +325,10 @@ pub(crate) fn write_bag(
         extra.push((label.to_owned(), format.to_owned()));
         extra.push((super::remember::LABEL.to_owned(), value));
     }
-    for label in KEPT_FIELDS {
-        if let Some(value) = archive.info.get(label) {
-            extra.push((label.to_owned(), value.clone()));
+    extra.extend(meta.extra.iter().cloned());
+    for (label, value) in &archive.info {
+        if !extra.iter().any(|(l, _)| l.eq_ignore_ascii_case(label)) {
+            extra.push(((*label).to_owned(), value.clone()));
         }
     }
     let info = BagInfo {
@@ -318,12 +339,6 @@ pub(crate) fn write_bag(
     };
     let mut event = Some(event);
     let page_options = options.cloned().unwrap_or_else(|| remembered_options(out));
-    let unchanged = |rel: &str| {
-        std::fs::metadata(out.join(rel))
-            .ok()
-            .and_then(|meta| archive.cache.get(rel, &crate::state::Stamp::of(&meta)))
-            .is_some()
-    };
     let mut audit = |facts: &bag::PayloadFacts| -> Result<bool> {
         let after = payload(facts.clone());
         let appended = match event.take() {
@@ -333,14 +348,31 @@ pub(crate) fn write_bag(
             }
             _ => false,
         };
-        // The audit page shows the entry just appended: made here, not by the render.
-        let pages = render::audit::write_audit_pages(&archive.data, &page_options, &unchanged)?;
+        let pages = write_audit_pages(out, archive, &page_options)?;
         Ok(appended || pages)
     };
     timed("bag", || {
         bag::write_bag_rendered(out, &info, &archive.cache, known, &archive.wal, &mut audit)
     })
     .map(|_| ())
+}
+
+/// Writes the audit pages from the log as it now is (after this run's entry): made when
+/// the bag is written, not by the render, so that they show the entry just appended. A
+/// full older page is rendered again only when it differs from what the last manifest
+/// lists. Returns whether any page was written.
+pub(crate) fn write_audit_pages(
+    out: &Path,
+    archive: &OpenArchive,
+    options: &render::RenderOptions,
+) -> Result<bool> {
+    let unchanged = |rel: &str| {
+        std::fs::metadata(out.join(rel))
+            .ok()
+            .and_then(|meta| archive.cache.get(rel, &crate::state::Stamp::of(&meta)))
+            .is_some()
+    };
+    render::audit::write_audit_pages(&archive.data, options, &unchanged)
 }
 
 fn title_case(state: &str) -> String {

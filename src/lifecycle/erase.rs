@@ -150,7 +150,7 @@ fn plan_media(data: &Path, names: &[String], plan: &mut Plan) -> Result<()> {
     for (url, entry) in index.iter() {
         if let Entry::Stored(s) = entry {
             let counts = users.entry(s.path.as_str()).or_default();
-            if dropped.contains(url.as_str()) {
+            if dropped.contains(url) {
                 counts.0 += 1;
             } else {
                 counts.1 += 1;

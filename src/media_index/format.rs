@@ -90,9 +90,9 @@ impl MediaIndex {
         self.entries.get(url)
     }
 
-    /// Every entry, by URL.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &Entry)> {
-        self.entries.iter()
+    /// Every URL and its entry, sorted by URL.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Entry)> {
+        self.entries.iter().map(|(url, e)| (url.as_str(), e))
     }
 
     /// Removes a URL's entry (its session was erased), returning it.

@@ -375,7 +375,7 @@ fn erasing_an_account_leaves_it_nowhere_in_the_archive() {
         .expect("a salt in bag-info.txt");
     let digest = format!(
         "sha256:{}",
-        hex::encode(Sha256::digest(format!("{salt}\ncust-1")))
+        hex::encode(Sha256::digest(format!("{salt}cust-1")))
     );
     assert_eq!(
         audit_entries(&out).pop().unwrap()["options"]["account"],
