@@ -706,3 +706,57 @@ fn the_audit_log_is_readable_and_verify_names_an_edited_entry() {
         "{stdout}"
     );
 }
+
+#[test]
+fn an_erased_session_leaves_only_its_id_and_reason_behind() {
+    let w = World::archived();
+    let out = w.out();
+    let stem = desk_archive::records::stem("s-one");
+    let md = out.join("data/sessions").join(format!("{stem}.md"));
+    assert!(md.is_file());
+    let cache = w.path().join(".cache");
+    let in_cache = |needle: &str| !files_holding(&cache, needle).is_empty();
+    assert!(in_cache(&stem), "the stat cache does not list the record");
+    for said in ["my order is late", "sorry, on it"] {
+        assert!(!files_holding(&out, said).is_empty());
+    }
+
+    let (code, _, stderr) = w.run(&["erase", "out", "--session", "s-one", "--reason", "T-1"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!md.exists(), "the Markdown page is still there");
+    // Nothing it said is left anywhere: records, pages, Markdown, stats, state, stat cache.
+    for said in ["my order is late", "sorry, on it"] {
+        let traces = files_holding(&out, said);
+        assert!(traces.is_empty(), "`{said}` is still in {traces:?}");
+        assert!(!in_cache(said));
+    }
+    assert!(!in_cache(&stem), "the stat cache still lists the erased record");
+    // Its id and the reason stay where the erasure is recorded, and nowhere else.
+    let mut holding: Vec<String> = files_holding(&out, "s-one")
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    holding.sort();
+    assert_eq!(
+        holding,
+        ["data/audit.html", "data/audit.jsonl", "data/coverage.json"],
+        "the erased SessionId is named elsewhere too"
+    );
+    assert_valid_bag(&out);
+}
+
+#[test]
+fn a_disclosure_shows_on_the_audit_page_and_the_bag_stays_valid() {
+    let w = World::archived();
+    let out = w.out();
+    let (code, _, stderr) = w.run(&["share", "out", "s-two", "--out", "two.html"]);
+    assert_eq!(code, 0, "{stderr}");
+    let last = audit_entries(&out).pop().unwrap();
+    assert_eq!(last["command"], "share");
+    let page = std::fs::read_to_string(out.join("data/audit.html")).unwrap();
+    let log = std::fs::read_to_string(out.join("data/audit.jsonl")).unwrap();
+    let head = hex::encode(Sha256::digest(log.lines().last().unwrap()));
+    assert!(page.contains(&head), "the audit page misses the disclosure");
+    assert_eq!(page.matches("<tr id=\"e-").count(), 2);
+    assert_valid_bag(&out);
+}
