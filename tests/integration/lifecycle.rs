@@ -760,3 +760,37 @@ fn a_disclosure_shows_on_the_audit_page_and_the_bag_stays_valid() {
     assert_eq!(page.matches("<tr id=\"e-").count(), 2);
     assert_valid_bag(&out);
 }
+
+/// A reason is untrusted text like any other: on the audit page it is escaped, runs
+/// nothing and loads nothing, and the page passes the Nu checker and the browser check.
+#[test]
+fn hostile_reasons_on_the_audit_page_run_nothing() {
+    let w = World::archived();
+    let out = w.out();
+    let hostile = "<script>alert(1)</script>\"><img src=x onerror=alert(2)> \u{202e}evil";
+    for args in [
+        &["hold", "out", "--session", "s-two", "--reason", hostile][..],
+        &["erase", "out", "--session", "s-one", "--reason", hostile],
+    ] {
+        let (code, _, stderr) = w.run(args);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+    }
+    let page = std::fs::read_to_string(out.join("data/audit.html")).unwrap();
+    assert!(!page.contains("<script>alert") && !page.contains("<img src=x"));
+    assert!(page.contains("&#60;script&#62;alert(1)"), "the reason is not shown");
+    let browser = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let data = out.join("data");
+    for (program, script) in [("bash", "vnu.sh"), ("node", "check.mjs")] {
+        let result = std::process::Command::new(program)
+            .arg(browser.join(script))
+            .arg(&data)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {program} (scripts/test.sh installs it): {e}"));
+        assert!(
+            result.status.success(),
+            "{script}: {}{}",
+            String::from_utf8_lossy(&result.stdout),
+            String::from_utf8_lossy(&result.stderr)
+        );
+    }
+}
