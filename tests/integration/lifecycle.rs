@@ -730,7 +730,10 @@ fn an_erased_session_leaves_only_its_id_and_reason_behind() {
         assert!(traces.is_empty(), "`{said}` is still in {traces:?}");
         assert!(!in_cache(said));
     }
-    assert!(!in_cache(&stem), "the stat cache still lists the erased record");
+    assert!(
+        !in_cache(&stem),
+        "the stat cache still lists the erased record"
+    );
     // Its id and the reason stay where the erasure is recorded, and nowhere else.
     let mut holding: Vec<String> = files_holding(&out, "s-one")
         .iter()
@@ -777,7 +780,10 @@ fn hostile_reasons_on_the_audit_page_run_nothing() {
     }
     let page = std::fs::read_to_string(out.join("data/audit.html")).unwrap();
     assert!(!page.contains("<script>alert") && !page.contains("<img src=x"));
-    assert!(page.contains("&#60;script&#62;alert(1)"), "the reason is not shown");
+    assert!(
+        page.contains("&#60;script&#62;alert(1)"),
+        "the reason is not shown"
+    );
     let browser = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
     let data = out.join("data");
     for (program, script) in [("bash", "vnu.sh"), ("node", "check.mjs")] {
