@@ -331,18 +331,15 @@ fn the_last_session_showing_an_image_takes_it_along() {
     let rel = shared.strip_prefix(w.out()).unwrap().display().to_string();
     assert!(stdout.contains(&format!("remove {rel}")), "{stdout}");
     assert!(shared.is_file(), "a dry run removed a file");
-    let (code, _, stderr) = w.run(&[
-        "erase",
-        "out",
-        "--session",
-        "s-one",
-        "s-two",
-        "s-three",
-        "--reason",
-        "test",
-    ]);
+    // The same sessions from a sessions file, as an erasure request may list them.
+    std::fs::write(w.path().join("gone.txt"), "s-one\ns-two\ns-three\n").unwrap();
+    let (code, _, stderr) = w.run(&["erase", "out", "--sessions", "gone.txt", "--reason", "test"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(!shared.exists());
+    for id in ["s-one", "s-two", "s-three"] {
+        assert_eq!(w.coverage_state(id)["state"], "erased", "{id}");
+    }
+    assert_eq!(w.coverage_state("s-four")["state"], "archived");
     assert_valid_bag(&w.out());
 }
 
@@ -491,13 +488,24 @@ fn a_hold_refuses_erasure_and_changes_nothing() {
     assert_eq!(code, 0, "{stderr}");
     let (code, _, stderr) = w.run(&["erase", "out", "--session", "s-two", "--reason", "GDPR"]);
     assert_eq!(code, 0, "{stderr}");
+    // The account's hold lifted (by the account, as placed), its later session goes too.
+    let (code, _, stderr) = w.run(&["hold", "out", "--release", "--account", "cust-9"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = w.run(&["erase", "out", "--session", "s-five", "--reason", "x"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, _) = w.run(&["hold", "out", "--list", "--json"]);
+    assert_eq!(code, 0);
+    let list: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(list["holds"], serde_json::json!([]), "{stdout}");
     let commands: Vec<String> = audit_entries(&out)
         .iter()
         .map(|e| e["command"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(
         commands,
-        ["archive", "hold", "hold", "archive", "hold", "erase"],
+        [
+            "archive", "hold", "hold", "archive", "hold", "erase", "hold", "erase"
+        ],
         "a refused or no-op command appended an entry"
     );
     assert_valid_bag(&out);
