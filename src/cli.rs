@@ -302,8 +302,8 @@ pub struct RenderArgs {
 /// How a writing command treats changed evidence and another writer (SPEC §9).
 #[derive(Debug, Args, Default)]
 pub struct WriteArgs {
-    /// Take records, media, coverage.json or the audit log that changed since the last
-    /// manifest as they are (each is named in a warning and in the audit log) instead of
+    /// Take records, media, coverage.json, holds.json or the audit log that changed since the
+    /// last manifest as they are (each is named in a warning and in the audit log) instead of
     /// stopping with exit 3.
     #[arg(long)]
     pub accept_changes: bool,

@@ -125,6 +125,8 @@ fn run(config: &PruneConfig, output: Output, flag: Option<u64>) -> Result<Outcom
             .into(),
         ),
         ("lower_retention".to_owned(), config.lower_retention.into()),
+        // The clock the ages were measured against: the cut-off can be checked later.
+        ("now".to_owned(), clock_text(config.now_ms).into()),
     ]
     .into();
     let done = erase_sessions(
@@ -137,6 +139,13 @@ fn run(config: &PruneConfig, output: Output, flag: Option<u64>) -> Result<Outcom
     )?;
     report(config, output, &found, days, Some(&done), started);
     Ok(Outcome::default())
+}
+
+/// A clock in Unix milliseconds as RFC 3339 (UTC, to the second).
+fn clock_text(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_else(|| ms.to_string())
 }
 
 fn report(

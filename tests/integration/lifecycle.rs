@@ -577,6 +577,8 @@ fn prune_erases_by_age_on_a_fixed_clock_keeping_held_sessions() {
         (last["command"].as_str(), last["counts"]["erased"].as_u64()),
         (Some("prune"), Some(2))
     );
+    // The clock the ages were measured against is on record.
+    assert_eq!(last["options"]["now"], "2026-01-01T00:00:00Z");
     assert_valid_bag(&out);
 
     // Below the recorded minimum only on purpose.
