@@ -370,7 +370,9 @@ fi
 # On a copy of the largest archive (the parts above keep theirs): `erase` of one session,
 # then of 100 from a file (records go; index, stats and agent pages are rebuilt; the bag is
 # written again), with the files the first one rewrote; and a `prune --dry-run` that finds
-# nothing to erase (every record read for its last message's time).
+# nothing to erase (every record read for its last message's time). The copy has no stat
+# cache (it is keyed by the archive's path), so the first erase also re-hashes every file
+# once, as any first writing command on a copied archive does; the second shows erase alone.
 if has lifecycle; then
     log "erase and prune on a copy of the $LARGE-session archive"
     LIFE=$W/life-$LARGE
