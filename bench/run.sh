@@ -21,7 +21,8 @@
 #   BENCH_SHARE_ONLY=1    run only the share/export part (step 5) and print its table
 #   BENCH_DIR        work directory (default: a new /tmp/desk-bench.XXXXXX, removed at
 #                    the end unless BENCH_KEEP=1)
-#   BENCH_PARTS      which parts after the render run (default "search noop fetch publish")
+#   BENCH_PARTS      which parts after the render run (default "search noop fetch publish
+#                    lifecycle")
 #   CARGO_TARGET_DIR where cargo builds (default: target/ in the repository)
 #
 # What it does, in one run, then prints ONE table and a PASS/FAIL line per target:
@@ -46,6 +47,10 @@
 #      republish — and the same site with `aws s3 sync` (its default 10 requests in flight)
 #      as the baseline, and its no-op re-sync.
 #
+#   6. Lifecycle, on a copy of the largest archive: `erase` of one session (wall time and
+#      the files it wrote), `erase --sessions` of 100, and a `prune --dry-run` that finds
+#      nothing to erase.
+#
 #   5. share/export: `share` of one BENCH_SHARE_MESSAGES-message session (median of 5), plain
 #      and with `--redact external`; `export` of BENCH_EXPORT_PICK of BENCH_EXPORT sessions
 #      (`--sessions FILE`), plain and redacted, against `render --records` of the same
@@ -67,7 +72,7 @@ FETCH_SLOW_N=${BENCH_FETCH_SLOW:-150}
 RATE=${BENCH_RATE:-1000}
 REPEAT=${BENCH_REPEAT:-3}
 WORD=${BENCH_WORD:-refunded}
-PARTS=${BENCH_PARTS:-"search noop fetch publish"}
+PARTS=${BENCH_PARTS:-"search noop fetch publish lifecycle"}
 has() { [[ " $PARTS " == *" $1 "* ]]; }
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 W=${BENCH_DIR:-$(mktemp -d /tmp/desk-bench.XXXXXX)}
@@ -359,6 +364,38 @@ SYNC_NOOP=$(since "$t0")
 row "publish $LARGE to moto: first upload" "$PUB s, $(calc '%.1f' "$MB / $PUB") MB/s, $(calc '%.0f' "$OBJECTS / $PUB") objects/s ($OBJECTS objects, $MB MB, --upload-concurrency 16)"
 row "aws s3 sync $LARGE to moto (baseline)" "$SYNC s, $(calc '%.1f' "$MB / $SYNC") MB/s, $(calc '%.0f' "$OBJECTS / $SYNC") objects/s (publish/sync $(calc '%.2f' "$PUB / $SYNC")×)"
 row "no-op republish of $LARGE" "$PUB_NOOP s (aws s3 sync no-op: $SYNC_NOOP s)"
+fi
+
+# ---------------------------------------------------------------- lifecycle
+# On a copy of the largest archive (the parts above keep theirs): `erase` of one session,
+# then of 100 from a file (records go; index, stats and agent pages are rebuilt; the bag is
+# written again), with the files the first one rewrote; and a `prune --dry-run` that finds
+# nothing to erase (every record read for its last message's time). The copy has no stat
+# cache (it is keyed by the archive's path), so the first erase also re-hashes every file
+# once, as any first writing command on a copied archive does; the second shows erase alone.
+if has lifecycle; then
+    log "erase and prune on a copy of the $LARGE-session archive"
+    LIFE=$W/life-$LARGE
+    rm -rf "$LIFE"
+    cp -r "$W/arch-$LARGE" "$LIFE"
+    awk -F'\t' 'NR == 1 { print $1 }' "$W/recs-$LARGE.tsv" >"$W/erase-1"
+    awk -F'\t' 'NR > 1 && NR <= 101 { print $1 }' "$W/recs-$LARGE.tsv" >"$W/erase-100"
+    sleep 1.1 # as for the no-op re-run: anything rewritten is newer than the marker
+    touch "$W/marker-life"
+    sleep 0.05
+    t0=$(now)
+    "$BIN" -q erase "$LIFE" --sessions "$W/erase-1" --reason bench
+    ERASE1=$(since "$t0")
+    ERASE1_FILES=$(find "$LIFE" -type f -newer "$W/marker-life" | wc -l)
+    t0=$(now)
+    "$BIN" -q erase "$LIFE" --sessions "$W/erase-100" --reason bench
+    ERASE100=$(since "$t0")
+    t0=$(now)
+    "$BIN" -q prune "$LIFE" --retention-days 36500 --dry-run >/dev/null
+    PRUNE=$(since "$t0")
+    row "erase 1 session of $LARGE" "$ERASE1 s, $ERASE1_FILES files written"
+    row "erase 100 sessions of $LARGE (--sessions FILE)" "$ERASE100 s"
+    row "prune --dry-run over $LARGE (nothing expired)" "$PRUNE s"
 fi
 
 share_export

@@ -144,6 +144,23 @@ pub enum Command {
         after_help = "Example:\n  AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... \\\n    desk-archive publish archive --to s3://my-bucket/desk\n  TENCENTCLOUD_SECRET_ID=... TENCENTCLOUD_SECRET_KEY=... \\\n    desk-archive publish archive \\\n    --to cos://examplebucket-1250000000/desk --cos-region ap-guangzhou"
     )]
     Publish(PublishArgs),
+    /// Erase sessions (an erasure request): records, pages, media no other session uses.
+    #[command(
+        override_usage = "desk-archive erase <DIR> (--session <ID>... | --sessions <FILE> | --account <A>) --reason <TEXT> [OPTIONS]",
+        after_help = "Examples:\n  desk-archive erase archive --session 0b9c1d2e-3f40-4a5b-8c6d-7e8f90a1b2c3 \\\n    --reason \"GDPR request #4711\"\n  desk-archive erase archive --account customer-4711 \\\n    --reason \"PIPL request 2026-031\" --dry-run"
+    )]
+    Erase(EraseArgs),
+    /// Put sessions on legal hold (erase and prune refuse them), lift or list holds.
+    #[command(
+        override_usage = "desk-archive hold <DIR> (--session <ID>... | --account <A>) --reason <TEXT>\n       desk-archive hold <DIR> --release (--session <ID>... | --account <A>)\n       desk-archive hold <DIR> --list",
+        after_help = "Examples:\n  desk-archive hold archive --account customer-4711 --reason \"matter 2026-17\"\n  desk-archive hold archive --list\n  desk-archive hold archive --release --account customer-4711"
+    )]
+    Hold(HoldArgs),
+    /// Erase sessions whose last message is older than the retention period.
+    #[command(
+        after_help = "Examples:\n  desk-archive prune archive --set-retention-days 1095\n  desk-archive prune archive --dry-run\n  desk-archive prune archive --retention-days 1460"
+    )]
+    Prune(PruneArgs),
     /// Print a UserSig for the admin account, for use with curl or other tools.
     #[command(
         override_usage = "desk-archive usersig --sdkappid <N> --secret-key-file <PATH> [OPTIONS]\n       desk-archive usersig --sdkappid <N> --secret-key <K> [OPTIONS]",
@@ -214,6 +231,9 @@ pub struct FetchArgs {
     /// Written to bag-info.txt [env: DESK_SOURCE_ORGANIZATION].
     #[arg(long, value_name = "TEXT", help_heading = "Output")]
     pub source_organization: Option<String>,
+    /// Fetch listed sessions that were erased, too (they are skipped otherwise).
+    #[arg(long, help_heading = "Input")]
+    pub include_erased: bool,
     /// Changed evidence and the archive's lock.
     #[command(flatten)]
     pub write: WriteArgs,
@@ -329,6 +349,9 @@ pub struct RenderArgs {
     /// With --records: import the records in its sub-folders too.
     #[arg(long, help_heading = "Input")]
     pub recursive: bool,
+    /// With --records: import records of erased sessions, too (they are skipped otherwise).
+    #[arg(long, help_heading = "Input")]
+    pub include_erased: bool,
     /// Object store options (with --records URL).
     #[command(flatten)]
     pub store: StoreArgs,
@@ -350,8 +373,8 @@ pub struct RenderArgs {
 #[derive(Debug, Args, Default)]
 #[command(next_help_heading = "Output")]
 pub struct WriteArgs {
-    /// Take records, media, coverage.json or the audit log that changed since the last
-    /// manifest as they are (each is named in a warning and in the audit log) instead of
+    /// Take records, media, coverage.json, holds.json or the audit log that changed since the
+    /// last manifest as they are (each is named in a warning and in the audit log) instead of
     /// stopping with exit 3.
     #[arg(long)]
     pub accept_changes: bool,
@@ -654,6 +677,98 @@ pub struct StoreArgs {
     /// Retries of a failed store request (tests use 0) [default: 6].
     #[arg(long, value_name = "N", hide = true)]
     pub store_retries: Option<usize>,
+}
+
+/// `erase`.
+#[derive(Debug, Args)]
+pub struct EraseArgs {
+    /// The archive directory.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Erase these sessions (repeatable).
+    #[arg(long = "session", value_name = "ID", num_args = 1.., required_unless_present_any = ["sessions", "account"], conflicts_with_all = ["sessions", "account"])]
+    pub sessions_given: Vec<String>,
+    /// Erase the sessions listed in FILE (one SessionId a line, or a CSV with a SessionId
+    /// column); `-` reads stdin.
+    #[arg(long, value_name = "FILE", conflicts_with = "account")]
+    pub sessions: Option<String>,
+    /// Erase every session in which account A wrote, whatever its role.
+    #[arg(long, value_name = "A")]
+    pub account: Option<String>,
+    /// Why (kept in coverage.json and the audit log for ever: a ticket number, not a
+    /// person's name).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// Only list what would be erased.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Changed evidence and the archive's lock.
+    #[command(flatten)]
+    pub write: WriteArgs,
+    /// Print the result as one JSON object on standard output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `hold`.
+#[derive(Debug, Args)]
+pub struct HoldArgs {
+    /// The archive directory.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Hold (or release) these sessions (repeatable).
+    #[arg(long = "session", value_name = "ID", num_args = 1.., conflicts_with_all = ["account", "list"])]
+    pub sessions: Vec<String>,
+    /// Hold (or release) every session in which account A wrote, also later ones.
+    #[arg(long, value_name = "A", conflicts_with = "list")]
+    pub account: Option<String>,
+    /// Why (a matter or ticket; with --release, lift only the hold for this reason).
+    #[arg(long, value_name = "TEXT", conflicts_with = "list")]
+    pub reason: Option<String>,
+    /// Lift the holds on the sessions or account given.
+    #[arg(long, conflicts_with = "list")]
+    pub release: bool,
+    /// List the holds and the sessions they cover.
+    #[arg(long)]
+    pub list: bool,
+    /// Changed evidence and the archive's lock.
+    #[command(flatten)]
+    pub write: WriteArgs,
+    /// Print the result as one JSON object on standard output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `prune`.
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// The archive directory.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Erase sessions whose last message is older than N days [default: the archive's
+    /// own period, set with --set-retention-days; never from a config file].
+    #[arg(long, value_name = "N")]
+    pub retention_days: Option<u64>,
+    /// Set the archive's retention period to N days (in bag-info.txt) and its minimum,
+    /// below which no later prune goes without --lower-retention; erases nothing.
+    #[arg(long, value_name = "N", conflicts_with_all = ["retention_days", "dry_run"])]
+    pub set_retention_days: Option<u64>,
+    /// With --set-retention-days: the minimum, if less than N [default: N].
+    #[arg(long, value_name = "M", requires = "set_retention_days")]
+    pub minimum_days: Option<u64>,
+    /// Allow a period below the archive's recorded minimum (and, with
+    /// --set-retention-days, lower the minimum).
+    #[arg(long)]
+    pub lower_retention: bool,
+    /// Only list what would be erased.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Changed evidence and the archive's lock.
+    #[command(flatten)]
+    pub write: WriteArgs,
+    /// Print the result as one JSON object on standard output.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `usersig`.

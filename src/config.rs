@@ -27,6 +27,9 @@ pub const DEFAULT_CONFIG_FILE: &str = "desk-archive.toml";
 
 pub use crate::progress::Verbosity;
 
+mod lifecycle;
+pub use lifecycle::{EraseConfig, HoldAction, HoldConfig, PruneAction, PruneConfig, Selection};
+
 /// Everything a run needs, resolved and validated.
 #[derive(Debug)]
 pub struct Config {
@@ -60,6 +63,12 @@ pub enum Task {
     VerifyRemote(RemoteVerifyConfig),
     /// `publish DIR --to URL`.
     Publish(PublishConfig),
+    /// `erase DIR …`.
+    Erase(EraseConfig),
+    /// `hold DIR …`.
+    Hold(HoldConfig),
+    /// `prune DIR …`.
+    Prune(PruneConfig),
     /// `usersig`.
     Usersig(UsersigConfig),
     /// `search DIR [PATTERN]`.
@@ -100,6 +109,8 @@ pub struct ArchiveConfig {
     pub write: WriteAccess,
     /// Which page options were given.
     pub said: Said,
+    /// `--include-erased`: fetch erased sessions again (never from a file).
+    pub include_erased: bool,
 }
 
 /// Which render options the user gave (flag, variable or config key), as opposed to
@@ -147,6 +158,8 @@ pub struct RenderConfig {
     pub write: WriteAccess,
     /// Which page options were given.
     pub said: Said,
+    /// `--include-erased`: import records of erased sessions too (never from a file).
+    pub include_erased: bool,
 }
 
 /// bag-info.txt fields from the configuration.
@@ -263,6 +276,9 @@ impl Config {
             Command::Render(args) => Task::Render(r.render(args)?),
             Command::Verify(args) => r.verify(args)?,
             Command::Publish(args) => Task::Publish(r.publish(args)?),
+            Command::Erase(args) => Task::Erase(r.erase(args)?),
+            Command::Hold(args) => Task::Hold(r.hold(args)?),
+            Command::Prune(args) => Task::Prune(r.prune(args)?),
             Command::Usersig(args) => Task::Usersig(r.usersig(args)?),
             Command::Search(args) => Task::Search(Box::new(r.search(args)?)),
             Command::Serve(args) => Task::Serve(r.serve(args)?),
@@ -290,6 +306,9 @@ impl Command {
             Command::Render(a) => a.json,
             Command::Verify(a) => a.json,
             Command::Publish(a) => a.json,
+            Command::Erase(a) => a.json,
+            Command::Hold(a) => a.json,
+            Command::Prune(a) => a.json,
             // `search --json` prints JSON Lines, not one report: it is the search's own.
             Command::Usersig(_)
             | Command::Search(_)
@@ -314,6 +333,9 @@ impl Task {
                 | Task::Verify { .. }
                 | Task::VerifyRemote(_)
                 | Task::Publish(_)
+                | Task::Erase(_)
+                | Task::Hold(_)
+                | Task::Prune(_)
         )
     }
 }
@@ -442,6 +464,7 @@ impl Resolver<'_> {
             shard,
             write: self.write_access(&args.write),
             said,
+            include_erased: args.include_erased,
         })
     }
 
@@ -582,6 +605,7 @@ impl Resolver<'_> {
             bag,
             write: self.write_access(&args.write),
             said,
+            include_erased: args.include_erased,
         })
     }
 
@@ -1250,7 +1274,12 @@ mod tests {
             ),
             (vec!["--secret-key", "k", "--lang", "fr"], "--lang"),
         ] {
-            let args: Vec<&str> = BASE.iter().copied().chain(extra).collect();
+            // `archive`: the page options (--timezone, --lang) are not `fetch`'s.
+            let args: Vec<&str> = ["desk-archive", "archive"]
+                .into_iter()
+                .chain(BASE[2..].iter().copied())
+                .chain(extra)
+                .collect();
             let err = resolve(&args, &env, None).unwrap_err();
             assert!(err.to_string().contains(needle), "{err} lacks {needle}");
             assert_eq!(err.exit_code(), crate::ExitCode::Usage);

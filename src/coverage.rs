@@ -29,6 +29,10 @@ pub enum State {
     /// Not attempted because the run stopped (or was interrupted).
     #[serde(rename = "pending")]
     Pending,
+    /// Removed by `erase` or `prune` (SPEC §14), with the reason: never fetched or
+    /// imported again unless `--include-erased`.
+    #[serde(rename = "erased")]
+    Erased,
 }
 
 impl State {
@@ -39,6 +43,7 @@ impl State {
             State::Failed => "failed",
             State::NotFound => "not found",
             State::Pending => "pending",
+            State::Erased => "erased",
         }
     }
 }
@@ -87,6 +92,9 @@ pub struct Entry {
     /// Media of the session captured, skipped (too large) and failed (SPEC §8).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media: Option<MediaCounts>,
+    /// Why an erased session was erased (`erase --reason`, or the retention rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -138,6 +146,7 @@ impl Coverage {
             error_code,
             error_info,
             media: self.entries.get(session_id).and_then(|e| e.media),
+            reason: None,
         };
         match self.entries.get_mut(session_id) {
             Some(old)
@@ -157,6 +166,42 @@ impl Coverage {
     /// Marks a session archived unless it already is (its `when` then stays).
     pub fn set_archived(&mut self, session_id: &str, when: &str) {
         self.set(session_id, State::Archived, None, when);
+    }
+
+    /// Marks a session erased, with when and why; its media counts go (the media of an
+    /// erased session is no longer in the archive). An erased session stays as it was.
+    pub fn set_erased(&mut self, session_id: &str, when: &str, reason: &str) {
+        if self.is_erased(session_id) {
+            return;
+        }
+        let entry = Entry {
+            session_id: session_id.to_owned(),
+            stem: crate::records::stem(session_id),
+            state: State::Erased,
+            when: when.to_owned(),
+            error_code: None,
+            error_info: None,
+            media: None,
+            reason: Some(reason.to_owned()),
+        };
+        self.entries.insert(session_id.to_owned(), entry);
+    }
+
+    /// Whether a session was erased: `archive`, `fetch`, `listen` and `render --records`
+    /// leave it alone unless `--include-erased` (SPEC §14).
+    pub fn is_erased(&self, session_id: &str) -> bool {
+        self.entries
+            .get(session_id)
+            .is_some_and(|e| e.state == State::Erased)
+    }
+
+    /// The SessionIds of every erased session.
+    pub fn erased_ids(&self) -> std::collections::HashSet<&str> {
+        self.entries
+            .values()
+            .filter(|e| e.state == State::Erased)
+            .map(|e| e.session_id.as_str())
+            .collect()
     }
 
     /// Sets a session's media counts (`None` removes them); `when` is not touched.
@@ -180,11 +225,12 @@ impl Coverage {
         self.entries.get(session_id)
     }
 
-    /// Sessions the index must list without a page: every state but archived.
+    /// Sessions the index must list without a page: every state but archived and erased
+    /// (an erased session is gone from the site; the audit page says why).
     pub fn missing(&self) -> Vec<MissingSession> {
         self.entries
             .values()
-            .filter(|e| e.state != State::Archived)
+            .filter(|e| !matches!(e.state, State::Archived | State::Erased))
             .map(|e| MissingSession {
                 session_id: e.session_id.clone(),
                 state: e.state.as_str().to_owned(),
@@ -252,6 +298,25 @@ mod tests {
         assert_eq!(c.get("a").unwrap().error_code, None);
         c.set("a", State::Pending, None, "t4");
         assert_eq!(c.get("a").unwrap().state, State::Archived);
+    }
+
+    #[test]
+    fn erased_sessions_keep_their_reason_and_leave_the_index() {
+        let mut c = Coverage::default();
+        c.set_archived("a", "t1");
+        c.set_erased("a", "t2", "GDPR request 17");
+        c.set_erased("a", "t3", "again");
+        let e = c.get("a").unwrap();
+        assert_eq!((e.state, e.when.as_str()), (State::Erased, "t2"));
+        assert_eq!(e.reason.as_deref(), Some("GDPR request 17"));
+        assert!(c.is_erased("a") && !c.is_erased("b"));
+        assert!(c.missing().is_empty());
+        assert_eq!(c.counts().get("erased"), Some(&1));
+        let json = serde_json::to_string(e).unwrap();
+        assert!(json.contains(r#""state":"erased""#), "{json}");
+        // Fetched again on purpose (--include-erased): archived, the reason gone.
+        c.set_archived("a", "t4");
+        assert_eq!(c.get("a").unwrap().reason, None);
     }
 
     #[test]

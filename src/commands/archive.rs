@@ -79,6 +79,14 @@ pub(crate) fn archive(
     let records_dir = data.join("records");
     fsutil::create_dir_all(&records_dir)?;
     let mut coverage = Coverage::load(&data)?.unwrap_or_default();
+    if !config.include_erased {
+        skip_erased(&mut entries, &coverage, output);
+    }
+    let held = if config.fetch.refresh {
+        skip_held(&config.out, &mut entries, output)?
+    } else {
+        Vec::new()
+    };
     let progress = Progress::new(verbosity, "fetch", "sessions", entries.len() as u64);
     let on_event = |event: FetchEvent| match event {
         FetchEvent::SessionFinished { .. } => progress.inc(1),
@@ -121,6 +129,11 @@ pub(crate) fn archive(
         fetch::fetch_into(&config.fetch, requests, &into, &on_event)
     })?;
     progress.finish();
+    // Held sessions were not fetched again; their records are as complete as before.
+    report.outcomes.extend(
+        held.into_iter()
+            .map(|id| (id, SessionOutcome::AlreadyComplete)),
+    );
     let mut fetched = std::mem::take(&mut report.written);
     fetched.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let interrupted = cancel.load(std::sync::atomic::Ordering::Relaxed);
@@ -208,6 +221,49 @@ pub(crate) fn archive(
     })
 }
 
+/// Drops the listed sessions that were erased (SPEC §14): never fetched again unless
+/// `--include-erased`.
+fn skip_erased(entries: &mut Vec<sessions::SessionEntry>, coverage: &Coverage, output: Output) {
+    let listed = entries.len();
+    entries.retain(|e| !coverage.is_erased(&e.session_id));
+    let skipped = listed - entries.len();
+    if skipped > 0 && output.verbosity != Verbosity::Quiet {
+        eprintln!(
+            "desk-archive: {skipped} listed session(s) were erased and are not fetched again \
+             (--include-erased fetches them)"
+        );
+    }
+}
+
+/// With `--refresh`: takes out the listed sessions on legal hold that have a complete
+/// record (held sessions are never fetched again, SPEC §9); returns them.
+fn skip_held(
+    out: &std::path::Path,
+    entries: &mut Vec<sessions::SessionEntry>,
+    output: Output,
+) -> Result<Vec<String>> {
+    let records = out.join("data").join("records");
+    let archived: Vec<String> = entries
+        .iter()
+        .map(|e| e.session_id.clone())
+        .filter(|id| crate::records::is_complete(&crate::records::record_path(&records, id)))
+        .collect();
+    let held = super::hold::held_ids(out, &archived)?;
+    if held.is_empty() {
+        return Ok(held);
+    }
+    entries.retain(|e| !held.contains(&e.session_id));
+    if output.verbosity != Verbosity::Quiet {
+        eprintln!(
+            "desk-archive: {} session(s) on legal hold are not fetched again (--refresh skips \
+             them): {}",
+            held.len(),
+            held.join(", ")
+        );
+    }
+    Ok(held)
+}
+
 /// The options of a fetch, for the audit log (never a credential).
 fn archive_options(
     config: &ArchiveConfig,
@@ -222,6 +278,9 @@ fn archive_options(
     options.insert("sdkappid".into(), config.fetch.sdkappid.into());
     options.insert("refresh".into(), config.fetch.refresh.into());
     options.insert("media".into(), config.media.enabled.into());
+    if config.include_erased {
+        options.insert("include_erased".into(), true.into());
+    }
     options
 }
 

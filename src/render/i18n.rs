@@ -269,6 +269,8 @@ pub struct Strings {
     pub unknown: &'static str,
     /// Hour, minute, second, millisecond units.
     pub units: [&'static str; 4],
+    /// The index's link to the audit page.
+    pub audit_log: &'static str,
 }
 
 const EN: Strings = Strings {
@@ -410,6 +412,7 @@ const EN: Strings = Strings {
     answered: "Customer runs answered",
     unknown: "(unknown)",
     units: ["h", "min", "s", "ms"],
+    audit_log: "Audit log",
 };
 
 const ZH_CN: Strings = Strings {
@@ -551,6 +554,7 @@ const ZH_CN: Strings = Strings {
     answered: "已回复的客户消息轮次",
     unknown: "（未知）",
     units: ["小时", "分", "秒", "毫秒"],
+    audit_log: "审计日志",
 };
 
 impl Strings {
@@ -569,6 +573,116 @@ pub fn strings(lang: Lang) -> &'static Strings {
     }
 }
 
+/// The strings of the audit page (`audit.html`, SPEC §14).
+#[derive(Debug)]
+pub struct AuditStrings {
+    /// Heading and title.
+    pub title: &'static str,
+    /// What the page is and what the chain proves.
+    pub intro: &'static str,
+    /// Before the hash of the newest entry.
+    pub chain_head: &'static str,
+    /// No entry yet.
+    pub no_entries: &'static str,
+    /// Columns: number, time, command, what it did, payload after, entry hash.
+    pub columns: [&'static str; 6],
+    /// Labels of an entry's details.
+    pub options: &'static str,
+    /// Counts.
+    pub counts: &'static str,
+    /// Changed evidence accepted.
+    pub accepted: &'static str,
+    /// Records superseded by a re-fetch.
+    pub superseded: &'static str,
+    /// Files renamed.
+    pub renamed: &'static str,
+    /// Sessions erased.
+    pub erased: &'static str,
+    /// Settings changed.
+    pub settings: &'static str,
+    /// A line that is not an audit entry.
+    pub unreadable: &'static str,
+    /// Link to the newest entries.
+    pub newest: &'static str,
+    /// Link to newer entries.
+    pub newer: &'static str,
+    /// Link to older entries.
+    pub older: &'static str,
+    /// Heading of the list of older pages.
+    pub older_pages: &'static str,
+    /// Before an entry range (`Entries 1–1000`).
+    pub entries: &'static str,
+}
+
+const AUDIT_EN: AuditStrings = AuditStrings {
+    title: "Audit log",
+    intro: "Every command that changed this archive, newest first. Each entry holds the \
+            SHA-256 of the one before it, so an entry edited or removed in the middle breaks \
+            the chain, and desk-archive verify names it. Entries cut from the end leave no \
+            trace in the chain: compare the chain head with a copy kept elsewhere.",
+    chain_head: "Chain head (SHA-256 of the newest entry):",
+    no_entries: "No entries yet.",
+    columns: [
+        "#",
+        "Time (UTC)",
+        "Command",
+        "What it did",
+        "Payload after",
+        "Entry SHA-256",
+    ],
+    options: "Options",
+    counts: "Counts",
+    accepted: "Changed evidence accepted",
+    superseded: "Records superseded",
+    renamed: "Files renamed",
+    erased: "Sessions erased",
+    settings: "Settings changed",
+    unreadable: "Not an audit entry",
+    newest: "Newest entries",
+    newer: "Newer entries",
+    older: "Older entries",
+    older_pages: "Older entries",
+    entries: "Entries",
+};
+
+const AUDIT_ZH_CN: AuditStrings = AuditStrings {
+    title: "审计日志",
+    intro: "更改过本存档的每条命令，最新的在前。每条记录都含有前一条记录的 SHA-256，\
+            因此中间被修改或删除的记录会破坏哈希链，desk-archive verify 会指出是哪一条。\
+            从末尾截掉的记录不会在链中留下痕迹：请将链头与保存在别处的副本比较。",
+    chain_head: "链头（最新记录的 SHA-256）：",
+    no_entries: "尚无记录。",
+    columns: [
+        "#",
+        "时间（UTC）",
+        "命令",
+        "内容",
+        "之后的载荷",
+        "记录 SHA-256",
+    ],
+    options: "选项",
+    counts: "计数",
+    accepted: "接受的证据更改",
+    superseded: "被取代的记录",
+    renamed: "重命名的文件",
+    erased: "已删除的会话",
+    settings: "更改的设置",
+    unreadable: "不是审计记录",
+    newest: "最新的记录",
+    newer: "较新的记录",
+    older: "较早的记录",
+    older_pages: "较早的记录",
+    entries: "记录",
+};
+
+/// The audit page's strings in `lang`.
+pub fn audit_strings(lang: Lang) -> &'static AuditStrings {
+    match lang {
+        Lang::En => &AUDIT_EN,
+        Lang::ZhCn => &AUDIT_ZH_CN,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -581,6 +695,10 @@ mod tests {
             assert!(!debug.contains("\"\""), "empty string in {lang:?}");
         }
         assert_eq!(strings(Lang::ZhCn).lang_tag, "zh-CN");
+        for lang in [Lang::En, Lang::ZhCn] {
+            let debug = format!("{:?}", audit_strings(lang));
+            assert!(!debug.contains("\"\""), "empty audit string in {lang:?}");
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! of each session (its [`SessionSummary`] and checksums) goes to a temporary file, the
 //! [`SessionStore`], and is read back a page at a time (SPEC §6).
 
+pub mod audit;
 pub mod cmark;
 pub mod elements;
 pub mod escape;
