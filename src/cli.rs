@@ -200,6 +200,9 @@ pub struct PageArgs {
     /// Do not write the Markdown pages.
     #[arg(long)]
     pub no_markdown_pages: bool,
+    /// Do not build the site search index (data/search/), and remove an existing one.
+    #[arg(long)]
+    pub no_search: bool,
     /// Render threads [default: one per core].
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,

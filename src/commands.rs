@@ -125,6 +125,7 @@ pub fn render(config: &RenderConfig, verbosity: Verbosity, json: bool) -> Result
     let known = bag::Known {
         sessions: &report.rendered,
         fetched: &[],
+        written: &report.search_files,
     };
     write_bag(&config.out, &config.bag, counts, &hashes, known)?;
     let summary = Summary {
@@ -195,6 +196,7 @@ pub fn archive(
         &mut coverage,
         &cancel,
     );
+    let mut search_files = Vec::new();
     let sessions = if renders {
         let cache = RenderCache {
             sessions: earlier,
@@ -204,6 +206,7 @@ pub fn archive(
         let rendered = render_site(&config.render, &data, &coverage.missing(), verbosity, cache)?;
         summary.messages = rendered.messages;
         summary.unchanged = rendered.reused;
+        search_files = rendered.search_files;
         summary.failures.extend(
             rendered
                 .failures
@@ -222,6 +225,7 @@ pub fn archive(
     let known = bag::Known {
         sessions: &sessions,
         fetched: &fetched,
+        written: &search_files,
     };
     write_bag(&config.out, &config.bag, coverage.counts(), &hashes, known)?;
     summary.print(verbosity, json, started, "archived");

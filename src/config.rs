@@ -145,6 +145,7 @@ struct FileConfig {
     title: Option<String>,
     lang: Option<String>,
     no_markdown_pages: Option<bool>,
+    no_search: Option<bool>,
     jobs: Option<u64>,
     quiet: Option<bool>,
     verbose: Option<bool>,
@@ -441,6 +442,7 @@ impl Resolver<'_> {
             title: pages.title.or_else(|| self.file.title.clone()),
             lang,
             markdown_pages: !(pages.no_markdown_pages || self.file.no_markdown_pages == Some(true)),
+            search: !(pages.no_search || self.file.no_search == Some(true)),
             jobs,
             progress: None,
         })

@@ -303,6 +303,7 @@ mod tests {
             title: None,
             lang: super::super::Lang::En,
             markdown_pages: true,
+            search: false,
             jobs: None,
             progress: None,
         }

@@ -324,6 +324,7 @@ impl Site<'_> {
             pager: &html_pager,
             prev: prev.as_deref(),
             next: next.as_deref(),
+            search: self.options.search,
         };
         write_page(&data_dir.join(page_file(page, "html")), &html, rows)?;
         if self.options.markdown_pages {

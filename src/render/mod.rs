@@ -10,6 +10,7 @@ pub mod elements;
 mod filters;
 pub mod format;
 pub mod i18n;
+pub mod search;
 pub mod session;
 pub mod store;
 
@@ -28,6 +29,8 @@ pub struct RenderOptions {
     pub lang: Lang,
     /// Write `sessions/<stem>.md` and `index.md` (`--no-markdown-pages` turns off).
     pub markdown_pages: bool,
+    /// Build the site search index under `data/search/` (`--no-search` turns off).
+    pub search: bool,
     /// Render threads (`--jobs`); `None` = rayon's default.
     pub jobs: Option<usize>,
     /// Counts sessions rendered so far, for a progress bar the caller draws; `None` when
@@ -80,6 +83,9 @@ pub struct RenderReport {
     pub failures: Vec<RenderFailure>,
     /// Every session of the site, sorted by stem, for the bag and its state file.
     pub rendered: store::SessionStore,
+    /// The search index's files written on this run, by bag-relative path (sorted), with
+    /// their digests taken as they were written.
+    pub search_files: Vec<(String, crate::bag::FileDigests)>,
 }
 
 /// Renders the whole site into `data_dir` (the bag's payload folder) from every record in

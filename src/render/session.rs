@@ -57,7 +57,7 @@ pub struct DayView {
 /// One message as shown.
 #[derive(Debug, Clone)]
 pub struct MessageView {
-    /// Fragment id (`m<number>`).
+    /// Fragment id (`m-<number>`), the target of search results.
     pub anchor: String,
     /// 1-based position in the record.
     pub number: usize,
@@ -319,7 +319,7 @@ fn transcript(messages: &[Message], cx: Ctx<'_>) -> Vec<Item> {
         let quiet = !blocks.is_empty() && blocks.iter().all(|b| matches!(b, Block::Note { .. }));
         let view = MessageView {
             quiet,
-            anchor: format!("m{}", m.index + 1),
+            anchor: format!("m-{}", m.index + 1),
             number: m.index + 1,
             time,
             blocks,

@@ -337,6 +337,8 @@ pub struct IndexHtml<'a> {
     pub prev: Option<&'a str>,
     /// Next page's file.
     pub next: Option<&'a str>,
+    /// Whether the site has a search index (the page then has a search box).
+    pub search: bool,
 }
 
 /// `index.md` and its continuation pages.

@@ -122,6 +122,8 @@ pub struct Strings {
     pub none: &'static str,
     /// Placeholder for an empty account.
     pub unknown: &'static str,
+    /// The site search box (`static/search.js`).
+    pub search: &'static SearchStrings,
     /// Hour, minute, second, millisecond units.
     pub units: [&'static str; 4],
 }
@@ -184,6 +186,7 @@ static EN: Strings = Strings {
     answered: "Customer runs answered",
     none: "—",
     unknown: "(unknown)",
+    search: &SEARCH_EN,
     units: ["h", "min", "s", "ms"],
 };
 
@@ -245,7 +248,82 @@ static ZH_CN: Strings = Strings {
     answered: "已回复的客户消息轮次",
     none: "—",
     unknown: "（未知）",
+    search: &SEARCH_ZH_CN,
     units: ["小时", "分", "秒", "毫秒"],
+};
+
+/// UI strings of the site search box; `{n}` stands for a number.
+#[derive(Debug)]
+pub struct SearchStrings {
+    /// Section heading.
+    pub heading: &'static str,
+    /// Label of the search field.
+    pub label: &'static str,
+    /// Submit button.
+    pub button: &'static str,
+    /// While the index loads.
+    pub loading: &'static str,
+    /// "{n} results".
+    pub results: &'static str,
+    /// "1 result".
+    pub one: &'static str,
+    /// No result.
+    pub none: &'static str,
+    /// Opened from a file: what to do instead.
+    pub file: &'static str,
+    /// The index could not be loaded.
+    pub failed: &'static str,
+    /// Button showing the next results.
+    pub more: &'static str,
+    /// Filter label: agent.
+    pub agent: &'static str,
+    /// Filter label: month.
+    pub month: &'static str,
+    /// Filter label: status.
+    pub status: &'static str,
+    /// A filter's "no restriction" choice.
+    pub any: &'static str,
+    /// Accessible name of the filters group.
+    pub filters: &'static str,
+}
+
+static SEARCH_EN: SearchStrings = SearchStrings {
+    heading: "Search messages",
+    label: "Words or numbers to find",
+    button: "Search",
+    loading: "Loading the search index…",
+    results: "{n} results",
+    one: "1 result",
+    none: "No message matches.",
+    file: "Search does not work on a page opened from a file. In a terminal, run \
+           desk-archive serve DIR (DIR is this archive's folder) and open the address it \
+           prints.",
+    failed: "The search index could not be loaded.",
+    more: "More results",
+    agent: "Agent",
+    month: "Month",
+    status: "Status",
+    any: "Any",
+    filters: "Narrow the search",
+};
+
+static SEARCH_ZH_CN: SearchStrings = SearchStrings {
+    heading: "搜索消息",
+    label: "要查找的文字或号码",
+    button: "搜索",
+    loading: "正在加载搜索索引…",
+    results: "{n} 条结果",
+    one: "1 条结果",
+    none: "没有匹配的消息。",
+    file: "直接打开文件时无法搜索。请在终端运行 desk-archive serve DIR（DIR 为本存档的目录），\
+           然后打开它显示的地址。",
+    failed: "无法加载搜索索引。",
+    more: "更多结果",
+    agent: "客服",
+    month: "月份",
+    status: "状态",
+    any: "全部",
+    filters: "缩小搜索范围",
 };
 
 /// The strings of a language.

@@ -1,0 +1,179 @@
+// search-ui.mjs: drives the site search of a rendered archive in Chromium, served over
+// HTTP from 127.0.0.1 (serve.mjs), and checks what a user sees:
+//   - each query (given as QUERY=STEM) lists a result for session STEM; following it
+//     with the keyboard lands on that session's page with a message targeted (#m-N) that
+//     is on screen and contains the query;
+//   - no console error, no page error, no request outside the server, the page's CSP in
+//     force (Pagefind runs under it);
+//   - axe-core finds no serious or critical violation with results shown (light, dark);
+//   - opened from file://, the box says to run `desk-archive serve`.
+//
+//   node tests/browser/search-ui.mjs <site-data-dir> QUERY=STEM [QUERY=STEM…]
+//
+// Exit 0 when every check holds, 1 with a list of failures otherwise, 2 on a set-up error.
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+import { serve } from './serve.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run',
+];
+const TIMEOUT_MS = 30_000;
+
+const [siteArg, ...pairs] = process.argv.slice(2);
+if (!siteArg || !existsSync(path.join(siteArg, 'index.html')) || pairs.length === 0) {
+  console.error('usage: node tests/browser/search-ui.mjs <site-data-dir> QUERY=STEM [QUERY=STEM…]');
+  process.exit(2);
+}
+const queries = pairs.map((p) => {
+  const at = p.lastIndexOf('=');
+  return { query: p.slice(0, at), stem: p.slice(at + 1) };
+});
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch (err) {
+  console.error(`search-ui.mjs: cannot load playwright-core (${err.message}): run scripts/test.sh`);
+  process.exit(2);
+}
+const axePath = path.join(HERE, 'node_modules', 'axe-core', 'axe.min.js');
+if (!existsSync(axePath)) {
+  console.error(`search-ui.mjs: no ${axePath}: run scripts/test.sh`);
+  process.exit(2);
+}
+
+const site = realpathSync(siteArg);
+const failures = [];
+const check = (ok, what) => {
+  if (!ok) failures.push(what);
+};
+
+/** Opens a page that reports its errors and any request that leaves the server. */
+async function watched(context, origin) {
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT_MS);
+  // Remote https images in messages are the only requests a page may make outside the
+  // archive: aborted here, and their load errors ignored.
+  const aborted = new Set();
+  await page.route(/^https:/, (route) => {
+    if (route.request().resourceType() === 'image') {
+      aborted.add(route.request().url());
+      return route.abort('blockedbyclient');
+    }
+    return route.continue();
+  });
+  page.on('pageerror', (err) => failures.push(`page error: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    if (aborted.has(msg.location()?.url) && /Failed to load resource/.test(msg.text())) return;
+    failures.push(`console error: ${msg.text()}`);
+  });
+  page.on('request', (req) => {
+    const url = req.url();
+    if (aborted.has(url) || (url.startsWith('https:') && req.resourceType() === 'image')) return;
+    if (origin && !url.startsWith(origin) && !url.startsWith('data:')) {
+      failures.push(`request outside the archive: ${url}`);
+    }
+  });
+  return page;
+}
+
+/** Types a query, waits for results, returns the result links' hrefs. */
+async function search(page, query) {
+  await page.fill('#search-q', query);
+  await page.press('#search-q', 'Enter');
+  await page.waitForFunction(
+    () => {
+      const s = document.getElementById('search-status');
+      return s && s.textContent && !/…|\.\.\./.test(s.textContent);
+    },
+    null,
+    { timeout: TIMEOUT_MS },
+  );
+  return page.$$eval('#search-results .result-title a', (as) => as.map((a) => a.getAttribute('href')));
+}
+
+async function axe(page, label) {
+  await page.addScriptTag({ content: readFileSync(axePath, 'utf8') });
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    const results = await page.evaluate(() =>
+      // eslint-disable-next-line no-undef
+      axe.run(document.getElementById('site-search'), { resultTypes: ['violations'] }),
+    );
+    for (const v of results.violations) {
+      if (v.impact === 'serious' || v.impact === 'critical') {
+        const targets = v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ');
+        failures.push(`${label} ${scheme}: axe ${v.impact} ${v.id}: ${v.help} — ${targets}`);
+      }
+    }
+  }
+}
+
+const server = await serve(site);
+const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  for (const { query, stem } of queries) {
+    const page = await watched(context, server.url);
+    await page.goto(`${server.url}index.html`, { waitUntil: 'load' });
+    check(await page.isVisible('#site-search'), 'the search box is not shown');
+    const hrefs = await search(page, query);
+    const status = await page.textContent('#search-status');
+    const wanted = hrefs.findIndex((h) => h && h.includes(`sessions/${stem}.html#m-`));
+    check(wanted >= 0, `"${query}": no result for session ${stem} (status "${status}", results ${hrefs.join(' ')})`);
+    const snippet = wanted >= 0 ? await page.locator('#search-results .result-snippet').nth(wanted).innerHTML() : '';
+    check(wanted < 0 || snippet.includes('<mark>'), `"${query}": the snippet marks no match: ${snippet}`);
+    if (wanted >= 0) {
+      // Keyboard: focus the result link and follow it with Enter.
+      await page.locator('#search-results .result-title a').nth(wanted).focus();
+      await Promise.all([page.waitForURL(/sessions\//), page.keyboard.press('Enter')]);
+      const hash = new URL(page.url()).hash;
+      check(/^#m-[0-9]+$/.test(hash), `"${query}": landed on ${page.url()}, not on a message`);
+      const target = await page.$(':target');
+      check(target !== null, `"${query}": no element is the target of ${hash}`);
+      if (target) {
+        const inView = await target.evaluate((el) => {
+          const r = el.getBoundingClientRect();
+          return r.bottom > 0 && r.top < window.innerHeight && r.height > 0;
+        });
+        check(inView, `"${query}": the targeted message ${hash} is not on screen`);
+        const said = (await target.textContent()).toLowerCase();
+        check(said.includes(query.toLowerCase()), `"${query}": message ${hash} does not contain it: ${said.slice(0, 200)}`);
+      }
+    }
+    await page.close();
+  }
+
+  // axe on the box with results shown, CSP bypassed only to inject axe.
+  const axeContext = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+  const page = await watched(axeContext, server.url);
+  await page.goto(`${server.url}index.html`, { waitUntil: 'load' });
+  await search(page, queries[0].query);
+  await axe(page, 'with results');
+  await axeContext.close();
+
+  // From a file the index cannot load: the box says what to do.
+  const filePage = await watched(context, null);
+  await filePage.goto(pathToFileURL(path.join(site, 'index.html')).href, { waitUntil: 'load' });
+  const note = (await filePage.textContent('#search-status')) || '';
+  check(note.includes('desk-archive serve'), `from file://, the search box says "${note}"`);
+  check(await filePage.isDisabled('#search-q'), 'from file://, the search field is not disabled');
+} catch (err) {
+  failures.push(`error: ${err.message}`);
+} finally {
+  await browser.close();
+  await server.close();
+}
+
+if (failures.length) {
+  console.log(`search-ui.mjs: ${failures.length} failure(s)`);
+  for (const f of failures) console.log(`  - ${f}`);
+  process.exit(1);
+}
+console.log(`search-ui.mjs: ${queries.length} queries found their messages`);
