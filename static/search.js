@@ -42,7 +42,6 @@
   }
 
   var base = new URL(text('base'), document.baseURI).href;
-  var pagefind = null;
   var loading = null;
   var current = { results: [], shown: 0, query: 0 };
 
@@ -74,7 +73,6 @@
             });
             return Promise.all(merges);
           }).then(function () {
-            pagefind = api;
             setStatus('');
             return api;
           });
@@ -116,23 +114,30 @@
     return filters;
   }
 
-  /** Fills the filter menus from the counts of the whole index (once). */
-  function fillFilters(totals) {
-    if (!totals || !filterBox.hidden || selects.some(function (s) { return s.options.length > 1; })) {
-      return;
+  /** Fills the filter menus with what the whole index holds (once). */
+  var filling = null;
+  function fillFilters() {
+    if (filling) {
+      return filling;
     }
-    var any = false;
-    selects.forEach(function (select) {
-      var values = Object.keys(totals[select.getAttribute('data-filter')] || {}).sort();
-      values.forEach(function (value) {
-        var option = document.createElement('option');
-        option.value = value;
-        option.textContent = value;
-        select.appendChild(option);
-        any = true;
+    // Pagefind reads every shard's filter files for this: only when someone opens them.
+    filling = load().then(function (api) {
+      return api.filters();
+    }).then(function (totals) {
+      selects.forEach(function (select) {
+        var values = Object.keys((totals || {})[select.getAttribute('data-filter')] || {}).sort();
+        values.forEach(function (value) {
+          var option = document.createElement('option');
+          option.value = value;
+          option.textContent = value;
+          select.appendChild(option);
+        });
       });
     });
-    filterBox.hidden = !any;
+    filling.catch(function () {
+      filling = null;
+    });
+    return filling;
   }
 
   /** The link of a result: the message nearest the first match, else the record's first. */
@@ -261,8 +266,6 @@
       current.shown = 0;
       var n = current.results.length;
       var found = n === 1 ? text('one') : text('results').replace('{n}', String(n));
-      // The filter menus list what the index holds; Pagefind reads its filter files for it.
-      pagefind.filters().then(fillFilters).catch(function () {});
       // Announced once the first results are on the page.
       return showMore(query).then(function () {
         if (query === current.query) {
@@ -292,6 +295,13 @@
   });
   selects.forEach(function (select) {
     select.addEventListener('change', run);
+  });
+  filterBox.addEventListener('toggle', function () {
+    if (filterBox.open) {
+      fillFilters().catch(function () {
+        setStatus(text('failed'));
+      });
+    }
   });
   more.addEventListener('click', function () {
     showMore(current.query);

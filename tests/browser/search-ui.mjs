@@ -7,11 +7,13 @@
 //     force (Pagefind runs under it);
 //   - axe-core finds no serious or critical violation with results shown (light, dark);
 //   - opened from file://, the box says to run `desk-archive serve`.
+// With SEARCH_SNAPSHOT=DIR, the index page with results shown is saved as
+// DIR/search-results.html, for the Nu HTML checker.
 //
 //   node tests/browser/search-ui.mjs <site-data-dir> QUERY=STEM [QUERY=STEM…]
 //
 // Exit 0 when every check holds, 1 with a list of failures otherwise, 2 on a set-up error.
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -83,10 +85,8 @@ async function watched(context, origin) {
   return page;
 }
 
-/** Types a query, waits for results, returns the result links' hrefs. */
-async function search(page, query) {
-  await page.fill('#search-q', query);
-  await page.press('#search-q', 'Enter');
+/** Waits for the status line to announce results (or none). */
+async function settled(page) {
   await page.waitForFunction(
     () => {
       const s = document.getElementById('search-status');
@@ -95,7 +95,39 @@ async function search(page, query) {
     null,
     { timeout: TIMEOUT_MS },
   );
-  return page.$$eval('#search-results .result-title a', (as) => as.map((a) => a.getAttribute('href')));
+}
+
+const hrefsOf = (page) =>
+  page.$$eval('#search-results .result-title a', (as) => as.map((a) => a.getAttribute('href')));
+
+/** Types a query, waits for results, returns the result links' hrefs. */
+async function search(page, query) {
+  await page.fill('#search-q', query);
+  await page.press('#search-q', 'Enter');
+  await settled(page);
+  return hrefsOf(page);
+}
+
+/**
+ * The agent filter: choosing an agent of the wanted result's session keeps it, choosing
+ * an agent it does not have drops it.
+ */
+async function checkAgentFilter(page, query, stem, accounts) {
+  await page.click('#search-filters summary');
+  await page.waitForFunction(() => document.querySelector('select[data-filter="agent"]').options.length > 1);
+  const agents = await page.$$eval('select[data-filter="agent"] option', (os) => os.map((o) => o.value).filter(Boolean));
+  const theirs = agents.find((a) => accounts.split(', ').includes(a));
+  const other = agents.find((a) => !accounts.split(', ').includes(a));
+  const has = async () => (await hrefsOf(page)).some((h) => h.includes(`sessions/${stem}.html`));
+  for (const [agent, expected] of [[theirs, true], [other, false]]) {
+    if (!agent) continue;
+    await page.evaluate(() => { document.getElementById('search-status').textContent = ''; });
+    await page.selectOption('select[data-filter="agent"]', agent);
+    await settled(page);
+    check((await has()) === expected, `"${query}" with agent ${agent}: session ${stem} ${expected ? 'missing' : 'still listed'}`);
+  }
+  check(theirs !== undefined, `"${query}": the agent filter does not list the session's agents (${accounts})`);
+  await page.selectOption('select[data-filter="agent"]', '');
 }
 
 async function axe(page, label) {
@@ -119,7 +151,7 @@ const server = await serve(site);
 const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  for (const { query, stem } of queries) {
+  for (const [n, { query, stem }] of queries.entries()) {
     const page = await watched(context, server.url);
     await page.goto(`${server.url}index.html`, { waitUntil: 'load' });
     check(await page.isVisible('#site-search'), 'the search box is not shown');
@@ -127,8 +159,13 @@ try {
     const status = await page.textContent('#search-status');
     const wanted = hrefs.findIndex((h) => h && h.includes(`sessions/${stem}.html#m-`));
     check(wanted >= 0, `"${query}": no result for session ${stem} (status "${status}", results ${hrefs.join(' ')})`);
-    const snippet = wanted >= 0 ? await page.locator('#search-results .result-snippet').nth(wanted).innerHTML() : '';
+    const snippet = wanted >= 0 ? await page.locator('#search-results .search-result').nth(wanted).locator('.result-snippet').innerHTML() : '';
     check(wanted < 0 || snippet.includes('<mark>'), `"${query}": the snippet marks no match: ${snippet}`);
+    if (wanted >= 0 && n === 0) {
+      const accounts = await page.locator('#search-results .search-result').nth(wanted).locator('.result-accounts').textContent();
+      await checkAgentFilter(page, query, stem, accounts);
+      await search(page, query);
+    }
     if (wanted >= 0) {
       // Keyboard: focus the result link and follow it with Enter.
       await page.locator('#search-results .result-title a').nth(wanted).focus();
@@ -155,6 +192,11 @@ try {
   const page = await watched(axeContext, server.url);
   await page.goto(`${server.url}index.html`, { waitUntil: 'load' });
   await search(page, queries[0].query);
+  if (process.env.SEARCH_SNAPSHOT) {
+    mkdirSync(process.env.SEARCH_SNAPSHOT, { recursive: true });
+    const html = await page.evaluate(() => `<!DOCTYPE html>\n${document.documentElement.outerHTML}`);
+    writeFileSync(path.join(process.env.SEARCH_SNAPSHOT, 'search-results.html'), html);
+  }
   await axe(page, 'with results');
   await axeContext.close();
 
