@@ -1,5 +1,6 @@
 // index-ui.mjs: drives the index page's JavaScript in Chromium — sorting by a numeric
-// column, the text filter and the date-range filter — and checks what the user sees.
+// column, the text filter and the date-range filter — and checks what the user sees; and
+// the charts' captions and axis labels (legible, not overlapping) at 1280 and 375 px.
 //
 //   node tests/browser/index-ui.mjs <site-data-dir>
 //
@@ -91,6 +92,35 @@ try {
     await page.fill('#index-tools input[type=date] >> nth=1', day);
     await page.dispatchEvent('#index-tools input[type=date] >> nth=1', 'change');
     check(await visibleRows() === inRange, `date range ${day} shows ${await visibleRows()} rows, expected ${inRange}`);
+  }
+  // Charts: each has a visible caption, and its axis labels neither overlap nor shrink
+  // below legibility on a desktop and on a 375 px phone.
+  for (const viewport of [{ width: 1280, height: 900 }, { width: 375, height: 812 }]) {
+    await page.setViewportSize(viewport);
+    const charts = await page.$$eval('figure.chart-figure', (figs) => figs.map((fig) => {
+      const caption = fig.querySelector('figcaption');
+      const labels = [...fig.querySelectorAll('.labels text')]
+        .filter((t) => getComputedStyle(t).display !== 'none')
+        .map((t) => {
+          const r = t.getBoundingClientRect();
+          return { text: t.textContent, left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+        });
+      const captionVisible = !!caption && caption.getBoundingClientRect().height > 0 && caption.textContent.trim() !== '';
+      return { caption: caption ? caption.textContent.trim() : '', captionVisible, labels };
+    }));
+    const at = `at ${viewport.width} px`;
+    check(charts.length >= 3, `${at}: expected three charts, found ${charts.length}`);
+    for (const chart of charts) {
+      check(chart.captionVisible, `${at}: a chart has no visible caption`);
+      check(chart.labels.length > 1, `${at}: chart "${chart.caption}" shows ${chart.labels.length} axis labels`);
+      for (const [i, a] of chart.labels.entries()) {
+        check(a.bottom - a.top >= 8, `${at}: chart "${chart.caption}" label ${a.text} is ${(a.bottom - a.top).toFixed(1)} px high`);
+        for (const b of chart.labels.slice(i + 1)) {
+          const apart = a.right <= b.left + 0.5 || b.right <= a.left + 0.5 || a.bottom <= b.top + 0.5 || b.bottom <= a.top + 0.5;
+          check(apart, `${at}: chart "${chart.caption}" labels ${a.text} and ${b.text} overlap`);
+        }
+      }
+    }
   }
 } catch (err) {
   if (err.message !== 'stop') failures.push(`error: ${err.message}`);

@@ -6,7 +6,7 @@ use std::cell::RefCell;
 
 use askama::Template;
 
-use super::charts::Svg;
+use super::charts::Chart;
 use super::json::status_key;
 use super::md::filters;
 use super::strings::{Strings, local_day, local_time};
@@ -283,11 +283,11 @@ pub struct AgentRow<'a> {
 #[derive(Debug, Clone)]
 pub struct Charts {
     /// Sessions over time (absent when no session has a time).
-    pub sessions: Option<Svg>,
+    pub sessions: Option<Chart>,
     /// First-response distribution.
-    pub first_response: Svg,
+    pub first_response: Chart,
     /// Messages by hour of day.
-    pub by_hour: Svg,
+    pub by_hour: Chart,
 }
 
 /// A link of the pager.
