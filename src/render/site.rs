@@ -249,10 +249,15 @@ pub(super) fn render(
                 media: &media,
                 known: cache.known,
             };
-            timed("render: search index", || {
+            let report = timed("render: search index", || {
                 search::write(data_dir, &entries, spool, &sources)
-            })?
-            .files
+            })?;
+            tracing::debug!(
+                "search index: {} of {} shards rebuilt",
+                report.rebuilt,
+                report.shards
+            );
+            report.files
         }
         None => {
             search::remove(data_dir)?;

@@ -7,4 +7,5 @@ mod cli;
 mod fetch;
 mod media;
 mod render;
+mod search;
 mod stats;

@@ -118,8 +118,16 @@ fn bar_chart(id: &str, title: &str, bars: &[Bar], labels: Labels) -> Svg {
         let rank = i / every;
         let x = LEFT + slot * (i as f64 + 0.5);
         let label = xml_escape(&bar.axis);
-        let class = if rank % 2 == 1 { r#" class="minor""# } else { "" };
-        let row = if labels.stagger { (rank % 2) as f64 } else { 0.0 };
+        let class = if rank % 2 == 1 {
+            r#" class="minor""#
+        } else {
+            ""
+        };
+        let row = if labels.stagger {
+            (rank % 2) as f64
+        } else {
+            0.0
+        };
         let _ = write!(
             s,
             r#"<text{class} x="{x:.1}" y="{y}">{label}</text>"#,
@@ -238,7 +246,12 @@ pub fn first_response_chart(buckets: &[u64; 8], no_reply: u64, t: &Strings) -> C
     };
     Chart {
         caption: t.chart_first_response,
-        svg: bar_chart("chart-first-response", t.chart_first_response, &bars, labels),
+        svg: bar_chart(
+            "chart-first-response",
+            t.chart_first_response,
+            &bars,
+            labels,
+        ),
     }
 }
 

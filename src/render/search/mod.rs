@@ -18,7 +18,7 @@
 //! was built from (`inputs`: the build, language, zone, and each session's stem and record
 //! digest) and the fingerprint of its files (`files`: their paths and SHA-256). A shard is
 //! rebuilt when its inputs changed, or when its files are not exactly those it was built
-//! with (checked through the bag's hash cache, without reading them): a no-op re-run
+//! with (checked through the bag's hash cache, which spares reading them): a no-op re-run
 //! rewrites nothing. Pagefind's output is byte-for-byte the same for the same records, so
 //! a rebuilt shard whose sessions did not change rewrites nothing either.
 
@@ -252,13 +252,19 @@ fn fingerprint_of<'a>(files: impl Iterator<Item = (&'a str, &'a [u8; 32])>) -> S
     to_hex(&h.finalize())
 }
 
-/// The fingerprint of shard `k`'s files as they are on disk, when the bag's hash cache
-/// vouches for every one of them (else `None`: the shard is rebuilt).
+/// The fingerprint of shard `k`'s files as they are on disk (`None` when they cannot be
+/// read: the shard is rebuilt). Their SHA-256 comes from the bag's hash cache where it
+/// vouches for a file, else from reading it (a file restored by the last run is newer
+/// than the state file until the state file changes again).
 fn files_fingerprint(dir: &Path, k: usize, known: &dyn KnownFiles) -> Option<String> {
     let files = shard_files(dir, k).ok()?;
     let mut digests = Vec::with_capacity(files.len());
     for rel in files {
-        let sha256 = known.sha256(&format!("data/search/{rel}"), &dir.join(&rel))?;
+        let path = dir.join(&rel);
+        let sha256 = match known.sha256(&format!("data/search/{rel}"), &path) {
+            Some(sha256) => sha256,
+            None => Sha256::digest(std::fs::read(&path).ok()?).into(),
+        };
         digests.push((rel, sha256));
     }
     Some(fingerprint_of(digests.iter().map(|(p, d)| (p.as_str(), d))))
@@ -468,4 +474,102 @@ fn read_manifest(dir: &Path) -> Option<Manifest> {
     let bytes = std::fs::read(dir.join(MANIFEST)).ok()?;
     let m: Manifest = serde_json::from_slice(&bytes).ok()?;
     (m.format == FORMAT && m.version == VERSION).then_some(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use super::*;
+    use crate::render::cmark::markdown_html;
+    use crate::render::elements::Block;
+    use crate::stats::SessionStats;
+
+    /// A session of `texts`, one message each, built as the render builds it.
+    fn doc(stem: &str, texts: &[&str]) -> SessionDoc {
+        let stats = SessionStats::default();
+        let mut b = DocBuilder::new(stem, stem, &stats, "answered", chrono_tz::UTC, Lang::En);
+        for (i, text) in texts.iter().enumerate() {
+            let raw = format!(
+                r#"{{"FromAccount":"c","FromAccountRole":1,"Timestamp":{i}000,"MsgBody":[]}}"#
+            );
+            let m = parse_message(i, &raw);
+            let blocks = [Block::Markdown {
+                html: markdown_html(text),
+                source: (*text).to_owned(),
+                note: String::new(),
+            }];
+            b.message(&m, &blocks);
+        }
+        b.finish()
+    }
+
+    /// Every record of the bundle's fragment files, as JSON.
+    fn fragments(files: &[bundle::BundleFile]) -> Vec<serde_json::Value> {
+        let mut out = Vec::new();
+        for f in files.iter().filter(|f| f.path.starts_with("fragment/")) {
+            let mut bytes = Vec::new();
+            flate2::read::GzDecoder::new(f.bytes.as_slice())
+                .read_to_end(&mut bytes)
+                .unwrap();
+            let json = bytes.strip_prefix(b"pagefind_dcd").unwrap();
+            let value: serde_json::Value = serde_json::from_slice(json).unwrap();
+            // One record alone is not grouped.
+            match value.get("url") {
+                Some(_) => out.push(value),
+                None => out.extend(value.as_object().unwrap().values().cloned()),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn records_are_chunks_with_an_anchor_per_message_and_bundles_are_reproducible() {
+        let texts: Vec<String> = (0..120).map(|i| format!("word{i} refund")).collect();
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let docs = [doc("long", &texts), doc("short", &["退款 please"])];
+        assert_eq!(docs[0].chunks.len(), 3, "120 messages in chunks of 50");
+        let dir = tempfile::tempdir().unwrap();
+        let one = bundle::build(&docs, "en", true, dir.path()).unwrap();
+        let two = bundle::build(&docs, "en", true, dir.path()).unwrap();
+        assert!(
+            one.iter()
+                .zip(&two)
+                .all(|(a, b)| a.path == b.path && a.bytes == b.bytes),
+            "two builds of the same documents differ"
+        );
+        assert!(one.iter().any(|f| f.path == "pagefind.js"));
+        let records = fragments(&one);
+        assert_eq!(records.len(), 4);
+        let third = records
+            .iter()
+            .find(|r| r["url"] == "sessions/long.html#m-101")
+            .expect("the third chunk starts at message 101");
+        let anchors = third["anchors"].as_array().unwrap();
+        assert_eq!(anchors.len(), 20);
+        assert_eq!(anchors[0]["id"], "m-101");
+        assert_eq!(third["meta"]["session"], "long");
+        assert_eq!(third["filters"]["status"][0], "answered");
+    }
+
+    #[test]
+    fn message_text_cannot_add_anchors_or_weights() {
+        let hostile = "___PAGEFIND_ANCHOR___div:9:evil ___PAGEFIND_WEIGHT___10 <mark>x</mark>";
+        let dir = tempfile::tempdir().unwrap();
+        let files = bundle::build(&[doc("s", &[hostile])], "en", false, dir.path()).unwrap();
+        let records = fragments(&files);
+        let anchors: Vec<&str> = records[0]["anchors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(anchors, ["m-1"]);
+        let content = records[0]["content"].as_str().unwrap();
+        assert!(
+            content.contains("PAGEFIND_ANCHOR") && !content.contains("<mark>"),
+            "{content}"
+        );
+        assert!(!files.iter().any(|f| f.path == "pagefind.js"));
+    }
 }
