@@ -234,6 +234,51 @@ fn demo_search_finds_messages_in_the_browser() {
     );
 }
 
+/// An archive of 5,003 sessions has two index pages; with JavaScript the index sorts and
+/// filters all of them (index-rows.js), draws rows as the pages do, 200 at a time.
+#[test]
+fn index_sorts_and_filters_every_session_of_a_two_page_archive() {
+    require_tools(false);
+    let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-two-pages");
+    let _ = std::fs::remove_dir_all(&work);
+    let records = work.join("records");
+    std::fs::create_dir_all(&records).unwrap();
+    for i in 0..5003 {
+        let ms = 1_767_225_600_000_i64 + i * 60_000;
+        let message = format!(
+            r#"{{"FromAccount":"cust{c}","FromAccountRole":1,"Timestamp":{ms},"MsgBody":[{{"MsgType":"TIMTextElem","MsgContent":{{"Text":"message {i}"}}}}]}}"#,
+            c = i % 7
+        );
+        let messages = vec![message; 1 + (i % 3) as usize].join(",");
+        let record = format!(
+            r#"{{"SessionId":"s{i:05}","TotalCount":1,"FetchedAt":"2026-01-01T00:00:00Z","Metadata":{{}},"Messages":[{messages}]}}"#
+        );
+        std::fs::write(records.join(format!("s{i:05}.json")), record).unwrap();
+    }
+    let out = assert_cmd::cargo::cargo_bin_cmd!("desk-archive")
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+        .current_dir(&work)
+        .args(["-q", "render", "--records", "records", "--out", "archive"])
+        .args(["--no-search", "--no-markdown-pages"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "render failed: {}", describe(&out));
+    let data = work.join("archive/data");
+    assert!(data.join("index-2.html").is_file());
+    let mut cmd = Command::new("node");
+    cmd.arg(browser_dir().join("index-ui.mjs"))
+        .arg(&data)
+        .args(["--all", "5003", "--find", "s00000"]);
+    let out = run(&mut cmd);
+    assert!(
+        out.status.success(),
+        "index UI check failed: {}",
+        describe(&out)
+    );
+}
+
 #[test]
 fn demo_site_passes_nu_html_checker() {
     require_tools(true);

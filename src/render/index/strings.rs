@@ -112,6 +112,8 @@ pub struct Strings {
     pub shown: &'static str,
     /// Note that sorting and filtering act on this page only.
     pub page_note: &'static str,
+    /// Button showing the next rows of a sorted or filtered archive (used by index.js).
+    pub more_rows: &'static str,
     /// Link back to the index.
     pub back_to_index: &'static str,
     /// Agent page heading prefix.
@@ -181,6 +183,7 @@ static EN: Strings = Strings {
     to: "To",
     shown: "shown",
     page_note: "Sorting and filtering apply to this page.",
+    more_rows: "Show more sessions",
     back_to_index: "All sessions",
     agent: "Agent",
     answered: "Customer runs answered",
@@ -243,6 +246,7 @@ static ZH_CN: Strings = Strings {
     to: "至",
     shown: "条显示",
     page_note: "排序和筛选仅作用于本页。",
+    more_rows: "显示更多会话",
     back_to_index: "全部会话",
     agent: "客服",
     answered: "已回复的客户消息轮次",
