@@ -36,6 +36,7 @@
   if (window.location.protocol === 'file:') {
     input.disabled = true;
     go.disabled = true;
+    filterBox.hidden = true;
     status.textContent = text('file');
     status.classList.add('search-note');
     return;
@@ -64,6 +65,14 @@
       })
       .then(function (manifest) {
         var shards = (manifest && manifest.shards) || [];
+        if (shards.length === 0) {
+          // An archive without messages has an empty index: every search finds nothing.
+          setStatus('');
+          return {
+            search: function () { return Promise.resolve({ results: [] }); },
+            filters: function () { return Promise.resolve({}); }
+          };
+        }
         return import(base + 'pagefind.js').then(function (api) {
           return api.options({ excerptLength: 24 }).then(function () {
             return api.init();

@@ -28,6 +28,8 @@ mod spool;
 mod text;
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -311,7 +313,10 @@ fn list_files(dir: &Path, prefix: &str, deep: bool, out: &mut Vec<String>) -> st
 /// A built shard: its index and its files with their digests (paths inside `search/`).
 type Built = (usize, Vec<(String, FileDigests)>);
 
-/// Builds and writes the shards `stale`, [`PARALLEL_SHARDS`] at a time.
+/// Builds and writes the shards `stale`, [`PARALLEL_SHARDS`] at a time, each thread with
+/// its own runtime for all its shards. Plain threads rather than rayon's: a rayon thread
+/// waiting inside Pagefind (which uses rayon too) may pick up another shard and would then
+/// start a runtime inside a runtime.
 fn build_shards(
     dir: &Path,
     stale: &[(usize, &[Entry])],
@@ -319,26 +324,43 @@ fn build_shards(
     sources: &Sources<'_>,
     lang: &str,
 ) -> Result<Vec<Built>> {
-    if stale.is_empty() {
-        return Ok(Vec::new());
-    }
-    let threads = rayon::current_num_threads().clamp(1, PARALLEL_SHARDS);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::io("build the search index in", dir, std::io::Error::other(e)))?;
-    pool.install(|| {
-        stale
-            .par_iter()
-            .with_max_len(1)
-            .map(|&(k, group)| {
-                let docs = documents(group, spool, sources)?;
-                let files = bundle::build(&docs, lang, k == 0, dir)?;
-                drop(docs);
-                write_shard(dir, k, files).map(|files| (k, files))
+    let threads = rayon::current_num_threads()
+        .clamp(1, PARALLEL_SHARDS)
+        .min(stale.len());
+    let next = AtomicUsize::new(0);
+    let built = Mutex::new(Vec::with_capacity(stale.len()));
+    let work = || -> Result<()> {
+        let runtime = bundle::runtime(dir)?;
+        while let Some(&(k, group)) = stale.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let result = documents(group, spool, sources)
+                .and_then(|docs| bundle::build(&runtime, &docs, lang, k == 0, dir))
+                .and_then(|files| write_shard(dir, k, files));
+            match result {
+                Ok(files) => built
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push((k, files)),
+                Err(e) => {
+                    // The other threads stop after the shard they are building.
+                    next.store(stale.len(), Ordering::Relaxed);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    };
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
+        workers.into_iter().try_for_each(|w| {
+            w.join().unwrap_or_else(|_| {
+                let stopped = std::io::Error::other("a thread building it stopped");
+                Err(Error::io("build the search index in", dir, stopped))
             })
-            .collect()
-    })
+        })
+    })?;
+    let mut built = built.into_inner().unwrap_or_else(|p| p.into_inner());
+    built.sort_by_key(|(k, _)| *k);
+    Ok(built)
 }
 
 /// The documents of a shard's sessions: from the spool, or read again from their records.
@@ -530,8 +552,9 @@ mod tests {
         let docs = [doc("long", &texts), doc("short", &["退款 please"])];
         assert_eq!(docs[0].chunks.len(), 3, "120 messages in chunks of 50");
         let dir = tempfile::tempdir().unwrap();
-        let one = bundle::build(&docs, "en", true, dir.path()).unwrap();
-        let two = bundle::build(&docs, "en", true, dir.path()).unwrap();
+        let runtime = bundle::runtime(dir.path()).unwrap();
+        let one = bundle::build(&runtime, &docs, "en", true, dir.path()).unwrap();
+        let two = bundle::build(&runtime, &docs, "en", true, dir.path()).unwrap();
         assert!(
             one.iter()
                 .zip(&two)
@@ -556,7 +579,9 @@ mod tests {
     fn message_text_cannot_add_anchors_or_weights() {
         let hostile = "___PAGEFIND_ANCHOR___div:9:evil ___PAGEFIND_WEIGHT___10 <mark>x</mark>";
         let dir = tempfile::tempdir().unwrap();
-        let files = bundle::build(&[doc("s", &[hostile])], "en", false, dir.path()).unwrap();
+        let runtime = bundle::runtime(dir.path()).unwrap();
+        let files =
+            bundle::build(&runtime, &[doc("s", &[hostile])], "en", false, dir.path()).unwrap();
         let records = fragments(&files);
         let anchors: Vec<&str> = records[0]["anchors"]
             .as_array()
