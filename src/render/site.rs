@@ -361,6 +361,14 @@ fn nav(s: Option<&Scanned>) -> Option<NavTarget> {
     })
 }
 
+/// What [`Job::write_pages`] leaves: the session's summary, the digests of its HTML and
+/// Markdown pages, and where its search document lies in the spool.
+type PagesWritten = (
+    SessionSummary,
+    (FileDigests, Option<FileDigests>),
+    Option<SpoolSlot>,
+);
+
 /// What every session of one render shares.
 struct Job<'a> {
     store: &'a SessionStore,
@@ -487,11 +495,7 @@ impl Job<'_> {
         prev: Option<&Scanned>,
         next: Option<&Scanned>,
         buf: &mut Buffers,
-    ) -> Result<(
-        SessionSummary,
-        (FileDigests, Option<FileDigests>),
-        Option<SpoolSlot>,
-    )> {
+    ) -> Result<PagesWritten> {
         let (options, t) = (self.options, self.t);
         let messages: Vec<_> = record
             .messages

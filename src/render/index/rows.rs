@@ -116,7 +116,7 @@ fn write_row(
         let m = &row.messages;
         [m.customer, m.agent, m.system, m.total]
     });
-    let media = (!row.media.text.is_empty()).then(|| (&row.media.text, row.media.key.0));
+    let media = (!row.media.text.is_empty()).then_some((&row.media.text, row.media.key.0));
     let status = STATUSES
         .iter()
         .position(|k| *k == row.status_key)
