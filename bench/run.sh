@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh — desk-archive's performance benchmark (SPEC §6, issue 6). Not part of the
+# bench/run.sh — desk-archive's performance benchmark. Not part of the
 # test suite (too slow); about 10 minutes on 2 cores with the defaults.
 #
 # Usage:  bench/run.sh                     # sizes 1000 and 10000 sessions × 100 messages
@@ -17,6 +17,9 @@
 #                    (default 100000, 2 messages each; 0 skips it)
 #   BENCH_DIR        work directory (default: a new /tmp/desk-bench.XXXXXX, removed at
 #                    the end unless BENCH_KEEP=1)
+#   BENCH_PARTS      which parts after the render run (default
+#                    "search index noop fetch publish")
+#   CARGO_TARGET_DIR where cargo builds (default: target/ in the repository)
 #
 # What it does, in one run, then prints ONE table and a PASS/FAIL line per target:
 #   1. cargo build --release (binary and examples).
@@ -37,13 +40,17 @@
 #      records and bag are included: a slight under-estimate) against examples/fake-desk
 #      at 0 ms and 20 ms latency, with the default tuning (--concurrency 8 --rate 50)
 #      and with --concurrency 32 --rate 2000; and at 0 ms with --rate $BENCH_RATE.
+#   5. Publish (needs moto[server] and awscli from PyPI; installed when missing): the largest
+#      site to moto_server on 127.0.0.1 — first upload, MB/s and objects/s, then the no-op
+#      republish — and the same site with `aws s3 sync` (its default 10 requests in flight)
+#      as the baseline, and its no-op re-sync.
 #
 # Targets: render of the largest size ≤ 3× its cp -r; peak RSS(largest) ≤ 1.2 × RSS
 # (smallest) + 1 KB per extra session (search index built); the search index adds ≤ 25 %
 # to the largest render's time and ≤ 20 % to its files; a query fetches ≤ 2 MB of index;
 # sorting or filtering BENCH_INDEX sessions ≤ 200 ms; fetch at 20 ms with --concurrency 32 --rate 2000 ≥
 # 90 % of 1,600 pages/s; --rate $BENCH_RATE held within 5 %; no-op re-run < 1 s, no file
-# rewritten.
+# rewritten; no-op republish of the largest site < 2 s.
 
 set -euo pipefail
 
@@ -54,15 +61,19 @@ FETCH_SLOW_N=${BENCH_FETCH_SLOW:-150}
 RATE=${BENCH_RATE:-1000}
 REPEAT=${BENCH_REPEAT:-3}
 INDEX_N=${BENCH_INDEX:-100000}
+PARTS=${BENCH_PARTS:-"search index noop fetch publish"}
+has() { [[ " $PARTS " == *" $1 "* ]]; }
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 W=${BENCH_DIR:-$(mktemp -d /tmp/desk-bench.XXXXXX)}
 mkdir -p "$W"
 SDKAPPID=1400000000
 KEY=bench-secret-key
 FAKE_PID=
+MOTO_PID=
 
 cleanup() {
     if [[ -n $FAKE_PID ]]; then kill "$FAKE_PID" 2>/dev/null || true; fi
+    if [[ -n $MOTO_PID ]]; then kill "$MOTO_PID" 2>/dev/null || true; fi
     if [[ ${BENCH_KEEP:-0} != 1 && -z ${BENCH_DIR:-} ]]; then rm -rf "$W"; fi
 }
 trap cleanup EXIT
@@ -80,7 +91,7 @@ TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 BIN=$TARGET/release/desk-archive
 GEN=$TARGET/release/examples/gen-records
 FAKE=$TARGET/release/examples/fake-desk
-if [[ ! -d $ROOT/tests/browser/node_modules/playwright-core ]]; then
+if { has search || has index; } && [[ ! -d $ROOT/tests/browser/node_modules/playwright-core ]]; then
     log "installing the browser tools (npm ci in tests/browser)"
     (cd "$ROOT/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
 fi
@@ -162,14 +173,17 @@ for n in $SIZES; do
 done
 
 # ---------------------------------------------------------------- site search, index at scale
+QUERY_MAX=
+if has search; then
 log "one query in Chromium on the $LARGE-session archive"
 QUERY_MAX=0
 while IFS=$'\t' read -r query bytes files ms results parts; do
     row "search: one query \"$query\" fetches" "$(calc '%.2f' "$bytes / 1048576") MB in $files files, results in $ms ms ($results; $parts)"
     [[ $bytes -gt $QUERY_MAX ]] && QUERY_MAX=$bytes
 done < <(node "$ROOT/bench/search-bytes.mjs" "$W/arch-$LARGE/data" refund 退款 RF-77120)
+fi
 INDEX_MAX=
-if [[ $INDEX_N -gt 0 ]]; then
+if has index && [[ $INDEX_N -gt 0 ]]; then
     log "generating $INDEX_N sessions × 2 messages for the index"
     "$GEN" --sessions "$INDEX_N" --messages 2 --seed 3 --out "$W/index-recs" >/dev/null
     "$BIN" -q render --records "$W/index-recs" --out "$W/index-arch" --no-search --no-markdown-pages
@@ -195,11 +209,12 @@ start_fake() { # start_fake RECORDS LATENCY_MS
 }
 
 # ---------------------------------------------------------------- no-op re-run
+if has noop; then
 log "no-op re-run over $LARGE sessions"
 start_fake "$W/recs-$LARGE" 0
 cut -f1 "$W/recs-$LARGE.tsv" >"$W/list-$LARGE"
 # --no-media: the generated records' media URLs name hosts this machine cannot reach, and
-# media that failed are retried on every run by design (SPEC §8), so with capture on no
+# media that failed are retried on every run by design (README: Media), so with capture on no
 # run over them is a no-op.
 archive() { "$BIN" -q archive --no-media --sessions "$W/list-$LARGE" --out "$W/arch-$LARGE" \
     --endpoint "$BASE" --sdkappid $SDKAPPID --secret-key $KEY "$@"; }
@@ -215,8 +230,10 @@ NOOP=$(since "$t0")
 REWRITTEN=$(find "$W/arch-$LARGE" -type f -newer "$W/marker" | wc -l)
 row "archive over the rendered $LARGE (adds SDKAppID)" "$FIRST s"
 row "no-op archive re-run over $LARGE" "$NOOP s, $REWRITTEN files rewritten"
+fi
 
 # ---------------------------------------------------------------- fetch
+if has fetch; then
 log "generating $FETCH_N sessions for fetch"
 "$GEN" --sessions "$FETCH_N" --messages "$MESSAGES" --seed 2 --out "$W/fetch-recs" >/dev/null
 cut -f1 "$W/fetch-recs.tsv" >"$W/fetch-all"
@@ -248,6 +265,47 @@ for latency in 0 20; do
             --concurrency 32 --rate "$RATE"
     fi
 done
+fi
+
+# ---------------------------------------------------------------- publish
+if has publish; then
+command -v moto_server >/dev/null || python3 -m pip install --quiet "moto[server]==5.2.1"
+command -v aws >/dev/null || python3 -m pip install --quiet "awscli==1.45.11"
+if command -v pyenv >/dev/null; then pyenv rehash; fi
+hash -r
+MOTO_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+moto_server -H 127.0.0.1 -p "$MOTO_PORT" >"$W/moto.log" 2>&1 &
+MOTO_PID=$!
+for _ in $(seq 1 300); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$MOTO_PORT") 2>/dev/null; then break; fi
+    sleep 0.1
+done
+export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret AWS_DEFAULT_REGION=us-east-1
+STORE=http://127.0.0.1:$MOTO_PORT
+aws --endpoint-url "$STORE" s3 mb s3://bench-publish >/dev/null
+aws --endpoint-url "$STORE" s3 mb s3://bench-sync >/dev/null
+SITE=$W/arch-$LARGE/data
+OBJECTS=$(find "$SITE" -type f | wc -l)
+BYTES=$(find "$SITE" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
+MB=$(calc '%.1f' "$BYTES / 1000000")
+log "publish $LARGE ($OBJECTS objects, $MB MB) to moto"
+t0=$(now)
+"$BIN" -q publish "$W/arch-$LARGE" --to s3://bench-publish/site --store-endpoint "$STORE"
+PUB=$(since "$t0")
+t0=$(now)
+"$BIN" -q publish "$W/arch-$LARGE" --to s3://bench-publish/site --store-endpoint "$STORE"
+PUB_NOOP=$(since "$t0")
+log "aws s3 sync $LARGE to moto (baseline)"
+t0=$(now)
+aws --endpoint-url "$STORE" s3 sync "$SITE" s3://bench-sync/site --only-show-errors
+SYNC=$(since "$t0")
+t0=$(now)
+aws --endpoint-url "$STORE" s3 sync "$SITE" s3://bench-sync/site --only-show-errors
+SYNC_NOOP=$(since "$t0")
+row "publish $LARGE to moto: first upload" "$PUB s, $(calc '%.1f' "$MB / $PUB") MB/s, $(calc '%.0f' "$OBJECTS / $PUB") objects/s ($OBJECTS objects, $MB MB, --upload-concurrency 16)"
+row "aws s3 sync $LARGE to moto (baseline)" "$SYNC s, $(calc '%.1f' "$MB / $SYNC") MB/s, $(calc '%.0f' "$OBJECTS / $SYNC") objects/s (publish/sync $(calc '%.2f' "$PUB / $SYNC")×)"
+row "no-op republish of $LARGE" "$PUB_NOOP s (aws s3 sync no-op: $SYNC_NOOP s)"
+fi
 
 # ---------------------------------------------------------------- verdicts
 verdict "render $LARGE ≤ 3× cp -r" "${RENDER[$LARGE]} <= 3 * ${COPY[$LARGE]}" \
@@ -255,22 +313,31 @@ verdict "render $LARGE ≤ 3× cp -r" "${RENDER[$LARGE]} <= 3 * ${COPY[$LARGE]}"
 rss_limit=$(calc '%.0f' "1.2 * ${RSS[$SMALL]} + ($LARGE - $SMALL)")
 verdict "peak RSS $LARGE ≤ 1.2 × RSS $SMALL + 1 KB/session" "${RSS[$LARGE]} <= $rss_limit" \
     "${RSS[$LARGE]} KB vs limit $rss_limit KB"
-fast=${PPS["20 ms, --concurrency 32 --rate 2000"]}
-verdict "fetch 20 ms, 32/2000 ≥ 1440 pages/s" "$fast >= 1440" "$fast pages/s"
-held=${PPS["0 ms, --concurrency 32 --rate $RATE"]}
-verdict "--rate $RATE held within 5 %" "$held >= 0.95 * $RATE && $held <= 1.05 * $RATE" \
-    "$held pages/s"
 verdict "search index adds ≤ 25 % to render $LARGE" "${RENDER[$LARGE]} <= 1.25 * ${PLAIN[$LARGE]}" \
     "$(calc '%.0f' "100 * (${RENDER[$LARGE]} - ${PLAIN[$LARGE]}) / ${PLAIN[$LARGE]}") %"
 verdict "search index adds ≤ 20 % files at $LARGE" "${FILES[$LARGE]} <= 1.2 * ${PLAIN_FILES[$LARGE]}" \
     "${FILES[$LARGE]} vs ${PLAIN_FILES[$LARGE]}"
-verdict "one query fetches ≤ 2 MB of index" "$QUERY_MAX <= 2097152" \
-    "$(calc '%.2f' "$QUERY_MAX / 1048576") MB"
+if [[ -n $QUERY_MAX ]]; then
+    verdict "one query fetches ≤ 2 MB of index" "$QUERY_MAX <= 2097152" \
+        "$(calc '%.2f' "$QUERY_MAX / 1048576") MB"
+fi
 if [[ -n $INDEX_MAX ]]; then
     verdict "index sorts/filters $INDEX_N sessions ≤ 200 ms" "$INDEX_MAX <= 200" "$INDEX_MAX ms"
 fi
-verdict "no-op re-run < 1 s" "$NOOP < 1" "$NOOP s"
-verdict "no-op re-run rewrites no file" "$REWRITTEN == 0" "$REWRITTEN files"
+if has fetch; then
+    fast=${PPS["20 ms, --concurrency 32 --rate 2000"]}
+    verdict "fetch 20 ms, 32/2000 ≥ 1440 pages/s" "$fast >= 1440" "$fast pages/s"
+    held=${PPS["0 ms, --concurrency 32 --rate $RATE"]}
+    verdict "--rate $RATE held within 5 %" "$held >= 0.95 * $RATE && $held <= 1.05 * $RATE" \
+        "$held pages/s"
+fi
+if has noop; then
+    verdict "no-op re-run < 1 s" "$NOOP < 1" "$NOOP s"
+    verdict "no-op re-run rewrites no file" "$REWRITTEN == 0" "$REWRITTEN files"
+fi
+if has publish; then
+    verdict "no-op republish of $LARGE < 2 s" "$PUB_NOOP < 2" "$PUB_NOOP s"
+fi
 
 echo
 echo "desk-archive benchmark — $(nproc) cores, $(date -u +%Y-%m-%d), commit $(cd "$ROOT" && git rev-parse --short HEAD)"

@@ -6,12 +6,15 @@
 # Installs only what is missing, so a second run goes straight to cargo:
 #   - Chromium (/usr/bin/chromium) and Java, from Debian's packages (needs root);
 #   - the Python `bagit` tool (bagit.py), pinned, with pip;
+#   - the S3-compatible test server `moto_server` (PyPI moto[server], pinned, with boto3),
+#     which the publish tests start on 127.0.0.1;
 #   - tests/browser/node_modules (playwright-core, axe-core, vnu-jar), pinned by
 #     tests/browser/package-lock.json, with `npm ci`.
 # Then runs `cargo test --all-targets` and the doc tests; any failure fails the script.
 set -euo pipefail
 
 BAGIT_VERSION="1.9.0"
+MOTO_VERSION="5.2.1"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -65,6 +68,20 @@ ensure_bagit() {
 	command -v bagit.py >/dev/null || die "bagit.py is not on PATH after installing bagit (PATH=$PATH)"
 }
 
+ensure_moto() {
+	if command -v moto_server >/dev/null && python3 -c "import boto3" 2>/dev/null; then
+		return
+	fi
+	command -v python3 >/dev/null || apt_install python3 python3-pip
+	say "installing moto[server]==$MOTO_VERSION with pip"
+	python3 -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+	if command -v pyenv >/dev/null; then
+		pyenv rehash
+	fi
+	hash -r
+	command -v moto_server >/dev/null || die "moto_server is not on PATH after installing moto (PATH=$PATH)"
+}
+
 ensure_node_modules() {
 	local dir="tests/browser"
 	# node_modules/.package-lock.json is npm's record of what it installed: reinstall when
@@ -80,6 +97,7 @@ ensure_node_modules() {
 
 ensure_system_tools
 ensure_bagit
+ensure_moto
 ensure_node_modules
 
 say "running cargo test --all-targets $*"

@@ -4,7 +4,7 @@
 
 /// One embedded asset.
 #[derive(Debug, Clone, Copy)]
-pub struct Asset {
+pub(crate) struct Asset {
     /// Path below `assets/`, with `/` separators.
     pub path: &'static str,
     /// Its bytes.
@@ -12,7 +12,7 @@ pub struct Asset {
 }
 
 /// Every file of `static/`, in name order.
-pub const ASSETS: &[Asset] = &[
+pub(crate) const ASSETS: &[Asset] = &[
     Asset {
         path: "index.css",
         bytes: include_bytes!("../static/index.css"),

@@ -30,7 +30,7 @@ macro_rules! credentials_help {
     about,
     long_about = None,
     max_term_width = 100,
-    after_long_help = credentials_help!()
+    after_long_help = format!("{}\n\n{}", credentials_help!(), crate::ExitCode::TABLE)
 )]
 pub struct Cli {
     /// What to do.
@@ -70,6 +70,11 @@ pub enum Command {
     /// Validate an archive (a BagIt bag): exit 0 only if every file matches.
     #[command(after_help = "Example:\n  desk-archive verify archive")]
     Verify(VerifyArgs),
+    /// Upload the site (or the whole bag) to object storage, incrementally.
+    #[command(
+        after_help = "Example:\n  AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... \\\n    desk-archive publish archive --to s3://my-bucket/desk\n  TENCENTCLOUD_SECRET_ID=... TENCENTCLOUD_SECRET_KEY=... \\\n    desk-archive publish archive --to cos://examplebucket-1250000000/desk --cos-region ap-guangzhou"
+    )]
+    Publish(PublishArgs),
     /// Print a UserSig for the admin account, for use with curl or other tools.
     #[command(
         after_help = "Example:\n  desk-archive usersig --sdkappid 1400000000 --secret-key-file key.txt"
@@ -120,6 +125,13 @@ pub struct ArchiveArgs {
     /// Written to bag-info.txt [env: DESK_SOURCE_ORGANIZATION].
     #[arg(long, value_name = "TEXT")]
     pub source_organization: Option<String>,
+    /// Take only shard I of N of the listed sessions (by a hash of the SessionId), so
+    /// that N machines fetch disjoint shares, e.g. --shard 0/4.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Changed evidence and the archive's lock.
+    #[command(flatten)]
+    pub write: WriteArgs,
     /// Print the run summary as one JSON object on standard output.
     #[arg(long)]
     pub json: bool,
@@ -173,12 +185,20 @@ pub struct TuningArgs {
     /// First backoff ceiling in milliseconds (tests use a tiny one) [default: 500].
     #[arg(long, value_name = "MS", hide = true)]
     pub backoff_ms: Option<u64>,
+    /// The circuit breaker's window in milliseconds (tests use a short one) [default:
+    /// 30000].
+    #[arg(long, value_name = "MS", hide = true)]
+    pub breaker_window_ms: Option<u64>,
     /// Do not download message media (images, files, audio, video) into the archive.
     #[arg(long)]
     pub no_media: bool,
     /// Skip media objects larger than N bytes [default: 104857600, 100 MiB].
     #[arg(long, value_name = "N")]
     pub max_media_bytes: Option<u64>,
+    /// Give up on a media object after this many seconds in all, however slowly it
+    /// arrives [default: 300].
+    #[arg(long, value_name = "SECS")]
+    pub media_timeout: Option<f64>,
     /// Let media downloads reach HOST even if it resolves to a non-public address
     /// (repeatable).
     #[arg(long, value_name = "HOST")]
@@ -198,11 +218,17 @@ pub struct PageArgs {
     #[arg(long, value_name = "LANG")]
     pub lang: Option<String>,
     /// Do not write the Markdown pages.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "markdown_pages")]
     pub no_markdown_pages: bool,
-    /// Do not build the site search index (data/search/), and remove an existing one.
+    /// Write the Markdown pages again after --no-markdown-pages (the default).
     #[arg(long)]
+    pub markdown_pages: bool,
+    /// Do not build the site search index (data/search/), and remove an existing one.
+    #[arg(long, conflicts_with = "search")]
     pub no_search: bool,
+    /// Build the site search index again after --no-search (the default).
+    #[arg(long)]
+    pub search: bool,
     /// Render threads [default: one per core].
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -214,18 +240,41 @@ pub struct RenderArgs {
     /// The archive directory to (re)build.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Import raw records from this directory (any file names) before rendering.
-    #[arg(long, value_name = "RDIR")]
+    /// Import raw records from this directory (any file names), or from object storage
+    /// (s3://, cos://, gs://, az://, file:// URL), before rendering.
+    #[arg(long, value_name = "RDIR|URL")]
     pub records: Option<PathBuf>,
+    /// With --records: import the records in its sub-folders too.
+    #[arg(long)]
+    pub recursive: bool,
+    /// Object store options (with --records URL).
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// Page options.
     #[command(flatten)]
     pub pages: PageArgs,
     /// Written to bag-info.txt [env: DESK_SOURCE_ORGANIZATION].
     #[arg(long, value_name = "TEXT")]
     pub source_organization: Option<String>,
+    /// Changed evidence and the archive's lock.
+    #[command(flatten)]
+    pub write: WriteArgs,
     /// Print the run summary as one JSON object on standard output.
     #[arg(long)]
     pub json: bool,
+}
+
+/// How a writing command treats changed evidence and another writer (SPEC §9).
+#[derive(Debug, Args, Default)]
+pub struct WriteArgs {
+    /// Take records, media, coverage.json or the audit log that changed since the last
+    /// manifest as they are (each is named in a warning and in the audit log) instead of
+    /// stopping with exit 3.
+    #[arg(long)]
+    pub accept_changes: bool,
+    /// Seconds to wait for another command that holds the archive [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub lock_wait: Option<u64>,
 }
 
 /// `verify`.
@@ -234,9 +283,71 @@ pub struct VerifyArgs {
     /// The archive directory.
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
+    /// Check a publish target instead: every object there against DIR's manifests.
+    #[arg(long, value_name = "URL")]
+    pub remote: Option<String>,
+    /// Object store options (with --remote).
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Seconds to wait for a command that is writing the archive [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub lock_wait: Option<u64>,
     /// Print the result as one JSON object on standard output.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `publish`.
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// The archive directory.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Where to: s3://bucket/prefix, cos://bucket-appid/prefix, gs://bucket/prefix,
+    /// az://container/prefix or file:///path.
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+    /// Publish the whole bag (tag files and all), not only the site in data/.
+    #[arg(long)]
+    pub bag: bool,
+    /// Also delete objects under the prefix that the archive does not hold.
+    #[arg(long)]
+    pub delete: bool,
+    /// Only list what would be uploaded and deleted.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// At most N uploads in flight [default: 16].
+    #[arg(long, value_name = "N")]
+    pub upload_concurrency: Option<usize>,
+    /// Seconds to wait for a command that is writing the archive [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub lock_wait: Option<u64>,
+    /// Object store options.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Print the result as one JSON object on standard output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Object store options (`publish`, `verify --remote`, `render --records URL`).
+/// Credentials are never flags: the store's environment variables or a file.
+#[derive(Debug, Args, Default)]
+pub struct StoreArgs {
+    /// Base URL of an S3-compatible store such as MinIO or Ceph, e.g.
+    /// https://minio.internal:9000 [env: DESK_STORE_ENDPOINT].
+    #[arg(long, value_name = "URL")]
+    pub store_endpoint: Option<String>,
+    /// Read the store's credentials from FILE: NAME=value lines with the store's own
+    /// variable names (AWS_ACCESS_KEY_ID=…, TENCENTCLOUD_SECRET_KEY=…).
+    #[arg(long, value_name = "FILE")]
+    pub store_credentials: Option<PathBuf>,
+    /// Region of a cos:// bucket, e.g. ap-guangzhou [env: DESK_COS_REGION].
+    #[arg(long, value_name = "R")]
+    pub cos_region: Option<String>,
+    /// Retries of a failed store request (tests use 0) [default: 6].
+    #[arg(long, value_name = "N", hide = true)]
+    pub store_retries: Option<usize>,
 }
 
 /// `usersig`.

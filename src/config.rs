@@ -8,25 +8,21 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::cli::{ApiArgs, ArchiveArgs, Cli, Command, PageArgs, RenderArgs, UsersigArgs};
+use crate::cli::{
+    ApiArgs, ArchiveArgs, Cli, Command, PageArgs, PublishArgs, RenderArgs, StoreArgs, UsersigArgs,
+    VerifyArgs,
+};
 use crate::error::{Error, Result};
 use crate::fetch::{Credential, FetchSettings, Region};
+use crate::publish::remote_verify::RemoteVerifyConfig;
+use crate::publish::{Kind, PublishConfig, StoreSpec, Tuning};
 use crate::render::{Lang, RenderOptions};
 use crate::usersig::Secret;
 
 /// Name of the config file looked up in the current directory.
 pub const DEFAULT_CONFIG_FILE: &str = "desk-archive.toml";
 
-/// How much to print.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verbosity {
-    /// Errors only (`-q`).
-    Quiet,
-    /// Progress, warnings and the summary.
-    Normal,
-    /// Also debug lines (`-v`).
-    Verbose,
-}
+pub use crate::progress::Verbosity;
 
 /// Everything a run needs, resolved and validated.
 #[derive(Debug)]
@@ -54,7 +50,13 @@ pub enum Task {
     Verify {
         /// The archive to check.
         dir: PathBuf,
+        /// How long to wait for a writer.
+        lock_wait: std::time::Duration,
     },
+    /// `verify --remote URL DIR`.
+    VerifyRemote(RemoteVerifyConfig),
+    /// `publish DIR --to URL`.
+    Publish(PublishConfig),
     /// `usersig`.
     Usersig(UsersigConfig),
     /// `completions SHELL`: print a completion script.
@@ -81,7 +83,41 @@ pub struct ArchiveConfig {
     pub bag: BagMeta,
     /// Media capture (SPEC §8).
     pub media: crate::media::MediaSettings,
+    /// `--shard I/N`: only the sessions of this share.
+    pub shard: Option<crate::shard::Shard>,
+    /// Changed evidence and the lock.
+    pub write: WriteAccess,
+    /// Which page options were given.
+    pub said: Said,
 }
+
+/// Which render options the user gave (flag, variable or config key), as opposed to
+/// defaults: the others are taken from what the archive remembers (SPEC §1).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Said {
+    /// `--timezone` or `timezone`.
+    pub timezone: bool,
+    /// `--lang` or `lang`.
+    pub lang: bool,
+    /// `--title` or `title`.
+    pub title: bool,
+    /// `--markdown-pages`, `--no-markdown-pages` or `no-markdown-pages`.
+    pub markdown_pages: bool,
+    /// `--search`, `--no-search` or `no-search`.
+    pub search: bool,
+}
+
+/// How a writing command treats changed evidence and another writer (SPEC §9).
+#[derive(Debug, Clone, Copy)]
+pub struct WriteAccess {
+    /// `--accept-changes`: take changed primary evidence as it is (never from a file).
+    pub accept_changes: bool,
+    /// `--lock-wait`: how long to wait for the archive's lock.
+    pub lock_wait: std::time::Duration,
+}
+
+/// Default `--lock-wait`.
+pub const DEFAULT_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Settings of `render`.
 #[derive(Debug)]
@@ -90,10 +126,18 @@ pub struct RenderConfig {
     pub out: PathBuf,
     /// Records to import first.
     pub records: Option<PathBuf>,
+    /// Import from sub-folders of `records` too (`--recursive`).
+    pub recursive: bool,
+    /// Records to download from object storage and import first (`--records URL`).
+    pub records_remote: Option<StoreSpec>,
     /// Page options.
     pub render: RenderOptions,
     /// bag-info.txt fields.
     pub bag: BagMeta,
+    /// Changed evidence and the lock.
+    pub write: WriteAccess,
+    /// Which page options were given.
+    pub said: Said,
 }
 
 /// bag-info.txt fields from the configuration.
@@ -141,6 +185,7 @@ struct FileConfig {
     no_media: Option<bool>,
     max_media_bytes: Option<u64>,
     media_allow_host: Option<Vec<String>>,
+    media_timeout: Option<toml::Value>,
     timezone: Option<String>,
     title: Option<String>,
     lang: Option<String>,
@@ -151,6 +196,11 @@ struct FileConfig {
     verbose: Option<bool>,
     expire: Option<u64>,
     json: Option<bool>,
+    store_endpoint: Option<String>,
+    store_credentials: Option<PathBuf>,
+    cos_region: Option<String>,
+    upload_concurrency: Option<u64>,
+    lock_wait: Option<u64>,
 }
 
 /// Where configuration values come from, besides the command line.
@@ -170,7 +220,12 @@ impl Sources<'_> {
 impl Config {
     /// Resolves and validates the whole command line.
     pub fn from_cli(cli: Cli, sources: &Sources<'_>) -> Result<Config> {
-        let (file, file_dir) = load_file(cli.general.config.as_deref(), &sources.cwd)?;
+        let explicit = cli
+            .general
+            .config
+            .clone()
+            .or_else(|| sources.var("DESK_ARCHIVE_CONFIG").map(PathBuf::from));
+        let (file, file_dir) = load_file(explicit.as_deref(), &sources.cwd, &user_config(sources))?;
         let verbosity = if cli.general.quiet {
             Verbosity::Quiet
         } else if cli.general.verbose {
@@ -193,7 +248,8 @@ impl Config {
             Command::Archive(args) => Task::Archive(r.archive(args)?),
             Command::Fetch(args) => Task::Fetch(r.archive(args)?),
             Command::Render(args) => Task::Render(r.render(args)?),
-            Command::Verify(args) => Task::Verify { dir: args.dir },
+            Command::Verify(args) => r.verify(args)?,
+            Command::Publish(args) => Task::Publish(r.publish(args)?),
             Command::Usersig(args) => Task::Usersig(r.usersig(args)?),
             Command::Completions(args) => Task::Completions { shell: args.shell },
             Command::Man => Task::Man,
@@ -215,6 +271,7 @@ impl Command {
             Command::Archive(a) | Command::Fetch(a) => a.json,
             Command::Render(a) => a.json,
             Command::Verify(a) => a.json,
+            Command::Publish(a) => a.json,
             Command::Usersig(_) | Command::Completions(_) | Command::Man => false,
         }
     }
@@ -226,7 +283,12 @@ impl Task {
     fn reports_json(&self) -> bool {
         matches!(
             self,
-            Task::Archive(_) | Task::Fetch(_) | Task::Render(_) | Task::Verify { .. }
+            Task::Archive(_)
+                | Task::Fetch(_)
+                | Task::Render(_)
+                | Task::Verify { .. }
+                | Task::VerifyRemote(_)
+                | Task::Publish(_)
         )
     }
 }
@@ -234,15 +296,39 @@ impl Task {
 /// Reads the config file: the one named by `--config` (must exist), else
 /// `desk-archive.toml` in `cwd` when present. Returns it with its directory, against which
 /// relative paths in it are resolved.
-fn load_file(explicit: Option<&Path>, cwd: &Path) -> Result<(FileConfig, PathBuf)> {
+/// `$XDG_CONFIG_HOME/desk-archive/config.toml`, else `~/.config/desk-archive/config.toml`.
+fn user_config(sources: &Sources<'_>) -> Option<PathBuf> {
+    let base = sources
+        .var("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| {
+            sources
+                .var("HOME")
+                .map(|h| PathBuf::from(h).join(".config"))
+        })?;
+    Some(base.join("desk-archive").join("config.toml"))
+}
+
+/// The config file (SPEC §1): the first of `--config PATH`, `$DESK_ARCHIVE_CONFIG`,
+/// `./desk-archive.toml`, `$XDG_CONFIG_HOME/desk-archive/config.toml`. One named
+/// explicitly must exist; the others are used when they do. Relative paths in the file
+/// are relative to its folder.
+fn load_file(
+    explicit: Option<&Path>,
+    cwd: &Path,
+    user: &Option<PathBuf>,
+) -> Result<(FileConfig, PathBuf)> {
     let path = match explicit {
         Some(path) => path.to_path_buf(),
         None => {
-            let default = cwd.join(DEFAULT_CONFIG_FILE);
-            if !default.exists() {
-                return Ok((FileConfig::default(), cwd.to_path_buf()));
+            let found = std::iter::once(cwd.join(DEFAULT_CONFIG_FILE))
+                .chain(user.clone())
+                .find(|p| p.is_file());
+            match found {
+                Some(path) => path,
+                None => return Ok((FileConfig::default(), cwd.to_path_buf())),
             }
-            default
         }
     };
     let text = std::fs::read_to_string(&path)
@@ -303,6 +389,7 @@ impl Resolver<'_> {
         let out = self.out_dir(args.out)?;
         // `fetch` renders nothing, but its page options are still checked: a typo in them
         // should not wait for the next `render` to show.
+        let said = self.said(&args.pages);
         let render = self.render_options(args.pages)?;
         let media = self.media_settings(&args.tuning)?;
         let fetch = self.fetch_settings(args.api, args.tuning)?;
@@ -310,6 +397,12 @@ impl Resolver<'_> {
             source_organization: self.source_organization(args.source_organization),
             external_identifier: Some(fetch.sdkappid.to_string()),
         };
+        let shard = args
+            .shard
+            .as_deref()
+            .map(crate::shard::Shard::parse)
+            .transpose()
+            .map_err(usage)?;
         Ok(ArchiveConfig {
             sessions,
             out,
@@ -317,7 +410,80 @@ impl Resolver<'_> {
             render,
             bag,
             media,
+            shard,
+            write: self.write_access(&args.write),
+            said,
         })
+    }
+
+    fn publish(&mut self, args: PublishArgs) -> Result<PublishConfig> {
+        if !args.dir.is_dir() {
+            return Err(usage(format!(
+                "archive directory `{}` does not exist",
+                args.dir.display()
+            )));
+        }
+        let concurrency = args
+            .upload_concurrency
+            .or(self.file.upload_concurrency.map(|n| n as usize))
+            .unwrap_or(crate::publish::DEFAULT_CONCURRENCY);
+        if concurrency == 0 {
+            return Err(usage("--upload-concurrency must be at least 1"));
+        }
+        let tuning = store_tuning(&args.store);
+        Ok(PublishConfig {
+            target: self.store_spec(&args.to, args.store, "--to")?,
+            dir: args.dir,
+            kind: if args.bag { Kind::Bag } else { Kind::Site },
+            delete: args.delete,
+            dry_run: args.dry_run,
+            concurrency,
+            tuning,
+            lock_wait: self.lock_wait(args.lock_wait),
+        })
+    }
+
+    fn verify(&mut self, args: VerifyArgs) -> Result<Task> {
+        let Some(url) = args.remote else {
+            return Ok(Task::Verify {
+                lock_wait: self.lock_wait(args.lock_wait),
+                dir: args.dir,
+            });
+        };
+        if !args.dir.is_dir() {
+            return Err(usage(format!(
+                "archive directory `{}` does not exist",
+                args.dir.display()
+            )));
+        }
+        let tuning = store_tuning(&args.store);
+        Ok(Task::VerifyRemote(RemoteVerifyConfig {
+            lock_wait: self.lock_wait(args.lock_wait),
+            target: self.store_spec(&url, args.store, "--remote")?,
+            dir: args.dir,
+            tuning,
+        }))
+    }
+
+    /// A store URL with its endpoint (flag, `DESK_STORE_ENDPOINT`, file), COS region
+    /// (flag, `DESK_COS_REGION`, file) and credentials file (flag, file).
+    fn store_spec(&self, url: &str, args: StoreArgs, flag: &str) -> Result<StoreSpec> {
+        let endpoint = args
+            .store_endpoint
+            .or_else(|| self.sources.var("DESK_STORE_ENDPOINT"))
+            .or_else(|| self.file.store_endpoint.clone());
+        let region = args
+            .cos_region
+            .or_else(|| self.sources.var("DESK_COS_REGION"))
+            .or_else(|| self.file.cos_region.clone());
+        let credentials = args.store_credentials.or_else(|| {
+            self.file
+                .store_credentials
+                .as_ref()
+                .map(|p| self.file_dir.join(p))
+        });
+        StoreSpec::parse(url, endpoint.as_deref(), region.as_deref(), credentials)
+            .map_err(|why| usage(format!("{flag}: {why}")))
     }
 
     fn media_settings(
@@ -336,10 +502,21 @@ impl Resolver<'_> {
         } else {
             tuning.media_allow_host.clone()
         };
+        let deadline = match tuning.media_timeout {
+            Some(t) => t,
+            None => number(self.file.media_timeout.as_ref(), "media-timeout")?
+                .unwrap_or(crate::media::DEFAULT_DEADLINE.as_secs_f64()),
+        };
+        if !(deadline.is_finite() && deadline > 0.0 && deadline < 1e6) {
+            return Err(usage(
+                "--media-timeout must be a positive number of seconds",
+            ));
+        }
         Ok(crate::media::MediaSettings {
             enabled: !(tuning.no_media || self.file.no_media == Some(true)),
             max_bytes,
             allow_hosts,
+            deadline: Duration::from_secs_f64(deadline),
             ..crate::media::MediaSettings::default()
         })
     }
@@ -349,17 +526,45 @@ impl Resolver<'_> {
         let records = args
             .records
             .or_else(|| self.file.records.as_ref().map(|p| self.file_dir.join(p)));
+        let said = self.said(&args.pages);
         let render = self.render_options(args.pages)?;
         let bag = BagMeta {
             source_organization: self.source_organization(args.source_organization),
             external_identifier: None,
         };
+        if args.recursive && records.is_none() {
+            return Err(usage("--recursive needs --records DIR"));
+        }
+        // A URL (`s3://…`) names object storage; anything else is a directory.
+        let (records, records_remote) = match records {
+            Some(r) if r.to_string_lossy().contains("://") => {
+                let url = r.to_string_lossy().into_owned();
+                (None, Some(self.store_spec(&url, args.store, "--records")?))
+            }
+            other => (other, None),
+        };
         Ok(RenderConfig {
             out,
             records,
+            recursive: args.recursive,
+            records_remote,
             render,
             bag,
+            write: self.write_access(&args.write),
+            said,
         })
+    }
+
+    fn write_access(&self, args: &crate::cli::WriteArgs) -> WriteAccess {
+        WriteAccess {
+            accept_changes: args.accept_changes,
+            lock_wait: self.lock_wait(args.lock_wait),
+        }
+    }
+
+    fn lock_wait(&self, flag: Option<u64>) -> std::time::Duration {
+        flag.or(self.file.lock_wait)
+            .map_or(DEFAULT_LOCK_WAIT, std::time::Duration::from_secs)
     }
 
     fn usersig(&mut self, args: UsersigArgs) -> Result<UsersigConfig> {
@@ -415,6 +620,19 @@ impl Resolver<'_> {
             .or_else(|| self.file.source_organization.clone())
     }
 
+    fn said(&self, pages: &PageArgs) -> Said {
+        let f = &self.file;
+        Said {
+            timezone: pages.timezone.is_some() || f.timezone.is_some(),
+            lang: pages.lang.is_some() || f.lang.is_some(),
+            title: pages.title.is_some() || f.title.is_some(),
+            markdown_pages: pages.no_markdown_pages
+                || pages.markdown_pages
+                || f.no_markdown_pages.is_some(),
+            search: pages.no_search || pages.search || f.no_search.is_some(),
+        }
+    }
+
     fn render_options(&self, pages: PageArgs) -> Result<RenderOptions> {
         let tz_name = pages.timezone.or_else(|| self.file.timezone.clone());
         let timezone = match tz_name {
@@ -439,12 +657,17 @@ impl Resolver<'_> {
         }
         Ok(RenderOptions {
             timezone,
-            title: pages.title.or_else(|| self.file.title.clone()),
+            title: pages
+                .title
+                .or_else(|| self.file.title.clone())
+                .filter(|t| !t.is_empty()),
             lang,
-            markdown_pages: !(pages.no_markdown_pages || self.file.no_markdown_pages == Some(true)),
-            search: !(pages.no_search || self.file.no_search == Some(true)),
+            markdown_pages: pages.markdown_pages
+                || !(pages.no_markdown_pages || self.file.no_markdown_pages == Some(true)),
+            search: pages.search || !(pages.no_search || self.file.no_search == Some(true)),
             jobs,
             progress: None,
+            cancel: None,
         })
     }
 
@@ -529,6 +752,8 @@ impl Resolver<'_> {
             backoff_base: Duration::from_millis(tuning.backoff_ms.unwrap_or(500)),
             backoff_cap: Duration::from_secs(30),
             retry_after_cap: Duration::from_secs(60),
+            breaker_window: Duration::from_millis(tuning.breaker_window_ms.unwrap_or(30_000)),
+            breaker_min_failures: 20,
             cancel: None,
         })
     }
@@ -611,15 +836,25 @@ impl Resolver<'_> {
                 source.name
             )));
         }
-        if let Some(key) = source.key {
-            return non_empty_secret(key, "the secret key").map(Credential::SecretKey);
-        }
         if let Some(sig) = source.usersig {
             return non_empty_secret(sig, "the UserSig").map(Credential::UserSig);
         }
-        let path = source.key_file.unwrap_or_default();
-        let (key, warning) = read_key_file(&path)?;
-        self.warnings.extend(warning);
+        let key = match source.key {
+            Some(key) => non_empty_secret(key, "the secret key")?,
+            None => {
+                let path = source.key_file.unwrap_or_default();
+                let (key, warning) = read_key_file(&path)?;
+                self.warnings.extend(warning);
+                key
+            }
+        };
+        if !looks_like_a_key(key.expose()) {
+            self.warnings.push(format!(
+                "the secret key from {} is not 64 hexadecimal characters, as the Chat \
+                 console issues them: check that it is the app's key (basic configuration)",
+                source.name
+            ));
+        }
         Ok(Credential::SecretKey(key))
     }
 }
@@ -654,6 +889,19 @@ fn check_creatable(out: &Path) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+fn store_tuning(args: &StoreArgs) -> Tuning {
+    let mut tuning = Tuning::default();
+    if let Some(retries) = args.store_retries {
+        tuning.retries = retries;
+    }
+    tuning
+}
+
+/// Whether a secret key has the console's form: 64 hexadecimal characters.
+fn looks_like_a_key(key: &str) -> bool {
+    key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 fn non_empty_secret(value: String, what: &str) -> Result<Secret> {
@@ -710,7 +958,7 @@ fn usage(message: impl Into<String>) -> Error {
 }
 
 /// The environment variables this tool reads, for documentation and tests.
-pub const ENV_VARS: [&str; 8] = [
+pub const ENV_VARS: [&str; 10] = [
     "DESK_SDKAPPID",
     "DESK_IDENTIFIER",
     "DESK_SECRET_KEY",
@@ -718,6 +966,8 @@ pub const ENV_VARS: [&str; 8] = [
     "DESK_REGION",
     "DESK_ENDPOINT",
     "DESK_SOURCE_ORGANIZATION",
+    "DESK_STORE_ENDPOINT",
+    "DESK_COS_REGION",
     "SOURCE_DATE_EPOCH",
 ];
 
@@ -779,6 +1029,31 @@ mod tests {
     }
 
     #[test]
+    fn media_timeout_from_flag_or_file_and_checked() {
+        let env = [("DESK_SDKAPPID", "1"), ("DESK_SECRET_KEY", "k")];
+        let c = resolve(&with(&[]), &env, None).unwrap();
+        assert_eq!(fetch_config(&c).media.deadline, Duration::from_secs(300));
+        let c = resolve(&with(&[]), &env, Some("media-timeout = 2.5")).unwrap();
+        assert_eq!(fetch_config(&c).media.deadline, Duration::from_millis(2500));
+        let c = resolve(
+            &with(&["--media-timeout", "7"]),
+            &env,
+            Some("media-timeout = 2"),
+        )
+        .unwrap();
+        assert_eq!(fetch_config(&c).media.deadline, Duration::from_secs(7));
+        for bad in ["0", "-1", "inf"] {
+            let flag = format!("--media-timeout={bad}");
+            let args = with(&[])
+                .into_iter()
+                .chain([flag.as_str()])
+                .collect::<Vec<_>>();
+            let err = resolve(&args, &env, None).unwrap_err();
+            assert!(err.to_string().contains("--media-timeout"), "{err}");
+        }
+    }
+
+    #[test]
     fn highest_credential_source_decides() {
         let env = [("DESK_SDKAPPID", "1"), ("DESK_USERSIG", "sig-from-env")];
         let c = resolve(&with(&["--secret-key", "k"]), &env, Some("usersig = \"x\"")).unwrap();
@@ -806,7 +1081,7 @@ mod tests {
                 .contains("two credentials in the environment"),
             "{err}"
         );
-        assert_eq!(err.exit_code(), 2);
+        assert_eq!(err.exit_code(), crate::ExitCode::Usage);
         assert!(!err.to_string().contains("k\""));
     }
 
@@ -832,7 +1107,7 @@ mod tests {
             let args: Vec<&str> = BASE.iter().copied().chain(extra).collect();
             let err = resolve(&args, &env, None).unwrap_err();
             assert!(err.to_string().contains(needle), "{err} lacks {needle}");
-            assert_eq!(err.exit_code(), 2);
+            assert_eq!(err.exit_code(), crate::ExitCode::Usage);
         }
         let err = resolve(
             &with(&["--secret-key", "k"]),

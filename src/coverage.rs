@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::fsutil::{self, WriteOutcome};
-use crate::render::MissingSession;
+use crate::wal::Wal;
 
 /// File name inside `data/`.
 pub const FILE_NAME: &str = "coverage.json";
@@ -43,6 +43,30 @@ impl State {
     }
 }
 
+/// A session's media figures in coverage.json.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaCounts {
+    /// URLs whose content is in the archive.
+    pub archived: u64,
+    /// URLs skipped because the object is larger than `--max-media-bytes`.
+    pub skipped: u64,
+    /// URLs that could not be captured.
+    pub failed: u64,
+}
+
+/// A session the index must list although it has no record (from coverage.json).
+#[derive(Debug, Clone)]
+pub struct MissingSession {
+    /// The SessionId.
+    pub session_id: String,
+    /// `failed`, `not found` or `pending`.
+    pub state: String,
+    /// The API's ErrorCode, when one was given.
+    pub error_code: Option<i64>,
+    /// The API's ErrorInfo or our reason.
+    pub reason: String,
+}
+
 /// One session's line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
@@ -62,7 +86,7 @@ pub struct Entry {
     pub error_info: Option<String>,
     /// Media of the session captured, skipped (too large) and failed (SPEC §8).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media: Option<crate::media::MediaCounts>,
+    pub media: Option<MediaCounts>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -136,7 +160,7 @@ impl Coverage {
     }
 
     /// Sets a session's media counts (`None` removes them); `when` is not touched.
-    pub fn set_media(&mut self, session_id: &str, media: Option<crate::media::MediaCounts>) {
+    pub fn set_media(&mut self, session_id: &str, media: Option<MediaCounts>) {
         if let Some(entry) = self.entries.get_mut(session_id) {
             entry.media = media;
         }
@@ -179,9 +203,10 @@ impl Coverage {
         counts
     }
 
-    /// Writes `data/coverage.json` atomically (untouched when unchanged).
-    pub fn write(&self, data_dir: &Path) -> Result<WriteOutcome> {
-        write_file(data_dir, &self.file_bytes(data_dir)?)
+    /// Writes `data/coverage.json` atomically, through the write-ahead list (it is
+    /// primary evidence); untouched when unchanged.
+    pub fn write(&self, data_dir: &Path, wal: &Wal) -> Result<WriteOutcome> {
+        write_file(data_dir, &self.file_bytes(data_dir)?, wal)
     }
 
     /// The bytes of `data/coverage.json` (about 160 a session, half of what the entries
@@ -207,8 +232,9 @@ impl Coverage {
 
 /// Writes `data/coverage.json` from [`Coverage::file_bytes`], atomically (untouched when
 /// unchanged).
-pub fn write_file(data_dir: &Path, bytes: &[u8]) -> Result<WriteOutcome> {
-    fsutil::write_atomic(&data_dir.join(FILE_NAME), bytes)
+pub fn write_file(data_dir: &Path, bytes: &[u8], wal: &Wal) -> Result<WriteOutcome> {
+    let rel = format!("data/{FILE_NAME}");
+    fsutil::write_evidence(&data_dir.join(FILE_NAME), bytes, wal, &rel)
 }
 
 #[cfg(test)]
@@ -239,9 +265,12 @@ mod tests {
             "t",
         );
         c.set_archived("y", "t");
-        c.write(dir.path()).unwrap();
+        c.write(dir.path(), &Wal::disabled()).unwrap();
         let again = Coverage::load(dir.path()).unwrap().unwrap();
-        assert_eq!(again.write(dir.path()).unwrap(), WriteOutcome::Unchanged);
+        assert_eq!(
+            again.write(dir.path(), &Wal::disabled()).unwrap(),
+            WriteOutcome::Unchanged
+        );
         let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
         assert!(text.contains(r#""state":"not found""#), "{text}");
         assert_eq!(again.missing().len(), 1);

@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use crate::exit::ExitCode;
+
 /// Errors that end a command. Per-session failures are not errors: they are collected in
 /// reports and decide the exit code there.
 #[derive(Debug, thiserror::Error)]
@@ -21,12 +23,9 @@ pub enum Error {
     /// The user gave a flag, file or configuration that cannot work (exit 2).
     #[error("{0}")]
     Usage(String),
-    /// The API rejected the credentials or the application: the run stopped (exit 2).
+    /// A store or server could not be reached or used at all (exit 4: try again later).
     #[error("{0}")]
-    RunStopped(String),
-    /// `verify` found the bag invalid (exit 3).
-    #[error("{0}")]
-    Invalid(String),
+    Unreachable(String),
     /// A JSON document we wrote or must read is malformed.
     #[error("cannot parse `{path}`")]
     Json {
@@ -35,6 +34,29 @@ pub enum Error {
         /// The parser's complaint.
         #[source]
         source: serde_json::Error,
+    },
+    /// The machine would not give what the run needs (a thread pool, the HTTP client, a
+    /// signal handler): not the user's mistake, so not a usage error.
+    #[error("{0}")]
+    Setup(String),
+    /// Another process holds the archive's lock past `--lock-wait` (exit 4).
+    #[error("`{}` is locked by {holder}; waited {} s (--lock-wait)", dir.display(), waited.as_secs())]
+    Locked {
+        /// The archive directory.
+        dir: PathBuf,
+        /// Who holds the lock, as far as it can be told.
+        holder: String,
+        /// How long we waited.
+        waited: std::time::Duration,
+    },
+    /// Primary evidence changed since the last manifests (exit 3): each file named.
+    #[error("{0}")]
+    Changed(String),
+    /// A JSON file that is not a desk record.
+    #[error("`{}` is not a desk record: expected a JSON object with SessionId and Messages", path.display())]
+    NotARecord {
+        /// The file.
+        path: PathBuf,
     },
     /// A page template failed to render (a bug, not an input problem).
     #[error("cannot render {what}")]
@@ -58,13 +80,33 @@ impl Error {
     }
 
     /// The process exit code this error maps to (SPEC §1).
-    pub fn exit_code(&self) -> u8 {
+    pub fn exit_code(&self) -> ExitCode {
         match self {
-            Error::Invalid(_) => 3,
-            Error::Io { .. } | Error::Json { .. } | Error::Template { .. } => 1,
-            Error::Usage(_) | Error::RunStopped(_) => 2,
+            Error::Io { .. }
+            | Error::Json { .. }
+            | Error::NotARecord { .. }
+            | Error::Template { .. }
+            | Error::Setup(_) => ExitCode::Partial,
+            Error::Usage(_) => ExitCode::Usage,
+            Error::Locked { .. } => ExitCode::TryLater,
+            Error::Changed(_) => ExitCode::Integrity,
+            Error::Unreachable(_) => ExitCode::TryLater,
         }
     }
+}
+
+/// An error followed by each of its sources, outermost first.
+pub fn chain(error: &dyn std::error::Error) -> impl Iterator<Item = &dyn std::error::Error> {
+    std::iter::successors(Some(error), |e| e.source())
+}
+
+/// An error and its sources on one line, joined by `: ` (for summaries and coverage.json;
+/// the binary prints each source on a `caused by:` line instead).
+pub fn one_line(error: &dyn std::error::Error) -> String {
+    chain(error)
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join(": ")
 }
 
 /// Result with the library's [`Error`].

@@ -6,11 +6,13 @@ use std::fs;
 use std::io::{self, BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
+use sha2::Digest;
+
 use crate::error::{Error, Result};
 
 /// Suffix of our temporary files. Visible (no leading dot) and unmistakable, so the next
 /// writing command can remove leftovers of a killed run (SPEC §3).
-pub const TEMP_SUFFIX: &str = ".desk-archive-tmp";
+pub(crate) const TEMP_SUFFIX: &str = ".desk-archive-tmp";
 
 /// What [`write_atomic`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,46 +26,43 @@ pub enum WriteOutcome {
 /// Writes `bytes` to `path` atomically, creating parent directories, unless the file
 /// already holds exactly these bytes. The data is synced to disk before the rename, so
 /// the file survives a power loss too.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<WriteOutcome> {
-    write_atomic_with(path, bytes, true, None)
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<WriteOutcome> {
+    write_atomic_with(path, bytes, true, None, None)
+}
+
+/// [`write_atomic`] for primary evidence (SPEC §9): `rel` (the bag-relative path) and the
+/// SHA-256 of `bytes` go to the write-ahead list, synced, before the rename, so that the
+/// next run knows the tool itself finished this file even if the manifests never got to
+/// list it.
+pub(crate) fn write_evidence(
+    path: &Path,
+    bytes: &[u8],
+    wal: &crate::wal::Wal,
+    rel: &str,
+) -> Result<WriteOutcome> {
+    write_atomic_with(path, bytes, true, None, Some((wal, rel)))
 }
 
 /// [`write_atomic`] for many threads writing into one directory: `dir_lock` is held while
 /// the temporary file is created and while it is renamed, so that the threads queue on it
 /// instead of spinning on the file system's directory lock; the data is written and
 /// synced outside it, in parallel.
-pub fn write_atomic_in_shared_dir(
+pub(crate) fn write_atomic_in_shared_dir(
     path: &Path,
     bytes: &[u8],
     dir_lock: &std::sync::Mutex<()>,
+    evidence: Option<(&crate::wal::Wal, &str)>,
 ) -> Result<WriteOutcome> {
-    write_atomic_with(path, bytes, true, Some(dir_lock))
+    write_atomic_with(path, bytes, true, Some(dir_lock), evidence)
 }
 
-/// [`write_atomic`] without the sync before the rename, for files derived from others
-/// (session pages, rebuilt from records). A file that already exists is replaced
-/// atomically; a new one is written in place, which spares the file system a rename per
-/// page. After a crash or power loss such a file may be partial or empty: its time is
-/// then newer than the bag's state file, so the next render does not trust it and writes
-/// it again (and `verify` reports it until then). A sync costs ~6 ms per file on ext4,
-/// which made it most of a 10,000-session render.
-pub fn write_atomic_derived(path: &Path, bytes: &[u8]) -> Result<WriteOutcome> {
-    match fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-    {
-        Ok(mut file) => match file.write_all(bytes) {
-            Ok(()) => Ok(WriteOutcome::Written),
-            Err(source) => {
-                drop(file);
-                let _ = fs::remove_file(path);
-                Err(Error::io("write", path, source))
-            }
-        },
-        // It exists (replaced atomically, if it changed), or its folder does not (created).
-        Err(_) => write_atomic_with(path, bytes, false, None),
-    }
+/// [`write_atomic`] without the syncs, for files derived from others (session pages,
+/// rebuilt from records): a temporary file renamed into place, so a reader never sees half
+/// a page, but not forced to disk one by one (a sync costs ~6 ms per file on ext4, most of
+/// a 10,000-session render). After a power loss such a page may be empty or old; its stamp
+/// then differs from the stat cache's and the next render writes it again.
+pub(crate) fn write_derived(path: &Path, bytes: &[u8]) -> Result<WriteOutcome> {
+    write_atomic_with(path, bytes, false, None, None)
 }
 
 fn write_atomic_with(
@@ -71,6 +70,7 @@ fn write_atomic_with(
     bytes: &[u8],
     sync: bool,
     dir_lock: Option<&std::sync::Mutex<()>>,
+    evidence: Option<(&crate::wal::Wal, &str)>,
 ) -> Result<WriteOutcome> {
     if let Ok(meta) = fs::metadata(path)
         && meta.is_file()
@@ -94,8 +94,18 @@ fn write_atomic_with(
         if sync {
             file.sync_data()?;
         }
-        let _dir = locked();
-        fs::rename(&tmp, path)
+        if let Some((wal, rel)) = evidence {
+            let sha256: [u8; 32] = sha2::Sha256::digest(bytes).into();
+            wal.append(rel, &sha256).map_err(io::Error::other)?;
+        }
+        {
+            let _dir = locked();
+            fs::rename(&tmp, path)?;
+        }
+        if sync {
+            sync_parent(path)?;
+        }
+        Ok(())
     })();
     if let Err(source) = result {
         let _ = fs::remove_file(&tmp);
@@ -104,15 +114,96 @@ fn write_atomic_with(
     Ok(WriteOutcome::Written)
 }
 
+/// A file written under a temporary name, not yet synced or renamed into place: bulk
+/// writers (record import) stage many, then [`commit_staged`] them together.
+#[derive(Debug)]
+pub(crate) struct Staged {
+    tmp: PathBuf,
+    target: PathBuf,
+    rel: String,
+    sha256: [u8; 32],
+}
+
+/// Writes `bytes` beside `target` under a temporary name, unless `target` already holds
+/// them (`None`). `rel` is the target's path in the bag, for the write-ahead list.
+pub(crate) fn stage(target: &Path, rel: String, bytes: &[u8]) -> Result<Option<Staged>> {
+    if fs::read(target).is_ok_and(|existing| existing == bytes) {
+        return Ok(None);
+    }
+    if let Some(parent) = target.parent() {
+        create_dir_all(parent)?;
+    }
+    let tmp = temp_path(target);
+    fs::write(&tmp, bytes).map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        Error::io("write", target, e)
+    })?;
+    Ok(Some(Staged {
+        tmp,
+        target: target.to_owned(),
+        rel,
+        sha256: sha2::Sha256::digest(bytes).into(),
+    }))
+}
+
+/// Puts staged files in place as primary evidence (SPEC §9): their data synced (on
+/// `threads` threads: the file system commits concurrent syncs together), their names and
+/// checksums in the write-ahead list (one sync), renamed, and their folders synced.
+pub(crate) fn commit_staged(
+    staged: Vec<Staged>,
+    wal: &crate::wal::Wal,
+    threads: usize,
+) -> Result<()> {
+    let temps: Vec<PathBuf> = staged.iter().map(|s| s.tmp.clone()).collect();
+    let synced = sync_files(&temps, threads);
+    let logged =
+        synced.and_then(|()| wal.append_all(staged.iter().map(|s| (s.rel.as_str(), &s.sha256))));
+    if let Err(e) = logged {
+        for s in &staged {
+            let _ = fs::remove_file(&s.tmp);
+        }
+        return Err(e);
+    }
+    let mut parents = std::collections::BTreeSet::new();
+    for s in &staged {
+        fs::rename(&s.tmp, &s.target).map_err(|e| Error::io("write", &s.target, e))?;
+        parents.insert(s.target.clone());
+    }
+    for target in parents
+        .iter()
+        .filter_map(|t| t.parent())
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        sync_parent(&target.join("x")).map_err(|e| Error::io("sync", target, e))?;
+    }
+    Ok(())
+}
+
+/// Syncs the directory holding `path`, so that a rename into it survives a power loss.
+pub(crate) fn sync_parent(path: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    if let Some(parent) = path.parent() {
+        let dir = if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        };
+        fs::File::open(dir)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 /// Syncs each of these files' data to disk, on `threads` threads of their own: each sync
 /// mostly waits on the disk, and the file system commits concurrent syncs together. Run
 /// beside CPU-bound work (the render), it costs the run next to nothing.
-pub fn sync_files(paths: &[PathBuf], threads: usize) -> Result<()> {
+pub(crate) fn sync_files(paths: &[PathBuf], threads: usize) -> Result<()> {
     use rayon::prelude::*;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))
         .build()
-        .map_err(|e| Error::Usage(format!("cannot start {threads} threads: {e}")))?;
+        .map_err(|e| Error::Setup(format!("cannot start {threads} threads: {e}")))?;
     pool.install(|| {
         paths.par_iter().try_for_each(|path| {
             fs::File::open(path)
@@ -129,7 +220,7 @@ pub fn sync_files(paths: &[PathBuf], threads: usize) -> Result<()> {
 /// beside `path` takes the bytes so far and the rest; it is synced and renamed over
 /// `path`. On any error the temporary file is removed and `path` is left as it was. For
 /// the index, stats.json, the manifests and the state file.
-pub fn write_streamed(
+pub(crate) fn write_streamed(
     path: &Path,
     fill: impl FnOnce(&mut io::BufWriter<CompareWriter>) -> io::Result<()>,
 ) -> Result<WriteOutcome> {
@@ -162,7 +253,7 @@ pub fn write_streamed(
 
 /// The sink of [`write_streamed`]: compares what it is given with the existing file, and
 /// from the first difference on writes a temporary file instead.
-pub struct CompareWriter {
+pub(crate) struct CompareWriter {
     /// The existing file, while the bytes still match it.
     existing: Option<io::BufReader<fs::File>>,
     /// Bytes that matched so far.
@@ -205,6 +296,7 @@ impl CompareWriter {
             file.sync_data()?;
         }
         fs::rename(&self.tmp, &self.target)?;
+        sync_parent(&self.target)?;
         Ok(WriteOutcome::Written)
     }
 }
@@ -235,7 +327,7 @@ impl io::Write for CompareWriter {
 }
 
 /// The temporary name used while `path` is being written.
-pub fn temp_path(path: &Path) -> PathBuf {
+pub(crate) fn temp_path(path: &Path) -> PathBuf {
     let mut name = path
         .file_name()
         .map(|n| n.to_os_string())
@@ -245,18 +337,18 @@ pub fn temp_path(path: &Path) -> PathBuf {
 }
 
 /// `fs::create_dir_all` with the path in the error.
-pub fn create_dir_all(path: &Path) -> Result<()> {
+pub(crate) fn create_dir_all(path: &Path) -> Result<()> {
     fs::create_dir_all(path).map_err(|e| Error::io("create directory", path, e))
 }
 
 /// `fs::read` with the path in the error.
-pub fn read(path: &Path) -> Result<Vec<u8>> {
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>> {
     fs::read(path).map_err(|e| Error::io("read", path, e))
 }
 
 /// Removes every leftover temporary file of ours below `dir` (a killed run's debris).
 /// Returns how many were removed.
-pub fn remove_leftovers(dir: &Path) -> Result<usize> {
+pub(crate) fn remove_leftovers(dir: &Path) -> Result<usize> {
     let mut removed = 0;
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
@@ -269,7 +361,12 @@ pub fn remove_leftovers(dir: &Path) -> Result<usize> {
         let file_type = entry
             .file_type()
             .map_err(|e| Error::io("inspect", &path, e))?;
-        if file_type.is_dir() {
+        let leftover = path.to_string_lossy().ends_with(TEMP_SUFFIX);
+        if file_type.is_dir() && leftover {
+            // A killed run's download folder (`render --records URL`).
+            fs::remove_dir_all(&path).map_err(|e| Error::io("remove", &path, e))?;
+            removed += 1;
+        } else if file_type.is_dir() {
             removed += remove_leftovers(&path)?;
         } else if path.to_string_lossy().ends_with(TEMP_SUFFIX) {
             fs::remove_file(&path).map_err(|e| Error::io("remove", &path, e))?;

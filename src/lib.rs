@@ -4,47 +4,63 @@
 //! Data flows one way: [`cli`] → [`config`] → [`fetch`] → [`records`] → [`render`] → [`bag`],
 //! with [`stats`] computed from records and [`commands`] running one subcommand each.
 
-pub mod assets;
+pub(crate) mod assets;
+pub mod audit;
 pub mod bag;
 pub mod cli;
-pub mod commands;
+pub(crate) mod commands;
 pub mod config;
 pub mod coverage;
+pub mod digest;
 pub mod error;
+pub(crate) mod exit;
 pub mod fetch;
-pub mod fsutil;
-pub mod manual;
+pub(crate) mod fsutil;
+pub mod lock;
+pub(crate) mod manual;
 pub mod media;
+pub mod media_index;
 pub mod model;
 pub mod progress;
+pub mod publish;
 pub mod records;
 pub mod render;
-pub mod sessions;
+pub(crate) mod sessions;
+pub mod shard;
+pub mod state;
 pub mod stats;
+pub mod throttle;
 pub mod usersig;
+pub mod wal;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 pub use error::{Error, Result};
+pub use exit::ExitCode;
 
 use config::{Config, Task};
 
 /// Runs one resolved command and returns its exit code.
-pub fn run(config: Config) -> Result<u8> {
+pub fn run(config: Config) -> Result<ExitCode> {
     init_logging(config.verbosity);
     for warning in &config.warnings {
         tracing::warn!("{warning}");
     }
-    let (verbosity, json) = (config.verbosity, config.json);
+    let output = commands::Output {
+        verbosity: config.verbosity,
+        json: config.json,
+    };
     let outcome = match config.task {
-        Task::Archive(c) => fetch_then(c, true, verbosity, json)?,
-        Task::Fetch(c) => fetch_then(c, false, verbosity, json)?,
-        Task::Render(c) => {
-            let _guard = interrupt_flag()?;
-            commands::render(&c, verbosity, json)?
+        Task::Archive(c) => fetch_then(c, commands::Then::Render, output)?,
+        Task::Fetch(c) => fetch_then(c, commands::Then::StopAfterFetch, output)?,
+        Task::Render(c) => commands::render(&c, output, interrupt_flag()?)?,
+        Task::Verify { dir, lock_wait } => commands::verify(&dir, lock_wait, output)?,
+        Task::VerifyRemote(c) => commands::verify_remote(&c, output)?,
+        Task::Publish(c) => {
+            let flag = interrupt_flag()?;
+            commands::publish(&c, output, &flag)?
         }
-        Task::Verify { dir } => commands::verify(&dir, verbosity, json)?,
         Task::Usersig(c) => commands::usersig(&c)?,
         Task::Completions { shell } => {
             manual::print(&manual::completions(shell))?;
@@ -60,13 +76,12 @@ pub fn run(config: Config) -> Result<u8> {
 
 fn fetch_then(
     mut config: config::ArchiveConfig,
-    renders: bool,
-    verbosity: config::Verbosity,
-    json: bool,
+    then: commands::Then,
+    output: commands::Output,
 ) -> Result<commands::Outcome> {
     let flag = interrupt_flag()?;
     config.fetch.cancel = Some(flag.clone());
-    commands::archive(&config, renders, verbosity, json, flag)
+    commands::archive(&config, then, output, flag)
 }
 
 /// SIGINT and SIGTERM set a flag instead of killing the process, so a writing command can
@@ -78,7 +93,7 @@ fn interrupt_flag() -> Result<Arc<AtomicBool>> {
             signal_hook::flag::register_conditional_shutdown(signal, 130, flag.clone())
                 .and_then(|_| signal_hook::flag::register(signal, flag.clone()));
         if let Err(e) = registered {
-            return Err(Error::Usage(format!(
+            return Err(Error::Setup(format!(
                 "cannot install the signal handler: {e}"
             )));
         }

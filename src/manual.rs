@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 const BIN: &str = "desk-archive";
 
 /// The completion script for `shell`.
-pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
+pub(crate) fn completions(shell: clap_complete::Shell) -> Vec<u8> {
     let mut cmd = Cli::command();
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut cmd, BIN, &mut out);
@@ -21,7 +21,7 @@ pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
 
 /// The man page (roff): the top-level page, then one section per subcommand with its
 /// synopsis, options and examples.
-pub fn man_page() -> Result<Vec<u8>> {
+pub(crate) fn man_page() -> Result<Vec<u8>> {
     let mut cmd = Cli::command();
     cmd.build();
     let mut out = Vec::new();
@@ -73,7 +73,7 @@ fn roff_error(source: std::io::Error) -> Error {
 }
 
 /// Writes `bytes` to standard output; a closed pipe (`| head`) is not an error.
-pub fn print(bytes: &[u8]) -> Result<()> {
+pub(crate) fn print(bytes: &[u8]) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {

@@ -14,7 +14,16 @@ use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::config::Verbosity;
+/// How much to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verbosity {
+    /// Errors only (`-q`).
+    Quiet,
+    /// Progress, warnings and the summary.
+    Normal,
+    /// Also debug lines (`-v`).
+    Verbose,
+}
 
 /// Least time between two plain progress lines (when standard error is not a terminal).
 const PLAIN_INTERVAL: Duration = Duration::from_secs(5);
@@ -109,6 +118,8 @@ pub struct Progress {
     /// Messages fetched and requests sent (fetch only; 0 elsewhere).
     messages: AtomicU64,
     requests: AtomicU64,
+    /// Bytes sent (publish only; 0 elsewhere).
+    bytes: AtomicU64,
     started: Instant,
     /// When the last plain line was printed (or the phase started), and whether any was.
     plain_log: Mutex<PlainLog>,
@@ -154,6 +165,7 @@ impl Progress {
             retries: AtomicU64::new(0),
             messages: AtomicU64::new(0),
             requests: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
             started: Instant::now(),
             plain_log: Mutex::new(PlainLog {
                 last: Instant::now(),
@@ -195,6 +207,12 @@ impl Progress {
         self.refresh_message();
     }
 
+    /// Counts `n` bytes sent (the bar shows bytes and bytes per second).
+    pub fn bytes(&self, n: u64) {
+        self.bytes.fetch_add(n, Ordering::Relaxed);
+        self.refresh_message();
+    }
+
     fn refresh_message(&self) {
         if let Some(bar) = &self.bar {
             bar.set_message(self.detail());
@@ -212,6 +230,15 @@ impl Progress {
         if requests > 0 {
             let per_sec = requests as f64 / self.started.elapsed().as_secs_f64().max(0.001);
             parts.push(format!("{requests} requests ({per_sec:.1}/s)"));
+        }
+        let bytes = self.bytes.load(Ordering::Relaxed);
+        if bytes > 0 {
+            let per_sec = bytes as f64 / self.started.elapsed().as_secs_f64().max(0.001);
+            parts.push(format!(
+                "{} ({}/s)",
+                size_text(bytes as f64),
+                size_text(per_sec)
+            ));
         }
         let retries = self.retries.load(Ordering::Relaxed);
         if retries > 0 {
@@ -258,6 +285,21 @@ impl Progress {
     }
 }
 
+/// Bytes for people: `512 B`, `1.5 kB`, `12.3 MB`, `1.2 GB` (decimal units).
+pub fn size_text(bytes: f64) -> String {
+    const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
+    if bytes < 1000.0 {
+        return format!("{bytes:.0} B");
+    }
+    let mut value = bytes / 1000.0;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
 fn retries_text(n: u64) -> String {
     if n == 1 {
         "1 retry".to_owned()
@@ -276,6 +318,14 @@ mod tests {
         assert_eq!(prefix("", true), "desk-archive: ");
         let coloured = prefix("error", true);
         assert!(coloured.contains("\x1b[1;31merror:\x1b[0m"), "{coloured:?}");
+    }
+
+    #[test]
+    fn sizes_for_people() {
+        assert_eq!(size_text(999.0), "999 B");
+        assert_eq!(size_text(1500.0), "1.5 kB");
+        assert_eq!(size_text(12_345_678.0), "12.3 MB");
+        assert_eq!(size_text(2.5e12), "2.5 TB");
     }
 
     #[test]

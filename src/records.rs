@@ -8,9 +8,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
-use crate::bag::FileDigests;
+use crate::digest::FileDigests;
 use crate::error::{Error, Result};
 use crate::fsutil::{self, WriteOutcome};
+use crate::wal::Wal;
 
 /// Session metadata: the extra CSV columns of the sessions file, in column order.
 pub type Metadata = serde_json::Map<String, serde_json::Value>;
@@ -63,20 +64,16 @@ pub struct RecordRef<'a> {
 impl<'a> RecordRef<'a> {
     /// Parses a record file's bytes. `path` only labels the error.
     pub fn from_slice(bytes: &'a [u8], path: &Path) -> Result<RecordRef<'a>> {
-        serde_json::from_slice(bytes).map_err(|source| Error::Json {
-            path: path.into(),
-            source,
-        })
+        let bytes = without_bom(bytes);
+        serde_json::from_slice(bytes).map_err(|source| parse_error(bytes, path, source))
     }
 }
 
 impl Record {
     /// Parses a record file's bytes. `path` only labels the error.
     pub fn from_slice(bytes: &[u8], path: &Path) -> Result<Record> {
-        serde_json::from_slice(bytes).map_err(|source| Error::Json {
-            path: path.into(),
-            source,
-        })
+        let bytes = without_bom(bytes);
+        serde_json::from_slice(bytes).map_err(|source| parse_error(bytes, path, source))
     }
 
     /// Reads and parses a record file.
@@ -115,6 +112,35 @@ impl Record {
     }
 }
 
+/// The bytes after a UTF-8 byte order mark, if the file starts with one (editors on
+/// Windows add it; a record keeps its bytes, so every reader skips it).
+pub fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+/// The error for bytes that do not parse as a record: "not a desk record" when they are
+/// not a JSON object with a string SessionId and a Messages array (serde's own words,
+/// "invalid type: map, expected a string", say nothing to a user), else serde's error.
+fn parse_error(bytes: &[u8], path: &Path, source: serde_json::Error) -> Error {
+    let shaped = match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(serde_json::Value::Object(o)) => {
+            o.get("SessionId").is_some_and(serde_json::Value::is_string)
+                && o.get("Messages").is_some_and(serde_json::Value::is_array)
+        }
+        Ok(_) => false,
+        // Not JSON at all (or cut short): serde's position is the useful part.
+        Err(_) => true,
+    };
+    if shaped {
+        Error::Json {
+            path: path.into(),
+            source,
+        }
+    } else {
+        Error::NotARecord { path: path.into() }
+    }
+}
+
 /// Path of the record for `session_id` inside a records directory.
 pub fn record_path(records_dir: &Path, session_id: &str) -> PathBuf {
     records_dir.join(format!("{}.json", stem(session_id)))
@@ -133,17 +159,35 @@ pub fn record_path(records_dir: &Path, session_id: &str) -> PathBuf {
 pub struct RecordWriter {
     dir: PathBuf,
     dir_lock: Mutex<()>,
+    wal: Wal,
     /// Size and digests of each record written, by stem, for the bag.
     written: Mutex<Vec<(String, FileDigests)>>,
+    /// Records kept aside because a re-fetch did not extend them (bag-relative paths).
+    superseded: Mutex<Vec<String>>,
+}
+
+/// What [`RecordWriter::write`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Written {
+    /// A new record, or one that extends the old (its messages a byte-equal prefix).
+    Written,
+    /// The old record holds exactly these messages: left as it was, FetchedAt included.
+    Unchanged,
+    /// The old record's messages are not a prefix of the new: the old one was kept as
+    /// this file (bag-relative), and the new one written.
+    Superseded(String),
 }
 
 impl RecordWriter {
-    /// A writer into `records_dir` (created on the first write if missing).
-    pub fn new(records_dir: &Path) -> RecordWriter {
+    /// A writer into `records_dir` (created on the first write if missing); every record
+    /// goes through the write-ahead list `wal` (SPEC §9).
+    pub fn new(records_dir: &Path, wal: Wal) -> RecordWriter {
         RecordWriter {
             dir: records_dir.to_owned(),
             dir_lock: Mutex::new(()),
+            wal,
             written: Mutex::new(Vec::new()),
+            superseded: Mutex::new(Vec::new()),
         }
     }
 
@@ -152,19 +196,57 @@ impl RecordWriter {
         &self.dir
     }
 
-    /// Writes a complete record atomically and durably; unchanged bytes are not rewritten.
-    /// Blocks (it syncs to disk).
-    pub fn write(&self, record: &Record) -> Result<WriteOutcome> {
+    /// Writes a complete record atomically and durably (SPEC §9): an existing record is
+    /// replaced only when its messages are a byte-equal prefix of the new one's; when they
+    /// are the same, nothing is written; otherwise the old record is kept as
+    /// `<stem>.superseded-<n>.json`. Blocks (it syncs to disk).
+    pub fn write(&self, record: &Record) -> Result<Written> {
         let path = record_path(&self.dir, &record.session_id);
+        let stem = stem(&record.session_id);
+        let mut outcome = Written::Written;
+        if let Ok(old) = std::fs::read(&path) {
+            match Record::from_slice(&old, &path) {
+                Ok(old) if same_messages(&old, record) => return Ok(Written::Unchanged),
+                Ok(old) if extends(&old, record) => {}
+                // An old record that is not even a record is kept aside too: nothing the
+                // archive held is ever dropped.
+                _ => outcome = Written::Superseded(self.set_aside(&path, &stem, &old)?),
+            }
+        }
         let bytes = record.to_bytes();
-        let outcome = fsutil::write_atomic_in_shared_dir(&path, &bytes, &self.dir_lock)?;
-        if outcome == WriteOutcome::Written {
+        let rel = format!("data/records/{stem}.json");
+        let wrote = fsutil::write_atomic_in_shared_dir(
+            &path,
+            &bytes,
+            &self.dir_lock,
+            Some((&self.wal, &rel)),
+        )?;
+        if wrote == WriteOutcome::Written {
             // Hashed while the bytes are at hand, so the bag need not read the record back.
             let digests = FileDigests::of(&bytes);
             let mut written = self.written.lock().unwrap_or_else(|p| p.into_inner());
-            written.push((stem(&record.session_id), digests));
+            written.push((stem, digests));
         }
         Ok(outcome)
+    }
+
+    /// Copies the old record to the first free `<stem>.superseded-<n>.json` (durably,
+    /// through the write-ahead list) and returns that file's bag-relative path.
+    fn set_aside(&self, path: &Path, stem: &str, old: &[u8]) -> Result<String> {
+        let name = (1..)
+            .map(|n| format!("{stem}.superseded-{n}.json"))
+            .find(|name| !self.dir.join(name).exists())
+            .unwrap_or_default();
+        let rel = format!("data/records/{name}");
+        fsutil::write_evidence(&self.dir.join(&name), old, &self.wal, &rel)?;
+        tracing::warn!(
+            "`{}`: the API's messages no longer begin with the archived ones; the old record \
+             is kept as `{name}`",
+            path.display()
+        );
+        let mut superseded = self.superseded.lock().unwrap_or_else(|p| p.into_inner());
+        superseded.push(rel.clone());
+        Ok(rel)
     }
 
     /// Every record written so far, by stem, with its size and digests; taken, so a second
@@ -172,6 +254,45 @@ impl RecordWriter {
     pub fn take_written(&self) -> Vec<(String, FileDigests)> {
         std::mem::take(&mut *self.written.lock().unwrap_or_else(|p| p.into_inner()))
     }
+
+    /// The records set aside so far (bag-relative paths); taken.
+    pub fn take_superseded(&self) -> Vec<String> {
+        std::mem::take(&mut *self.superseded.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+/// Whether two records hold the same messages, byte for byte, and the same metadata.
+fn same_messages(old: &Record, new: &Record) -> bool {
+    old.metadata == new.metadata && old.messages.len() == new.messages.len() && extends(old, new)
+}
+
+/// Whether `old`'s messages are a byte-equal prefix of `new`'s.
+fn extends(old: &Record, new: &Record) -> bool {
+    old.messages.len() <= new.messages.len()
+        && old
+            .messages
+            .iter()
+            .zip(&new.messages)
+            .all(|(a, b)| a.get() == b.get())
+}
+
+/// Whether the record file at `path` is complete (SPEC §9): it parses, and it holds as
+/// many messages as its TotalCount says. A record that is not is fetched (or imported)
+/// again.
+pub fn is_complete(path: &Path) -> bool {
+    match std::fs::read(path) {
+        Ok(bytes) => RecordRef::from_slice(&bytes, path)
+            .is_ok_and(|r| r.messages.len() as u64 == r.total_count),
+        Err(_) => false,
+    }
+}
+
+/// Whether a file name in `records/` is a superseded record (`<stem>.superseded-<n>.json`),
+/// kept as evidence but not part of the site.
+pub fn is_superseded(name: &str) -> bool {
+    name.strip_suffix(".json")
+        .and_then(|n| n.rsplit_once(".superseded-"))
+        .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The file-name stem for a SessionId (SPEC §3): `[a-z0-9-]`, at most 100 bytes, never
@@ -196,9 +317,27 @@ pub fn stem(session_id: &str) -> String {
             in_run = true;
         }
     }
+    // No file name may start with `-` (a shell reads it as an option), so the slug loses
+    // its leading and trailing `-`, and is `s` when nothing is left (SPEC §3).
+    let slug = slug.trim_matches('-');
+    let slug = if slug.is_empty() { "s" } else { slug };
     let digest = Sha256::digest(session_id.as_bytes());
     let hash = hex::encode(digest);
     format!("{slug}-{}", &hash[..20])
+}
+
+/// Whether a record file name may carry a stem made by the rule before leading and
+/// trailing `-` were trimmed from slugs: `-…` or `…--<20 hex>` (with any
+/// `.superseded-<n>` suffix). Only such files can need a new name.
+pub fn may_have_an_old_stem(name: &str) -> bool {
+    let Some(base) = name.strip_suffix(".json") else {
+        return false;
+    };
+    let stem = base.split_once(".superseded-").map_or(base, |(s, _)| s);
+    stem.starts_with('-')
+        || stem
+            .rsplit_once('-')
+            .is_some_and(|(head, hash)| head.ends_with('-') && hash.len() == 20)
 }
 
 /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` with lowercase hex digits.
@@ -227,10 +366,9 @@ pub struct RecordHead {
 impl RecordHead {
     /// Parses a record file's bytes. `path` only labels the error.
     pub fn from_slice(bytes: &[u8], path: &Path) -> Result<RecordHead> {
-        let record: ScanRecord = serde_json::from_slice(bytes).map_err(|source| Error::Json {
-            path: path.into(),
-            source,
-        })?;
+        let bytes = without_bom(bytes);
+        let record: ScanRecord =
+            serde_json::from_slice(bytes).map_err(|source| parse_error(bytes, path, source))?;
         Ok(RecordHead {
             first_ms: record.messages.iter().filter_map(|s| s.0).min(),
             session_id: record.session_id,
@@ -335,7 +473,9 @@ impl<'de> serde::de::Visitor<'de> for StampVisitor {
 /// as a `Value` (a lone surrogate in a string) only loses this message's time, as before.
 fn stamp_ms(raw: &RawValue) -> Option<i64> {
     match serde_json::from_str::<serde_json::Value>(raw.get()).ok()? {
-        serde_json::Value::Number(n) => n.as_i64(),
+        // The message view's rule (`model`): `1.7e12` is a time too, so that sessions are
+        // ordered by the time their pages show.
+        serde_json::Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
         serde_json::Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
@@ -452,7 +592,7 @@ mod tests {
     #[test]
     fn slug_follows_the_spec() {
         let digest = hex::encode(Sha256::digest(b"../../x"));
-        assert_eq!(stem("../../x"), format!("-x-{}", &digest[..20]));
+        assert_eq!(stem("../../x"), format!("x-{}", &digest[..20]));
         let digest = hex::encode(Sha256::digest(b"Ticket #42"));
         assert_eq!(stem("Ticket #42"), format!("ticket-42-{}", &digest[..20]));
         let long = "ab".repeat(100);
@@ -471,18 +611,115 @@ mod tests {
         assert_eq!(again.to_bytes(), bytes);
     }
 
+    fn record(json: &str) -> Record {
+        Record::from_slice(json.as_bytes(), Path::new("r.json")).unwrap()
+    }
+
     #[test]
     fn writer_writes_atomically_and_skips_unchanged_records() {
         let dir = tempfile::tempdir().unwrap();
-        let writer = RecordWriter::new(&dir.path().join("records"));
-        let json = br#"{"SessionId":"s/1","TotalCount":1,"Messages":[{"a":1}]}"#;
-        let record = Record::from_slice(json, Path::new("r.json")).unwrap();
-        assert_eq!(writer.write(&record).unwrap(), WriteOutcome::Written);
-        assert_eq!(writer.write(&record).unwrap(), WriteOutcome::Unchanged);
+        let writer = RecordWriter::new(&dir.path().join("records"), Wal::new(dir.path()));
+        let first =
+            record(r#"{"SessionId":"s/1","TotalCount":1,"FetchedAt":"a","Messages":[{"a":1}]}"#);
+        assert_eq!(writer.write(&first).unwrap(), Written::Written);
         let path = record_path(writer.dir(), "s/1");
-        assert_eq!(fs::read(&path).unwrap(), record.to_bytes());
+        // The same messages fetched again later: nothing rewritten, FetchedAt included.
+        let again =
+            record(r#"{"SessionId":"s/1","TotalCount":1,"FetchedAt":"b","Messages":[{"a":1}]}"#);
+        assert_eq!(writer.write(&again).unwrap(), Written::Unchanged);
+        assert_eq!(fs::read(&path).unwrap(), first.to_bytes());
         let names: Vec<_> = fs::read_dir(writer.dir()).unwrap().collect();
         assert_eq!(names.len(), 1, "no temporary file is left: {names:?}");
+        // Written through the write-ahead list.
+        let finished = crate::wal::Finished::read(dir.path());
+        let sha: [u8; 32] = Sha256::digest(first.to_bytes()).into();
+        assert!(finished.vouches(&format!("data/records/{}.json", stem("s/1")), &sha));
+    }
+
+    #[test]
+    fn a_refetch_extends_a_record_or_keeps_the_old_one_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = RecordWriter::new(&dir.path().join("records"), Wal::disabled());
+        let path = record_path(writer.dir(), "s");
+        writer
+            .write(&record(
+                r#"{"SessionId":"s","TotalCount":1,"Messages":[{"a":1}]}"#,
+            ))
+            .unwrap();
+        let longer = record(r#"{"SessionId":"s","TotalCount":2,"Messages":[{"a":1},{"b":2}]}"#);
+        assert_eq!(writer.write(&longer).unwrap(), Written::Written);
+        assert!(writer.take_superseded().is_empty());
+        let changed = record(r#"{"SessionId":"s","TotalCount":2,"Messages":[{"a":9},{"b":2}]}"#);
+        let kept = format!("data/records/{}.superseded-1.json", stem("s"));
+        assert_eq!(
+            writer.write(&changed).unwrap(),
+            Written::Superseded(kept.clone())
+        );
+        assert_eq!(writer.take_superseded(), std::slice::from_ref(&kept));
+        let aside = dir.path().join(kept.strip_prefix("data/").unwrap());
+        assert_eq!(fs::read(aside).unwrap(), longer.to_bytes());
+        assert_eq!(fs::read(&path).unwrap(), changed.to_bytes());
+        assert!(is_superseded(&format!("{}.superseded-1.json", stem("s"))));
+        assert!(!is_superseded("s.json"));
+    }
+
+    #[test]
+    fn a_bom_is_skipped_and_a_stranger_file_is_named_not_a_record() {
+        let with_bom = b"\xEF\xBB\xBF{\"SessionId\":\"s\",\"TotalCount\":0,\"Messages\":[]}";
+        assert!(Record::from_slice(with_bom, Path::new("r.json")).is_ok());
+        assert!(RecordRef::from_slice(with_bom, Path::new("r.json")).is_ok());
+        assert!(RecordHead::from_slice(with_bom, Path::new("r.json")).is_ok());
+        let err = RecordHead::from_slice(br#"{"sessions":[]}"#, Path::new("x.json")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`x.json` is not a desk record: expected a JSON object with SessionId and Messages"
+        );
+        let err = Record::from_slice(br#"{"SessionId":"s","Messages":[}"#, Path::new("y.json"))
+            .unwrap_err();
+        assert!(matches!(err, Error::Json { .. }), "{err}");
+    }
+
+    #[test]
+    fn no_stem_starts_or_ends_its_slug_with_a_dash() {
+        let at = stem("@customer_service_account");
+        assert!(at.starts_with("customer-service-account-"), "{at}");
+        assert!(stem("x@").starts_with("x-"));
+        assert!(!stem("x@").starts_with("x--"));
+        assert!(stem("@@@").starts_with("s-"));
+        assert!(stem("").starts_with("s-"));
+        assert!(may_have_an_old_stem("-customer-91451f49848ea1b4953e.json"));
+        assert!(may_have_an_old_stem("x--91451f49848ea1b4953e.json"));
+        assert!(may_have_an_old_stem(
+            "-a-91451f49848ea1b4953e.superseded-2.json"
+        ));
+        assert!(!may_have_an_old_stem(&format!("{}.json", stem("x@"))));
+        assert!(!may_have_an_old_stem(
+            "0e62e965-258b-4a6f-8ae6-b5b5799f09b1.json"
+        ));
+    }
+
+    #[test]
+    fn incomplete_records_are_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        fs::write(
+            &path,
+            r#"{"SessionId":"s","TotalCount":2,"Messages":[{"a":1}]}"#,
+        )
+        .unwrap();
+        assert!(!is_complete(&path));
+        fs::write(
+            &path,
+            r#"{"SessionId":"s","TotalCount":1,"Messages":[{"a":1}"#,
+        )
+        .unwrap();
+        assert!(!is_complete(&path));
+        fs::write(
+            &path,
+            r#"{"SessionId":"s","TotalCount":1,"Messages":[{"a":1}]}"#,
+        )
+        .unwrap();
+        assert!(is_complete(&path));
     }
 
     #[test]

@@ -42,7 +42,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Element, Message, Role};
+use crate::model::{Element, Message, Role, custom};
 
 /// Messages (or characters) per role.
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq, Deserialize)]
@@ -299,7 +299,8 @@ fn count_message(stats: &mut SessionStats, m: &Message, zone: chrono_tz::Tz) {
     if m.role == Role::System || status {
         stats.system_events += 1;
     }
-    if let Some(ts) = m.timestamp_ms {
+    // A hostile time (outside 2000–2100) counts as no time at all (SPEC §9).
+    if let Some(ts) = m.plausible_time_ms() {
         stats.first_message_ms = Some(stats.first_message_ms.map_or(ts, |f| f.min(ts)));
         stats.last_message_ms = Some(stats.last_message_ms.map_or(ts, |l| l.max(ts)));
         if let Some(hour) = hour_of_day(ts, zone) {
@@ -379,7 +380,7 @@ impl RunTracker {
             Some(run) => run.messages += 1,
             None => {
                 self.open = Some(OpenRun {
-                    start_ms: m.timestamp_ms,
+                    start_ms: m.plausible_time_ms(),
                     messages: 1,
                 })
             }
@@ -391,7 +392,7 @@ impl RunTracker {
         let run = self.open.take()?;
         let time = run
             .start_ms
-            .zip(m.timestamp_ms)
+            .zip(m.plausible_time_ms())
             .map(|(s, a)| a.saturating_sub(s).max(0));
         self.times.extend(time);
         Some(time)
@@ -444,25 +445,11 @@ fn hour_of_day(ts_ms: i64, zone: chrono_tz::Tz) -> Option<usize> {
     Some(utc.with_timezone(&zone).hour() as usize)
 }
 
-/// Whether a `TIMCustomElem` `Data` is a desk or TUIKit status payload (API.md §4): client
-/// state, typing, no agent online, session end or timeout, opening, agent/robot status,
-/// user ended session; or a TUIKit typing indicator.
+/// Whether a `TIMCustomElem` `Data` is a status payload (API.md §4): exactly what the
+/// pages show as a muted system note ([`custom::Payload::Status`]), so that the two never
+/// disagree.
 fn is_status_payload(data: &str) -> bool {
-    const STATUS_SRC: [&str; 9] = ["7", "11", "12", "18", "19", "20", "25", "26", "27"];
-    let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(data) else {
-        return false;
-    };
-    if o.get("businessID").and_then(|v| v.as_str()) == Some("user_typing_status") {
-        return true;
-    }
-    if !o.contains_key("customerServicePlugin") {
-        return false;
-    }
-    match o.get("src") {
-        Some(serde_json::Value::String(s)) => STATUS_SRC.contains(&s.as_str()),
-        Some(serde_json::Value::Number(n)) => STATUS_SRC.contains(&n.to_string().as_str()),
-        _ => false,
-    }
+    matches!(custom::parse(data), custom::Payload::Status(_))
 }
 
 /// Median and 90th percentile of one figure over sessions.
@@ -626,10 +613,16 @@ fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn extreme_timestamps_do_not_overflow() {
+    fn hostile_timestamps_count_as_no_time() {
+        // Outside 2000–2100 a time is left out of every figure (SPEC §9), also at the
+        // extremes, where a difference would overflow.
         let raw = [
             r#"{"FromAccountRole":1,"Timestamp":-9223372036854775808}"#,
             r#"{"FromAccountRole":2,"Timestamp":9223372036854775807}"#,
+            r#"{"FromAccountRole":1,"Timestamp":-8000000000000000}"#,
+            r#"{"FromAccountRole":2,"Timestamp":1704067200000}"#,
+            r#"{"FromAccountRole":1,"Timestamp":1704067260000}"#,
+            r#"{"FromAccountRole":2,"Timestamp":8000000000000000}"#,
         ];
         let messages: Vec<_> = raw
             .iter()
@@ -637,18 +630,40 @@ mod tests {
             .map(|(i, r)| crate::model::parse_message(i, r))
             .collect();
         let s = session_stats(&messages);
-        assert_eq!(s.duration_ms, Some(i64::MAX));
-        assert_eq!(s.first_response_ms, Some(i64::MAX));
+        assert_eq!(s.first_message_ms, Some(1_704_067_200_000));
+        assert_eq!(s.last_message_ms, Some(1_704_067_260_000));
+        assert_eq!(s.duration_ms, Some(60_000));
+        assert_eq!(s.first_response_ms, None);
+        assert_eq!(s.responses.answered, 3);
+        assert_eq!(s.messages_by_hour.iter().sum::<u32>(), 2);
+        let edges = [
+            "946684799999",
+            "946684800000",
+            "4102444799999",
+            "4102444800000",
+        ]
+        .map(|t| parse_message(0, &format!(r#"{{"Timestamp":{t}}}"#)));
+        let kept: Vec<_> = edges.iter().map(Message::plausible_time_ms).collect();
+        assert_eq!(
+            kept,
+            [None, Some(946_684_800_000), Some(4_102_444_799_999), None]
+        );
     }
 
     use super::*;
     use crate::model::parse_message;
 
-    /// `(role, account, timestamp, text)` → messages in record order.
+    /// 2024-01-01T00:00:00Z: small test times are counted from here, so that they are
+    /// plausible (2000–2100).
+    const T0: i64 = 1_704_067_200_000;
+
+    /// `(role, account, timestamp, text)` → messages in record order; a timestamp before
+    /// 2000 is taken as milliseconds after [`T0`].
     fn msgs(spec: &[(i64, &str, Option<i64>, &str)]) -> Vec<Message> {
         spec.iter()
             .enumerate()
             .map(|(i, (role, account, ts, text))| {
+                let ts = ts.map(|t| if t < 946_684_800_000 { T0 + t } else { t });
                 let ts = ts.map(|t| format!(r#","Timestamp":{t}"#)).unwrap_or_default();
                 let text = serde_json::to_string(text).unwrap();
                 let raw = format!(
@@ -806,8 +821,8 @@ mod tests {
             (C, "c", Some(1_000), "c"),
             (A, "ag", Some(4_000), "d"),
         ]));
-        assert_eq!(s.first_message_ms, Some(1_000));
-        assert_eq!(s.last_message_ms, Some(9_000));
+        assert_eq!(s.first_message_ms, Some(T0 + 1_000));
+        assert_eq!(s.last_message_ms, Some(T0 + 9_000));
         assert_eq!(s.duration_ms, Some(8_000));
         assert_eq!(s.first_response_ms, Some(0));
         assert_eq!(s.responses.median_ms, Some(1_500)); // (0 + 3000) / 2
@@ -825,8 +840,8 @@ mod tests {
             (C, "c", Some(4_000), "e"),
             (A, "ag", None, "f"),
         ]));
-        assert_eq!(s.first_message_ms, Some(2_000));
-        assert_eq!(s.last_message_ms, Some(4_000));
+        assert_eq!(s.first_message_ms, Some(T0 + 2_000));
+        assert_eq!(s.last_message_ms, Some(T0 + 4_000));
         assert_eq!(s.responses.answered, 3);
         assert_eq!(s.first_response_ms, None);
         assert_eq!(s.responses.mean_ms, Some(700));
@@ -909,7 +924,11 @@ mod tests {
     #[test]
     fn status_payloads_are_system_events() {
         let typing = r#"{\"src\":\"12\",\"customerServicePlugin\":0}"#;
-        let card = r#"{\"src\":\"22\",\"customerServicePlugin\":0}"#;
+        let card = r#"{\"src\":\"22\",\"customerServicePlugin\":0,\"content\":{\"header\":\"h\"}}"#;
+        // Bot commands (13) and satisfaction settings (23) are shown as system notes, so
+        // they count as system events too.
+        let command = r#"{\"src\":\"13\",\"customerServicePlugin\":0,\"content\":{\"command\":\"feedback\"}}"#;
+        let settings = r#"{\"src\":\"23\",\"customerServicePlugin\":0}"#;
         let raw = |i, data: &str| {
             parse_message(
                 i,
@@ -920,6 +939,8 @@ mod tests {
         };
         let s = session_stats(&[raw(0, typing), raw(1, card)]);
         assert_eq!(s.system_events, 1);
+        let s = session_stats(&[raw(0, command), raw(1, settings), raw(2, card)]);
+        assert_eq!(s.system_events, 2);
     }
 
     #[test]
@@ -986,7 +1007,7 @@ mod tests {
         assert_eq!((t.customers, t.agents), (2, 2));
         assert_eq!(
             (t.first_message_ms, t.last_message_ms),
-            (Some(500), Some(20_000))
+            (Some(T0 + 500), Some(T0 + 20_000))
         );
         assert_eq!(t.first_response.sessions, 2);
         assert_eq!(t.first_response.median_ms, Some(6_000)); // (2000 + 10000) / 2

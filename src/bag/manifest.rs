@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use super::payload::Digests;
+use crate::digest::Digests;
 
 /// The checksum algorithms this tool writes and checks, with their manifest names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,11 +25,6 @@ impl Algorithm {
             Algorithm::Sha256 => "sha256",
             Algorithm::Sha512 => "sha512",
         }
-    }
-
-    /// The algorithm a manifest file name suffix names, if we support it.
-    pub(crate) fn from_name(name: &str) -> Option<Algorithm> {
-        Algorithm::ALL.into_iter().find(|a| a.name() == name)
     }
 
     /// This algorithm's digest out of a file's [`Digests`].

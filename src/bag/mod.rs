@@ -3,14 +3,14 @@
 //! `bagit.py --validate` would.
 //!
 //! [`write_bag`] (re)writes `bagit.txt`, `bag-info.txt`, `manifest-sha256.txt`,
-//! `manifest-sha512.txt`, the hash cache `desk-archive-state.json` (format in [`state`]'s
+//! `manifest-sha512.txt`, the hash cache `desk-archive-state.json` (format in [`crate::state::file`]'s
 //! docs) and the two tag manifests, each atomically and only when its bytes change.
 //! [`verify`] re-hashes everything and names each problem.
 
+mod fixity;
 mod info;
 mod manifest;
 mod payload;
-pub mod state;
 mod verify;
 
 use std::fs;
@@ -20,16 +20,18 @@ use std::path::Path;
 use chrono::NaiveDate;
 use rayon::prelude::*;
 
+pub use crate::digest::{Digests, FileDigests};
 use crate::error::{Error, Result};
 use crate::fsutil::{self, WriteOutcome};
-use crate::render::store::SessionStore;
+pub use crate::state::Cache;
+use crate::state::SessionStore;
+use crate::wal::Wal;
 use manifest::Algorithm;
 use payload::PayloadFile;
-pub use payload::{Digests, FileDigests, hex_array, to_hex};
-pub use state::Cache;
 
+pub use crate::state::STATE_FILE;
+pub use fixity::{Change, ChangeKind, Fixity, check as check_fixity, is_primary};
 pub use info::{bagging_date, bagging_date_from_env};
-pub use state::STATE_FILE;
 pub use verify::{VerifyReport, verify};
 
 /// What `bag-info.txt` says besides the figures computed from the payload.
@@ -83,7 +85,7 @@ pub fn write_bag(dir: &Path, info: &BagInfo) -> Result<BagReport> {
 /// [`write_bag`] with the Bagging-Date given: `today` is used when the payload changed
 /// (or no earlier date is known); otherwise the existing Bagging-Date is kept.
 pub fn write_bag_dated(dir: &Path, info: &BagInfo, today: NaiveDate) -> Result<BagReport> {
-    let (cache, sessions) = state::load(dir);
+    let (cache, sessions) = crate::state::load(dir, &crate::wal::Finished::read(dir));
     let sessions = match sessions {
         Some(sessions) => sessions,
         None => SessionStore::new(dir)?,
@@ -93,7 +95,15 @@ pub fn write_bag_dated(dir: &Path, info: &BagInfo, today: NaiveDate) -> Result<B
         fetched: &[],
         written: &[],
     };
-    write_bag_from(dir, info, today, &cache, known)
+    write_bag_from(
+        dir,
+        info,
+        today,
+        &cache,
+        known,
+        &Wal::disabled(),
+        &mut |_| Ok(false),
+    )
 }
 
 /// What this run wrote and hashed as it wrote it, so the bag need not read it back.
@@ -107,47 +117,119 @@ pub struct Known<'a> {
     pub written: &'a [(String, FileDigests)],
 }
 
+/// What the audit log is told of a bag about to be written (SPEC §14): its Payload-Oxum
+/// and the SHA-256 of its manifest-sha256.txt, both computed without the audit log itself
+/// (an entry cannot describe the file it is part of).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayloadFacts {
+    /// `<octets>.<files>`.
+    pub oxum: String,
+    /// SHA-256 of the manifest's lines, the line of `data/audit.jsonl` left out.
+    pub manifest_sha256: [u8; 32],
+}
+
+/// Called with the facts of the payload about to be listed; returns whether it appended to
+/// `data/audit.jsonl` (which is then hashed again).
+pub type AuditHook<'a> = &'a mut dyn FnMut(&PayloadFacts) -> Result<bool>;
+
 /// [`write_bag`] after a render: `cache` is the hash cache loaded before the render
-/// ([`state::load`]), `sessions` what the render left (sorted by stem). The files the
-/// render wrote are not read again: their digests were taken as they were written.
+/// ([`crate::state::load`]), `sessions` what the render left (sorted by stem). The files the
+/// render wrote are not read again: their digests were taken as they were written. The
+/// write-ahead list `wal` is marked before the tag files are rewritten and removed once
+/// the tag manifests are in place; `audit` may append the run's entry first.
 pub fn write_bag_rendered(
     dir: &Path,
     info: &BagInfo,
     cache: &Cache,
     known: Known<'_>,
+    wal: &Wal,
+    audit: AuditHook<'_>,
 ) -> Result<BagReport> {
-    write_bag_from(dir, info, bagging_date_from_env(), cache, known)
+    write_bag_from(dir, info, bagging_date_from_env(), cache, known, wal, audit)
 }
 
+/// The manifest path of the audit log, left out of [`PayloadFacts::manifest_sha256`].
+pub const AUDIT_REL: &str = "data/audit.jsonl";
+
+/// SHA-256 over manifest lines (as written, each ending in `\n`), the audit log's left out.
+pub fn manifest_digest<'a>(lines: impl Iterator<Item = (&'a str, &'a str)>) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let mut line = Vec::new();
+    for (hex, rel) in lines.filter(|(_, rel)| *rel != AUDIT_REL) {
+        line.clear();
+        // Writing to a Vec cannot fail.
+        let _ = manifest::write_line(&mut line, hex, rel);
+        h.update(&line);
+    }
+    h.finalize().into()
+}
+
+/// The value of a `bag-info.txt` field of the bag in `dir`, if it has one.
+pub fn info_field(dir: &Path, label: &str) -> Option<String> {
+    let text = fs::read_to_string(dir.join("bag-info.txt")).ok()?;
+    let (fields, _) = info::parse_fields(&text);
+    info::field(&fields, label).map(str::to_owned)
+}
+
+/// The facts of the bag as it stands on disk (its last manifest and Payload-Oxum), or
+/// `None` when there is no manifest yet.
+pub fn facts_on_disk(dir: &Path) -> Option<PayloadFacts> {
+    let text = fs::read_to_string(dir.join(Algorithm::Sha256.manifest())).ok()?;
+    let (entries, _) = manifest::parse(&text);
+    let manifest_sha256 = manifest_digest(
+        entries
+            .iter()
+            .map(|e| (e.checksum.as_str(), e.path.as_str())),
+    );
+    let info = fs::read_to_string(dir.join("bag-info.txt")).unwrap_or_default();
+    let (fields, _) = info::parse_fields(&info);
+    let oxum = info::field(&fields, "Payload-Oxum").unwrap_or_default();
+    // The audit log's own size is left out, as in the manifest digest.
+    let oxum = match (
+        oxum.split_once('.'),
+        entries.iter().any(|e| e.path == AUDIT_REL),
+        fs::metadata(dir.join(AUDIT_REL)),
+    ) {
+        (Some((octets, files)), true, Ok(meta)) => {
+            match (octets.parse::<u64>(), files.parse::<u64>()) {
+                (Ok(o), Ok(f)) => {
+                    format!("{}.{}", o.saturating_sub(meta.len()), f.saturating_sub(1))
+                }
+                _ => oxum.to_owned(),
+            }
+        }
+        _ => oxum.to_owned(),
+    };
+    Some(PayloadFacts {
+        oxum,
+        manifest_sha256,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
 fn write_bag_from(
     dir: &Path,
     info: &BagInfo,
     today: NaiveDate,
     cache: &Cache,
     known: Known<'_>,
+    wal: &Wal,
+    audit: AuditHook<'_>,
 ) -> Result<BagReport> {
     let sessions = known.sessions;
-    let (files, hashed_now, leftovers_removed) = scan(dir, cache, known)?;
+    let (mut files, mut hashed_now, leftovers_removed) = scan(dir, cache, known)?;
+    let facts = payload_facts(dir, &files, &hashed_now, cache, known)?;
+    if audit(&facts)? {
+        (files, hashed_now, _) = scan(dir, cache, known)?;
+    }
     let mut report = BagReport {
         files: files.len(),
         leftovers_removed,
         ..Default::default()
     };
-    // The digests of every file, in manifest order, taken again for each of the three
-    // outputs rather than held for 30,000 files at once: a look-up, or the hash just taken.
     let digests_of = |i: usize, file: &PayloadFile| -> io::Result<Hashed> {
-        if let Ok(k) = hashed_now.binary_search_by_key(&i, |(j, _)| *j) {
-            return Ok(hashed_now[k].1);
-        }
-        match known_digests(file, cache, known) {
-            Some(h) => Ok(h),
-            // Known a moment ago (a look-up that failed now): read it after all.
-            None => payload::hash_file(&dir.join(&file.rel)).map(|(_, digests, size)| Hashed {
-                digests,
-                size,
-                fresh: true,
-            }),
-        }
+        digests_at(dir, i, file, &hashed_now, cache, known)
     };
     for (i, file) in files.iter().enumerate() {
         let h = digests_of(i, file).map_err(|e| Error::io("hash", dir.join(&file.rel), e))?;
@@ -158,12 +240,15 @@ fn write_bag_from(
             report.cached += 1;
         }
     }
+    // From here on tag files are replaced one by one: a crash in between leaves them out
+    // of step, which the next run's fixity check must not take for tampering.
+    wal.append(TAG_FILES_MARK, &[0; 32])?;
     // The two manifests and the state file are independent: written side by side.
     let write_manifest = |alg: Algorithm| {
         fsutil::write_streamed(&dir.join(alg.manifest()), |out| {
             for (i, file) in files.iter().enumerate() {
                 let h = digests_of(i, file)?;
-                manifest::write_line(out, &payload::to_hex(alg.pick(&h.digests)), &file.rel)?;
+                manifest::write_line(out, &crate::digest::to_hex(alg.pick(&h.digests)), &file.rel)?;
             }
             Ok(())
         })
@@ -173,7 +258,7 @@ fn write_bag_from(
             .iter()
             .enumerate()
             .map(|(i, f)| digests_of(i, f).map(|h| (f.rel.as_str(), h.size, h.digests)));
-        state::write(dir, entries, sessions)
+        crate::state::file::write(dir, entries, sessions)
     };
     let ((sha256, sha512), state) = rayon::join(
         || {
@@ -199,8 +284,67 @@ fn write_bag_from(
         let name = alg.tagmanifest();
         written.note(&name, fsutil::write_atomic(&dir.join(&name), &bytes)?);
     }
+    // The stamps the files have now, for the next run's hash cache (outside the bag).
+    crate::state::StatCache::save(dir, files.iter().map(|f| (f.rel.as_str(), f.stamp)));
+    wal.clear()?;
     report.written = written.0;
     Ok(report)
+}
+
+/// The write-ahead list's mark that the tag files are being rewritten.
+pub const TAG_FILES_MARK: &str = "(tag files)";
+
+/// The digests of file `i`: hashed on this run, or known (written this run, or cached).
+fn digests_at(
+    dir: &Path,
+    i: usize,
+    file: &PayloadFile,
+    hashed_now: &HashedNow,
+    cache: &Cache,
+    known: Known<'_>,
+) -> io::Result<Hashed> {
+    if let Ok(k) = hashed_now.binary_search_by_key(&i, |(j, _)| *j) {
+        return Ok(hashed_now[k].1);
+    }
+    match known_digests(file, cache, known) {
+        Some(h) => Ok(h),
+        // Known a moment ago (a look-up that failed now): read it after all.
+        None => payload::hash_file(&dir.join(&file.rel)).map(|(_, digests, size)| Hashed {
+            digests,
+            size,
+            fresh: true,
+        }),
+    }
+}
+
+/// Payload-Oxum and the audit-free manifest digest of the payload as scanned.
+fn payload_facts(
+    dir: &Path,
+    files: &[PayloadFile],
+    hashed_now: &HashedNow,
+    cache: &Cache,
+    known: Known<'_>,
+) -> Result<PayloadFacts> {
+    let mut octets = 0;
+    let mut count = 0;
+    let mut hexes = Vec::with_capacity(files.len());
+    for (i, file) in files.iter().enumerate() {
+        let h = digests_at(dir, i, file, hashed_now, cache, known)
+            .map_err(|e| Error::io("hash", dir.join(&file.rel), e))?;
+        if file.rel != AUDIT_REL {
+            octets += h.size;
+            count += 1;
+        }
+        hexes.push(crate::digest::to_hex(&h.digests.sha256));
+    }
+    let lines = hexes
+        .iter()
+        .zip(files)
+        .map(|(hex, f)| (hex.as_str(), f.rel.as_str()));
+    Ok(PayloadFacts {
+        oxum: format!("{octets}.{count}"),
+        manifest_sha256: manifest_digest(lines),
+    })
 }
 
 /// Names of the tag files whose bytes changed.
@@ -376,7 +520,7 @@ fn tag_manifests(dir: &Path) -> Result<[Vec<u8>; 2]> {
         let path = dir.join(&name);
         let (_, digests, _) = payload::hash_file(&path).map_err(|e| Error::io("hash", &path, e))?;
         for (alg, out) in Algorithm::ALL.into_iter().zip(&mut out) {
-            manifest::write_line(out, &payload::to_hex(alg.pick(&digests)), &name)
+            manifest::write_line(out, &crate::digest::to_hex(alg.pick(&digests)), &name)
                 .map_err(|e: io::Error| Error::io("hash", &path, e))?;
         }
     }

@@ -1,96 +1,12 @@
 //! The payload side of the bag: walking `data/`, file stamps for the hash cache, and
-//! hashing each file with SHA-256 and SHA-512 in one pass over its bytes.
+//! hashing each file found there.
 
-use std::fs::{self, File, Metadata};
-use std::io::{self, Read};
+use std::fs::{self, File};
+use std::io;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256, Sha512};
-
-/// The two digests every payload and tag file gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Digests {
-    /// SHA-256 of the file's bytes.
-    pub sha256: [u8; 32],
-    /// SHA-512 of the file's bytes.
-    pub sha512: [u8; 64],
-}
-
-impl Digests {
-    /// Both digests of bytes in memory: a file is hashed as it is written, so the bag
-    /// need not read it back.
-    pub fn of(bytes: &[u8]) -> Digests {
-        Digests {
-            sha256: Sha256::digest(bytes).into(),
-            sha512: Sha512::digest(bytes).into(),
-        }
-    }
-}
-
-/// What the bag needs of a file this run wrote: its size and digests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FileDigests {
-    /// Size in bytes.
-    pub size: u64,
-    /// Its digests.
-    pub digests: Digests,
-}
-
-impl FileDigests {
-    /// The size and digests of `bytes`.
-    pub fn of(bytes: &[u8]) -> FileDigests {
-        FileDigests {
-            size: bytes.len() as u64,
-            digests: Digests::of(bytes),
-        }
-    }
-}
-
-/// What identifies one version of a file without reading it: if all three are unchanged,
-/// the content is taken to be unchanged (the hash cache's key, see `state`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Stamp {
-    /// Size in bytes.
-    pub(crate) size: u64,
-    /// Modification time, nanoseconds since the Unix epoch.
-    pub(crate) mtime_ns: i64,
-    /// Inode number (0 where the platform has none).
-    pub(crate) inode: u64,
-}
-
-impl Stamp {
-    /// The stamp of a file's metadata.
-    pub(crate) fn of(meta: &Metadata) -> Stamp {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::MetadataExt;
-            // Saturating: only times past the year 2262 collide, and a collision merely
-            // costs the cache its certainty about two such files.
-            let mtime_ns = meta
-                .mtime()
-                .saturating_mul(1_000_000_000)
-                .saturating_add(meta.mtime_nsec());
-            Stamp {
-                size: meta.len(),
-                mtime_ns,
-                inode: meta.ino(),
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let mtime_ns = meta
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
-            Stamp {
-                size: meta.len(),
-                mtime_ns,
-                inode: 0,
-            }
-        }
-    }
-}
+use crate::digest::{Digests, hash_reader};
+use crate::state::Stamp;
 
 /// One regular file found under `data/`.
 #[derive(Debug)]
@@ -190,35 +106,6 @@ pub(crate) fn invalid(msg: &'static str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, msg)
 }
 
-/// Hashes everything `reader` yields with both algorithms in one pass; returns the
-/// digests and the number of bytes read.
-pub(crate) fn hash_reader(mut reader: impl Read) -> io::Result<(Digests, u64)> {
-    let mut sha256 = Sha256::new();
-    let mut sha512 = Sha512::new();
-    let mut buf = vec![0u8; 128 * 1024];
-    let mut total = 0u64;
-    loop {
-        let n = match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        // `n <= buf.len()` is read()'s contract; get() keeps a broken reader from panicking.
-        let chunk = buf.get(..n).unwrap_or(&buf);
-        sha256.update(chunk);
-        sha512.update(chunk);
-        total += n as u64;
-    }
-    Ok((
-        Digests {
-            sha256: sha256.finalize().into(),
-            sha512: sha512.finalize().into(),
-        },
-        total,
-    ))
-}
-
 /// Opens and hashes one file. Returns the stamp taken from the open file before reading
 /// (so that a change during or after hashing shows up as a different stamp next time),
 /// the digests and the byte count.
@@ -232,43 +119,9 @@ pub(crate) fn hash_file(path: &Path) -> io::Result<(Stamp, Digests, u64)> {
     Ok((Stamp::of(&meta), digests, size))
 }
 
-/// Reads a hex string into an array of `N` bytes (`#[serde(deserialize_with)]`), without
-/// keeping the string.
-pub fn hex_array<'de, D: serde::Deserializer<'de>, const N: usize>(
-    d: D,
-) -> std::result::Result<[u8; N], D::Error> {
-    use serde::Deserialize;
-    let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-    let mut out = [0; N];
-    hex::decode_to_slice(text.as_bytes(), &mut out).map_err(serde::de::Error::custom)?;
-    Ok(out)
-}
-
-/// Lowercase hex, as in every BagIt manifest. (`hex::encode` goes char by char through an
-/// iterator; this was 3 % of a no-op run over 10,000 sessions.)
-pub fn to_hex(bytes: &[u8]) -> String {
-    let mut out = vec![0; bytes.len() * 2];
-    // The lengths match by construction, so neither step can fail.
-    if hex::encode_to_slice(bytes, &mut out).is_err() {
-        return hex::encode(bytes);
-    }
-    String::from_utf8(out).unwrap_or_else(|_| hex::encode(bytes))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn known_digests() {
-        let (d, n) = hash_reader(&b"abc"[..]).unwrap();
-        assert_eq!(n, 3);
-        assert_eq!(
-            to_hex(&d.sha256),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-        assert!(to_hex(&d.sha512).starts_with("ddaf35a193617abacc417349ae204131"));
-    }
 
     #[test]
     fn walk_sorts_and_reports_links() {

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant, SystemTime};
 use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
 use url::Url;
 
-use super::retry::parse_retry_after;
 use super::wire::{Answer, PageRequest, parse_body};
 use super::{Credential, FetchSettings};
+use crate::throttle::parse_retry_after;
 use crate::usersig::{Secret, gen_usersig};
 
 /// Lifetime of the UserSigs we generate (SPEC §2).
@@ -76,12 +76,26 @@ impl Client {
             .await;
         let (answer, retry_after) = match sent {
             Ok(response) => read_response(response).await,
+            // reqwest reports DNS, refused connections, TLS handshakes and connect
+            // timeouts as connect errors.
+            Err(e) if e.is_connect() => {
+                (Answer::NoConnection(describe_error(&e.without_url())), None)
+            }
             Err(e) => (Answer::Transport(describe_error(&e.without_url())), None),
         };
         Reply {
             answer,
             retry_after,
             generation,
+        }
+    }
+
+    /// The endpoint's host (and port, when given), for messages: no path, no query.
+    pub(crate) fn endpoint_host(&self) -> String {
+        let host = self.endpoint.host_str().unwrap_or("?");
+        match self.endpoint.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
         }
     }
 
@@ -114,14 +128,34 @@ impl Client {
         self.sigs
             .secrets()
             .iter()
-            .fold(text.to_owned(), |text, secret| {
-                if secret.is_empty() {
-                    text
-                } else {
-                    text.replace(secret.as_str(), "[redacted]")
-                }
-            })
+            .fold(text.to_owned(), |text, secret| scrub_whole(&text, secret))
     }
+}
+
+/// `text` with every whole occurrence of `secret` replaced by `[redacted]`: one not
+/// inside a longer token (letters, digits, `+/_-*`), so a short test key never mangles
+/// ordinary words ("lookup" stays "lookup" when the key is "k"), while a key or UserSig
+/// quoted anywhere, also in a URL (`usersig=<sig>&`), is still caught.
+pub(crate) fn scrub_whole(text: &str, secret: &str) -> String {
+    if secret.is_empty() {
+        return text.to_owned();
+    }
+    let token = |c: char| c.is_ascii_alphanumeric() || "+/_-*".contains(c);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(secret) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + secret.len()..].chars().next();
+        out.push_str(&rest[..at]);
+        if before.is_some_and(token) || after.is_some_and(token) {
+            out.push_str(secret);
+        } else {
+            out.push_str("[redacted]");
+        }
+        rest = &rest[at + secret.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Turns a response into an answer; the body is read in full.
@@ -165,7 +199,8 @@ fn describe_error(error: &reqwest::Error) -> String {
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
         let cause_text = cause.to_string();
-        if !text.ends_with(&cause_text) {
+        // hyper's "client error (Connect)" only repeats what `text` says.
+        if !text.ends_with(&cause_text) && !cause_text.starts_with("client error (") {
             text.push_str(": ");
             text.push_str(&cause_text);
         }
@@ -283,4 +318,23 @@ fn generate(key: &Secret, sdkappid: u64, identifier: &str) -> Secret {
         SIG_LIFETIME_SECS,
         now,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrubbing_takes_whole_secrets_only() {
+        assert_eq!(scrub_whole("dns lookup failed", "k"), "dns lookup failed");
+        assert_eq!(
+            scrub_whole("key k rejected", "k"),
+            "key [redacted] rejected"
+        );
+        let sig = "eJw1jV0L-gi*Ag_";
+        assert_eq!(
+            scrub_whole(&format!("GET /x?usersig={sig}&random=1"), sig),
+            "GET /x?usersig=[redacted]&random=1"
+        );
+    }
 }

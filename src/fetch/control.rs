@@ -1,5 +1,6 @@
 //! Run-wide control: the gate that sends the run's first request alone (an invalid key
-//! costs one request, not a storm), and the stop signal after a stop-the-run answer.
+//! costs one request, not a storm), and the stop signal after a stop-the-run answer or
+//! when the API cannot be reached.
 
 use std::sync::Mutex;
 
@@ -24,6 +25,9 @@ struct State {
     probing: bool,
     /// Why the run stopped (first reason wins).
     stopped: Option<String>,
+    /// Set when it stopped because the API could not be reached: `true` when not even the
+    /// first request connected.
+    unreachable: Option<bool>,
 }
 
 impl Control {
@@ -55,6 +59,24 @@ impl Control {
     pub(crate) fn stop(&self, reason: String) {
         self.lock().stopped.get_or_insert(reason);
         self.changed.notify_waiters();
+    }
+
+    /// Stops the run because the API cannot be reached (`at_start`: the first request
+    /// could not connect), unless it already stopped for another reason.
+    pub(crate) fn stop_unreachable(&self, reason: String, at_start: bool) {
+        {
+            let mut state = self.lock();
+            if state.stopped.is_none() {
+                state.stopped = Some(reason);
+                state.unreachable = Some(at_start);
+            }
+        }
+        self.changed.notify_waiters();
+    }
+
+    /// `Some(at_start)` when the run stopped because the API could not be reached.
+    pub(crate) fn unreachable(&self) -> Option<bool> {
+        self.lock().unreachable
     }
 
     /// Why the run stopped, if it did.

@@ -2,10 +2,10 @@
 //! transient, and writes each complete session as a raw record. Async stays in here:
 //! [`fetch_sessions`] builds and owns its tokio runtime.
 
+mod breaker;
 mod client;
 mod control;
 mod endpoint;
-mod ratelimit;
 mod retry;
 mod run;
 mod session;
@@ -14,8 +14,8 @@ mod wire;
 use std::path::Path;
 use std::time::Duration;
 
+pub use crate::throttle::rate_burst;
 pub use endpoint::{API_PATH, Region, endpoint_for_region, endpoint_from_base};
-pub use ratelimit::rate_burst;
 
 use crate::records::Metadata;
 use crate::usersig::Secret;
@@ -56,6 +56,12 @@ pub struct FetchSettings {
     pub backoff_cap: Duration,
     /// Longest Retry-After honoured.
     pub retry_after_cap: Duration,
+    /// The circuit breaker's window: fetching stops when every request for this long (and
+    /// at least [`FetchSettings::breaker_min_failures`] in a row) failed to connect.
+    /// 30 s; tests shorten it (`--breaker-window-ms`, a hidden flag).
+    pub breaker_window: Duration,
+    /// The fewest failures in a row that trip the breaker (20).
+    pub breaker_min_failures: u32,
     /// Set (by a SIGINT/SIGTERM handler) to stop the run: requests in flight are dropped,
     /// unfinished sessions become pending, and the report says the run was interrupted.
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
@@ -83,6 +89,8 @@ impl FetchSettings {
             backoff_base: Duration::from_millis(500),
             backoff_cap: Duration::from_secs(30),
             retry_after_cap: Duration::from_secs(60),
+            breaker_window: Duration::from_secs(30),
+            breaker_min_failures: 20,
             cancel: None,
         }
     }
@@ -164,13 +172,39 @@ pub struct FetchReport {
     /// Why the run stopped (ErrorCode and ErrorInfo, or HTTP status), when it did: the
     /// caller exits with 2.
     pub stopped: Option<String>,
+    /// Set when fetching stopped because the API could not be reached (the caller exits
+    /// with 4 when not even the first request connected, else with 1).
+    pub unreachable: Option<Unreachable>,
     /// Requests sent.
     pub requests: u64,
     /// Retries among them (including UserSig renewals and session restarts).
     pub retries: u64,
     /// The records written, by stem, with their sizes and digests (taken as they were
     /// written, so the bag does not read them back).
-    pub written: Vec<(String, crate::bag::FileDigests)>,
+    pub written: Vec<(String, crate::digest::FileDigests)>,
+    /// Records kept aside as `*.superseded-<n>.json` because the re-fetched transcript did
+    /// not extend them (bag-relative paths).
+    pub superseded: Vec<String>,
+}
+
+/// Where fetched records go, and how to tell that a record on disk is complete.
+pub struct Destination<'a> {
+    /// The records directory.
+    pub records_dir: &'a Path,
+    /// The write-ahead list every record goes through.
+    pub wal: crate::wal::Wal,
+    /// Whether the record at this path is complete (it is then skipped unless
+    /// `--refresh`); a record that is not is fetched again.
+    pub complete: &'a (dyn Fn(&Path) -> bool + Sync),
+}
+
+/// Why fetching stopped early because the API could not be reached (SPEC §9).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreachable {
+    /// Not even the run's first request could connect (refused, DNS, TLS).
+    pub at_start: bool,
+    /// The endpoint's host and the cause; never a secret.
+    pub reason: String,
 }
 
 /// Fetches `sessions` into `records_dir` (SPEC §2). Per-session failures are outcomes in
@@ -182,5 +216,22 @@ pub fn fetch_sessions(
     records_dir: &Path,
     on_event: &(dyn Fn(FetchEvent) + Sync),
 ) -> crate::Result<FetchReport> {
-    run::fetch_sessions(settings, sessions, records_dir, on_event)
+    let into = Destination {
+        records_dir,
+        wal: crate::wal::Wal::disabled(),
+        complete: &crate::records::is_complete,
+    };
+    fetch_into(settings, sessions, &into, on_event)
+}
+
+/// [`fetch_sessions`] into an archive: records through its write-ahead list, and
+/// completeness decided by the caller (who may know from the hash cache that a record did
+/// not change since it was last found complete).
+pub fn fetch_into(
+    settings: &FetchSettings,
+    sessions: Vec<SessionRequest>,
+    into: &Destination<'_>,
+    on_event: &(dyn Fn(FetchEvent) + Sync),
+) -> crate::Result<FetchReport> {
+    run::fetch_sessions(settings, sessions, into, on_event)
 }

@@ -1,9 +1,5 @@
-//! What to do with each answer (the normative action table, API.md §5 / SPEC §2), and how
-//! long to wait before trying again.
-
-use std::time::{Duration, SystemTime};
-
-use rand::Rng;
+//! What to do with each answer (the normative action table, API.md §5 / SPEC §2). How
+//! long to wait before trying again is [`crate::throttle::Backoff`]'s business.
 
 use super::wire::Answer;
 
@@ -30,7 +26,7 @@ pub(crate) fn classify(answer: &Answer) -> Action {
         Answer::Page(_) => Action::Accept,
         Answer::ApiError { code, .. } => classify_code(*code),
         Answer::Http { status, .. } => classify_status(*status),
-        Answer::Transport(_) | Answer::BadBody(_) => Action::Retry,
+        Answer::NoConnection(_) | Answer::Transport(_) | Answer::BadBody(_) => Action::Retry,
     }
 }
 
@@ -81,44 +77,12 @@ pub(crate) fn classify_code(code: i64) -> Action {
 fn classify_status(status: u16) -> Action {
     match status {
         408 | 429 => Action::Retry,
-        // Redirects are not followed (they would drop the query that authenticates us):
-        // like a 4xx they mean a wrong endpoint or proxy.
-        300..=499 => Action::StopRun,
+        // Redirects are never followed (the UserSig is in the query); a proxy or load
+        // balancer sends them in passing, so they are retried like a 5xx (SPEC §9).
+        300..=399 => Action::Retry,
+        400..=499 => Action::StopRun,
         _ => Action::Retry,
     }
-}
-
-/// Backoff tuning (SPEC §2: full jitter from 0.5 s doubling to 30 s, Retry-After up to 60 s).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Backoff {
-    pub(crate) base: Duration,
-    pub(crate) cap: Duration,
-    pub(crate) retry_after_cap: Duration,
-}
-
-impl Backoff {
-    /// The wait before retry number `retry` (1-based): a uniform draw in
-    /// `[0, min(cap, base·2^(retry-1))]`, but at least the server's Retry-After (capped).
-    pub(crate) fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
-        let exp = self
-            .base
-            .saturating_mul(1u32 << retry.saturating_sub(1).min(20));
-        let ceiling = exp.min(self.cap);
-        let jittered = ceiling.mul_f64(rand::rng().random::<f64>());
-        let floor = retry_after.map_or(Duration::ZERO, |d| d.min(self.retry_after_cap));
-        jittered.max(floor)
-    }
-}
-
-/// Parses a Retry-After header: delta-seconds or an HTTP date (RFC 9110 §10.2.3).
-pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let when = SystemTime::from(when);
-    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 #[cfg(test)]
@@ -168,10 +132,10 @@ mod tests {
 
     #[test]
     fn http_statuses_and_transport() {
-        for s in [408, 429, 500, 502, 503, 504, 599] {
+        for s in [301, 302, 303, 307, 308, 408, 429, 500, 502, 503, 504, 599] {
             assert_eq!(status(s), Action::Retry, "HTTP {s}");
         }
-        for s in [301, 302, 307, 400, 401, 403, 404, 405, 410, 413, 451] {
+        for s in [400, 401, 403, 404, 405, 410, 413, 451] {
             assert_eq!(status(s), Action::StopRun, "HTTP {s}");
         }
         assert_eq!(
@@ -182,46 +146,5 @@ mod tests {
             classify(&Answer::BadBody("truncated".into())),
             Action::Retry
         );
-    }
-
-    #[test]
-    fn backoff_is_capped_full_jitter() {
-        let b = Backoff {
-            base: Duration::from_millis(500),
-            cap: Duration::from_secs(30),
-            retry_after_cap: Duration::from_secs(60),
-        };
-        for retry in 1..40 {
-            let ceiling = Duration::from_millis(500 * (1u64 << (retry - 1).min(20))).min(b.cap);
-            for _ in 0..20 {
-                assert!(b.delay(retry, None) <= ceiling);
-            }
-        }
-        let waits: Vec<Duration> = (0..50).map(|_| b.delay(3, None)).collect();
-        assert!(waits.iter().any(|w| *w != waits[0]), "jitter varies");
-        assert!(b.delay(1, Some(Duration::from_secs(7))) >= Duration::from_secs(7));
-        assert_eq!(
-            b.delay(1, Some(Duration::from_secs(3600))),
-            Duration::from_secs(60)
-        );
-    }
-
-    #[test]
-    fn retry_after_forms() {
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_767);
-        assert_eq!(
-            parse_retry_after(" 12 ", now),
-            Some(Duration::from_secs(12))
-        );
-        assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now),
-            Some(Duration::from_secs(10))
-        );
-        assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:49:00 GMT", now),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(parse_retry_after("soon", now), None);
-        assert_eq!(parse_retry_after("-3", now), None);
     }
 }

@@ -10,19 +10,21 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
+use super::breaker::Breaker;
 use super::client::{Client, Reply};
 use super::control::{Control, Stopped};
-use super::ratelimit::RateLimiter;
-use super::retry::Backoff;
 use super::session::{Fetched, fetch_pages};
-use super::{FetchEvent, FetchReport, FetchSettings, SessionOutcome, SessionRequest};
+use super::{FetchEvent, FetchReport, FetchSettings, SessionOutcome, SessionRequest, Unreachable};
 use crate::error::{Error, Result};
 use crate::records::{self, RecordWriter};
+use crate::throttle::Backoff;
+use crate::throttle::RateLimiter;
 
 /// State shared by every session of a run.
 pub(crate) struct Shared {
     pub(crate) client: Client,
     pub(crate) control: Control,
+    pub(crate) breaker: Breaker,
     pub(crate) backoff: Backoff,
     pub(crate) retries: u32,
     pub(crate) records: RecordWriter,
@@ -95,6 +97,7 @@ impl Reply {
             ),
             Answer::ApiError { code, .. } => format!("ErrorCode {code}"),
             Answer::Http { status, .. } => format!("HTTP {status}"),
+            Answer::NoConnection(_) => "no connection".to_owned(),
             Answer::Transport(_) => "no answer".to_owned(),
             Answer::BadBody(_) => "invalid body".to_owned(),
         }
@@ -105,7 +108,7 @@ impl Reply {
 pub(crate) fn fetch_sessions(
     settings: &FetchSettings,
     sessions: Vec<SessionRequest>,
-    records_dir: &Path,
+    into: &super::Destination<'_>,
     on_event: &(dyn Fn(FetchEvent) + Sync),
 ) -> Result<FetchReport> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -113,20 +116,21 @@ pub(crate) fn fetch_sessions(
         .thread_name("desk-archive-fetch")
         .enable_all()
         .build()
-        .map_err(|e| Error::io("start the async runtime in", records_dir, e))?;
+        .map_err(|e| Error::Setup(format!("cannot start the async runtime: {e}")))?;
     let client = Client::new(settings)
-        .map_err(|e| Error::Usage(format!("cannot set up the HTTP client: {e}")))?;
+        .map_err(|e| Error::Setup(format!("cannot set up the HTTP client: {e}")))?;
     let (events, mut received) = mpsc::unbounded_channel();
     let shared = Arc::new(Shared {
         client,
         control: Control::default(),
+        breaker: Breaker::new(settings.breaker_window, settings.breaker_min_failures),
         backoff: Backoff {
             base: settings.backoff_base,
             cap: settings.backoff_cap,
             retry_after_cap: settings.retry_after_cap,
         },
         retries: settings.retries,
-        records: RecordWriter::new(records_dir),
+        records: RecordWriter::new(into.records_dir, into.wal.clone()),
         // Syncs can stall for tens of milliseconds while the kernel writes back other
         // data (a render just before, say): room for several rounds of sessions keeps
         // the requests going meanwhile, and a record is a few tens of KB.
@@ -158,7 +162,13 @@ pub(crate) fn fetch_sessions(
                 on_event(event);
             }
         };
-        let drive = drive(shared, sessions, settings.concurrency, settings.refresh);
+        let drive = drive(
+            shared,
+            sessions,
+            settings.concurrency,
+            settings.refresh,
+            into.complete,
+        );
         let (report, ()) = tokio::join!(drive, pump);
         Ok(report)
     });
@@ -192,13 +202,14 @@ async fn drive(
     sessions: Vec<SessionRequest>,
     concurrency: usize,
     refresh: bool,
+    complete: &(dyn Fn(&Path) -> bool + Sync),
 ) -> FetchReport {
     let ids: Vec<String> = sessions.iter().map(|s| s.session_id.clone()).collect();
     let mut outcomes: Vec<Option<SessionOutcome>> = vec![None; ids.len()];
     let mut todo = VecDeque::new();
     for (index, request) in sessions.into_iter().enumerate() {
         let path = records::record_path(shared.records.dir(), &request.session_id);
-        if !refresh && path.is_file() {
+        if !refresh && path.is_file() && complete(&path) {
             finish(
                 &shared,
                 &ids,
@@ -308,11 +319,18 @@ fn report(shared: &Shared, ids: Vec<String>, outcomes: Vec<Option<SessionOutcome
         .zip(outcomes)
         .map(|(id, outcome)| (id, outcome.unwrap_or(SessionOutcome::Pending)))
         .collect();
+    let stopped = shared.control.stopped();
+    let unreachable = shared.control.unreachable().map(|at_start| Unreachable {
+        at_start,
+        reason: stopped.clone().unwrap_or_default(),
+    });
     FetchReport {
         outcomes,
-        stopped: shared.control.stopped(),
+        stopped: stopped.filter(|_| unreachable.is_none()),
+        unreachable,
         requests: shared.requests.load(Ordering::Relaxed),
         retries: shared.retried.load(Ordering::Relaxed),
         written: shared.records.take_written(),
+        superseded: shared.records.take_superseded(),
     }
 }

@@ -47,6 +47,21 @@ enum Pass {
     Restart(String),
 }
 
+/// Pages one pass may take beyond what TotalCount needs (SPEC §9): a server that ignores
+/// Offset (a proxy that drops it) would otherwise be paged for ever, memory growing.
+const SPARE_PAGES: u64 = 3;
+
+/// The error when a pass takes more pages than `ceil(total / PAGE_LIMIT) + SPARE_PAGES`.
+fn too_many_pages(pages: u64, total: u64) -> Option<Unfinished> {
+    let allowed = total.div_ceil(PAGE_LIMIT) + SPARE_PAGES;
+    (pages > allowed).then(|| Unfinished::Failed {
+        error_code: None,
+        reason: format!(
+            "the server does not honour Offset: {pages} pages of {PAGE_LIMIT} for TotalCount {total}"
+        ),
+    })
+}
+
 /// What fetching one session's pages came to.
 pub(crate) enum Fetched {
     /// Every message is in: the record still has to be written.
@@ -104,13 +119,18 @@ async fn collect(shared: &Shared, id: &str) -> Result<Transcript, Unfinished> {
 }
 
 /// Pages from Offset 0 with Offset = messages held, until a page comes back short and
-/// the messages held reach the latest TotalCount.
+/// the messages held reach the latest TotalCount; fails when the pages outrun TotalCount.
 async fn one_pass(shared: &Shared, id: &str) -> Result<Pass, Unfinished> {
     let mut messages: Vec<Box<RawValue>> = Vec::new();
     let mut totals: Option<(u64, u64)> = None;
+    let mut pages = 0u64;
     loop {
         let offset = messages.len() as u64;
         let page = fetch_page(shared, id, offset).await?;
+        pages += 1;
+        if let Some(failed) = too_many_pages(pages, page.total_count) {
+            return Err(failed);
+        }
         let count = page.messages.len() as u64;
         if let Some((_, last)) = totals
             && page.total_count < last
@@ -158,6 +178,11 @@ async fn fetch_page(shared: &Shared, id: &str, offset: u64) -> Result<Page, Unfi
         let reply = shared.send(id, offset).await?;
         // Only an answer opens the gate: after a timeout the credentials are still untested.
         let answered = reply.answer.is_response();
+        if let Answer::NoConnection(cause) = &reply.answer {
+            check_reachable(shared, cause, probe.is_some())?;
+        } else {
+            shared.breaker.record(true);
+        }
         let step = decide(shared, reply, &mut retries, renewed);
         if let Step::Stop(reason) = &step {
             // Stop before the probe is released, so that no waiting request slips out.
@@ -184,6 +209,30 @@ async fn fetch_page(shared: &Shared, id: &str, offset: u64) -> Result<Page, Unfi
             }
         }
     }
+}
+
+/// After a request that could not connect: stops the run when it was the first one (no
+/// request has been answered yet: exit 4), or when the circuit breaker trips (SPEC §9).
+fn check_reachable(shared: &Shared, cause: &str, first: bool) -> Result<(), Unfinished> {
+    let host = shared.client.endpoint_host();
+    let cause = cause.strip_prefix("cannot connect: ").unwrap_or(cause);
+    if first {
+        let reason = format!("cannot connect to the API at {host}: {cause}");
+        shared.control.stop_unreachable(shared.scrub(&reason), true);
+        return Err(Unfinished::Stopped);
+    }
+    if shared.breaker.record(false) {
+        let (failures, age) = shared.breaker.streak();
+        let reason = format!(
+            "the API became unreachable: the last {failures} requests over {:.0} s could not connect to {host} ({cause})",
+            age.as_secs_f64()
+        );
+        shared
+            .control
+            .stop_unreachable(shared.scrub(&reason), false);
+        return Err(Unfinished::Stopped);
+    }
+    Ok(())
 }
 
 /// The action table applied to one reply, counting retries.
@@ -216,6 +265,15 @@ fn decide(shared: &Shared, reply: Reply, retries: &mut u32, renewed: bool) -> St
                 shared.retries
             };
             if *retries >= limit {
+                if matches!(answer, Answer::NoConnection(_)) && shared.breaker.failing() {
+                    // Every request lately failed to connect: the breaker decides (the
+                    // session then stays pending), or a connection resets it.
+                    let delay = shared.backoff.delay(*retries, reply.retry_after);
+                    return Step::Wait {
+                        reason: format!("{what}; the API looks unreachable, waiting"),
+                        delay,
+                    };
+                }
                 let reason = format!("{what} (gave up after {limit} retries)");
                 return Step::Fail(Unfinished::Failed {
                     error_code: code_of(&answer),
@@ -243,7 +301,9 @@ fn describe(answer: &Answer) -> String {
         Answer::ApiError { code, info } if info.is_empty() => format!("ErrorCode {code}"),
         Answer::ApiError { code, info } => format!("ErrorCode {code}: {info}"),
         Answer::Http { status, .. } => format!("HTTP {status}"),
-        Answer::Transport(text) | Answer::BadBody(text) => text.clone(),
+        Answer::NoConnection(text) | Answer::Transport(text) | Answer::BadBody(text) => {
+            text.clone()
+        }
     }
 }
 
@@ -289,7 +349,7 @@ impl CompleteSession {
         let written = tokio::task::spawn_blocking(move || writer.records.write(&record)).await;
         let failure = match written {
             Ok(Ok(_)) => None,
-            Ok(Err(e)) => Some(error_chain(&e)),
+            Ok(Err(e)) => Some(crate::error::one_line(&e)),
             Err(e) => Some(format!("writing the record failed: {e}")),
         };
         if let Some(reason) = failure {
@@ -313,15 +373,4 @@ impl CompleteSession {
             grew,
         }
     }
-}
-
-/// An error and its causes on one line.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    text
 }

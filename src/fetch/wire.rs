@@ -51,7 +51,9 @@ pub(crate) enum Answer {
     ApiError { code: i64, info: String },
     /// A non-2xx HTTP status.
     Http { status: u16 },
-    /// No answer: timeout, refused or dropped connection, body cut short.
+    /// No connection at all: refused, DNS or TLS failure, connect timeout.
+    NoConnection(String),
+    /// No answer on a connection: timeout, dropped connection, body cut short.
     Transport(String),
     /// A 2xx answer that is not the JSON we expect (truncated, HTML from a proxy, …).
     BadBody(String),
@@ -60,7 +62,7 @@ pub(crate) enum Answer {
 impl Answer {
     /// Whether the server (or something in front of it) answered at all.
     pub(crate) fn is_response(&self) -> bool {
-        !matches!(self, Answer::Transport(_))
+        !matches!(self, Answer::Transport(_) | Answer::NoConnection(_))
     }
 }
 
@@ -76,9 +78,9 @@ struct PageWire<'a> {
     #[serde(rename = "RequestId", default, borrow)]
     request_id: Option<&'a RawValue>,
     #[serde(rename = "TotalCount", default)]
-    total_count: u64,
+    total_count: Option<u64>,
     #[serde(rename = "Messages", default)]
-    messages: Vec<Box<RawValue>>,
+    messages: Option<Vec<Box<RawValue>>>,
 }
 
 /// Parses a 2xx response body. Returns the answer and the RequestId when present.
@@ -94,10 +96,14 @@ pub(crate) fn parse_body(body: &[u8]) -> (Answer, Option<String>) {
     };
     let request_id = wire.request_id.map(raw_text);
     let answer = if wire.error_code == 0 {
-        Answer::Page(Page {
-            total_count: wire.total_count,
-            messages: wire.messages,
-        })
+        match (wire.total_count, wire.messages) {
+            (Some(total_count), Some(messages)) => Answer::Page(Page {
+                total_count,
+                messages,
+            }),
+            // Not an empty session: an answer we cannot read, retried like invalid JSON.
+            _ => Answer::BadBody("ErrorCode 0 without TotalCount and Messages".to_owned()),
+        }
     } else {
         Answer::ApiError {
             code: wire.error_code,
@@ -159,6 +165,10 @@ mod tests {
             b"<html>",
             b"{}",
             b"",
+            br#"{"ErrorCode":0}"#,
+            br#"{"ErrorCode":0,"TotalCount":3}"#,
+            br#"{"ErrorCode":0,"Messages":[]}"#,
+            br#"{"ErrorCode":0,"TotalCount":null,"Messages":[]}"#,
         ] {
             assert!(matches!(parse_body(body).0, Answer::BadBody(_)), "{body:?}");
         }

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::header::{CONTENT_TYPE, LOCATION};
 use reqwest::redirect::Policy;
@@ -15,9 +15,10 @@ use url::Url;
 
 use super::MediaSettings;
 use super::guard::{AllowList, DnsFailed, GuardedResolver, Refused, check_url};
-use super::index::{Entry, Failed, Stored};
 use super::sniff::{SNIFF_LEN, sniff};
 use crate::fsutil;
+use crate::media_index::format::{Entry, Failed, Stored};
+use crate::throttle::{Backoff, RateLimiter};
 
 /// Redirects followed at most (SPEC §8).
 pub(super) const MAX_REDIRECTS: usize = 5;
@@ -47,37 +48,26 @@ impl Failure {
     }
 }
 
-/// Spaces request starts evenly (the media capture's own rate).
-struct Pacer {
-    interval: Duration,
-    next: tokio::sync::Mutex<Instant>,
-}
-
-impl Pacer {
-    async fn wait(&self) {
-        let mut next = self.next.lock().await;
-        let now = Instant::now();
-        if *next > now {
-            tokio::time::sleep_until((*next).into()).await;
-        }
-        *next = (*next).max(now) + self.interval;
-    }
-}
-
 /// The media HTTP client with its guard, rate and storage place.
 pub(super) struct Downloader {
     client: reqwest::Client,
     allow: Arc<AllowList>,
     settings: MediaSettings,
     data_dir: PathBuf,
-    pacer: Pacer,
+    limiter: RateLimiter,
+    backoff: Backoff,
     temp_counter: AtomicU64,
+    wal: crate::wal::Wal,
 }
 
 impl Downloader {
     /// Builds the client: no proxy (it would resolve names itself), no redirects (we
     /// follow them), no Referer, no cookie store, the guarded resolver.
-    pub(super) fn new(settings: &MediaSettings, data_dir: &Path) -> crate::Result<Downloader> {
+    pub(super) fn new(
+        settings: &MediaSettings,
+        data_dir: &Path,
+        wal: crate::wal::Wal,
+    ) -> crate::Result<Downloader> {
         let allow = Arc::new(AllowList::new(&settings.allow_hosts));
         let client = reqwest::Client::builder()
             .user_agent(concat!("desk-archive/", env!("CARGO_PKG_VERSION")))
@@ -90,17 +80,20 @@ impl Downloader {
                 allow: allow.clone(),
             })
             .build()
-            .map_err(|e| crate::Error::Usage(format!("cannot build the media client: {e}")))?;
+            .map_err(|e| crate::Error::Setup(format!("cannot build the media client: {e}")))?;
         Ok(Downloader {
             client,
             allow,
-            pacer: Pacer {
-                interval: Duration::from_secs_f64(1.0 / settings.rate.max(0.001)),
-                next: tokio::sync::Mutex::new(Instant::now()),
+            limiter: RateLimiter::new(settings.rate.max(0.001)),
+            backoff: Backoff {
+                base: settings.backoff_base,
+                cap: Duration::from_secs(30),
+                retry_after_cap: Duration::ZERO,
             },
             settings: settings.clone(),
             data_dir: data_dir.to_owned(),
             temp_counter: AtomicU64::new(0),
+            wal,
         })
     }
 
@@ -108,11 +101,11 @@ impl Downloader {
     pub(super) async fn capture(&self, url: &str, now: &str) -> Entry {
         let mut attempt = 0;
         loop {
-            self.pacer.wait().await;
+            self.limiter.acquire().await;
             match self.attempt(url).await {
                 Ok(stored) => return Entry::Stored(stored),
                 Err(f) if f.retry && attempt < self.settings.retries => {
-                    tokio::time::sleep(self.backoff(attempt)).await;
+                    tokio::time::sleep(self.backoff.delay(attempt + 1, None)).await;
                     attempt += 1;
                 }
                 Err(f) => {
@@ -125,15 +118,6 @@ impl Downloader {
                 }
             }
         }
-    }
-
-    fn backoff(&self, attempt: u32) -> Duration {
-        let cap = self
-            .settings
-            .backoff_base
-            .saturating_mul(1 << attempt.min(10));
-        let jitter = rand::random::<f64>();
-        cap.mul_f64(0.5 + jitter / 2.0)
     }
 
     /// One try: follow up to [`MAX_REDIRECTS`] redirects, checking every hop.
@@ -185,17 +169,25 @@ impl Downloader {
         fsutil::create_dir_all(&media_dir).map_err(|e| Failure::fatal(e.to_string()))?;
         let n = self.temp_counter.fetch_add(1, Ordering::Relaxed);
         let temp = fsutil::temp_path(&media_dir.join(format!("download-{n}")));
-        let result = stream_to(&mut response, &temp, max).await;
-        let (sha, size, head) = match result {
-            Ok(done) => done,
-            Err(f) => {
-                let _ = tokio::fs::remove_file(&temp).await;
-                return Err(f);
-            }
-        };
+        let mut guard = TempFile(Some(temp.clone()));
+        let (sha, size, head) = stream_to(&mut response, &temp, max).await?;
         let kind = sniff(&head, &declared);
         let rel = format!("media/{}/{sha}.{}", &sha[..2], kind.ext);
+        // Primary evidence (SPEC §9): named in the write-ahead list before the rename.
+        let mut sha256 = [0u8; 32];
+        let logged = hex::decode_to_slice(&sha, &mut sha256)
+            .map_err(|e| e.to_string())
+            .and_then(|()| {
+                self.wal
+                    .append(&format!("data/{rel}"), &sha256)
+                    .map_err(|e| e.to_string())
+            });
+        if let Err(e) = logged {
+            let _ = tokio::fs::remove_file(&temp).await;
+            return Err(Failure::fatal(e));
+        }
         place(&temp, &self.data_dir.join(&rel)).map_err(Failure::fatal)?;
+        guard.0 = None;
         Ok(Stored {
             sha256: sha,
             size,
@@ -203,6 +195,18 @@ impl Downloader {
             path: rel,
             fetched: super::now_rfc3339(),
         })
+    }
+}
+
+/// A temporary download, removed when dropped unless it was moved into place: a download
+/// cut off by an error, its deadline or Ctrl-C (which drop its future) leaves nothing.
+struct TempFile(Option<PathBuf>);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
@@ -262,7 +266,8 @@ fn place(temp: &Path, dest: &Path) -> Result<(), String> {
     std::fs::rename(temp, dest).map_err(|e| {
         let _ = std::fs::remove_file(temp);
         format!("cannot store `{}`: {e}", dest.display())
-    })
+    })?;
+    fsutil::sync_parent(dest).map_err(|e| format!("cannot sync `{}`: {e}", dest.display()))
 }
 
 /// Sorts a transport error: refused and DNS failures, refused connections are final;

@@ -45,11 +45,8 @@
 //! Media files are payload files, so the bag's manifests cover them.
 
 pub mod address;
-pub mod collect;
 mod download;
 pub mod guard;
-pub mod index;
-mod lookup;
 pub mod sniff;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -58,16 +55,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
-use crate::coverage::Coverage;
-use crate::fetch::SessionOutcome;
+use crate::coverage::{Coverage, MediaCounts};
+pub use crate::media_index::{Entry, Local, MediaIndex, MediaLookup};
 use crate::records::{self, Record};
-pub use index::{Entry, MediaIndex};
-pub use lookup::{Local, MediaLookup};
 
 /// Default `--max-media-bytes`: 100 MiB.
 pub const DEFAULT_MAX_BYTES: u64 = 100 * 1024 * 1024;
+
+/// Default `--media-timeout`: the most one object may take, retries included.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(300);
+
+/// How often a download in flight looks at the cancel flag (SIGINT/SIGTERM): well within
+/// the 2 s SPEC §9 allows.
+const CANCEL_POLL: Duration = Duration::from_millis(50);
 
 /// How media capture runs.
 #[derive(Debug, Clone)]
@@ -84,6 +84,9 @@ pub struct MediaSettings {
     pub rate: f64,
     /// Connect and read (idle) timeout.
     pub timeout: Duration,
+    /// The most one object may take in all, retries included (`--media-timeout`): a
+    /// server that trickles a byte now and then never trips the idle timeout.
+    pub deadline: Duration,
     /// Retries after the first try, for 5xx and timeouts.
     pub retries: u32,
     /// First backoff; doubles per retry (with jitter).
@@ -99,36 +102,27 @@ impl Default for MediaSettings {
             concurrency: 4,
             rate: 10.0,
             timeout: Duration::from_secs(30),
+            deadline: DEFAULT_DEADLINE,
             retries: 3,
             backoff_base: Duration::from_millis(500),
         }
     }
 }
 
-/// A session's media figures in coverage.json.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MediaCounts {
-    /// URLs whose content is in the archive.
-    pub archived: u64,
-    /// URLs skipped because the object is larger than `--max-media-bytes`.
-    pub skipped: u64,
-    /// URLs that could not be captured.
-    pub failed: u64,
-}
-
-/// Captures the media of this run's sessions and records per-session counts in
-/// `coverage`. Never fails the run: problems become index entries or warnings.
+/// Captures the media of `sessions` (this run's sessions that have a record) and records
+/// per-session counts in `coverage`. Never fails the run: problems become index entries or warnings.
 pub fn capture_run(
     settings: &MediaSettings,
     data_dir: &Path,
-    outcomes: &[(String, SessionOutcome)],
+    sessions: &[&str],
     coverage: &mut Coverage,
     cancel: &AtomicBool,
+    wal: &crate::wal::Wal,
 ) {
     if !settings.enabled {
         return;
     }
-    let sessions = session_urls(data_dir, outcomes);
+    let sessions = session_urls(data_dir, sessions);
     let mut index = MediaIndex::load(data_dir).unwrap_or_else(|e| {
         tracing::warn!("media index unreadable, starting a new one: {e}");
         MediaIndex::default()
@@ -139,7 +133,7 @@ pub fn capture_run(
         .filter(|u| !held(&index, data_dir, u))
         .cloned()
         .collect();
-    for (url, entry) in download_all(settings, data_dir, todo, cancel) {
+    for (url, entry) in download_all(settings, data_dir, todo, cancel, wal) {
         index.set(&url, entry);
     }
     if let Err(e) = index.write(data_dir) {
@@ -151,23 +145,17 @@ pub fn capture_run(
     }
 }
 
-/// The capturable URLs of each session of this run that has a record.
-fn session_urls(
-    data_dir: &Path,
-    outcomes: &[(String, SessionOutcome)],
-) -> BTreeMap<String, BTreeSet<String>> {
+/// The capturable URLs of each of these sessions (each has a record).
+fn session_urls(data_dir: &Path, sessions: &[&str]) -> BTreeMap<String, BTreeSet<String>> {
     let dir = data_dir.join("records");
     let mut out = BTreeMap::new();
-    for (id, outcome) in outcomes {
-        if !matches!(
-            outcome,
-            SessionOutcome::Archived { .. } | SessionOutcome::AlreadyComplete
-        ) {
-            continue;
-        }
+    for &id in sessions {
         match Record::read(&dir.join(format!("{}.json", records::stem(id)))) {
             Ok(record) => {
-                out.insert(id.clone(), collect::record_urls(&record));
+                out.insert(
+                    id.to_owned(),
+                    crate::media_index::urls::record_urls(&record),
+                );
             }
             Err(e) => tracing::warn!("media of session `{id}` not captured: {e}"),
         }
@@ -199,6 +187,7 @@ fn download_all(
     data_dir: &Path,
     urls: Vec<String>,
     cancel: &AtomicBool,
+    wal: &crate::wal::Wal,
 ) -> Vec<(String, Entry)> {
     if urls.is_empty() || cancel.load(Ordering::Relaxed) {
         return Vec::new();
@@ -214,41 +203,66 @@ fn download_all(
             return Vec::new();
         }
     };
-    let downloader = match download::Downloader::new(settings, data_dir) {
+    let downloader = match download::Downloader::new(settings, data_dir, wal.clone()) {
         Ok(d) => Arc::new(d),
         Err(e) => {
             tracing::warn!("media not captured: {e}");
             return Vec::new();
         }
     };
-    runtime.block_on(run_downloads(
-        downloader,
-        settings.concurrency,
-        urls,
-        cancel,
-    ))
+    let mut results = Vec::with_capacity(urls.len());
+    runtime.block_on(async {
+        let downloads = run_downloads(downloader, settings, urls, &mut results);
+        tokio::select! {
+            () = downloads => {}
+            // Dropping the downloads aborts every task in flight; each removes its
+            // temporary file as it is dropped. What is not done stays out of the index,
+            // so the next run tries it again.
+            () = cancelled(cancel) => tracing::warn!("media capture interrupted"),
+        }
+    });
+    // A file sync may still run on a blocking thread: it is not waited for long.
+    runtime.shutdown_timeout(Duration::from_millis(500));
+    results
 }
 
+/// Resolves once `cancel` is set (by the SIGINT/SIGTERM handler).
+async fn cancelled(cancel: &AtomicBool) {
+    while !cancel.load(Ordering::Relaxed) {
+        tokio::time::sleep(CANCEL_POLL).await;
+    }
+}
+
+/// Downloads `urls`, at most `settings.concurrency` at once, each within
+/// `settings.deadline`, pushing each result as it arrives.
 async fn run_downloads(
     downloader: Arc<download::Downloader>,
-    concurrency: usize,
+    settings: &MediaSettings,
     urls: Vec<String>,
-    cancel: &AtomicBool,
-) -> Vec<(String, Entry)> {
-    let permits = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
+    results: &mut Vec<(String, Entry)>,
+) {
+    let permits = Arc::new(tokio::sync::Semaphore::new(settings.concurrency.max(1)));
     let now = now_rfc3339();
+    let deadline = settings.deadline;
     let mut set = tokio::task::JoinSet::new();
-    let mut results = Vec::with_capacity(urls.len());
     for url in urls {
         let Ok(permit) = permits.clone().acquire_owned().await else {
             break;
         };
-        if cancel.load(Ordering::Relaxed) {
-            break;
-        }
         let (d, now) = (downloader.clone(), now.clone());
         set.spawn(async move {
-            let entry = d.capture(&url, &now).await;
+            let entry = match tokio::time::timeout(deadline, d.capture(&url, &now)).await {
+                Ok(entry) => entry,
+                Err(_) => Entry::Failed(crate::media_index::format::Failed {
+                    error: format!(
+                        "timed out: not complete after {} s (--media-timeout)",
+                        deadline.as_secs_f64()
+                    ),
+                    when: now.clone(),
+                    too_large: false,
+                    size: None,
+                }),
+            };
             drop(permit);
             (url, entry)
         });
@@ -262,7 +276,6 @@ async fn run_downloads(
             Err(e) => tracing::warn!("a media download stopped: {e}"),
         }
     }
-    results
 }
 
 /// Now, RFC 3339 UTC with seconds.

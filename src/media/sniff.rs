@@ -2,18 +2,7 @@
 //! hint), and the extension it may be stored under. Nothing a browser would run in the
 //! archive's origin (HTML, SVG, XML, JavaScript) gets an extension that says so.
 
-/// How pages may show an object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Display {
-    /// A raster image: inline `<img>`.
-    Image,
-    /// Audio a browser plays: `<audio>`.
-    Audio,
-    /// Video a browser plays: `<video>`.
-    Video,
-    /// A download link only.
-    Download,
-}
+pub use crate::media_index::Display;
 
 /// The verdict on an object's bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,16 +114,6 @@ fn text_or_binary(head: &[u8], declared: &str) -> Kind {
         return kind("text/plain", "txt", Display::Download);
     }
     kind("application/octet-stream", "bin", Display::Download)
-}
-
-/// The display of a stored file, from its extension (for pages built from index.json).
-pub fn display_of_ext(ext: &str) -> Display {
-    match ext {
-        "jpg" | "png" | "gif" | "webp" | "bmp" => Display::Image,
-        "mp3" | "m4a" | "aac" | "ogg" | "wav" => Display::Audio,
-        "mp4" | "mov" | "webm" => Display::Video,
-        _ => Display::Download,
-    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! options, the URL rule ([`safe_url`]), raw-HTML neutralisation, control-character
 //! placeholders, and [`MessageHtml`], the only way HTML built from content enters a template.
 
+use super::escape::{Context, escape_into};
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::ops::Range;
@@ -82,6 +83,13 @@ pub fn isolate(s: &str) -> Cow<'_, str> {
     if !s.chars().any(is_bidi_control) {
         return Cow::Borrowed(s);
     }
+    Cow::Owned(isolate_always(s))
+}
+
+/// Wraps `s` in FSI…PDI whatever it holds, closing what it opens (see [`isolate`]): for
+/// user-supplied names in plain text, whose direction is unknown (an Arabic name must not
+/// pull the separators after it to its side).
+pub fn isolate_always(s: &str) -> String {
     let (mut embeddings, mut isolates, mut stray_pdi) = (0usize, 0usize, 0usize);
     for c in s.chars() {
         match c {
@@ -102,7 +110,7 @@ pub fn isolate(s: &str) -> Cow<'_, str> {
     out.push_str(s);
     out.extend(std::iter::repeat_n('\u{202c}', embeddings));
     out.extend(std::iter::repeat_n('\u{2069}', isolates + 1));
-    Cow::Owned(out)
+    out
 }
 
 /// HTML made from message Markdown by [`markdown_html`]: the only HTML from content that a
@@ -135,13 +143,14 @@ fn options() -> Options {
 /// ones are shown as text after the link text), links get [`CONTENT_REL`], table
 /// alignment (a `style` attribute) is dropped, hidden controls become placeholders.
 pub fn markdown_html(text: &str) -> MessageHtml {
-    let text = visible(text);
+    let text = lf_lines(text);
+    let text = visible(&text);
     let mut out = String::with_capacity(text.len() + text.len() / 2 + 16);
     if nests_too_deep(&text) {
         // Browsers flatten trees deeper than 513 elements, and such a message is an attack
         // or an accident, not prose: show it as plain text.
         out.push_str("<p class=\"md-plain\">");
-        escape_text(&mut out, &text);
+        escape_into(&mut out, &text, Context::Text);
         out.push_str("</p>");
         return MessageHtml(out);
     }
@@ -158,7 +167,8 @@ pub fn markdown_html(text: &str) -> MessageHtml {
 /// text, code, raw HTML (shown as text) and image alt text, blocks and line breaks as
 /// spaces. Text without a Markdown character is returned as it is, without a parse.
 pub fn markdown_text(text: &str) -> String {
-    let text = visible(text);
+    let text = lf_lines(text);
+    let text = visible(&text);
     if !text.contains(['*', '_', '`', '[', '<', '#', '|', '~', '\\', '&', '!', '>']) {
         return text.into_owned();
     }
@@ -198,6 +208,16 @@ pub fn markdown_text(text: &str) -> String {
     out
 }
 
+/// `text` with every CR and CRLF turned into LF, CommonMark's other line endings:
+/// pulldown-cmark 0.13 misreads a lone CR inside an indented code block (the block runs on
+/// past it).
+fn lf_lines(text: &str) -> Cow<'_, str> {
+    if !text.contains('\r') {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+}
+
 /// Deepest Markdown nesting (lists, quotes, emphasis…) rendered as Markdown.
 const MAX_MARKDOWN_DEPTH: usize = 40;
 
@@ -221,18 +241,6 @@ fn nests_too_deep(text: &str) -> bool {
         }
     }
     false
-}
-
-/// Escapes text for HTML element content.
-fn escape_text(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            c => out.push(c),
-        }
-    }
 }
 
 /// A link being passed through: kept as our own `<a>`, or dropped with its URL as text.
@@ -333,13 +341,13 @@ impl Sanitiser {
             Some(href) => {
                 let mut tag = String::with_capacity(href.len() + 64);
                 tag.push_str("<a href=\"");
-                escape_attr(&mut tag, &href);
+                escape_into(&mut tag, &href, Context::Attribute);
                 tag.push_str("\" rel=\"");
                 tag.push_str(CONTENT_REL);
                 tag.push('"');
                 if !title.is_empty() {
                     tag.push_str(" title=\"");
-                    escape_attr(&mut tag, &visible(title));
+                    escape_into(&mut tag, &visible(title), Context::Attribute);
                     tag.push('"');
                 }
                 tag.push('>');
@@ -379,19 +387,19 @@ impl Sanitiser {
         let mut tag = String::with_capacity(src.len() * 2 + image.alt.len() + 96);
         if !in_link {
             tag.push_str("<a class=\"md-image\" href=\"");
-            escape_attr(&mut tag, &src);
+            escape_into(&mut tag, &src, Context::Attribute);
             tag.push_str("\" rel=\"");
             tag.push_str(CONTENT_REL);
             tag.push_str("\">");
         }
         tag.push_str("<img src=\"");
-        escape_attr(&mut tag, &src);
+        escape_into(&mut tag, &src, Context::Attribute);
         tag.push_str("\" alt=\"");
-        escape_attr(&mut tag, &image.alt);
+        escape_into(&mut tag, &image.alt, Context::Attribute);
         tag.push('"');
         if !image.title.is_empty() {
             tag.push_str(" title=\"");
-            escape_attr(&mut tag, &image.title);
+            escape_into(&mut tag, &image.title, Context::Attribute);
             tag.push('"');
         }
         tag.push_str(" loading=\"lazy\" decoding=\"async\" referrerpolicy=\"no-referrer\">");
@@ -414,40 +422,51 @@ fn into_visible(t: CowStr<'_>) -> CowStr<'_> {
     }
 }
 
-/// Escapes text for a double-quoted HTML attribute value.
-pub fn escape_attr(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-}
-
 /// Makes message Markdown safe to embed in a Markdown page: it stays Markdown, but raw HTML
 /// has its `<` escaped, unsafe links and images lose their link syntax (text and URL stay
 /// as text), safe ones are rewritten inline with the parser's serialisation, reference
 /// definitions (global to a page) are neutralised, hidden controls become placeholders.
 /// Rewrites repeat until the text parses clean; text that never does is fully escaped.
 pub fn markdown_neutralise(text: &str) -> String {
-    let mut s = visible(text).into_owned();
+    // LF only: pulldown-cmark misreads some blocks ended by a lone CR (see `lf_lines`).
+    let s = visible(&lf_lines(text)).into_owned();
+    neutralise(s).unwrap_or_else(|s| escape_all_punctuation(&s))
+}
+
+/// Applies [`rewrite_once`] in every reader dialect until none has anything left to
+/// rewrite: the clean text, or the last text when eight rounds were not enough.
+fn neutralise(mut s: String) -> std::result::Result<String, String> {
     // Every edit of `rewrite_once` needs one of these: HTML and autolinks start with '<',
     // links, images and reference definitions with '[', a hidden control in parsed text
     // comes from a character reference ('&'). Most messages have none: no parse.
     if !s.contains(['<', '[', '&']) {
-        return s;
+        return Ok(s);
     }
     for _ in 0..8 {
-        match rewrite_once(&s) {
-            None => return s,
-            Some(next) => s = next,
+        let mut clean = true;
+        for dialect in reader_dialects() {
+            if let Some(next) = rewrite_once(&s, dialect) {
+                s = next;
+                clean = false;
+            }
+        }
+        if clean {
+            return Ok(s);
         }
     }
-    escape_all_punctuation(&s)
+    Err(s)
+}
+
+/// The Markdown dialects a page's reader may use: strict CommonMark (where a table's
+/// surplus cells, which GFM drops unseen, are text again), ours, and every extension
+/// pulldown-cmark knows (a definition list, for one, makes `:<!--` an HTML block).
+/// Metadata blocks are left out: they exist only at the top of a document, and message
+/// text never is.
+fn reader_dialects() -> [Options; 3] {
+    let all = Options::all()
+        - Options::ENABLE_YAML_STYLE_METADATA_BLOCKS
+        - Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS;
+    [Options::empty(), options(), all]
 }
 
 /// A link or image being scanned by [`rewrite_once`].
@@ -461,8 +480,8 @@ struct Frame {
 }
 
 /// One pass: the edits needed, applied; `None` when the text is already clean.
-fn rewrite_once(s: &str) -> Option<String> {
-    let parser = Parser::new_ext(s, options());
+fn rewrite_once(s: &str, dialect: Options) -> Option<String> {
+    let parser = Parser::new_ext(s, dialect);
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
     for (_, def) in parser.reference_definitions().iter() {
         if let Some(at) = s.get(def.span.clone()).and_then(|d| d.find('[')) {
@@ -569,9 +588,13 @@ fn link_edit(s: &str, f: &Frame) -> Option<(Range<usize>, String)> {
         return Some((pos..pos + 1, "\\[".to_owned()));
     };
     let text_start = f.range.start + if f.image { 2 } else { 1 };
-    let label = s
-        .get(text_start..f.inner_end.max(text_start))
-        .unwrap_or_default();
+    // The label runs to its closing bracket: after the last event inside it only line
+    // breaks, spaces and the quote's `>` can follow, and they must stay.
+    let inner_end = f.inner_end.max(text_start);
+    let tail = s.get(inner_end..f.range.end).unwrap_or_default();
+    let label_end =
+        inner_end + tail.len() - tail.trim_start_matches([' ', '\t', '\n', '\r', '>']).len();
+    let label = s.get(text_start..label_end).unwrap_or_default();
     let mut new = String::with_capacity(source.len() + url.len() + 8);
     new.push_str(if f.image { "![" } else { "[" });
     new.push_str(label);
@@ -580,10 +603,16 @@ fn link_edit(s: &str, f: &Frame) -> Option<(Range<usize>, String)> {
     if !f.title.is_empty() {
         new.push_str(" \"");
         for c in f.title.chars() {
-            if matches!(c, '"' | '\\') {
-                new.push('\\');
+            match c {
+                '"' | '\\' => {
+                    new.push('\\');
+                    new.push(c);
+                }
+                // A title may span lines; the text may be quoted, and a new line without
+                // its `> ` would leave the quote.
+                '\n' | '\r' => new.push(' '),
+                c => new.push(c),
             }
-            new.push(c);
         }
         new.push('"');
     }
@@ -628,8 +657,13 @@ pub fn md_escape(s: &str) -> String {
     // and list or heading markers, wherever they stand. A `-` is escaped only where it
     // could start a list item or a rule, so ids like UUIDs stay readable.
     let mut out = String::with_capacity(s.len() + 8);
+    let mut leading = true;
     for (i, c) in s.char_indices() {
+        leading &= matches!(c, ' ' | '\t');
         match c {
+            // Leading blanks would indent a line into a code block, where the escapes
+            // show: no-break spaces look the same and indent nothing.
+            ' ' | '\t' if leading => out.push('\u{a0}'),
             '-' if i > 0 => out.push('-'),
             c if c.is_ascii_punctuation() => {
                 out.push('\\');
@@ -640,13 +674,31 @@ pub fn md_escape(s: &str) -> String {
             c => push_visible(&mut out, c),
         }
     }
-    out
+    // Bidi controls stay, but cannot reorder what follows the field on its line.
+    match isolate(&out) {
+        Cow::Borrowed(_) => out,
+        Cow::Owned(isolated) => isolated,
+    }
 }
 
-/// Message Markdown for a Markdown page, neutralised and quoted (`> ` before every line), so
-/// that an unclosed fence or list cannot run into the rest of the page.
+/// A user-supplied name (sender, account, SessionId) for a Markdown page: [`md_escape`],
+/// always bidi-isolated (FSI…PDI), as the HTML pages isolate it with `<bdi>`.
+pub fn md_name(s: &str) -> String {
+    isolate_always(&md_escape(s))
+}
+
+/// Message Markdown for a Markdown page, quoted (`> ` before every line, so that an
+/// unclosed fence or list cannot run into the rest of the page) and then neutralised as
+/// quoted: the parse that finds raw HTML and links sees exactly the lines the page holds
+/// (a tab, a lone CR or a parser's quirk cannot make the two differ).
 pub fn md_quote(text: &str) -> String {
-    quote_lines(&markdown_neutralise(text))
+    let text = visible(text);
+    match neutralise(quote_lines(&text)) {
+        // Every rewrite keeps the lines' `>`; checked all the same, since a line without
+        // one would leave the quote.
+        Ok(quoted) if md_lines(&quoted).all(|line| line.starts_with('>')) => quoted,
+        _ => quote_lines(&escape_all_punctuation(&text)),
+    }
 }
 
 /// Raw text (JSON) as a quoted fenced code block whose fence is longer than any backtick run.
@@ -663,20 +715,41 @@ pub fn md_code(text: &str) -> String {
     block.push_str(&fence);
     block.push_str("json\n");
     block.push_str(&text);
-    if !text.ends_with('\n') {
+    if !text.ends_with(['\n', '\r']) {
         block.push('\n');
     }
     block.push_str(&fence);
     quote_lines(&block)
 }
 
+/// The lines of `s` as CommonMark reads them: LF, CR and CRLF each end a line. (Splitting
+/// on LF alone let a lone CR end a quote from inside it.)
+fn md_lines(s: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let s = rest?;
+        match s.find(['\r', '\n']) {
+            Some(at) => {
+                let skip = if s[at..].starts_with("\r\n") { 2 } else { 1 };
+                rest = Some(&s[at + skip..]);
+                Some(&s[..at])
+            }
+            None => {
+                rest = None;
+                Some(s)
+            }
+        }
+    })
+}
+
+/// Puts `> ` before every line of `s` (lines as CommonMark reads them), so that all of it
+/// stays inside one block quote.
 fn quote_lines(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 32);
-    for (i, line) in s.split('\n').enumerate() {
+    for (i, line) in md_lines(s).enumerate() {
         if i > 0 {
             out.push('\n');
         }
-        let line = line.strip_suffix('\r').unwrap_or(line);
         if line.is_empty() {
             out.push('>');
         } else {
@@ -965,6 +1038,26 @@ mod tests {
             "{events:?}"
         );
         assert_eq!(md_escape("- x"), "\\- x");
+        assert_eq!(md_escape(" \t x y"), "\u{a0}\u{a0}\u{a0}x y");
+    }
+
+    #[test]
+    fn cr_and_crlf_end_quoted_lines() {
+        assert_eq!(md_quote("a\rb\r\nc\n\rd"), "> a\n> b\n> c\n>\n> d");
+        assert_eq!(md_code("x\ry"), "> ```json\n> x\n> y\n> ```");
+        assert_eq!(md_code("x\r"), "> ```json\n> x\n> ```");
+        // A tab indents code at a line's start but only by 2 columns after `> `.
+        assert_eq!(md_quote("\t<b>"), "> \t&lt;b>");
+    }
+
+    #[test]
+    fn names_are_isolated_and_fields_closed() {
+        assert_eq!(md_name("bob"), "\u{2068}bob\u{2069}");
+        assert_eq!(
+            md_escape("a\u{202e}b"),
+            "\u{2068}a\u{202e}b\u{202c}\u{2069}"
+        );
+        assert_eq!(md_escape("ab"), "ab");
     }
 
     #[test]

@@ -8,11 +8,11 @@ use serde_json::Value;
 
 use super::Lang;
 use super::cmark::{MessageHtml, UrlKind, markdown_html, safe_url, visible};
-use super::custom::{self, Choice, Payload, Status};
 use super::format::{self, TimeView};
 use super::i18n::Strings;
-use crate::media::sniff::Display;
-use crate::media::{Local, MediaLookup};
+use crate::media_index::Display;
+use crate::media_index::{Local, MediaLookup};
+use crate::model::custom::{self, Choice, Payload, Status};
 use crate::model::{Element, ImageInfo, RawReason, Relay, Video};
 
 /// What a block needs to know about the page.
@@ -171,6 +171,8 @@ pub enum Block {
         sender: String,
         /// `MsgTimeStamp` (seconds).
         time: Option<TimeView>,
+        /// `MsgTimeStamp` when outside 2000–2100: shown as the raw number, marked.
+        raw_time: Option<i64>,
     },
     /// A forwarded message ends.
     RelayMessageEnd,
@@ -740,9 +742,11 @@ fn push_relay(out: &mut Vec<Block>, relay: &Relay, cx: Ctx<'_>) {
         elsewhere,
     });
     for m in inline.into_iter().flatten() {
+        let time = m.timestamp_s.and_then(|s| format::time_s(s, cx.tz));
         out.push(Block::RelayMessage {
             sender: visible(&m.from_account).into_owned(),
-            time: m.timestamp_s.and_then(|s| format::time_s(s, cx.tz)),
+            raw_time: m.timestamp_s.filter(|_| time.is_none()),
+            time,
         });
         for e in &m.elements {
             push_blocks(out, e, cx);

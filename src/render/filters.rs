@@ -1,5 +1,5 @@
 //! askama filters for the Markdown templates (`.md` templates are not escaped by askama):
-//! every plain field passes `md_escape`, message Markdown `md_quote`, raw JSON `md_code`,
+//! every plain field passes `md_escape`, names `md_name`, message Markdown `md_quote`, raw JSON `md_code`,
 //! link destinations `md_dest`. All of them delegate to [`super::cmark`].
 
 // `#[askama::filter_fn]` expands to `pub` helper items; this module itself is private.
@@ -13,6 +13,12 @@ use super::cmark;
 #[askama::filter_fn]
 pub fn md_escape<T: Display>(value: T, _env: &dyn askama::Values) -> askama::Result<String> {
     Ok(cmark::md_escape(&value.to_string()))
+}
+
+/// A user-supplied name for a Markdown page: escaped and bidi-isolated.
+#[askama::filter_fn]
+pub fn md_name<T: Display>(value: T, _env: &dyn askama::Values) -> askama::Result<String> {
+    Ok(cmark::md_name(&value.to_string()))
 }
 
 /// Message Markdown, neutralised and quoted (`> ` before each line).

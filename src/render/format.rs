@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 
 use super::Lang;
 use super::i18n::Strings;
+use crate::model::plausible_ms;
 
 /// One instant as shown on a page, in its zone. Its parts are written straight into the
 /// page (no strftime pattern parsed, no string kept per message: that was 8 % of a render).
@@ -97,21 +98,19 @@ impl fmt::Display for Offset {
     }
 }
 
-/// Formats Unix milliseconds in `tz`; `None` when out of range (HTML's `datetime` takes
-/// four-digit years only, so 0000–9999).
+/// Formats Unix milliseconds in `tz`; `None` outside 2000–2100 ([`plausible_ms`]: such a
+/// time is shown as its raw number, marked).
 pub fn time_ms(ms: i64, tz: Tz) -> Option<TimeView> {
+    if !plausible_ms(ms) {
+        return None;
+    }
     let local = DateTime::from_timestamp_millis(ms)?.with_timezone(&tz);
-    (0..=9999)
-        .contains(&local.year())
-        .then_some(TimeView { local })
+    Some(TimeView { local })
 }
 
-/// Formats Unix seconds in `tz` (relay messages); `None` when out of range.
+/// Formats Unix seconds in `tz` (relay messages); `None` outside 2000–2100.
 pub fn time_s(s: i64, tz: Tz) -> Option<TimeView> {
-    let local = tz.timestamp_opt(s, 0).single()?;
-    (0..=9999)
-        .contains(&local.year())
-        .then_some(TimeView { local })
+    time_ms(s.checked_mul(1000)?, tz)
 }
 
 /// A date-time line for the overview: `2024-11-07 10:02:03 CST`.
@@ -209,6 +208,23 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
+/// `YYYY-MM-DD HH:MM:SS ZONE` in `zone` (the zone's abbreviation, e.g. `CST`, `CEST`).
+pub fn local_time(ms: i64, zone: chrono_tz::Tz) -> Option<String> {
+    let t = zone.timestamp_millis_opt(ms).single()?;
+    Some(t.format("%Y-%m-%d %H:%M:%S %Z").to_string())
+}
+
+/// `YYYY-MM-DD` in `zone`.
+pub fn local_day(ms: i64, zone: chrono_tz::Tz) -> Option<chrono::NaiveDate> {
+    Some(zone.timestamp_millis_opt(ms).single()?.date_naive())
+}
+
+/// RFC 3339 in UTC with milliseconds, e.g. `2024-11-07T00:23:50.138Z`.
+pub fn rfc3339_utc(ms: i64) -> Option<String> {
+    let t = chrono::DateTime::from_timestamp_millis(ms)?;
+    Some(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,11 +255,19 @@ mod tests {
             kolkata.full().to_string(),
             "2024-01-01 05:30:00.123 IST (UTC+05:30)"
         );
-        let old = time_ms(-62_135_596_800_000, chrono_tz::UTC).unwrap(); // 0001-01-01
-        assert_eq!(old.iso().to_string(), "0001-01-01T00:00:00.000+00:00");
-        let west = time_ms(0, "America/St_Johns".parse().unwrap()).unwrap();
-        assert_eq!(west.iso().to_string(), "1969-12-31T20:30:00.000-03:30");
-        assert!(time_ms(i64::MAX, berlin).is_none());
+        let west = time_ms(946_684_800_000, "America/St_Johns".parse().unwrap()).unwrap();
+        assert_eq!(west.iso().to_string(), "1999-12-31T20:30:00.000-03:30");
+        // Outside 2000–2100 (UTC) a time is not formatted: the page shows the number.
+        for hostile in [
+            i64::MIN,
+            -8_000_000_000_000_000,
+            0,
+            946_684_799_999,
+            4_102_444_800_000,
+        ] {
+            assert!(time_ms(hostile, berlin).is_none(), "{hostile}");
+        }
+        assert!(time_s(i64::MAX, berlin).is_none());
     }
 
     #[test]
@@ -258,6 +282,25 @@ mod tests {
         assert_eq!(
             day_label(1_730_939_030_138, chrono_tz::UTC, Lang::En, t),
             "Thursday, 7 November 2024"
+        );
+    }
+
+    #[test]
+    fn times_show_the_zone_and_handle_dst() {
+        let winter = 1_704_067_200_000; // 2024-01-01T00:00:00Z
+        let summer = 1_719_792_000_000; // 2024-07-01T00:00:00Z
+        let berlin = chrono_tz::Europe::Berlin;
+        assert_eq!(
+            local_time(winter, berlin).unwrap(),
+            "2024-01-01 01:00:00 CET"
+        );
+        assert_eq!(
+            local_time(summer, berlin).unwrap(),
+            "2024-07-01 02:00:00 CEST"
+        );
+        assert_eq!(
+            rfc3339_utc(1_730_939_030_138).unwrap(),
+            "2024-11-07T00:23:50.138Z"
         );
     }
 }

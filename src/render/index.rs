@@ -20,7 +20,6 @@ pub mod json;
 pub mod md;
 pub mod pages;
 pub mod rows;
-pub mod strings;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -31,12 +30,13 @@ use rayon::prelude::*;
 use self::pages::{
     AgentHtml, AgentRow, Cell, Charts, Figure, IndexHtml, IndexMd, PageLink, Row, Rows, SortKey,
 };
-use self::strings::{Strings, local_day, local_time, strings};
-use super::store::SessionStore;
+use super::format::{local_day, local_time};
+use super::i18n::{Strings, strings};
 use super::{MissingSession, RenderOptions, SessionSummary};
 use crate::error::{Error, Result};
 use crate::fsutil::write_streamed;
 use crate::records::stem;
+use crate::state::SessionStore;
 use crate::stats::{AgentTotals, Totals, TotalsBuilder};
 
 /// Every row of the index for `index.js` (see [`rows`]).
@@ -210,7 +210,7 @@ pub fn write_index(
     let site = Site {
         t,
         options,
-        title: options.title.as_deref().unwrap_or(t.title),
+        title: options.title.as_deref().unwrap_or(t.site_title),
         totals: overview.totals,
         show_media: overview.show_media,
     };

@@ -1,22 +1,24 @@
 //! Rendering: every record into an HTML and a Markdown page (rayon), then the index,
 //! stats.json and the assets. Pages are written as soon as they are rendered; what is kept
 //! of each session (its [`SessionSummary`] and checksums) goes to a temporary file, the
-//! [`store::SessionStore`], and is read back a page at a time (SPEC §6).
+//! [`SessionStore`], and is read back a page at a time (SPEC §6).
 
-pub mod cache;
 pub mod cmark;
-pub mod custom;
 pub mod elements;
+pub mod escape;
 mod filters;
+pub mod fingerprint;
 pub mod format;
 pub mod i18n;
 pub mod search;
 pub mod session;
-pub mod store;
 
 use std::path::Path;
 
+pub use crate::coverage::MissingSession;
 use crate::error::{Error, Result};
+pub use crate::state::SessionSummary;
+use crate::state::{self, SessionStore};
 
 /// Options that shape the pages (SPEC §1 render options).
 #[derive(Debug, Clone)]
@@ -36,6 +38,9 @@ pub struct RenderOptions {
     /// Counts sessions rendered so far, for a progress bar the caller draws; `None` when
     /// nobody watches.
     pub progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    /// Set by SIGINT or SIGTERM: no further session is rendered, and the index is left as
+    /// it was (see [`RenderReport::interrupted`]). `None`: runs to the end.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// UI language.
@@ -46,19 +51,6 @@ pub enum Lang {
     En,
     /// Simplified Chinese.
     ZhCn,
-}
-
-/// A session the index must list although it has no record (from coverage.json).
-#[derive(Debug, Clone)]
-pub struct MissingSession {
-    /// The SessionId.
-    pub session_id: String,
-    /// `failed`, `not found` or `pending`.
-    pub state: String,
-    /// The API's ErrorCode, when one was given.
-    pub error_code: Option<i64>,
-    /// The API's ErrorInfo or our reason.
-    pub reason: String,
 }
 
 /// One record that could not be rendered (it still exists; the rest of the site is built).
@@ -82,10 +74,14 @@ pub struct RenderReport {
     /// Records that could not be rendered.
     pub failures: Vec<RenderFailure>,
     /// Every session of the site, sorted by stem, for the bag and its state file.
-    pub rendered: store::SessionStore,
+    pub rendered: SessionStore,
+    /// The render was cancelled: the sessions rendered so far have new pages; the index,
+    /// stats.json and stale pages were left as they were, and the sessions not reached
+    /// are rendered by the next run.
+    pub interrupted: bool,
     /// The search index's files written on this run, by bag-relative path (sorted), with
     /// their digests taken as they were written.
-    pub search_files: Vec<(String, crate::bag::FileDigests)>,
+    pub search_files: Vec<(String, crate::digest::FileDigests)>,
 }
 
 /// Renders the whole site into `data_dir` (the bag's payload folder) from every record in
@@ -98,7 +94,7 @@ pub fn render_site(
     data_dir: &Path,
     missing: &[MissingSession],
 ) -> Result<RenderReport> {
-    render_site_with(options, data_dir, missing, cache::RenderCache::empty())
+    render_site_with(options, data_dir, missing, state::RenderCache::empty())
 }
 
 /// [`render_site`] that skips the sessions whose pages `cache` shows to be still right
@@ -107,14 +103,14 @@ pub fn render_site_with(
     options: &RenderOptions,
     data_dir: &Path,
     missing: &[MissingSession],
-    cache: cache::RenderCache<'_>,
+    cache: state::RenderCache<'_>,
 ) -> Result<RenderReport> {
     match options.jobs {
         Some(jobs) => {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(jobs.max(1))
                 .build()
-                .map_err(|e| Error::Usage(format!("cannot start {jobs} render threads: {e}")))?;
+                .map_err(|e| Error::Setup(format!("cannot start {jobs} render threads: {e}")))?;
             pool.install(|| site::render(options, data_dir, missing, cache))
         }
         None => site::render(options, data_dir, missing, cache),
@@ -124,19 +120,3 @@ pub fn render_site_with(
 mod site;
 
 pub mod index;
-
-/// The little that is kept of each rendered session for the index, stats.json and agent
-/// pages: a few hundred bytes whatever the number of messages (SPEC §6), held in the
-/// [`store::SessionStore`] rather than in memory.
-#[derive(Debug, Clone)]
-pub struct SessionSummary {
-    /// The SessionId.
-    pub session_id: String,
-    /// Its file stem (`sessions/<stem>.html`).
-    pub stem: String,
-    /// Its figures.
-    pub stats: crate::stats::SessionStats,
-    /// Its media URLs captured, skipped (too large) and failed; `None` when media capture
-    /// never ran for this archive.
-    pub media: Option<crate::media::MediaCounts>,
-}

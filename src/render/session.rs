@@ -63,6 +63,8 @@ pub struct MessageView {
     pub number: usize,
     /// When it was sent.
     pub time: Option<TimeView>,
+    /// `Timestamp` when outside 2000–2100 (SPEC §9): shown as the raw number, marked.
+    pub raw_time: Option<i64>,
     /// Its blocks.
     pub blocks: Vec<Block>,
     /// Message fields the view does not interpret, as `(name, JSON)`.
@@ -155,7 +157,7 @@ pub struct SessionInput<'a> {
     /// Next session.
     pub next: Option<NavTarget>,
     /// Captured media (data/media/index.json, read once per render).
-    pub media: &'a crate::media::MediaLookup,
+    pub media: &'a crate::media_index::MediaLookup,
 }
 
 /// Builds the view of one session.
@@ -318,6 +320,7 @@ fn transcript(messages: &[Message], cx: Ctx<'_>) -> Vec<Item> {
         }
         let quiet = !blocks.is_empty() && blocks.iter().all(|b| matches!(b, Block::Note { .. }));
         let view = MessageView {
+            raw_time: m.timestamp_ms.filter(|_| time.is_none()),
             quiet,
             anchor: format!("m-{}", m.index + 1),
             number: m.index + 1,

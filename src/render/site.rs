@@ -8,20 +8,21 @@ use std::path::{Path, PathBuf};
 use askama::Template;
 use rayon::prelude::*;
 
-use super::cache::{self, ImportedHead, KnownFiles, RenderCache, Rendered, WrittenFiles};
 use super::cmark::{isolate, visible};
+use super::fingerprint;
 use super::i18n::{self, Strings};
 use super::search::{self, Spool, SpoolSlot};
 use super::session::{self, NavTarget, SessionHtml, SessionInput, SessionMd};
-use super::store::{SessionStore, Slot};
 use super::{MissingSession, RenderFailure, RenderOptions, RenderReport, SessionSummary, index};
 use crate::assets::ASSETS;
-use crate::bag::FileDigests;
+use crate::digest::FileDigests;
 use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::model::parse_message;
 use crate::progress::timed;
 use crate::records::{self, RecordHead, RecordRef};
+use crate::state::{self, ImportedHead, KnownFiles, RenderCache, Rendered, WrittenFiles};
+use crate::state::{SessionStore, Slot};
 use crate::stats;
 
 /// What the first pass keeps of a record: enough to order sessions and link neighbours.
@@ -67,6 +68,8 @@ enum Outcome {
     /// Rendered (`true`) or reused from the last render (`false`), with its messages.
     Done(Slot, bool, u64, SearchPart),
     Failed(RenderFailure),
+    /// Not reached: the render was cancelled.
+    Skipped,
 }
 
 /// What the search index needs of a finished session: its record's SHA-256 and, when it
@@ -77,7 +80,7 @@ struct SearchPart {
 }
 
 /// A session reused from the last render's entry (its index, store and head).
-fn reused<'s>((at, store, head): &(usize, &'s SessionStore, cache::StoredHead)) -> Finished<'s> {
+fn reused<'s>((at, store, head): &(usize, &'s SessionStore, state::StoredHead)) -> Finished<'s> {
     Finished::Reused {
         earlier: *at,
         store,
@@ -121,8 +124,8 @@ pub(super) fn render(
     let records = data_dir.join("records");
     let paths = list_records(&records)?;
     // Read once: parsed for the pages, and part of every page's fingerprint.
-    let (media, media_index) = crate::media::MediaLookup::read(data_dir);
-    let settings = cache::settings(options, media_index.as_deref());
+    let (media, media_index) = crate::media_index::MediaLookup::read(data_dir);
+    let settings = fingerprint::settings(options, media_index.as_deref());
     let scans: Vec<std::result::Result<Scanned, RenderFailure>> =
         timed("render: scan records", || {
             paths
@@ -199,6 +202,9 @@ pub(super) fn render(
             .into_par_iter()
             .enumerate()
             .map_init(Buffers::default, |buf, (i, earlier)| {
+                if cancelled(options) {
+                    return Ok(Outcome::Skipped);
+                }
                 let outcome = job
                     .session(i, earlier, buf)
                     .and_then(|outcome| job.keep(outcome, buf));
@@ -233,12 +239,25 @@ pub(super) fn render(
                 slots.push(slot);
             }
             Outcome::Failed(f) => failures.push(f),
+            Outcome::Skipped => {}
         }
     }
     drop(order);
     failures.sort_by(|a, b| a.path.cmp(&b.path));
     store.seal(slots);
-
+    // Stopped by a signal: what is rendered stays, the index and the stale pages are
+    // left for the next run (a partial index would drop the sessions not reached).
+    if cancelled(options) {
+        return Ok(RenderReport {
+            sessions,
+            messages,
+            reused,
+            failures,
+            rendered: store,
+            interrupted: true,
+            search_files: Vec::new(),
+        });
+    }
     remove_stale_pages(&sessions_dir, &store, options.markdown_pages)?;
     write_assets(data_dir)?;
     let search_files = match &spool {
@@ -274,8 +293,17 @@ pub(super) fn render(
         reused,
         failures,
         rendered: store,
+        interrupted: false,
         search_files,
     })
+}
+
+/// Whether SIGINT or SIGTERM asked the render to stop.
+fn cancelled(options: &RenderOptions) -> bool {
+    options
+        .cancel
+        .as_ref()
+        .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
 }
 
 /// `records/*.json`, sorted by name; a missing folder holds no records.
@@ -289,7 +317,13 @@ fn list_records(dir: &Path) -> Result<Vec<PathBuf>> {
     for entry in entries {
         let entry = entry.map_err(|e| Error::io("read directory", dir, e))?;
         let path = entry.path();
+        // Superseded records are evidence, not sessions of the site.
+        let superseded = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(crate::records::is_superseded);
         if path.extension().is_some_and(|x| x == "json")
+            && !superseded
             && entry.file_type().is_ok_and(|t| t.is_file())
         {
             paths.push(path);
@@ -381,7 +415,7 @@ struct Job<'a> {
     options: &'a RenderOptions,
     t: &'static Strings,
     sessions_dir: &'a Path,
-    media: &'a crate::media::MediaLookup,
+    media: &'a crate::media_index::MediaLookup,
     settings: [u8; 32],
     known: &'a dyn KnownFiles,
 }
@@ -426,7 +460,7 @@ impl Job<'_> {
         let prev = i.checked_sub(1).and_then(|p| self.order.get(p));
         let next = self.order.get(i + 1);
         let inputs_of = |record: &[u8; 32]| {
-            cache::inputs(
+            fingerprint::inputs(
                 &self.settings,
                 record,
                 prev.map(Scanned::stem),
@@ -543,7 +577,7 @@ impl Job<'_> {
         } else {
             let mut urls = std::collections::BTreeSet::new();
             for element in messages.iter().flat_map(|m| &m.elements) {
-                crate::media::collect::element_urls(element, &mut urls);
+                crate::media_index::urls::element_urls(element, &mut urls);
             }
             self.media.counts(&urls)
         };
@@ -572,7 +606,7 @@ impl Job<'_> {
             source,
         })?;
         let path = self.sessions_dir.join(format!("{stem}.{ext}"));
-        fsutil::write_atomic_derived(&path, buf.as_bytes())?;
+        fsutil::write_derived(&path, buf.as_bytes())?;
         Ok(FileDigests::of(buf.as_bytes()))
     }
 }

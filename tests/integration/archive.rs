@@ -10,6 +10,9 @@ use desk_archive::records::{Record, record_path};
 use crate::cli::run;
 use crate::fetch::server::{FakeDesk, Fault, Options, messages};
 
+mod interrupt_media;
+mod unreachable;
+
 const SDKAPPID: &str = "1400000000";
 const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
 
@@ -22,6 +25,7 @@ fn server(latency_ms: u64, fault_rate: f64) -> FakeDesk {
         )),
         latency: Duration::from_millis(latency_ms),
         fault_rate,
+        ..Options::default()
     })
 }
 
@@ -61,7 +65,7 @@ fn archive_args<'a>(base: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     args
 }
 
-fn assert_valid_bag(out: &Path) {
+pub(crate) fn assert_valid_bag(out: &Path) {
     let (code, stdout, stderr) = run(out, &["verify", "."]);
     assert_eq!(code, 0, "verify: {stdout}{stderr}");
     let status = Command::new("bagit.py")

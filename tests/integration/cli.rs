@@ -27,6 +27,8 @@ pub(crate) fn desk(dir: &std::path::Path) -> assert_cmd::Command {
         .env("NO_COLOR", "1")
         .env("SOURCE_DATE_EPOCH", "1767225600")
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        // The stat cache goes beside the test's archives, not into the real home.
+        .env("XDG_CACHE_HOME", dir.join(".cache"))
         .current_dir(dir);
     cmd
 }
@@ -69,6 +71,9 @@ fn assert_usage_error(args: &[&str], needle: &str) {
     );
 }
 
+/// A key of the form the console issues (64 hex digits), so no warning says otherwise.
+const TEST_KEY: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
 const FETCH: [&str; 7] = [
     "fetch",
     "--sessions",
@@ -83,141 +88,71 @@ fn fetch_with(extra: &[&str]) -> Vec<String> {
     FETCH.iter().chain(extra).map(|s| s.to_string()).collect()
 }
 
+/// An argument list as owned strings.
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+/// `fetch --sessions SESSIONS --out OUT --sdkappid APP --secret-key k`.
+fn fetch_args(sessions: &str, out: &str, sdkappid: &str) -> Vec<String> {
+    args(&[
+        "fetch",
+        "--sessions",
+        sessions,
+        "--out",
+        out,
+        "--sdkappid",
+        sdkappid,
+        "--secret-key",
+        TEST_KEY,
+    ])
+}
+
 #[test]
 fn user_mistakes_are_one_clear_line_and_exit_2() {
     let cases: Vec<(Vec<String>, &str)> = vec![
         (
-            fetch_with(&["--secret-key", "k", "--usersig", "s"]),
+            fetch_with(&["--secret-key", TEST_KEY, "--usersig", "s"]),
             "two credentials",
         ),
         (fetch_with(&[]), "missing credentials"),
         (
-            fetch_with(&["--secret-key", "k", "--region", "moon"]),
+            fetch_with(&["--secret-key", TEST_KEY, "--region", "moon"]),
             "unknown region `moon`",
         ),
         (
-            fetch_with(&["--secret-key", "k", "--endpoint", "not a url"]),
+            fetch_with(&["--secret-key", TEST_KEY, "--endpoint", "not a url"]),
             "--endpoint",
         ),
         (
-            fetch_with(&["--secret-key", "k", "--timezone", "Asia/Atlantis"]),
+            fetch_with(&["--secret-key", TEST_KEY, "--timezone", "Asia/Atlantis"]),
             "unknown time zone",
         ),
         (
-            vec![
-                "fetch",
-                "--sessions",
-                "missing.txt",
-                "--out",
-                "out",
-                "--sdkappid",
-                "1",
-                "--secret-key",
-                "k",
-            ]
-            .into_iter()
-            .map(String::from)
-            .collect(),
+            fetch_args("missing.txt", "out", "1"),
             "cannot read the sessions file `missing.txt`",
         ),
+        (fetch_args("ids.txt", "out", "abc"), "not a valid SDKAppID"),
+        (args(&["render", "--out", "afile"]), "is a file"),
+        (args(&["verify", "does-not-exist"]), "does not exist"),
+        (args(&["render", "--out", "out", "--lang", "xx"]), "--lang"),
         (
-            vec![
-                "fetch",
-                "--sessions",
-                "empty.txt",
-                "--out",
-                "out",
-                "--sdkappid",
-                "1",
-                "--secret-key",
-                "k",
-            ]
-            .into_iter()
-            .map(String::from)
-            .collect(),
-            "lists no SessionId",
-        ),
-        (
-            vec![
-                "fetch",
-                "--sessions",
-                "ids.txt",
-                "--out",
-                "out",
-                "--sdkappid",
-                "abc",
-                "--secret-key",
-                "k",
-            ]
-            .into_iter()
-            .map(String::from)
-            .collect(),
-            "not a valid SDKAppID",
-        ),
-        (
-            vec!["render".into(), "--out".into(), "afile".into()],
-            "is a file",
-        ),
-        (
-            vec!["verify".into(), "does-not-exist".into()],
-            "does not exist",
-        ),
-        (
-            vec![
-                "render".into(),
-                "--out".into(),
-                "out".into(),
-                "--lang".into(),
-                "xx".into(),
-            ],
-            "--lang",
-        ),
-        (
-            vec![
-                "fetch",
-                "--sessions",
-                "ids.txt",
-                "--out",
-                "afile/sub",
-                "--sdkappid",
-                "1",
-                "--secret-key",
-                "k",
-            ]
-            .into_iter()
-            .map(String::from)
-            .collect(),
+            fetch_args("ids.txt", "afile/sub", "1"),
             "`afile` is a file, not a directory",
         ),
         (
-            vec!["render", "--out", "afile/sub/dir"]
-                .into_iter()
-                .map(String::from)
-                .collect(),
+            args(&["render", "--out", "afile/sub/dir"]),
             "`afile` is a file",
         ),
         (
-            vec![
-                "fetch",
-                "--sessions",
-                "dup.csv",
-                "--out",
-                "out",
-                "--sdkappid",
-                "1",
-                "--secret-key",
-                "k",
-            ]
-            .into_iter()
-            .map(String::from)
-            .collect(),
+            fetch_args("dup.csv", "out", "1"),
             "column `team` appears twice",
         ),
         (
             ["--config", "nope.toml"]
                 .iter()
                 .chain(&FETCH)
-                .chain(&["--secret-key", "k"])
+                .chain(&["--secret-key", TEST_KEY])
                 .map(|s| s.to_string())
                 .collect(),
             "cannot read config file `nope.toml`",
@@ -226,13 +161,13 @@ fn user_mistakes_are_one_clear_line_and_exit_2() {
             ["--config", "bad.toml"]
                 .iter()
                 .chain(&FETCH)
-                .chain(&["--secret-key", "k"])
+                .chain(&["--secret-key", TEST_KEY])
                 .map(|s| s.to_string())
                 .collect(),
             "line 1, key `concurrency`",
         ),
         (
-            fetch_with(&["--secret-key", "k", "--endpoint", "ftp://x"]),
+            fetch_with(&["--secret-key", TEST_KEY, "--endpoint", "ftp://x"]),
             "must start with https:// or http://",
         ),
     ];
@@ -321,14 +256,14 @@ fn unusable_out_dir_fails_before_any_request() {
             "--sdkappid",
             "1",
             "--secret-key",
-            "k",
+            TEST_KEY,
             "--endpoint",
             &base,
             "--json",
         ],
     );
     assert_eq!(code, 2, "{stderr}");
-    assert!(stdout.is_empty(), "{stdout}");
+    assert_eq!(json(&stdout)["exit_code"], 2, "one JSON object: {stdout}");
     assert!(desk.seen().is_empty(), "a request was sent");
 }
 
@@ -448,7 +383,7 @@ fn json_summaries_of_fetch_render_and_verify() {
             "--sdkappid",
             "1",
             "--secret-key",
-            "k",
+            TEST_KEY,
             "--endpoint",
             &base,
             "--json",
@@ -529,7 +464,7 @@ fn small_plain_runs_print_only_the_summary() {
             "--sdkappid",
             "1",
             "--secret-key",
-            "k",
+            TEST_KEY,
             "--endpoint",
             &base,
         ],
@@ -711,7 +646,10 @@ fn a_render_again_reuses_what_did_not_change_and_redoes_what_did() {
     let changed = text.replacen("\"Metadata\":{", "\"Metadata\":{\"note\":\"re-opened\",", 1);
     assert_ne!(text, changed);
     std::fs::write(&record, changed).unwrap();
-    let third = render_json(dir.path(), &["--out", "a"]);
+    // A changed record is evidence changed: refused, then taken with --accept-changes.
+    let (code, _, stderr) = run(dir.path(), &["render", "--out", "a"]);
+    assert_eq!(code, 3, "{stderr}");
+    let third = render_json(dir.path(), &["--out", "a", "--accept-changes"]);
     assert_eq!(third["pages_unchanged"].as_u64(), Some(sessions - 2));
     let page = sessions_dir.join(format!(
         "{}.html",
@@ -732,6 +670,10 @@ fn a_render_again_reuses_what_did_not_change_and_redoes_what_did() {
     assert_eq!(fresh["pages_unchanged"], 0);
     for (path, _, bytes) in snapshot(&archive.join("data")) {
         let rel = path.strip_prefix(&archive).unwrap();
+        // The audit log tells each archive's own history.
+        if rel == std::path::Path::new("data/audit.jsonl") {
+            continue;
+        }
         let other = std::fs::read(dir.path().join("b").join(rel)).unwrap();
         assert!(
             bytes == other,
@@ -760,7 +702,16 @@ fn a_second_record_of_one_session_in_the_archive_fails_by_name() {
     let original = files_under(&records).into_iter().max().unwrap();
     let copy = records.join("zz-copy.json");
     std::fs::copy(&original, &copy).unwrap();
-    let (code, stdout, stderr) = run(dir.path(), &["render", "--json", "--out", "a"]);
+    let (code, _, stderr) = run(dir.path(), &["render", "--out", "a"]);
+    assert_eq!(code, 3, "an unlisted record is changed evidence: {stderr}");
+    assert!(
+        stderr.contains("not in the manifest: data/records/zz-copy.json"),
+        "{stderr}"
+    );
+    let (code, stdout, stderr) = run(
+        dir.path(),
+        &["render", "--json", "--out", "a", "--accept-changes"],
+    );
     assert_eq!(code, 1, "{stderr}");
     assert!(
         stderr.contains("zz-copy.json") && stderr.contains("another record holds SessionId"),
@@ -770,4 +721,243 @@ fn a_second_record_of_one_session_in_the_archive_fails_by_name() {
     assert_eq!(summary["archived"].as_u64(), Some(sessions));
     let (code, _, _) = run(dir.path(), &["verify", "a"]);
     assert_eq!(code, 0, "the bag stays valid");
+}
+
+#[test]
+fn an_empty_sessions_list_is_nothing_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("empty.txt"), "# nothing today\n\n").unwrap();
+    let mut args = fetch_args("empty.txt", "out", "1");
+    args.push("--json".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, stdout, stderr) = run(dir.path(), &args);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("nothing to do"), "{stderr}");
+    assert_eq!(json(&stdout)["exit_code"], 0);
+    assert!(!dir.path().join("out").exists(), "nothing was created");
+}
+
+#[test]
+fn json_always_gets_one_object_even_on_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ragged.csv"), "SessionId,team\na,1,2\n").unwrap();
+    for args in [
+        &["verify", "missing", "--json"][..],
+        &["render", "--bogus-flag", "--json"],
+        &[
+            "fetch",
+            "--json",
+            "--sessions",
+            "ragged.csv",
+            "--out",
+            "o",
+            "--sdkappid",
+            "1",
+            "--secret-key",
+            TEST_KEY,
+        ],
+    ] {
+        let (code, stdout, stderr) = run(dir.path(), args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        let object = json(&stdout);
+        assert_eq!(object["exit_code"], 2, "{stdout}");
+        assert!(
+            object["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{stdout}"
+        );
+        assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    }
+}
+
+#[test]
+fn a_key_that_is_not_64_hex_digits_gets_a_warning_and_is_never_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run(
+        dir.path(),
+        &fetch_args("missing.txt", "out", "1")[..]
+            .iter()
+            .map(|s| if s == TEST_KEY { "k" } else { s.as_str() })
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("not 64 hexadecimal characters"), "{stderr}");
+    assert!(
+        !stderr.contains("[redacted]"),
+        "whole words are not scrubbed: {stderr}"
+    );
+}
+
+#[test]
+fn mistakes_that_used_to_succeed_silently_are_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo/records");
+    // A typo in --out: no records there and no --records.
+    let (code, _, stderr) = run(dir.path(), &["render", "--out", "sitee"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("`sitee` holds no records"), "{stderr}");
+    assert!(!dir.path().join("sitee").exists(), "nothing was created");
+    // Records one folder down.
+    let nested = dir.path().join("export/2026-03");
+    std::fs::create_dir_all(&nested).unwrap();
+    for file in files_under(&demo) {
+        std::fs::copy(&file, nested.join(file.file_name().unwrap())).unwrap();
+    }
+    let (code, _, stderr) = run(dir.path(), &["render", "--records", "export", "--out", "a"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("--recursive") && stderr.contains("2026-03"),
+        "{stderr}"
+    );
+    let (code, stdout, stderr) = run(
+        dir.path(),
+        &[
+            "render",
+            "--json",
+            "--records",
+            "export",
+            "--recursive",
+            "--out",
+            "a",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json(&stdout)["archived"], 21);
+    // The payload folder instead of the bag.
+    let (code, _, stderr) = run(dir.path(), &["verify", "a/data"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("is the payload folder of the bag"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn config_is_found_through_the_environment_and_the_user_config_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo/records");
+    let conf = dir.path().join("etc/archive.toml");
+    std::fs::create_dir_all(conf.parent().unwrap()).unwrap();
+    std::fs::write(&conf, "json = true\ntitle = \"From env\"\n").unwrap();
+    let work = dir.path().join("home");
+    std::fs::create_dir_all(&work).unwrap();
+    let out = desk(&work)
+        .env("DESK_ARCHIVE_CONFIG", &conf)
+        .args(["render", "--records", demo.to_str().unwrap(), "--out", "a"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(json(&String::from_utf8_lossy(&out.stdout))["archived"].is_number());
+    // The user config folder, when nothing else names a file.
+    let xdg = dir.path().join("xdg");
+    std::fs::create_dir_all(xdg.join("desk-archive")).unwrap();
+    std::fs::write(xdg.join("desk-archive/config.toml"), "json = true\n").unwrap();
+    let out = desk(&work)
+        .env("XDG_CONFIG_HOME", &xdg)
+        .args(["render", "--out", "a"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(json(&String::from_utf8_lossy(&out.stdout))["archived"].is_number());
+}
+
+#[test]
+fn the_archive_remembers_its_render_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo/records");
+    let (code, _, stderr) = run(
+        dir.path(),
+        &[
+            "render",
+            "-q",
+            "--records",
+            demo.to_str().unwrap(),
+            "--out",
+            "a",
+            "--timezone",
+            "Asia/Shanghai",
+            "--lang",
+            "zh-CN",
+            "--title",
+            "客服存档",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let index = std::fs::read_to_string(dir.path().join("a/data/index.html")).unwrap();
+    // A plain render, and one after the state file is gone, keep zone, language and title.
+    std::fs::remove_file(dir.path().join("a/desk-archive-state.json")).unwrap();
+    let (code, _, stderr) = run(dir.path(), &["render", "--out", "a"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("changed from"), "{stderr}");
+    let again = std::fs::read_to_string(dir.path().join("a/data/index.html")).unwrap();
+    assert_eq!(index, again);
+    assert!(again.contains("lang=\"zh-CN\"") && again.contains("客服存档"));
+    // A flag wins, and the change is said.
+    let (code, _, stderr) = run(dir.path(), &["render", "--out", "a", "--lang", "en"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("language changed from zh-CN (as the archive remembered it) to en"),
+        "{stderr}"
+    );
+    let info = std::fs::read_to_string(dir.path().join("a/bag-info.txt")).unwrap();
+    assert!(info.contains("Desk-Archive-Format: 2"), "{info}");
+    assert!(info.contains("\"lang\":\"en\""), "{info}");
+    assert!(info.contains("\"timezone\":\"Asia/Shanghai\""), "{info}");
+}
+
+#[test]
+fn ctrl_c_stops_a_render_quickly_with_130_and_a_valid_bag() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo/records");
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    // Enough sessions that a render takes seconds: the demo thirty times over.
+    for k in 0..30 {
+        for file in files_under(&demo) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let copy = text.replacen("\"SessionId\":\"", &format!("\"SessionId\":\"c{k}-"), 1);
+            let name = format!("{k}-{}", file.file_name().unwrap().to_str().unwrap());
+            std::fs::write(input.join(name), copy).unwrap();
+        }
+    }
+    let (code, _, stderr) = run(
+        dir.path(),
+        &["render", "-q", "--records", "in", "--out", "a"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    // Another zone re-renders every page; interrupt it once it is under way.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_desk-archive"))
+        .args(["render", "--out", "a", "--timezone", "Asia/Tokyo"])
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .env("XDG_CACHE_HOME", dir.path().join(".cache"))
+        .current_dir(dir.path())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    let signalled = std::time::Instant::now();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(
+        signalled.elapsed() < std::time::Duration::from_secs(2),
+        "took {:?} to stop",
+        signalled.elapsed()
+    );
+    assert_eq!(status.code(), Some(130));
+    let (code, stdout, _) = run(dir.path(), &["verify", "a"]);
+    assert_eq!(code, 0, "{stdout}");
+    // The next run finishes the job.
+    let (code, _, stderr) = run(dir.path(), &["render", "-q", "--out", "a"]);
+    assert_eq!(code, 0, "{stderr}");
+    let index = std::fs::read_to_string(dir.path().join("a/data/index.html")).unwrap();
+    assert!(index.contains("JST"), "times in the new zone");
 }

@@ -2,6 +2,9 @@
 
 pub(crate) mod server;
 
+mod guards;
+pub(crate) mod unreachable;
+
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;

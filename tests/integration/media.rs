@@ -5,13 +5,14 @@
 #[path = "media/server.rs"]
 pub(crate) mod server;
 
+mod deadline;
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use desk_archive::coverage::Coverage;
-use desk_archive::fetch::SessionOutcome;
 use desk_archive::media::{self, Entry, MediaIndex, MediaSettings};
 use desk_archive::render::{Lang, RenderOptions};
 use server::{MediaServer, Route};
@@ -128,18 +129,18 @@ fn settings(allow: &[&str]) -> MediaSettings {
 fn capture(data: &Path, settings: &MediaSettings) -> Coverage {
     let mut coverage = Coverage::default();
     coverage.set_archived(SESSION, "2024-01-01T00:00:00Z");
-    let outcomes = vec![(SESSION.to_owned(), SessionOutcome::AlreadyComplete)];
     media::capture_run(
         settings,
         data,
-        &outcomes,
+        &[SESSION],
         &mut coverage,
         &AtomicBool::new(false),
+        &desk_archive::wal::Wal::disabled(),
     );
     coverage
 }
 
-fn stored<'a>(index: &'a MediaIndex, url: &str) -> &'a media::index::Stored {
+fn stored<'a>(index: &'a MediaIndex, url: &str) -> &'a desk_archive::media_index::format::Stored {
     match index.get(url) {
         Some(Entry::Stored(s)) => s,
         other => panic!("{url}: {other:?}"),
@@ -318,6 +319,7 @@ fn render(data: &Path) {
         search: false,
         jobs: Some(1),
         progress: None,
+        cancel: None,
     };
     desk_archive::render::render_site(&options, data, &[]).unwrap();
 }

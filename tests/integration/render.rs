@@ -4,6 +4,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+mod hostile_times;
+
 use desk_archive::render::cmark::{UrlKind, safe_url};
 use desk_archive::render::{Lang, RenderOptions, render_site};
 use pulldown_cmark::{Event, Options, Parser, Tag};
@@ -23,6 +25,7 @@ fn options() -> RenderOptions {
         search: false,
         jobs: Some(2),
         progress: None,
+        cancel: None,
     }
 }
 
@@ -257,6 +260,7 @@ fn output_is_byte_identical_across_runs_and_directories() {
         &RenderOptions {
             jobs: Some(1),
             progress: None,
+            cancel: None,
             ..options()
         },
         &data_a,
@@ -269,6 +273,7 @@ fn output_is_byte_identical_across_runs_and_directories() {
         &RenderOptions {
             jobs: None,
             progress: None,
+            cancel: None,
             ..options()
         },
         &data_b,

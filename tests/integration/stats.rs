@@ -34,6 +34,7 @@ fn options(lang: Lang) -> RenderOptions {
         search: false,
         jobs: None,
         progress: None,
+        cancel: None,
     }
 }
 
@@ -414,7 +415,8 @@ fn hostile_text_is_escaped_in_index_md() {
     for row in &rows {
         assert_eq!(cells(row).len(), 14, "12 cells between 13 pipes: {row}");
     }
-    let transfer_link = format!("[{TRANSFER}](sessions/{TRANSFER}.md)");
+    // SessionIds are names: bidi-isolated (FSI … PDI) like every name on a Markdown page.
+    let transfer_link = format!("[\u{2068}{TRANSFER}\u{2069}](sessions/{TRANSFER}.md)");
     assert!(md.contains(&transfer_link), "{md}");
     // Missing sessions have no link.
     let failed = rows.iter().find(|r| r.contains("failed")).unwrap();
@@ -601,7 +603,7 @@ fn large_archives_are_split_into_pages_and_surplus_pages_removed() {
 fn media_counts_show_in_the_index_and_stats_json() {
     let dir = tempfile::tempdir().unwrap();
     let mut sessions = summaries();
-    sessions[0].media = Some(desk_archive::media::MediaCounts {
+    sessions[0].media = Some(desk_archive::coverage::MediaCounts {
         archived: 3,
         skipped: 1,
         failed: 2,
@@ -687,7 +689,7 @@ fn a_summary_that_cannot_be_read_fails_the_index_and_spoils_no_page() {
         };
         let err = write_index(dir.path(), &failing, &missing(), &options(Lang::En));
         let err = err.expect_err("a failed read must fail the index");
-        let message = desk_archive::commands::error_chain(&err);
+        let message = desk_archive::error::one_line(&err);
         assert!(message.contains("/store"), "{message}");
         assert_eq!(files_of(dir.path()), before, "limit {limit}");
     }

@@ -4,14 +4,15 @@
 //! styles): bars and text use `fill="currentColor"` and classes, so `index.css` decides the
 //! colours, including in dark mode and print. [`Svg`] is the only way HTML gets from here
 //! into a template unescaped; it is built only in this file, and every piece of text in it
-//! passes [`xml_escape`].
+//! passes [`escape`](crate::render::escape::escape).
 
+use crate::render::escape::{Context, escape};
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 
 use chrono::{Datelike, Months, NaiveDate};
 
-use super::strings::Strings;
+use crate::render::i18n::Strings;
 
 /// A finished `<svg>` element: markup generated here from numbers and our own UI strings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,7 +87,7 @@ fn bar_chart(id: &str, title: &str, bars: &[Bar], labels: Labels) -> Svg {
     let gap = if slot > 4.0 { slot * 0.15 } else { 0.0 };
     let every = bars.len().div_ceil(labels.max.max(1)).max(1);
     let mut s = String::with_capacity(256 + bars.len() * 160);
-    let title = xml_escape(title);
+    let title = escape(title, Context::Attribute);
     let _ = write!(
         s,
         r#"<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" aria-labelledby="{id}-title"><title id="{id}-title">{title}</title>"#
@@ -103,7 +104,7 @@ fn bar_chart(id: &str, title: &str, bars: &[Bar], labels: Labels) -> Svg {
     for (i, bar) in bars.iter().enumerate() {
         let h = plot_h * bar.value as f64 / max as f64;
         let x = LEFT + slot * i as f64 + gap / 2.0;
-        let label = xml_escape(&bar.label);
+        let label = escape(&bar.label, Context::Attribute);
         let _ = write!(
             s,
             r#"<rect class="bar" x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}"><title>{label}: {v}</title></rect>"#,
@@ -117,7 +118,7 @@ fn bar_chart(id: &str, title: &str, bars: &[Bar], labels: Labels) -> Svg {
     for (i, bar) in bars.iter().enumerate().filter(|(i, _)| i % every == 0) {
         let rank = i / every;
         let x = LEFT + slot * (i as f64 + 0.5);
-        let label = xml_escape(&bar.axis);
+        let label = escape(&bar.axis, Context::Attribute);
         let class = if rank % 2 == 1 {
             r#" class="minor""#
         } else {
@@ -145,34 +146,49 @@ pub enum Step {
     Day,
     /// One bar per ISO week (Monday first): spans up to two years.
     Week,
-    /// One bar per month: longer spans.
+    /// One bar per month: spans up to 400 months.
     Month,
+    /// One bar per year: longer spans.
+    Year,
 }
 
+/// The most bars a chart may have (SPEC §9): a chart never grows with the span of time.
+pub const MAX_BARS: usize = 400;
+
 /// Sessions per day (in the index's zone) as a chart; spans longer than 92 days are shown
-/// per week, longer than two years per month, so that a chart never has more than about a
-/// hundred bars per two years. Days without sessions inside the span are zero bars.
+/// per week, longer than two years per month, longer than 400 months per year, so that no
+/// chart has more than [`MAX_BARS`] bars (a span that would need more draws no chart).
+/// Days without sessions inside the span are zero bars.
 pub fn sessions_over_time(per_day: &BTreeMap<NaiveDate, u64>, t: &Strings) -> Option<Chart> {
     let (&first, &last) = (per_day.keys().next()?, per_day.keys().next_back()?);
     let span = (last - first).num_days();
+    let months = i64::from(last.year() - first.year()) * 12 + i64::from(last.month())
+        - i64::from(first.month())
+        + 1;
     let step = match span {
         ..=91 => Step::Day,
         92..=730 => Step::Week,
-        _ => Step::Month,
+        _ if months <= MAX_BARS as i64 => Step::Month,
+        _ => Step::Year,
     };
     let bucket = |d: NaiveDate| match step {
         Step::Day => d,
         Step::Week => d - chrono::Days::new(u64::from(d.weekday().num_days_from_monday())),
         Step::Month => d.with_day(1).unwrap_or(d),
+        Step::Year => d.with_ordinal(1).unwrap_or(d),
     };
     let mut counts: BTreeMap<NaiveDate, u64> = BTreeMap::new();
     let mut d = bucket(first);
     while d <= last {
+        if counts.len() == MAX_BARS {
+            return None;
+        }
         counts.insert(d, 0);
         d = match step {
             Step::Day => d + chrono::Days::new(1),
             Step::Week => d + chrono::Days::new(7),
             Step::Month => d.checked_add_months(Months::new(1))?,
+            Step::Year => d.checked_add_months(Months::new(12))?,
         };
     }
     for (&day, &n) in per_day {
@@ -182,6 +198,7 @@ pub fn sessions_over_time(per_day: &BTreeMap<NaiveDate, u64>, t: &Strings) -> Op
     let bars: Vec<Bar> = counts
         .into_iter()
         .map(|(d, value)| match step {
+            Step::Year => Bar::new(d.format("%Y").to_string(), value),
             Step::Month => Bar::new(d.format("%Y-%m").to_string(), value),
             _ => Bar {
                 label: d.format("%Y-%m-%d").to_string(),
@@ -194,6 +211,7 @@ pub fn sessions_over_time(per_day: &BTreeMap<NaiveDate, u64>, t: &Strings) -> Op
         Step::Day => t.chart_sessions_per_day,
         Step::Week => t.chart_sessions_per_week,
         Step::Month => t.chart_sessions_per_month,
+        Step::Year => t.chart_sessions_per_year,
     };
     let labels = Labels {
         max: 10,
@@ -272,27 +290,11 @@ pub fn by_hour_chart(hours: &[u64; 24], t: &Strings) -> Chart {
     }
 }
 
-/// Escapes text for XML content and attribute values.
-pub fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::render::Lang;
-    use crate::render::index::strings::strings;
+    use crate::render::i18n::strings;
 
     #[test]
     fn buckets_are_half_open() {
@@ -322,6 +324,30 @@ mod tests {
         let svg = sessions_over_time(&months, t).unwrap().svg;
         assert_eq!(svg.as_str().matches("<rect ").count(), 60);
         assert!(sessions_over_time(&BTreeMap::new(), t).is_none());
+        let years = BTreeMap::from([(d(2000, 1, 1), 2), (d(2099, 12, 31), 1)]);
+        let svg = sessions_over_time(&years, t).unwrap().svg;
+        assert_eq!(svg.as_str().matches("<rect ").count(), 100);
+        assert!(svg.as_str().contains(t.chart_sessions_per_year));
+        // 400 months still per month; one more and it is per year.
+        let edge = BTreeMap::from([(d(2000, 1, 31), 1), (d(2033, 4, 1), 1)]);
+        let bars = sessions_over_time(&edge, t)
+            .unwrap()
+            .svg
+            .as_str()
+            .matches("<rect ")
+            .count();
+        assert_eq!(bars, 400);
+        let edge = BTreeMap::from([(d(2000, 1, 31), 1), (d(2033, 5, 1), 1)]);
+        let bars = sessions_over_time(&edge, t)
+            .unwrap()
+            .svg
+            .as_str()
+            .matches("<rect ")
+            .count();
+        assert_eq!(bars, 34);
+        // Whatever the span, never more than MAX_BARS bars.
+        let hostile = BTreeMap::from([(NaiveDate::MIN, 1), (NaiveDate::MAX, 1)]);
+        assert!(sessions_over_time(&hostile, t).is_none());
     }
 
     #[test]

@@ -5,8 +5,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::strings::rfc3339_utc;
 use crate::records::stem;
+use crate::render::format::rfc3339_utc;
 use crate::render::{MissingSession, SessionSummary};
 use crate::stats::{
     AgentTotals, ElementCounts, Participants, ResponseTimes, RoleCounts, SessionStats, Totals,
@@ -35,7 +35,7 @@ struct SessionJson<'a> {
     characters: &'a RoleCounts,
     elements: &'a ElementCounts,
     participants: &'a Participants,
-    media: Option<crate::media::MediaCounts>,
+    media: Option<crate::coverage::MediaCounts>,
 }
 
 /// `"totals"`: the [`Totals`] plus what only the site knows.

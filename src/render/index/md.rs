@@ -3,7 +3,7 @@
 //! pages (askama escapes HTML but passes control characters through).
 
 // One escaping rule for every Markdown page: the session pages' (`render::cmark`).
-pub use crate::render::cmark::{md_escape, visible};
+pub use crate::render::cmark::{md_escape, md_name, visible};
 
 #[allow(missing_docs)]
 pub mod filters {
@@ -13,6 +13,12 @@ pub mod filters {
     #[askama::filter_fn]
     pub fn md_escape(value: impl Display, _: &dyn askama::Values) -> askama::Result<String> {
         Ok(super::md_escape(&value.to_string()))
+    }
+
+    /// `{{ x|md_name }}`: [`super::md_name`] of the value's text (names, SessionIds).
+    #[askama::filter_fn]
+    pub fn md_name(value: impl Display, _: &dyn askama::Values) -> askama::Result<String> {
+        Ok(super::md_name(&value.to_string()))
     }
 
     /// `{{ x|visible }}`: [`super::visible`] of the value's text (askama then escapes it).

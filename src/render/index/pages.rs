@@ -9,8 +9,9 @@ use askama::Template;
 use super::charts::Chart;
 use super::json::status_key;
 use super::md::filters;
-use super::strings::{Strings, local_day, local_time};
 use crate::records::stem;
+use crate::render::format::{local_day, local_time};
+use crate::render::i18n::Strings;
 use crate::render::{MissingSession, SessionSummary};
 use crate::stats::RoleCounts;
 
@@ -231,7 +232,7 @@ fn cell(ms: Option<i64>, t: &Strings) -> Cell {
 }
 
 /// The media cell: the number captured, and what was skipped or failed, if any.
-fn media_cell(media: Option<&crate::media::MediaCounts>, t: &Strings) -> Cell {
+fn media_cell(media: Option<&crate::coverage::MediaCounts>, t: &Strings) -> Cell {
     let Some(m) = media else {
         return Cell {
             key: SortKey(None),

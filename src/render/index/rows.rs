@@ -26,7 +26,7 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 
 use super::pages::{Row, Rows};
-use super::strings::Strings;
+use crate::render::i18n::Strings;
 use crate::render::cmark::visible;
 use crate::stats::AgentTotals;
 

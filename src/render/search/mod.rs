@@ -38,14 +38,15 @@ use sha2::{Digest, Sha256};
 pub use doc::{DocBuilder, SessionDoc};
 pub use spool::{Spool, SpoolSlot};
 
-use super::cache::{KnownFiles, RENDERER};
+use super::fingerprint::RENDERER;
 use super::elements::{self, Ctx};
 use super::{Lang, RenderOptions};
-use crate::bag::{FileDigests, to_hex};
+use crate::digest::{FileDigests, to_hex};
 use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::model::parse_message;
 use crate::records::RecordRef;
+use crate::state::KnownFiles;
 
 /// Sessions per shard. Building one takes about 100 MB at 100 messages a session; a query
 /// reads a little of every shard (its metadata and the index chunk of each word).
@@ -83,7 +84,7 @@ pub struct Sources<'a> {
     /// The render options.
     pub options: &'a RenderOptions,
     /// Captured media (cards name them as the pages do).
-    pub media: &'a crate::media::MediaLookup,
+    pub media: &'a crate::media_index::MediaLookup,
     /// What the bag knows of the files already there.
     pub known: &'a dyn KnownFiles,
 }
@@ -200,7 +201,7 @@ pub fn write(
     let mut bytes = serde_json::to_vec_pretty(&manifest)
         .map_err(|e| Error::io("write", dir.join(MANIFEST), e.into()))?;
     bytes.push(b'\n');
-    fsutil::write_atomic_derived(&dir.join(MANIFEST), &bytes)?;
+    fsutil::write_derived(&dir.join(MANIFEST), &bytes)?;
     report
         .files
         .push((format!("data/search/{MANIFEST}"), FileDigests::of(&bytes)));
@@ -415,7 +416,7 @@ pub fn builder(
     stats: &crate::stats::SessionStats,
     options: &RenderOptions,
 ) -> DocBuilder {
-    let t = super::index::strings::strings(options.lang);
+    let t = super::i18n::strings(options.lang);
     let status = match super::index::json::status_key(stats) {
         "empty" => t.status_empty,
         "unanswered" => t.status_unanswered,
@@ -445,7 +446,7 @@ fn write_shard(
     for f in files {
         let rel = format!("{prefix}{}", f.path);
         let path: PathBuf = dir.join(&rel);
-        fsutil::write_atomic_derived(&path, &f.bytes)?;
+        fsutil::write_derived(&path, &f.bytes)?;
         written.push((rel, FileDigests::of(&f.bytes)));
     }
     written.sort_by(|a, b| a.0.cmp(&b.0));

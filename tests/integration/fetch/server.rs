@@ -50,6 +50,10 @@ pub(crate) enum Fault {
     Total(u64),
     /// Append this many messages to the session, then answer.
     Grow(usize),
+    /// HTTP 200 with `{"ErrorCode":0}` and neither TotalCount nor Messages.
+    BareOk,
+    /// This 3xx status with a `Location` to another path of this server.
+    Redirect(u16),
 }
 
 /// A request as the server saw it.
@@ -75,6 +79,11 @@ pub(crate) struct Options {
     pub(crate) latency: Duration,
     /// Probability of a random retryable fault per request (the example's `--fault-rate`).
     pub(crate) fault_rate: f64,
+    /// Answer every page from Offset 0, like a proxy that drops the request body's Offset.
+    pub(crate) ignore_offset: bool,
+    /// Answer this many requests, then stop listening and drop every connection: each
+    /// later request is refused, as by a server that went down.
+    pub(crate) refuse_after: Option<usize>,
 }
 
 #[derive(Default)]
@@ -88,6 +97,8 @@ struct State {
     max_in_flight: AtomicUsize,
     /// Present when `options.latency` is not zero.
     timer: Option<PreciseTimer>,
+    /// Told when `options.refuse_after` requests have been answered.
+    going_down: Notify,
 }
 
 /// A running fake API. Dropping it stops the server.
@@ -320,6 +331,9 @@ fn serve(listener: std::net::TcpListener, state: Arc<State>, shutdown: Arc<Notif
             let (stream, _) = tokio::select! {
                 accepted = listener.accept() => match accepted { Ok(a) => a, Err(_) => continue },
                 () = shutdown.notified() => return,
+                // Returning drops the listener (new connections are refused) and, with
+                // the runtime, every connection task.
+                () = state.going_down.notified() => return,
             };
             let state = state.clone();
             tokio::spawn(async move {
@@ -393,6 +407,10 @@ async fn answer(
     index: usize,
     arrived: Instant,
 ) -> Result<Response<Body>, DropConnection> {
+    if state.options.refuse_after.is_some_and(|n| index >= n) {
+        state.going_down.notify_one();
+        return Err(DropConnection);
+    }
     if req.uri().path() != API_PATH || req.method() != hyper::Method::POST {
         return Ok(plain(StatusCode::NOT_FOUND, "no such API"));
     }
@@ -544,6 +562,18 @@ async fn apply_fault(
                 .to_owned(),
         ),
         Fault::NotJson => plain(StatusCode::OK, "<html><body>gateway</body></html>"),
+        Fault::BareOk => json(r#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#.to_owned()),
+        Fault::Redirect(status) => {
+            let mut response = plain(
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::FOUND),
+                "moved",
+            );
+            response.headers_mut().insert(
+                "location",
+                "/elsewhere?followed=1".parse().expect("header value"),
+            );
+            response
+        }
     };
     Some(Ok(response))
 }
@@ -577,6 +607,11 @@ fn page(
     let total = match fault {
         Fault::Total(total) => *total,
         _ => messages.len() as u64,
+    };
+    let offset = if state.options.ignore_offset {
+        0
+    } else {
+        offset
     };
     let start = (offset as usize).min(messages.len());
     let end = (start + limit as usize).min(messages.len());

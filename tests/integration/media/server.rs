@@ -9,8 +9,13 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use bytes::Bytes;
-use http_body_util::Full;
+use http_body::Frame;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full};
 use hyper::{Request, Response};
 
 /// What a path answers.
@@ -24,6 +29,9 @@ pub(crate) enum Route {
     Redirect(String),
     /// 200 after this delay.
     Slow(Duration),
+    /// 200 with an image type, then one byte every this often, for hours: never idle
+    /// long enough for a read timeout.
+    Trickle(Duration),
 }
 
 /// The running server.
@@ -98,27 +106,67 @@ async fn handle(
     routes: Arc<HashMap<String, Route>>,
     hits: Arc<Mutex<HashMap<String, usize>>>,
     req: Request<hyper::body::Incoming>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+) -> Result<Response<Body>, Infallible> {
     let path = req.uri().path().to_owned();
     *hits.lock().unwrap().entry(path.clone()).or_default() += 1;
+    let full = |b: Bytes| Full::new(b).boxed();
     let response = match routes.get(&path) {
         Some(Route::Bytes(ct, body)) => Response::builder()
             .header("content-type", *ct)
-            .body(Full::new(Bytes::from(body.clone()))),
-        Some(Route::Status(code)) => Response::builder()
-            .status(*code)
-            .body(Full::new(Bytes::new())),
+            .body(full(Bytes::from(body.clone()))),
+        Some(Route::Status(code)) => Response::builder().status(*code).body(full(Bytes::new())),
         Some(Route::Redirect(to)) => Response::builder()
             .status(302)
             .header("location", to)
-            .body(Full::new(Bytes::new())),
+            .body(full(Bytes::new())),
         Some(Route::Slow(delay)) => {
             tokio::time::sleep(*delay).await;
-            Response::builder().body(Full::new(Bytes::from_static(b"late")))
+            Response::builder().body(full(Bytes::from_static(b"late")))
         }
-        None => Response::builder()
-            .status(404)
-            .body(Full::new(Bytes::new())),
+        Some(Route::Trickle(every)) => Response::builder()
+            .header("content-type", "image/png")
+            .body(Trickle::new(*every).boxed()),
+        None => Response::builder().status(404).body(full(Bytes::new())),
     };
     Ok(response.unwrap())
+}
+
+type Body = BoxBody<Bytes, Infallible>;
+
+/// A body of 100,000 bytes sent one at a time.
+struct Trickle {
+    left: u32,
+    every: Duration,
+    sleep: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl Trickle {
+    fn new(every: Duration) -> Trickle {
+        Trickle {
+            left: 100_000,
+            every,
+            sleep: Box::pin(tokio::time::sleep(Duration::ZERO)),
+        }
+    }
+}
+
+impl http_body::Body for Trickle {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        if self.left == 0 {
+            return Poll::Ready(None);
+        }
+        if self.sleep.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        self.left -= 1;
+        let next = tokio::time::Instant::now() + self.every;
+        self.sleep.as_mut().reset(next);
+        Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(b"\x89")))))
+    }
 }

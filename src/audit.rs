@@ -1,0 +1,224 @@
+//! The audit log `data/audit.jsonl` (SPEC §14): one JSON line per command that changed the
+//! archive — what ran, with which options (never a secret), the counts, the payload before
+//! and after (Payload-Oxum and the SHA-256 of manifest-sha256.txt computed without the
+//! audit log's own line), and any changes accepted with `--accept-changes` or records
+//! superseded by a re-fetch. Each line carries the SHA-256 of the line before it, so an
+//! entry edited or removed in the middle breaks the chain, and `verify` names the first
+//! broken entry. The chain cannot show entries cut from the end: compare its last hash
+//! with a copy kept elsewhere (see the README). A run that changes nothing appends
+//! nothing. The log is primary evidence: written through the write-ahead list, replaced
+//! atomically.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::digest::to_hex;
+use crate::error::{Error, Result};
+use crate::wal::Wal;
+
+/// The log's path inside `data/`.
+pub const FILE_NAME: &str = "audit.jsonl";
+
+/// The payload as the bag lists it, before or after a command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payload {
+    /// Payload-Oxum, `<octets>.<files>`.
+    pub oxum: String,
+    /// SHA-256 (hex) of manifest-sha256.txt without the audit log's line.
+    pub manifest_sha256: String,
+}
+
+/// One entry, as written (keys in this order).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Entry {
+    /// 1 for the first entry, then one more each.
+    pub seq: u64,
+    /// When (RFC 3339, UTC; from SOURCE_DATE_EPOCH when set).
+    pub time: String,
+    /// The command, e.g. `archive`.
+    pub command: String,
+    /// Its options that shaped the result (no credentials).
+    pub options: BTreeMap<String, serde_json::Value>,
+    /// What it did, e.g. `{"archived": 3}`.
+    pub counts: BTreeMap<String, u64>,
+    /// The payload before (`null` for a new archive).
+    pub before: Option<Payload>,
+    /// The payload after.
+    pub after: Payload,
+    /// Files of primary evidence accepted as they were (`--accept-changes`), each with how
+    /// it differed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accepted_changes: Vec<String>,
+    /// Records kept as `*.superseded-<n>.json` because a re-fetch did not extend them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub superseded: Vec<String>,
+    /// Files renamed to today's file-name rule (`old -> new`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub renamed: Vec<String>,
+    /// SHA-256 (hex) of the previous line's bytes (without its newline); `null` first.
+    pub prev: Option<String>,
+}
+
+/// What a command tells the log; sequence number, time and chain are added here.
+#[derive(Debug, Clone, Default)]
+pub struct Event {
+    /// The command.
+    pub command: String,
+    /// Its options (no credentials).
+    pub options: BTreeMap<String, serde_json::Value>,
+    /// What it did.
+    pub counts: BTreeMap<String, u64>,
+    /// The payload before the command, if there was a bag.
+    pub before: Option<Payload>,
+    /// Accepted changes.
+    pub accepted_changes: Vec<String>,
+    /// Superseded records.
+    pub superseded: Vec<String>,
+    /// Files renamed to today's file-name rule.
+    pub renamed: Vec<String>,
+}
+
+impl Event {
+    /// Whether this event must be logged once the payload after is known: the payload
+    /// changed, or changes were accepted, or records superseded.
+    pub fn is_worth_logging(&self, after: &Payload) -> bool {
+        self.before.as_ref() != Some(after)
+            || !self.accepted_changes.is_empty()
+            || !self.superseded.is_empty()
+            || !self.renamed.is_empty()
+    }
+}
+
+/// Appends the entry for `event` to `data_dir/audit.jsonl` (atomically, through `wal`).
+pub fn append(data_dir: &Path, wal: &Wal, event: Event, after: Payload) -> Result<()> {
+    let path = data_dir.join(FILE_NAME);
+    let mut bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(Error::io("read", &path, e)),
+    };
+    if !bytes.is_empty() && !bytes.ends_with(b"\n") {
+        bytes.push(b'\n');
+    }
+    let (seq, prev) = match last_line(&bytes) {
+        Some(line) => {
+            let seq = serde_json::from_slice::<Entry>(line).map_or(0, |e| e.seq);
+            (seq + 1, Some(to_hex(&Sha256::digest(line))))
+        }
+        None => (1, None),
+    };
+    let entry = Entry {
+        seq,
+        time: now(),
+        command: event.command,
+        options: event.options,
+        counts: event.counts,
+        before: event.before,
+        after,
+        accepted_changes: event.accepted_changes,
+        superseded: event.superseded,
+        renamed: event.renamed,
+        prev,
+    };
+    let line = serde_json::to_vec(&entry).map_err(|source| Error::Json {
+        path: path.clone(),
+        source,
+    })?;
+    bytes.extend_from_slice(&line);
+    bytes.push(b'\n');
+    let rel = format!("data/{FILE_NAME}");
+    crate::fsutil::write_evidence(&path, &bytes, wal, &rel).map(drop)
+}
+
+fn last_line(bytes: &[u8]) -> Option<&[u8]> {
+    bytes
+        .strip_suffix(b"\n")
+        .unwrap_or(bytes)
+        .split(|b| *b == b'\n')
+        .rfind(|l| !l.is_empty())
+}
+
+/// RFC 3339 now, or SOURCE_DATE_EPOCH's instant when set (reproducible builds).
+fn now() -> String {
+    let epoch = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .and_then(|s| chrono::DateTime::from_timestamp(s, 0));
+    epoch
+        .unwrap_or_else(chrono::Utc::now)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Checks the hash chain of an audit log's bytes: `Err` names the first entry (1-based
+/// line) whose `prev` is not the SHA-256 of the line before, or that is not an entry.
+pub fn check_chain(bytes: &[u8]) -> std::result::Result<usize, String> {
+    let mut prev: Option<String> = None;
+    let mut count = 0;
+    for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        let entry: Entry = serde_json::from_slice(line)
+            .map_err(|e| format!("line {}: not an audit entry ({e})", i + 1))?;
+        if entry.prev != prev {
+            return Err(format!(
+                "line {} (entry {}): its `prev` is not the SHA-256 of the entry before it",
+                i + 1,
+                entry.seq
+            ));
+        }
+        prev = Some(to_hex(&Sha256::digest(line)));
+        count += 1;
+    }
+    Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn payload(n: u8) -> Payload {
+        Payload {
+            oxum: format!("{n}.1"),
+            manifest_sha256: to_hex(&[n; 32]),
+        }
+    }
+
+    #[test]
+    fn entries_chain_and_an_edit_breaks_the_chain() {
+        let dir = tempfile::tempdir().unwrap();
+        for n in 1..=3 {
+            let event = Event {
+                command: "render".into(),
+                before: Some(payload(n)),
+                ..Event::default()
+            };
+            append(dir.path(), &Wal::disabled(), event, payload(n + 1)).unwrap();
+        }
+        let bytes = std::fs::read(dir.path().join(FILE_NAME)).unwrap();
+        assert_eq!(check_chain(&bytes), Ok(3));
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.lines().nth(2).unwrap().contains("\"seq\":3"));
+        let edited = text.replacen("\"render\"", "\"erase\"", 2);
+        let err = check_chain(edited.as_bytes()).unwrap_err();
+        assert!(err.starts_with("line 2 "), "{err}");
+    }
+
+    #[test]
+    fn a_no_op_is_not_logged() {
+        let same = Event {
+            before: Some(payload(1)),
+            ..Event::default()
+        };
+        assert!(!same.is_worth_logging(&payload(1)));
+        assert!(same.is_worth_logging(&payload(2)));
+        let accepted = Event {
+            accepted_changes: vec!["changed: data/records/x.json".into()],
+            ..same
+        };
+        assert!(accepted.is_worth_logging(&payload(1)));
+    }
+}

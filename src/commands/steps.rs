@@ -1,0 +1,272 @@
+//! Steps that more than one command takes: preparing the archive directory, rendering
+//! with a progress bar, writing the bag.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use crate::audit;
+use crate::bag::{self, BagInfo};
+use crate::config::{BagMeta, Verbosity, WriteAccess};
+use crate::error::{Error, Result};
+use crate::lock::{ArchiveLock, Mode};
+use crate::progress::{Progress, timed};
+use crate::state::{RenderCache, SessionStore};
+use crate::wal::{Finished, Wal};
+use crate::{fsutil, render};
+use sha2::Digest as _;
+
+/// An archive opened for writing: locked, recovered, its evidence checked (SPEC §9).
+pub(crate) struct OpenArchive {
+    /// `DIR/data`.
+    pub(crate) data: PathBuf,
+    /// Held until the command ends.
+    _lock: ArchiveLock,
+    /// This run's write-ahead list.
+    pub(crate) wal: Wal,
+    /// The hash cache (the state file, when its tag manifest vouches for it).
+    pub(crate) cache: bag::Cache,
+    /// The last render's sessions.
+    pub(crate) earlier: Option<SessionStore>,
+    /// The audit log's view of the run so far (the payload before, accepted changes).
+    pub(crate) audit: audit::Event,
+}
+
+/// Opens the archive in `out` for a writing command: creates it and `data/`, takes the
+/// exclusive lock (waiting up to `--lock-wait`), removes a killed run's temporary files,
+/// and compares the primary evidence with the last manifest. Changed evidence stops the
+/// command with exit 3, naming every file, unless `--accept-changes`; files a killed run of
+/// this tool finished (named in its write-ahead list) are taken in without a word.
+pub(crate) fn open_archive(out: &Path, access: WriteAccess, command: &str) -> Result<OpenArchive> {
+    let data = out.join("data");
+    // Nothing has been fetched or written yet: a directory we cannot create is the
+    // user's to fix (exit 2), like every other mistake in the command line.
+    std::fs::create_dir_all(&data).map_err(|e| {
+        Error::Usage(format!(
+            "cannot create the archive directory `{}`: {e}",
+            out.display()
+        ))
+    })?;
+    let lock = ArchiveLock::take(out, Mode::Exclusive, access.lock_wait)?;
+    fsutil::remove_leftovers(out)?;
+    let finished = Finished::read(out);
+    let (cache, earlier) = timed("load state", || crate::state::load(out, &finished));
+    let fixity = timed("check evidence", || {
+        bag::check_fixity(out, &cache, &finished)
+    })?;
+    if !fixity.changes.is_empty() && !access.accept_changes {
+        return Err(Error::Changed(changed_message(out, &fixity.changes)));
+    }
+    for change in &fixity.changes {
+        tracing::warn!("accepted as it is (--accept-changes): {change}");
+    }
+    if fixity.derived_changed > 0 {
+        tracing::warn!(
+            "{} page(s) or other derived file(s) differ from the manifest; they are rebuilt",
+            fixity.derived_changed
+        );
+    }
+    let before = bag::facts_on_disk(out).map(payload);
+    let wal = Wal::new(out);
+    let renamed = migrate_stems(&data.join("records"), &wal)?;
+    let audit = audit::Event {
+        command: command.to_owned(),
+        before,
+        accepted_changes: fixity.changes.iter().map(ToString::to_string).collect(),
+        renamed,
+        ..audit::Event::default()
+    };
+    Ok(OpenArchive {
+        data,
+        _lock: lock,
+        wal,
+        cache,
+        earlier,
+        audit,
+    })
+}
+
+/// Gives records named by the stem rule of earlier versions (a slug starting or ending
+/// with `-`) their names under today's rule (SPEC §3): each new name goes to the
+/// write-ahead list before the rename, so a crash in between is no change. Pages and
+/// agent pages are derived and come out under the new names at the next render. Returns
+/// `old -> new` for each file renamed.
+fn migrate_stems(records_dir: &Path, wal: &Wal) -> Result<Vec<String>> {
+    let Ok(entries) = std::fs::read_dir(records_dir) else {
+        return Ok(Vec::new());
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| crate::records::may_have_an_old_stem(n))
+        .collect();
+    names.sort();
+    let mut renamed = Vec::new();
+    for name in names {
+        let path = records_dir.join(&name);
+        let bytes = fsutil::read(&path)?;
+        let Ok(head) = crate::records::RecordHead::from_slice(&bytes, &path) else {
+            continue;
+        };
+        let stem = crate::records::stem(&head.session_id);
+        let suffix = name
+            .strip_suffix(".json")
+            .and_then(|b| b.split_once(".superseded-"))
+            .map(|(_, n)| format!(".superseded-{n}"))
+            .unwrap_or_default();
+        let new_name = format!("{stem}{suffix}.json");
+        if new_name == name || records_dir.join(&new_name).exists() {
+            continue;
+        }
+        let sha: [u8; 32] = sha2::Digest::finalize(sha2::Sha256::new_with_prefix(&bytes)).into();
+        wal.append(&format!("data/records/{new_name}"), &sha)?;
+        let target = records_dir.join(&new_name);
+        std::fs::rename(&path, &target).map_err(|e| Error::io("rename", &path, e))?;
+        fsutil::sync_parent(&target).map_err(|e| Error::io("sync", records_dir, e))?;
+        renamed.push(format!("data/records/{name} -> data/records/{new_name}"));
+    }
+    if !renamed.is_empty() {
+        tracing::warn!(
+            "{} record(s) renamed to today's file-name rule (no name starts with `-`)",
+            renamed.len()
+        );
+    }
+    Ok(renamed)
+}
+
+/// The exit-3 message: every changed file, and what to do.
+fn changed_message(out: &Path, changes: &[bag::Change]) -> String {
+    let mut text = format!(
+        "`{}` holds evidence that changed since its last manifest; nothing was written:",
+        out.display()
+    );
+    for change in changes {
+        text.push_str("\n  ");
+        text.push_str(&change.to_string());
+    }
+    text.push_str(
+        "\n  (restore the files from a copy, or run again with --accept-changes to take them \
+         as they are; the audit log will say so)",
+    );
+    text
+}
+
+/// The audit log's form of the bag's facts.
+pub(crate) fn payload(facts: bag::PayloadFacts) -> audit::Payload {
+    audit::Payload {
+        oxum: facts.oxum,
+        manifest_sha256: crate::digest::to_hex(&facts.manifest_sha256),
+    }
+}
+
+/// Renders the site with a progress bar fed from the render threads' counter.
+pub(crate) fn render_site(
+    options: &render::RenderOptions,
+    data: &Path,
+    missing: &[render::MissingSession],
+    verbosity: Verbosity,
+    cache: RenderCache<'_>,
+) -> Result<render::RenderReport> {
+    if verbosity == Verbosity::Verbose {
+        eprintln!("desk-archive: rendering `{}`", data.display());
+    }
+    let total = std::fs::read_dir(data.join("records")).map_or(0, |d| d.count() as u64);
+    let progress = Progress::new(verbosity, "render", "pages", total);
+    let done = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let options = render::RenderOptions {
+        progress: Some(done.clone()),
+        ..options.clone()
+    };
+    let finished = AtomicBool::new(false);
+    // The bar is driven from a counter the render threads bump, so render stays free of
+    // any terminal concerns.
+    let report = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let mut shown = 0;
+            while !finished.load(std::sync::atomic::Ordering::Relaxed) {
+                let now = done.load(std::sync::atomic::Ordering::Relaxed);
+                progress.inc(now - shown);
+                shown = now;
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        });
+        let report = timed("render", || {
+            render::render_site_with(&options, data, missing, cache)
+        });
+        finished.store(true, std::sync::atomic::Ordering::Relaxed);
+        report
+    });
+    progress.finish();
+    report
+}
+
+/// Writes the bag's tag files, with the coverage counts in bag-info.txt, after appending
+/// the run's audit entry when the payload changed (or changes were accepted).
+pub(crate) fn write_bag(
+    out: &Path,
+    meta: &BagMeta,
+    counts: std::collections::BTreeMap<&'static str, u64>,
+    archive: &OpenArchive,
+    known: bag::Known<'_>,
+    event: audit::Event,
+    options: Option<&render::RenderOptions>,
+) -> Result<()> {
+    let mut extra: Vec<(String, String)> = counts
+        .into_iter()
+        .map(|(state, n)| {
+            (
+                format!("Desk-Sessions-{}", title_case(state)),
+                n.to_string(),
+            )
+        })
+        .collect();
+    // The render options the archive remembers: this run's, or (a fetch) the last ones.
+    let remembered = match options {
+        Some(options) => Some(super::remember::value(options)),
+        None => bag::info_field(out, super::remember::LABEL),
+    };
+    if let Some(value) = remembered {
+        let (label, format) = super::remember::FORMAT;
+        extra.push((label.to_owned(), format.to_owned()));
+        extra.push((super::remember::LABEL.to_owned(), value));
+    }
+    let info = BagInfo {
+        source_organization: meta.source_organization.clone(),
+        external_identifier: meta.external_identifier.clone(),
+        software_agent: format!("desk-archive/{}", env!("CARGO_PKG_VERSION")),
+        extra,
+    };
+    let mut event = Some(event);
+    let mut audit = |facts: &bag::PayloadFacts| -> Result<bool> {
+        let after = payload(facts.clone());
+        match event.take() {
+            Some(e) if e.is_worth_logging(&after) => {
+                audit::append(&archive.data, &archive.wal, e, after)?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    };
+    timed("bag", || {
+        bag::write_bag_rendered(out, &info, &archive.cache, known, &archive.wal, &mut audit)
+    })
+    .map(|_| ())
+}
+
+fn title_case(state: &str) -> String {
+    state
+        .split(' ')
+        .map(|w| {
+            let mut chars = w.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<String>>()
+        .join("-")
+}
+
+/// Now, in UTC, to the second (coverage.json's `when`).
+pub(crate) fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
