@@ -43,8 +43,11 @@ bash -euo pipefail -c "$setup"
 say "install, in a fresh home folder"
 install="$(block '## Install')"
 mkdir -p "$work/home"
-HOME="$work/home" CARGO_INSTALL_ROOT="$work/home/.cargo" bash -euo pipefail -c "$install"
+# As for a user whose ~/.cargo/bin is on PATH (rustup's set-up puts it there).
 export PATH="$work/home/.cargo/bin:$PATH"
+# The toolchain stays where it is; only the user's own files go to the fresh home.
+export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
+HOME="$work/home" CARGO_INSTALL_ROOT="$work/home/.cargo" bash -euo pipefail -c "$install"
 [[ -s "$work/home/.local/share/man/man1/desk-archive.1" ]] || { say "no man page installed"; exit 1; }
 
 say "quick start, against the fake API"

@@ -12,6 +12,7 @@ pub mod format;
 pub mod i18n;
 pub mod search;
 pub mod session;
+pub mod share;
 
 use std::path::Path;
 

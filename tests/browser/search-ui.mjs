@@ -1,5 +1,7 @@
 // search-ui.mjs: drives the site search of a rendered archive in Chromium, served over
-// HTTP from 127.0.0.1 (serve.mjs), and checks what a user sees:
+// HTTP from 127.0.0.1 by `desk-archive serve` (the binary named by DESK_ARCHIVE_BIN; the
+// archive is the folder above <site-data-dir>), or by serve.mjs when DESK_ARCHIVE_BIN is
+// not set, and checks what a user sees:
 //   - each query (given as QUERY=STEM) lists a result for session STEM; following it
 //     with the keyboard lands on that session's page with a message targeted (#m-N) that
 //     is on screen and contains the query;
@@ -7,12 +9,14 @@
 //     force (Pagefind runs under it);
 //   - axe-core finds no serious or critical violation with results shown (light, dark);
 //   - opened from file://, the box says to run `desk-archive serve`.
+// Each query that lands prints `landed<TAB>QUERY<TAB>STEM<TAB>#m-N` on standard output.
 // With SEARCH_SNAPSHOT=DIR, the index page with results shown is saved as
 // DIR/search-results.html, for the Nu HTML checker.
 //
 //   node tests/browser/search-ui.mjs <site-data-dir> QUERY=STEM [QUERY=STEM…]
 //
 // Exit 0 when every check holds, 1 with a list of failures otherwise, 2 on a set-up error.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -147,7 +151,41 @@ async function axe(page, label) {
   }
 }
 
-const server = await serve(site);
+/**
+ * Starts `desk-archive serve` on the archive above `data` on a free loopback port; resolves
+ * to { url, close() } once it has printed its address.
+ */
+function serveWithBinary(bin, data) {
+  const child = spawn(bin, ['serve', path.dirname(data), '--bind', '127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { NO_COLOR: '1', PATH: process.env.PATH },
+  });
+  let stderr = '';
+  child.stderr.on('data', (b) => { stderr += b; });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`desk-archive serve printed no address: ${stderr}`)), TIMEOUT_MS);
+    child.on('exit', (code) => reject(new Error(`desk-archive serve exited ${code}: ${stderr}`)));
+    child.stdout.on('data', (b) => {
+      out += b;
+      const m = /http:\/\/127\.0\.0\.1:[0-9]+\//.exec(out);
+      if (!m) return;
+      clearTimeout(timer);
+      resolve({
+        url: m[0],
+        close: () => new Promise((done) => {
+          child.removeAllListeners('exit');
+          child.on('exit', () => done());
+          child.kill('SIGTERM');
+        }),
+      });
+    });
+  });
+}
+
+const server = process.env.DESK_ARCHIVE_BIN
+  ? await serveWithBinary(process.env.DESK_ARCHIVE_BIN, site)
+  : await serve(site);
 const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -172,6 +210,8 @@ try {
       await Promise.all([page.waitForURL(/sessions\//), page.keyboard.press('Enter')]);
       const hash = new URL(page.url()).hash;
       check(/^#m-[0-9]+$/.test(hash), `"${query}": landed on ${page.url()}, not on a message`);
+      // For the caller, which asks `desk-archive search` the same query.
+      console.log(`landed\t${query}\t${stem}\t${hash}`);
       const target = await page.$(':target');
       check(target !== null, `"${query}": no element is the target of ${hash}`);
       if (target) {

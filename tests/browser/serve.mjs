@@ -1,6 +1,7 @@
-// serve.mjs: a small read-only static file server for the browser tests and benchmarks,
-// on 127.0.0.1 and a free port, serving one folder (an archive's data/). It stands in for
-// `desk-archive serve`; it refuses paths outside the folder and counts the bytes it sends.
+// serve.mjs: a small read-only static file server for the benchmarks (bench/), on
+// 127.0.0.1 and a free port, serving one folder (an archive's data/). It counts the bytes
+// it sends, which `desk-archive serve` does not; the browser tests use the real
+// `desk-archive serve`. It refuses paths outside the folder.
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import path from 'node:path';

@@ -13,5 +13,8 @@ mod props;
 mod publish;
 mod render;
 mod search;
+mod serve;
 mod shard;
+mod share;
+mod site_search;
 mod stats;

@@ -26,8 +26,8 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 
 use super::pages::{Row, Rows};
-use crate::render::i18n::Strings;
 use crate::render::cmark::visible;
+use crate::render::i18n::Strings;
 use crate::stats::AgentTotals;
 
 /// Every status key a row can have, in the order of `statuses`.

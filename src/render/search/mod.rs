@@ -38,8 +38,8 @@ use sha2::{Digest, Sha256};
 pub use doc::{DocBuilder, SessionDoc};
 pub use spool::{Spool, SpoolSlot};
 
-use super::fingerprint::RENDERER;
 use super::elements::{self, Ctx};
+use super::fingerprint::RENDERER;
 use super::{Lang, RenderOptions};
 use crate::digest::{FileDigests, to_hex};
 use crate::error::{Error, Result};
@@ -396,6 +396,8 @@ fn reread(e: &Entry, sources: &Sources<'_>) -> Result<SessionDoc> {
         tz: options.timezone,
         lang: options.lang,
         media: sources.media,
+        // As the session page shows it (the text indexed does not depend on it).
+        remote_images: true,
     };
     let mut doc = builder(&record.session_id, &e.stem, &stats, options);
     let mut blocks = Vec::new();
