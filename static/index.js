@@ -184,7 +184,8 @@
     var rows = data.rows;
     var n = rows.length;
     var media = !!data.media;
-    var units = data.units || ['h', 'min', 's', 'ms'];
+    var units = data.units || ['h', 'min', 's', 'ms', 'd'];
+    var gap = typeof data.gap === 'string' ? data.gap : ' ';
     var none = data.none || '—';
     var more = document.createElement('button');
     more.type = 'button';
@@ -256,18 +257,23 @@
       return k;
     }
 
-    /** `2 h 5 min`, `3 min 4 s`, `12 s`, `850 ms`: as the pages write durations. */
+    /** `850 ms`, `45 s`, `3 min 05 s`, `1 h 02 min`, `2 d 3 h` (`3分05秒` in Chinese): as
+     * the pages write durations (render/format.rs, duration_ms). */
     function duration(ms) {
       if (ms === null || ms === undefined) {
         return none;
       }
       var sign = ms < 0 ? '-' : '';
       var a = Math.abs(ms);
-      var h = Math.floor(a / 3600000), m = Math.floor(a / 60000) % 60, s = Math.floor(a / 1000) % 60;
-      if (h > 0) return sign + h + ' ' + units[0] + ' ' + m + ' ' + units[1];
-      if (m > 0) return sign + m + ' ' + units[1] + ' ' + s + ' ' + units[2];
-      if (a >= 1000) return sign + s + ' ' + units[2];
-      return sign + a + ' ' + units[3];
+      var s = Math.floor(a / 1000), m = Math.floor(a / 60000), h = Math.floor(a / 3600000);
+      var d = Math.floor(a / 86400000);
+      var two = function (x) { return x < 10 ? '0' + x : String(x); };
+      var g = gap;
+      if (a < 1000) return sign + a + g + units[3];
+      if (s < 60) return sign + s + g + units[2];
+      if (m < 60) return sign + m + g + units[1] + g + two(s % 60) + g + units[2];
+      if (h < 24) return sign + h + g + units[0] + g + two(m % 60) + g + units[1];
+      return sign + d + g + units[4] + g + (h % 24) + g + units[0];
     }
 
     function cell(tr, className, sortKey, content) {

@@ -273,6 +273,10 @@ pub struct Strings {
     pub unknown: &'static str,
     /// Hour, minute, second, millisecond units.
     pub units: [&'static str; 4],
+    /// The day unit of long durations (`2 d 3 h`).
+    pub day_unit: &'static str,
+    /// Whether a space parts a duration's numbers and units (`3 min 05 s`, `3分05秒`).
+    pub spaced_units: bool,
 }
 
 const EN: Strings = Strings {
@@ -416,6 +420,8 @@ const EN: Strings = Strings {
     answered: "Customer runs answered",
     unknown: "(unknown)",
     units: ["h", "min", "s", "ms"],
+    day_unit: "d",
+    spaced_units: true,
 };
 
 const ZH_CN: Strings = Strings {
@@ -559,6 +565,8 @@ const ZH_CN: Strings = Strings {
     answered: "已回复的客户消息轮次",
     unknown: "（未知）",
     units: ["小时", "分", "秒", "毫秒"],
+    day_unit: "天",
+    spaced_units: false,
 };
 
 /// UI strings of the site search box; `{n}` stands for a number.
@@ -654,6 +662,24 @@ pub fn strings(lang: Lang) -> &'static Strings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// index.js formats durations from `units`, `day_unit` and `spaced_units` (through
+    /// index-rows.js); they must say what `duration_ms` writes.
+    #[test]
+    fn duration_units_are_those_the_pages_write() {
+        use crate::render::format::duration_ms;
+        for lang in [Lang::En, Lang::ZhCn] {
+            let t = strings(lang);
+            let g = if t.spaced_units { " " } else { "" };
+            let [h, m, s, ms] = t.units;
+            let d = t.day_unit;
+            assert_eq!(duration_ms(850, lang), format!("850{g}{ms}"));
+            assert_eq!(duration_ms(45_000, lang), format!("45{g}{s}"));
+            assert_eq!(duration_ms(185_000, lang), format!("3{g}{m}{g}05{g}{s}"));
+            assert_eq!(duration_ms(3_720_000, lang), format!("1{g}{h}{g}02{g}{m}"));
+            assert_eq!(duration_ms(183_600_000, lang), format!("2{g}{d}{g}3{g}{h}"));
+        }
+    }
 
     #[test]
     fn both_languages_are_complete() {

@@ -136,6 +136,8 @@ fn only_index_pages_allow_webassembly_and_fetching() {
     assert!(session.contains(r##"id="m-1""##) && session.contains(r##"href="#m-22""##));
 }
 
+/// `--no-search` removes the index, the box and the CSP allowances; the archive remembers
+/// it until `--search` (or `no-search = false`).
 #[test]
 fn no_search_removes_the_index_the_box_and_the_csp_allowances() {
     let dir = tempfile::tempdir().unwrap();
@@ -147,9 +149,17 @@ fn no_search_removes_the_index_the_box_and_the_csp_allowances() {
     assert!(!index.contains("site-search") && !index.contains("search.js"));
     assert!(!index.contains("wasm-unsafe-eval") && index.contains("connect-src 'none'"));
     bag_is_valid(&archive);
-    // The config file's key does the same; without either the index comes back.
+    // The archive remembers it: a render without the flag leaves the index out.
     render(dir.path(), &["--out", "a"]);
+    assert!(!archive.join("data/search").exists());
+    // --search brings it back, and says what changed.
+    let said = render(dir.path(), &["--out", "a", "--search"]);
     assert!(archive.join("data/search/pagefind.js").is_file());
+    assert!(
+        said.contains("site search changed from off (as the archive remembered it) to on"),
+        "{said}"
+    );
+    // The config file's key does what --no-search does.
     fs::write(dir.path().join("desk-archive.toml"), "no-search = true\n").unwrap();
     render(dir.path(), &["--out", "a"]);
     assert!(!archive.join("data/search").exists());

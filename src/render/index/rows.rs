@@ -9,7 +9,7 @@
 //!
 //! ```text
 //! deskIndexRows({"format":"desk-archive-index-rows","version":1,
-//!   "units":["h","min","s","ms"],"none":"—","media":false,
+//!   "units":["h","min","s","ms","d"],"gap":" ","none":"—","media":false,
 //!   "statuses":[["answered","answered"],…],"agents":[["agent_kim@support","<stem>"],…],
 //!   "rows":[
 //! ["<SessionId>","<stem or empty when it is the SessionId, null without a record>",
@@ -75,8 +75,11 @@ pub fn write_rows(
         .collect();
     let statuses: Vec<(&str, &str)> = STATUSES.iter().map(|k| (*k, label(t, k))).collect();
     out.write_all(b"deskIndexRows({\"format\":\"desk-archive-index-rows\",\"version\":1,")?;
+    let [h, m, sec, ms] = t.units;
     write!(out, "\"units\":")?;
-    serde_json::to_writer(&mut *out, &t.units)?;
+    serde_json::to_writer(&mut *out, &[h, m, sec, ms, t.day_unit])?;
+    let gap = if t.spaced_units { " " } else { "" };
+    write!(out, ",\"gap\":\"{gap}\"")?;
     write!(out, ",\"none\":")?;
     serde_json::to_writer(&mut *out, t.none)?;
     write!(out, ",\"media\":{show_media},\"statuses\":")?;
