@@ -331,6 +331,12 @@ pub struct PageArgs {
     /// Write the Markdown pages again after --no-markdown-pages (the default).
     #[arg(long)]
     pub markdown_pages: bool,
+    /// Do not build the site search index (data/search/), and remove an existing one.
+    #[arg(long, conflicts_with = "search")]
+    pub no_search: bool,
+    /// Build the site search index again after --no-search (the default).
+    #[arg(long)]
+    pub search: bool,
     /// Render threads [default: one per core].
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,

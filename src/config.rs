@@ -125,6 +125,8 @@ pub struct Said {
     pub title: bool,
     /// `--markdown-pages`, `--no-markdown-pages` or `no-markdown-pages`.
     pub markdown_pages: bool,
+    /// `--search`, `--no-search` or `no-search`.
+    pub search: bool,
 }
 
 /// How a writing command treats changed evidence and another writer (SPEC §9).
@@ -214,6 +216,7 @@ struct FileConfig {
     title: Option<String>,
     lang: Option<String>,
     no_markdown_pages: Option<bool>,
+    no_search: Option<bool>,
     jobs: Option<u64>,
     quiet: Option<bool>,
     verbose: Option<bool>,
@@ -785,6 +788,7 @@ impl Resolver<'_> {
             markdown_pages: pages.no_markdown_pages
                 || pages.markdown_pages
                 || f.no_markdown_pages.is_some(),
+            search: pages.no_search || pages.search || f.no_search.is_some(),
         }
     }
 
@@ -811,6 +815,7 @@ impl Resolver<'_> {
             lang,
             markdown_pages: pages.markdown_pages
                 || !(pages.no_markdown_pages || self.file.no_markdown_pages == Some(true)),
+            search: pages.search || !(pages.no_search || self.file.no_search == Some(true)),
             jobs,
             progress: None,
             cancel: None,

@@ -100,6 +100,7 @@ pub fn write_bag_dated(dir: &Path, info: &BagInfo, today: NaiveDate) -> Result<B
     let known = Known {
         sessions: &sessions,
         fetched: &[],
+        written: &[],
     };
     write_bag_from(
         dir,
@@ -119,6 +120,8 @@ pub struct Known<'a> {
     pub sessions: &'a SessionStore,
     /// Records the fetcher wrote, by stem, sorted by stem.
     pub fetched: &'a [(String, FileDigests)],
+    /// Other files the render wrote (the search index), by bag-relative path, sorted.
+    pub written: &'a [(String, FileDigests)],
 }
 
 /// What the audit log is told of a bag about to be written (SPEC §14): its Payload-Oxum
@@ -463,6 +466,9 @@ fn hash(dir: &Path, file: &PayloadFile) -> Result<Hashed> {
 /// The digests of a session's record or page taken as this run wrote (or the render read)
 /// it.
 fn written_this_run(rel: &str, known: Known<'_>) -> Option<FileDigests> {
+    if let Ok(i) = known.written.binary_search_by(|(p, _)| p.as_str().cmp(rel)) {
+        return Some(known.written[i].1);
+    }
     let (dir, name) = rel.strip_prefix("data/")?.split_once('/')?;
     let (stem, ext) = name.rsplit_once('.')?;
     let rendered = known

@@ -167,6 +167,7 @@ pub(crate) fn archive(
     );
     // A signal during media capture ends it early: the run was interrupted all the same.
     summary.interrupted |= cancel.load(std::sync::atomic::Ordering::Relaxed);
+    let mut search_files = Vec::new();
     let sessions = if then == Then::Render {
         let cache = RenderCache {
             sessions: archive.earlier.take(),
@@ -176,6 +177,7 @@ pub(crate) fn archive(
         let rendered = render_site(&options, &data, &coverage.missing(), verbosity, cache)?;
         summary.messages = rendered.messages;
         summary.unchanged = rendered.reused;
+        search_files = rendered.search_files;
         summary.failures.extend(
             rendered
                 .failures
@@ -194,6 +196,7 @@ pub(crate) fn archive(
     let known = bag::Known {
         sessions: &sessions,
         fetched: &fetched,
+        written: &search_files,
     };
     let mut event = std::mem::take(&mut archive.audit);
     event.options = archive_options(config, &options, then);

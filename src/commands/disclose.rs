@@ -132,6 +132,7 @@ fn try_record(
     let known = bag::Known {
         sessions: &sessions,
         fetched: &[],
+        written: &[],
     };
     let page_options = remembered_options(dir);
     let mut event = Some(event);

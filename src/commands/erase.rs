@@ -192,6 +192,7 @@ pub(super) fn erase_sessions(
     let known = bag::Known {
         sessions: &report.rendered,
         fetched: &[],
+        written: &report.search_files,
     };
     let erased: Vec<audit::Erased> = targets
         .iter()

@@ -84,6 +84,7 @@ fn change(config: &HoldConfig, output: Output, reason: Option<&String>) -> Resul
     let known = bag::Known {
         sessions: &sessions,
         fetched: &[],
+        written: &[],
     };
     write_bag(
         &config.dir,

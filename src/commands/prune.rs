@@ -226,6 +226,7 @@ fn set(config: &PruneConfig, output: Output, days: u64, minimum: u64) -> Result<
     let known = bag::Known {
         sessions: &sessions,
         fetched: &[],
+        written: &[],
     };
     write_bag(
         &config.dir,

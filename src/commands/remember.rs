@@ -1,5 +1,5 @@
-//! Render options the archive remembers (SPEC §1): time zone, language, title and Markdown
-//! pages are written to `bag-info.txt` as `Desk-Archive-Render-Options` (one JSON object,
+//! Render options the archive remembers (SPEC §1): time zone, language, title, Markdown
+//! pages and the search index are written to `bag-info.txt` as `Desk-Archive-Render-Options` (one JSON object,
 //! with `Desk-Archive-Format: 2`), and a later command uses them unless a flag, variable
 //! or config key says otherwise — and then says what changed. They live in bag-info.txt,
 //! not the state file, so deleting the state file never loses them.
@@ -26,6 +26,13 @@ struct Remembered {
     lang: String,
     title: Option<String>,
     markdown_pages: bool,
+    /// Absent from archives written before site search: on.
+    #[serde(default = "on")]
+    search: bool,
+}
+
+fn on() -> bool {
+    true
 }
 
 fn lang_tag(lang: Lang) -> &'static str {
@@ -42,6 +49,7 @@ pub(crate) fn value(options: &RenderOptions) -> String {
         lang: lang_tag(options.lang).to_owned(),
         title: options.title.clone(),
         markdown_pages: options.markdown_pages,
+        search: options.search,
     };
     serde_json::to_string(&remembered).unwrap_or_default()
 }
@@ -86,15 +94,20 @@ pub(crate) fn apply(out: &Path, options: &mut RenderOptions, said: &Said) -> Vec
         let show = |t: &Option<String>| t.clone().unwrap_or_else(|| "the default".into());
         note("title", &show(&then.title), &show(&options.title));
     }
+    let show = |on: bool| if on { "on" } else { "off" };
     if !said.markdown_pages {
         options.markdown_pages = then.markdown_pages;
     } else {
-        let show = |on: bool| if on { "on" } else { "off" };
         note(
             "Markdown pages",
             show(then.markdown_pages),
             show(options.markdown_pages),
         );
+    }
+    if !said.search {
+        options.search = then.search;
+    } else {
+        note("site search", show(then.search), show(options.search));
     }
     notes
 }

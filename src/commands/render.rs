@@ -139,6 +139,7 @@ pub(crate) fn render_opened(
     let known = bag::Known {
         sessions: &report.rendered,
         fetched: &[],
+        written: &report.search_files,
     };
     let mut event = std::mem::take(&mut archive.audit);
     event.options = render_options(config, &options);

@@ -141,6 +141,7 @@ pub(crate) fn remembered_options(out: &Path) -> render::RenderOptions {
         title: None,
         lang: render::Lang::En,
         markdown_pages: true,
+        search: true,
         jobs: None,
         progress: None,
         cancel: None,

@@ -260,6 +260,7 @@ mod tests {
             title: Some("<b>Desk</b>".into()),
             lang,
             markdown_pages: true,
+            search: true,
             jobs: None,
             progress: None,
             cancel: None,

@@ -172,6 +172,51 @@ pub fn markdown_html_with(text: &str, remote_images: bool) -> MessageHtml {
     MessageHtml(out)
 }
 
+/// The text a reader sees of message Markdown, without its markup, for the search index:
+/// text, code, raw HTML (shown as text) and image alt text, blocks and line breaks as
+/// spaces. Text without a Markdown character is returned as it is, without a parse.
+pub fn markdown_text(text: &str) -> String {
+    let text = lf_lines(text);
+    let text = visible(&text);
+    if !text.contains(['*', '_', '`', '[', '<', '#', '|', '~', '\\', '&', '!', '>']) {
+        return text.into_owned();
+    }
+    if nests_too_deep(&text) {
+        return text.into_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    for event in Parser::new_ext(&text, options()) {
+        match event {
+            Event::Text(s) | Event::Code(s) | Event::Html(s) | Event::InlineHtml(s) => {
+                out.push_str(&s)
+            }
+            Event::InlineMath(s) | Event::DisplayMath(s) | Event::FootnoteReference(s) => {
+                out.push_str(&s)
+            }
+            // Inline markup ends inside a word ("**bo**ld"); blocks and breaks part words.
+            Event::End(
+                TagEnd::Emphasis
+                | TagEnd::Strong
+                | TagEnd::Strikethrough
+                | TagEnd::Superscript
+                | TagEnd::Subscript
+                | TagEnd::Link
+                | TagEnd::Image,
+            )
+            | Event::Start(_)
+            | Event::TaskListMarker(_) => {}
+            Event::SoftBreak | Event::HardBreak | Event::Rule | Event::End(_) => {
+                if !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            }
+        }
+    }
+    let kept = out.trim_end().len();
+    out.truncate(kept);
+    out
+}
+
 /// `text` with every CR and CRLF turned into LF, CommonMark's other line endings:
 /// pulldown-cmark 0.13 misreads a lone CR inside an indented code block (the block runs on
 /// past it).
@@ -968,6 +1013,20 @@ mod tests {
                 _ => {}
             }
         }
+    }
+
+    #[test]
+    fn markdown_text_drops_markup_and_keeps_words() {
+        assert_eq!(markdown_text("plain words"), "plain words");
+        assert_eq!(
+            markdown_text("**bold** and `code`\n\n- item <b>x</b>"),
+            "bold and code item <b>x</b>"
+        );
+        assert_eq!(
+            markdown_text("[link text](https://example.com) ![alt](https://example.com/i.png)"),
+            "link text alt"
+        );
+        assert_eq!(markdown_text("| a | b |\n|---|---|\n| 1 | 2 |"), "a b 1 2");
     }
 
     #[test]

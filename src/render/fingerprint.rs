@@ -66,6 +66,7 @@ mod tests {
             title: None,
             lang: Lang::En,
             markdown_pages: true,
+            search: false,
             jobs: None,
             progress: None,
             cancel: None,

@@ -263,6 +263,10 @@ pub struct Strings {
     pub shown: &'static str,
     /// Note that sorting and filtering act on this page only.
     pub page_note: &'static str,
+    /// Button showing the next rows of a sorted or filtered archive (used by index.js).
+    pub more_rows: &'static str,
+    /// The site search box (`static/search.js`).
+    pub search: &'static SearchStrings,
     /// Runs answered.
     pub answered: &'static str,
     /// Placeholder for an empty account.
@@ -271,6 +275,10 @@ pub struct Strings {
     pub units: [&'static str; 4],
     /// The index's link to the audit page.
     pub audit_log: &'static str,
+    /// The day unit of long durations (`2 d 3 h`).
+    pub day_unit: &'static str,
+    /// Whether a space parts a duration's numbers and units (`3 min 05 s`, `3分05秒`).
+    pub spaced_units: bool,
 }
 
 const EN: Strings = Strings {
@@ -409,10 +417,14 @@ const EN: Strings = Strings {
     to: "To",
     shown: "shown",
     page_note: "Sorting and filtering apply to this page.",
+    more_rows: "Show more sessions",
+    search: &SEARCH_EN,
     answered: "Customer runs answered",
     unknown: "(unknown)",
     units: ["h", "min", "s", "ms"],
     audit_log: "Audit log",
+    day_unit: "d",
+    spaced_units: true,
 };
 
 const ZH_CN: Strings = Strings {
@@ -551,10 +563,88 @@ const ZH_CN: Strings = Strings {
     to: "至",
     shown: "条显示",
     page_note: "排序和筛选仅作用于本页。",
+    more_rows: "显示更多会话",
+    search: &SEARCH_ZH_CN,
     answered: "已回复的客户消息轮次",
     unknown: "（未知）",
     units: ["小时", "分", "秒", "毫秒"],
     audit_log: "审计日志",
+    day_unit: "天",
+    spaced_units: false,
+};
+
+/// UI strings of the site search box; `{n}` stands for a number.
+#[derive(Debug)]
+pub struct SearchStrings {
+    /// Section heading.
+    pub heading: &'static str,
+    /// Label of the search field.
+    pub label: &'static str,
+    /// Submit button.
+    pub button: &'static str,
+    /// While the index loads.
+    pub loading: &'static str,
+    /// "{n} results".
+    pub results: &'static str,
+    /// "1 result".
+    pub one: &'static str,
+    /// No result.
+    pub none: &'static str,
+    /// Opened from a file: what to do instead.
+    pub file: &'static str,
+    /// The index could not be loaded.
+    pub failed: &'static str,
+    /// Button showing the next results.
+    pub more: &'static str,
+    /// Filter label: agent.
+    pub agent: &'static str,
+    /// Filter label: month.
+    pub month: &'static str,
+    /// Filter label: status.
+    pub status: &'static str,
+    /// A filter's "no restriction" choice.
+    pub any: &'static str,
+    /// Accessible name of the filters group.
+    pub filters: &'static str,
+}
+
+const SEARCH_EN: SearchStrings = SearchStrings {
+    heading: "Search messages",
+    label: "Words or numbers to find",
+    button: "Search",
+    loading: "Loading the search index…",
+    results: "{n} results",
+    one: "1 result",
+    none: "No message matches.",
+    file: "Search does not work on a page opened from a file. In a terminal, run \
+           desk-archive serve DIR (DIR is this archive's folder) and open the address it \
+           prints.",
+    failed: "The search index could not be loaded.",
+    more: "More results",
+    agent: "Agent",
+    month: "Month",
+    status: "Status",
+    any: "Any",
+    filters: "Narrow the search",
+};
+
+const SEARCH_ZH_CN: SearchStrings = SearchStrings {
+    heading: "搜索消息",
+    label: "要查找的文字或号码",
+    button: "搜索",
+    loading: "正在加载搜索索引…",
+    results: "{n} 条结果",
+    one: "1 条结果",
+    none: "没有匹配的消息。",
+    file: "直接打开文件时无法搜索。请在终端运行 desk-archive serve DIR（DIR 为本存档的目录），\
+           然后打开它显示的地址。",
+    failed: "无法加载搜索索引。",
+    more: "更多结果",
+    agent: "客服",
+    month: "月份",
+    status: "状态",
+    any: "全部",
+    filters: "缩小搜索范围",
 };
 
 impl Strings {
@@ -686,6 +776,24 @@ pub fn audit_strings(lang: Lang) -> &'static AuditStrings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// index.js formats durations from `units`, `day_unit` and `spaced_units` (through
+    /// index-rows.js); they must say what `duration_ms` writes.
+    #[test]
+    fn duration_units_are_those_the_pages_write() {
+        use crate::render::format::duration_ms;
+        for lang in [Lang::En, Lang::ZhCn] {
+            let t = strings(lang);
+            let g = if t.spaced_units { " " } else { "" };
+            let [h, m, s, ms] = t.units;
+            let d = t.day_unit;
+            assert_eq!(duration_ms(850, lang), format!("850{g}{ms}"));
+            assert_eq!(duration_ms(45_000, lang), format!("45{g}{s}"));
+            assert_eq!(duration_ms(185_000, lang), format!("3{g}{m}{g}05{g}{s}"));
+            assert_eq!(duration_ms(3_720_000, lang), format!("1{g}{h}{g}02{g}{m}"));
+            assert_eq!(duration_ms(183_600_000, lang), format!("2{g}{d}{g}3{g}{h}"));
+        }
+    }
 
     #[test]
     fn both_languages_are_complete() {

@@ -19,6 +19,7 @@ pub mod charts;
 pub mod json;
 pub mod md;
 pub mod pages;
+pub mod rows;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -37,6 +38,9 @@ use crate::fsutil::write_streamed;
 use crate::records::stem;
 use crate::state::SessionStore;
 use crate::stats::{AgentTotals, Totals, TotalsBuilder};
+
+/// Every row of the index for `index.js` (see [`rows`]).
+pub const ROWS_FILE: &str = "index-rows.js";
 
 /// Rows per index page. 5,000 rows keep a page under about 3 MB and its sorting in
 /// `index.js` well under a second; larger archives continue on `index-2.html`…
@@ -235,10 +239,19 @@ pub fn write_index(
         remove_surplus_index_pages(data_dir, pages, options.markdown_pages)
     };
     let write_agents = || site.write_agent_pages(data_dir, sessions, &overview.by_agent);
+    let write_rows = || {
+        let summary = |i: u32| sessions.summary(i as usize);
+        let rows = Rows::new(&summary, &overview.newest, &missing, t, options.timezone);
+        write_page_with(&data_dir.join(ROWS_FILE), &rows, |out| {
+            rows::write_rows(out, &rows, t, &site.totals.per_agent, site.show_media)
+        })
+    };
     // Independent files, each reading the summaries it needs: written side by side.
-    let (stats, (pages, agents)) =
-        rayon::join(write_stats, || rayon::join(write_pages, write_agents));
-    stats.and(pages).and(agents)
+    let ((stats, rows), (pages, agents)) = rayon::join(
+        || rayon::join(write_stats, write_rows),
+        || rayon::join(write_pages, write_agents),
+    );
+    stats.and(rows).and(pages).and(agents)
 }
 
 /// What every page of the index needs.
@@ -324,6 +337,7 @@ impl Site<'_> {
             pager: &html_pager,
             prev: prev.as_deref(),
             next: next.as_deref(),
+            search: self.options.search,
         };
         write_page(&data_dir.join(page_file(page, "html")), &html, rows)?;
         if self.options.markdown_pages {
@@ -516,8 +530,18 @@ fn page_file(n: usize, ext: &str) -> String {
 /// Renders a template straight into its file; `rows` are the rows it reads as it goes,
 /// and a summary they could not read leaves the file as it was.
 fn write_page(path: &Path, page: &impl Template, rows: &Rows<'_>) -> Result<()> {
+    write_page_with(path, rows, |out| Template::write_into(page, out))
+}
+
+/// Writes a file with `fill`, which reads `rows` as it goes; a summary they could not
+/// read leaves the file as it was.
+fn write_page_with(
+    path: &Path,
+    rows: &Rows<'_>,
+    fill: impl FnOnce(&mut std::io::BufWriter<crate::fsutil::CompareWriter>) -> std::io::Result<()>,
+) -> Result<()> {
     write_streamed(path, |out| {
-        Template::write_into(page, out)?;
+        fill(out)?;
         match rows.take_error() {
             Some(e) => Err(std::io::Error::other(e)),
             None => Ok(()),

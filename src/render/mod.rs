@@ -11,6 +11,7 @@ mod filters;
 pub mod fingerprint;
 pub mod format;
 pub mod i18n;
+pub mod search;
 pub mod session;
 pub mod share;
 
@@ -32,6 +33,8 @@ pub struct RenderOptions {
     pub lang: Lang,
     /// Write `sessions/<stem>.md` and `index.md` (`--no-markdown-pages` turns off).
     pub markdown_pages: bool,
+    /// Build the site search index under `data/search/` (`--no-search` turns off).
+    pub search: bool,
     /// Render threads (`--jobs`); `None` = rayon's default.
     pub jobs: Option<usize>,
     /// Counts sessions rendered so far, for a progress bar the caller draws; `None` when
@@ -78,6 +81,9 @@ pub struct RenderReport {
     /// stats.json and stale pages were left as they were, and the sessions not reached
     /// are rendered by the next run.
     pub interrupted: bool,
+    /// The search index's files written on this run, by bag-relative path (sorted), with
+    /// their digests taken as they were written.
+    pub search_files: Vec<(String, crate::digest::FileDigests)>,
 }
 
 /// Renders the whole site into `data_dir` (the bag's payload folder) from every record in

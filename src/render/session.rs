@@ -57,7 +57,7 @@ pub struct DayView {
 /// One message as shown.
 #[derive(Debug, Clone)]
 pub struct MessageView {
-    /// Fragment id (`m<number>`).
+    /// Fragment id (`m-<number>`), the target of search results.
     pub anchor: String,
     /// 1-based position in the record.
     pub number: usize,
@@ -325,7 +325,7 @@ fn transcript(messages: &[Message], cx: Ctx<'_>) -> Vec<Item> {
         let view = MessageView {
             raw_time: m.timestamp_ms.filter(|_| time.is_none()),
             quiet,
-            anchor: format!("m{}", m.index + 1),
+            anchor: format!("m-{}", m.index + 1),
             number: m.index + 1,
             time,
             blocks,

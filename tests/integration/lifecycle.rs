@@ -215,12 +215,27 @@ fn tree(out: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 }
 
 /// Whether any file of the archive holds `needle`.
+/// The files under `out` that hold `needle`, looking inside gzip files too (the site
+/// search index keeps its words and fragments gzipped).
 fn files_holding(out: &Path, needle: &str) -> Vec<PathBuf> {
+    let holds = |bytes: &[u8]| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
     tree(out)
         .into_iter()
-        .filter(|(_, bytes)| bytes.windows(needle.len()).any(|w| w == needle.as_bytes()))
+        .filter(|(_, bytes)| holds(bytes) || gunzip(bytes).is_some_and(|b| holds(&b)))
         .map(|(p, _)| p)
         .collect()
+}
+
+fn gunzip(bytes: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Read;
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return None;
+    }
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .ok()?;
+    Some(out)
 }
 
 fn stem_page(out: &Path, id: &str) -> PathBuf {
@@ -730,6 +745,15 @@ fn an_erased_session_leaves_only_its_id_and_reason_behind() {
     for said in ["my order is late", "sorry, on it"] {
         assert!(!files_holding(&out, said).is_empty());
     }
+    let in_index = |said: &str| {
+        files_holding(&out, said)
+            .iter()
+            .any(|p| p.starts_with("data/search"))
+    };
+    assert!(
+        in_index("my order is late"),
+        "the search index lacks the session"
+    );
 
     let (code, _, stderr) = w.run(&["erase", "out", "--session", "s-one", "--reason", "T-1"]);
     assert_eq!(code, 0, "{stderr}");

@@ -17,4 +17,5 @@ mod search;
 mod serve;
 mod shard;
 mod share;
+mod site_search;
 mod stats;

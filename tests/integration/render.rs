@@ -22,6 +22,7 @@ fn options() -> RenderOptions {
         title: Some("Support <archive>".into()),
         lang: Lang::En,
         markdown_pages: true,
+        search: false,
         jobs: Some(2),
         progress: None,
         cancel: None,

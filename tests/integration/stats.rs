@@ -31,6 +31,7 @@ fn options(lang: Lang) -> RenderOptions {
         title: None,
         lang,
         markdown_pages: true,
+        search: false,
         jobs: None,
         progress: None,
         cancel: None,

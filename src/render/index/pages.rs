@@ -6,7 +6,7 @@ use std::cell::RefCell;
 
 use askama::Template;
 
-use super::charts::Svg;
+use super::charts::Chart;
 use super::json::status_key;
 use super::md::filters;
 use crate::records::stem;
@@ -284,11 +284,11 @@ pub struct AgentRow<'a> {
 #[derive(Debug, Clone)]
 pub struct Charts {
     /// Sessions over time (absent when no session has a time).
-    pub sessions: Option<Svg>,
+    pub sessions: Option<Chart>,
     /// First-response distribution.
-    pub first_response: Svg,
+    pub first_response: Chart,
     /// Messages by hour of day.
-    pub by_hour: Svg,
+    pub by_hour: Chart,
 }
 
 /// A link of the pager.
@@ -338,6 +338,8 @@ pub struct IndexHtml<'a> {
     pub prev: Option<&'a str>,
     /// Next page's file.
     pub next: Option<&'a str>,
+    /// Whether the site has a search index (the page then has a search box).
+    pub search: bool,
 }
 
 /// `index.md` and its continuation pages.
