@@ -2,7 +2,8 @@
 //! checker, and self-tests proving that those checks catch what they are meant to.
 //!
 //! The checks live in `tests/browser/` (`check.mjs`: Debian's Chromium through
-//! playwright-core, axe-core, screenshots; `vnu.sh`: vnu.jar). Their tools are installed
+//! playwright-core, axe-core, screenshots; `wrap.mjs`: line breaks in tables;
+//! `index-ui.mjs`: sorting and filters; `vnu.sh`: vnu.jar). Their tools are installed
 //! by `scripts/test.sh`; when one is missing these tests fail and say so, never skip.
 
 use std::path::{Path, PathBuf};
@@ -201,6 +202,48 @@ fn demo_index_sorts_and_filters_in_the_browser() {
         "index UI check failed: {}",
         describe(&out)
     );
+}
+
+/// Runs wrap.mjs on a site's `data/` folder.
+fn wrap_mjs(data: &Path) -> Output {
+    run(Command::new("node")
+        .arg(browser_dir().join("wrap.mjs"))
+        .arg(data))
+}
+
+/// Table headers and cells break between words only ("Custo|mer" was the bug), at 1280
+/// and 375 px and in print on an A4 page (the index and every agent page), and no table
+/// is wider than the page.
+#[test]
+fn demo_tables_never_break_inside_a_word() {
+    require_tools(false);
+    let out = wrap_mjs(demo_data());
+    assert!(
+        out.status.success(),
+        "wrap check failed: {}",
+        describe(&out)
+    );
+}
+
+#[test]
+fn wrap_check_rejects_split_words_and_wide_tables() {
+    require_tools(false);
+    let sample = browser_dir().join("sample");
+    let good = wrap_mjs(&sample.join("good"));
+    assert!(
+        good.status.success(),
+        "wrap check failed the good sample: {}",
+        describe(&good)
+    );
+    for (case, reason) in [
+        ("bad-wrap", r#""Customer" broken over"#),
+        ("bad-wide", "beyond the page's 718 px"),
+    ] {
+        let out = wrap_mjs(&sample.join(case));
+        let text = describe(&out);
+        assert!(!out.status.success(), "wrap check passed `{case}`: {text}");
+        assert!(text.contains(reason), "expected `{reason}` in: {text}");
+    }
 }
 
 #[test]
