@@ -693,3 +693,45 @@ fn a_summary_that_cannot_be_read_fails_the_index_and_spoils_no_page() {
         assert_eq!(files_of(dir.path()), before, "limit {limit}");
     }
 }
+
+/// The demo through the real binary: a satisfaction rating after the agent's last reply
+/// (session d8d27021…) no longer leaves the session "waiting", and a TUIKit rating between
+/// two customer messages (c5fcfc57…) is not counted as unanswered; sessions whose last
+/// real customer message ("thanks!") got no reply still end unanswered.
+#[test]
+fn demo_ratings_start_no_customer_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo/records");
+    let (code, _, stderr) = crate::cli::run(
+        dir.path(),
+        &["render", "--records", demo.to_str().unwrap(), "--out", "s"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let stats: Value = serde_json::from_str(&read(dir.path(), "s/data/stats.json")).unwrap();
+    let session = |prefix: &str| {
+        stats["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["session_id"].as_str().unwrap().starts_with(prefix))
+            .unwrap()
+            .clone()
+    };
+    let rated = session("d8d27021");
+    assert_eq!(rated["status"], "answered");
+    assert_eq!(rated["unanswered_customer_messages"], 0);
+    let evaluation = session("c5fcfc57");
+    assert_eq!(
+        evaluation["unanswered_customer_messages"], 2,
+        "a face and a sticker"
+    );
+    let thanks = session("b86402fe");
+    assert_eq!(thanks["status"], "waiting");
+    assert_eq!(
+        thanks["unanswered_customer_messages"], 1,
+        "\"thanks!\", not the rating"
+    );
+    let totals = &stats["totals"];
+    assert_eq!(totals["sessions_ending_unanswered"], 16);
+    assert_eq!(totals["unanswered_sessions"], 1);
+}
