@@ -369,14 +369,14 @@ impl Site<'_> {
                 ),
             ),
             fig(t.customers, tot.customers.to_string()),
-            fig(t.agents, tot.agents.to_string()),
+            fig(t.agent_accounts, tot.agents.to_string()),
             fig(t.date_range, range),
             fig(
                 t.median_first_response,
                 t.duration(tot.first_response.median_ms),
             ),
             fig(t.p90_first_response, t.duration(tot.first_response.p90_ms)),
-            fig(t.col_longest_wait, t.duration(tot.longest_wait_ms)),
+            fig(t.longest_wait_figure, t.duration(tot.longest_wait_ms)),
             fig(t.unanswered_sessions, tot.unanswered_sessions.to_string()),
             fig(
                 t.ending_unanswered,

@@ -571,6 +571,64 @@ fn chinese_ui() {
     assert!(read(dir.path(), "index.md").contains("客服"));
 }
 
+/// The index's headline figures, `(label, value)` in order, from its `<dl class="figures">`.
+fn headline(html: &str) -> Vec<(String, String)> {
+    let doc = Html::parse_document(html);
+    let pair = Selector::parse("dl.figures > div").unwrap();
+    let (dt, dd) = (
+        Selector::parse("dt").unwrap(),
+        Selector::parse("dd").unwrap(),
+    );
+    let text = |el: scraper::ElementRef<'_>, sel: &Selector| {
+        el.select(sel).next().unwrap().text().collect::<String>()
+    };
+    doc.select(&pair)
+        .map(|div| (text(div, &dt), text(div, &dd)))
+        .collect()
+}
+
+/// The headline figures say what they count, in both languages: "without any agent reply"
+/// (none here) is not "ending with an unanswered customer message" (two: the transfer
+/// session, answered earlier, ends with the customer's "thanks").
+#[test]
+fn headline_figures_are_named_for_what_they_count() {
+    let dir = build();
+    let en = headline(&read(dir.path(), "index.html"));
+    let label = |figures: &[(String, String)], l: &str| {
+        figures
+            .iter()
+            .find(|(k, _)| k == l)
+            .unwrap_or_else(|| panic!("no figure `{l}` in {figures:?}"))
+            .1
+            .clone()
+    };
+    assert_eq!(label(&en, "Sessions without any agent reply"), "0");
+    assert_eq!(
+        label(&en, "Sessions ending with an unanswered customer message"),
+        "2"
+    );
+    assert_eq!(label(&en, "Customer accounts"), "2");
+    assert_eq!(label(&en, "Agent accounts (bots included)"), "3");
+    label(&en, "Longest customer wait for a reply");
+    let zh_dir = tempfile::tempdir().unwrap();
+    write_index(
+        zh_dir.path(),
+        &summaries(),
+        &missing(),
+        &options(Lang::ZhCn),
+    )
+    .unwrap();
+    let zh = headline(&read(zh_dir.path(), "index.html"));
+    assert_eq!(label(&zh, "客服从未回复的会话"), "0");
+    assert_eq!(label(&zh, "以未获回复的客户消息结束的会话"), "2");
+    label(&zh, "客户等待回复的最长时间");
+    assert_eq!(
+        en.len(),
+        zh.len(),
+        "the same figures in both languages: {en:?} {zh:?}"
+    );
+}
+
 #[test]
 fn large_archives_are_split_into_pages_and_surplus_pages_removed() {
     let dir = tempfile::tempdir().unwrap();
