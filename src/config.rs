@@ -114,6 +114,8 @@ pub struct Said {
     pub title: bool,
     /// `--markdown-pages`, `--no-markdown-pages` or `no-markdown-pages`.
     pub markdown_pages: bool,
+    /// `--remote-images`, `--no-remote-images` or `remote-images`.
+    pub remote_images: bool,
 }
 
 /// How a writing command treats changed evidence and another writer (SPEC §9).
@@ -193,6 +195,7 @@ struct FileConfig {
     retries: Option<u64>,
     timeout: Option<toml::Value>,
     refresh: Option<bool>,
+    settle: Option<u64>,
     no_media: Option<bool>,
     max_media_bytes: Option<u64>,
     media_allow_host: Option<Vec<String>>,
@@ -201,6 +204,7 @@ struct FileConfig {
     title: Option<String>,
     lang: Option<String>,
     no_markdown_pages: Option<bool>,
+    remote_images: Option<bool>,
     jobs: Option<u64>,
     quiet: Option<bool>,
     verbose: Option<bool>,
@@ -754,6 +758,9 @@ impl Resolver<'_> {
             markdown_pages: pages.no_markdown_pages
                 || pages.markdown_pages
                 || f.no_markdown_pages.is_some(),
+            remote_images: pages.remote_images
+                || pages.no_remote_images
+                || f.remote_images.is_some(),
         }
     }
 
@@ -780,6 +787,8 @@ impl Resolver<'_> {
             lang,
             markdown_pages: pages.markdown_pages
                 || !(pages.no_markdown_pages || self.file.no_markdown_pages == Some(true)),
+            remote_images: pages.remote_images
+                || (!pages.no_remote_images && self.file.remote_images == Some(true)),
             jobs,
             progress: None,
             cancel: None,
@@ -864,6 +873,10 @@ impl Resolver<'_> {
             retries,
             timeout: Duration::from_secs_f64(timeout),
             refresh: tuning.refresh || self.file.refresh == Some(true),
+            settle: tuning
+                .settle
+                .or(self.file.settle)
+                .map_or(crate::model::open::DEFAULT_SETTLE, Duration::from_secs),
             backoff_base: Duration::from_millis(tuning.backoff_ms.unwrap_or(500)),
             backoff_cap: Duration::from_secs(30),
             retry_after_cap: Duration::from_secs(60),

@@ -251,6 +251,10 @@ pub struct Strings {
     pub status_not_found: &'static str,
     /// Status: pending.
     pub status_pending: &'static str,
+    /// Beside the status of a session still going on when it was fetched (SPEC §7).
+    pub status_open: &'static str,
+    /// Index figure: sessions still going on when fetched.
+    pub open_sessions: &'static str,
     /// Pager label.
     pub pages: &'static str,
     /// Previous page of the index.
@@ -405,6 +409,8 @@ const EN: Strings = Strings {
     status_failed: "failed",
     status_not_found: "not found",
     status_pending: "pending",
+    status_open: "still going on when fetched (fetched again by the next run)",
+    open_sessions: "Sessions still going on when fetched",
     pages: "Pages",
     previous_page: "Previous",
     next_page: "Next",
@@ -548,6 +554,8 @@ const ZH_CN: Strings = Strings {
     status_failed: "失败",
     status_not_found: "不存在",
     status_pending: "待处理",
+    status_open: "抓取时仍在进行（下次运行将重新抓取）",
+    open_sessions: "抓取时仍在进行的会话",
     pages: "页",
     previous_page: "上一页",
     next_page: "下一页",

@@ -31,6 +31,9 @@ pub struct RenderOptions {
     pub lang: Lang,
     /// Write `sessions/<stem>.md` and `index.md` (`--no-markdown-pages` turns off).
     pub markdown_pages: bool,
+    /// Show remote https images that were not captured inline (`--remote-images`); off,
+    /// they are links and opening the archive makes no outside request (SPEC §7).
+    pub remote_images: bool,
     /// Render threads (`--jobs`); `None` = rayon's default.
     pub jobs: Option<usize>,
     /// Counts sessions rendered so far, for a progress bar the caller draws; `None` when

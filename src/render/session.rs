@@ -116,6 +116,8 @@ pub struct SessionView {
     pub next: Option<NavTarget>,
     /// The transcript.
     pub items: Vec<Item>,
+    /// Remote https images may be shown: the CSP allows `img-src https:`.
+    pub remote_images: bool,
 }
 
 /// The HTML page.
@@ -191,6 +193,7 @@ pub fn build(input: SessionInput<'_>, options: &RenderOptions, t: &'static Strin
         prev: input.prev,
         next: input.next,
         items: transcript(input.messages, cx),
+        remote_images: input.remote_images,
     }
 }
 

@@ -316,6 +316,7 @@ fn render(data: &Path) {
         title: None,
         lang: Lang::En,
         markdown_pages: true,
+        remote_images: false,
         jobs: Some(1),
         progress: None,
         cancel: None,

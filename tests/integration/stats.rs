@@ -31,6 +31,7 @@ fn options(lang: Lang) -> RenderOptions {
         title: None,
         lang,
         markdown_pages: true,
+        remote_images: false,
         jobs: None,
         progress: None,
         cancel: None,
@@ -403,9 +404,16 @@ fn cells(line: &str) -> Vec<String> {
 fn hostile_text_is_escaped_in_index_md() {
     let dir = build();
     let md = read(dir.path(), "index.md");
-    for raw in ["](https://evil", "](javascript", "https://"] {
-        assert!(!md.contains(raw), "raw {raw:?} in index.md");
+    // Only what could start markup is escaped: a `](` stays, after an escaped `]`.
+    for raw in ["](https://evil", "](javascript"] {
+        for (i, _) in md.match_indices(raw) {
+            assert!(
+                md[..i].ends_with('\\'),
+                "unescaped {raw:?} in index.md at {i}"
+            );
+        }
     }
+    assert!(!md.contains("https://"), "an autolink in index.md");
     for (i, _) in md.match_indices('<') {
         assert!(md[..i].ends_with('\\'), "unescaped < in index.md at {i}");
     }
@@ -422,7 +430,7 @@ fn hostile_text_is_escaped_in_index_md() {
     assert!(!failed.contains("](sessions/"), "{failed}");
     // Rendered by a CommonMark parser, the hostile row has exactly one link: its own page.
     let hostile = rows.iter().find(|r| r.contains("script")).unwrap();
-    let parser = pulldown_cmark::Parser::new_ext(hostile, pulldown_cmark::Options::ENABLE_TABLES);
+    let parser = pulldown_cmark::Parser::new_ext(hostile, pulldown_cmark::Options::all());
     let links: Vec<_> = parser
         .filter_map(|e| match e {
             pulldown_cmark::Event::Start(pulldown_cmark::Tag::Link { dest_url, .. }) => {
@@ -792,4 +800,51 @@ fn demo_ratings_start_no_customer_run() {
     let totals = &stats["totals"];
     assert_eq!(totals["sessions_ending_unanswered"], 16);
     assert_eq!(totals["unanswered_sessions"], 1);
+}
+
+#[test]
+fn an_open_session_is_marked_and_not_counted_as_not_archived() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut listed = missing();
+    listed.push(MissingSession {
+        session_id: TRANSFER.into(),
+        state: "open".into(),
+        error_code: None,
+        reason: String::new(),
+    });
+    write_index(dir.path(), &summaries(), &listed, &options(Lang::En)).unwrap();
+    let json: Value = serde_json::from_str(&read(dir.path(), "stats.json")).unwrap();
+    let open: Vec<bool> = json["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["open"].as_bool().unwrap())
+        .collect();
+    let transfer = json["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|s| s["session_id"] == TRANSFER)
+        .unwrap();
+    assert_eq!(open.iter().filter(|o| **o).count(), 1);
+    assert!(open[transfer]);
+    assert_eq!(json["totals"]["open_sessions"], 1);
+    assert_eq!(json["totals"]["sessions"], 3);
+    assert_eq!(json["totals"]["not_archived"]["not_found"], 1);
+    assert_eq!(json["not_archived"].as_array().unwrap().len(), 3);
+    let index = read(dir.path(), "index.html");
+    let doc = Html::parse_document(&index);
+    let rows = Selector::parse("table#sessions tbody tr").unwrap();
+    assert_eq!(
+        doc.select(&rows).count(),
+        6,
+        "the open session is listed once"
+    );
+    let open_rows = Selector::parse("table#sessions tbody tr.open td.id").unwrap();
+    let ids: Vec<String> = doc
+        .select(&open_rows)
+        .map(|td| td.text().collect())
+        .collect();
+    assert_eq!(ids, [TRANSFER]);
+    assert!(index.contains("<dt>Sessions still going on when fetched</dt><dd>1</dd>"));
 }

@@ -91,6 +91,7 @@ fn page(session_id: &str, metadata: &Metadata, msgs: &[Msg]) -> String {
         title: None,
         lang: Lang::En,
         markdown_pages: true,
+        remote_images: false,
         jobs: None,
         progress: None,
         cancel: None,
