@@ -707,6 +707,8 @@ impl Resolver<'_> {
                 .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
                 .filter(|h| !h.is_empty())
                 .collect(),
+            // Set by the command from what the archive remembers.
+            remote_images: false,
         })
     }
 

@@ -112,6 +112,13 @@ pub(crate) fn apply(out: &Path, options: &mut RenderOptions, said: &Said) -> Vec
     notes
 }
 
+/// Whether the archive in `dir` was last rendered with `--remote-images`.
+pub(crate) fn remote_images(dir: &Path) -> bool {
+    bag::info_field(dir, LABEL)
+        .and_then(|text| serde_json::from_str::<Remembered>(&text).ok())
+        .is_some_and(|then| then.remote_images)
+}
+
 /// Says what changed, unless quiet.
 pub(crate) fn announce(notes: Vec<String>, output: super::Output) {
     if output.verbosity == crate::config::Verbosity::Quiet {

@@ -147,7 +147,8 @@ pub fn markdown_html(text: &str) -> MessageHtml {
 }
 
 /// [`markdown_html`]; with `remote_images` false an image becomes a link to it (its alt
-/// text, or "image", as the link text), for a page that must load nothing (`share`).
+/// text, or "image", as the link text), for a page that must load nothing from outside
+/// the archive (the default, SPEC §7; `share` always).
 pub fn markdown_html_with(text: &str, remote_images: bool) -> MessageHtml {
     let text = lf_lines(text);
     let text = visible(&text);

@@ -160,7 +160,7 @@ pub struct SessionInput<'a> {
     pub next: Option<NavTarget>,
     /// Captured media (data/media/index.json, read once per render).
     pub media: &'a crate::media_index::MediaLookup,
-    /// Whether remote https images may be shown inline (`share` loads nothing).
+    /// Whether remote https images may be shown inline (`--remote-images`; `share` never).
     pub remote_images: bool,
 }
 
