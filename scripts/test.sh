@@ -11,7 +11,9 @@
 #     which the publish tests start on 127.0.0.1;
 #   - tests/browser/node_modules (playwright-core, axe-core, vnu-jar), pinned by
 #     tests/browser/package-lock.json, with `npm ci`.
-# Then runs `cargo test --all-targets` and the doc tests; any failure fails the script.
+# Then runs `cargo test --all-targets`, the doc tests and scripts/readme-walk.sh (the
+# README's own commands from a fresh clone); any failure fails the script. With arguments,
+# only the filtered `cargo test` runs.
 set -euo pipefail
 
 BAGIT_VERSION="1.9.0"
@@ -108,5 +110,8 @@ cargo test --all-targets "$@"
 if [[ $# -eq 0 ]]; then
 	say "running cargo test --doc"
 	cargo test --doc
+	# The README's set-up, install and quick start, from a fresh clone (a release build).
+	say "running scripts/readme-walk.sh"
+	scripts/readme-walk.sh
 fi
 say "all tests passed"
