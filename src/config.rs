@@ -1265,7 +1265,12 @@ mod tests {
             ),
             (vec!["--secret-key", "k", "--lang", "fr"], "--lang"),
         ] {
-            let args: Vec<&str> = BASE.iter().copied().chain(extra).collect();
+            // `archive`: `fetch` renders nothing and takes no page options.
+            let args: Vec<&str> = BASE
+                .iter()
+                .map(|a| if *a == "fetch" { "archive" } else { a })
+                .chain(extra)
+                .collect();
             let err = resolve(&args, &env, None).unwrap_err();
             assert!(err.to_string().contains(needle), "{err} lacks {needle}");
             assert_eq!(err.exit_code(), crate::ExitCode::Usage);
