@@ -289,6 +289,11 @@ pub struct TuningArgs {
     /// Re-fetch sessions that already have a complete record.
     #[arg(long)]
     pub refresh: bool,
+    /// A session with no session-end message whose last message is younger than this
+    /// when fetched is still open: the next run fetches it again; 0 turns this off
+    /// [default: 600].
+    #[arg(long, value_name = "SECS")]
+    pub settle: Option<u64>,
     /// First backoff ceiling in milliseconds (tests use a tiny one) [default: 500].
     #[arg(long, value_name = "MS", hide = true)]
     pub backoff_ms: Option<u64>,
@@ -337,6 +342,13 @@ pub struct PageArgs {
     /// Build the site search index again after --no-search (the default).
     #[arg(long)]
     pub search: bool,
+    /// Show remote https images that were not captured inline; without it they are links
+    /// and opening the archive makes no request outside it.
+    #[arg(long, conflicts_with = "no_remote_images")]
+    pub remote_images: bool,
+    /// Show remote images as links again after --remote-images (the default).
+    #[arg(long)]
+    pub no_remote_images: bool,
     /// Render threads [default: one per core].
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,

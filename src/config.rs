@@ -127,6 +127,8 @@ pub struct Said {
     pub markdown_pages: bool,
     /// `--search`, `--no-search` or `no-search`.
     pub search: bool,
+    /// `--remote-images`, `--no-remote-images` or `remote-images`.
+    pub remote_images: bool,
 }
 
 /// How a writing command treats changed evidence and another writer (SPEC §9).
@@ -208,6 +210,7 @@ struct FileConfig {
     retries: Option<u64>,
     timeout: Option<toml::Value>,
     refresh: Option<bool>,
+    settle: Option<u64>,
     no_media: Option<bool>,
     max_media_bytes: Option<u64>,
     media_allow_host: Option<Vec<String>>,
@@ -217,6 +220,7 @@ struct FileConfig {
     lang: Option<String>,
     no_markdown_pages: Option<bool>,
     no_search: Option<bool>,
+    remote_images: Option<bool>,
     jobs: Option<u64>,
     quiet: Option<bool>,
     verbose: Option<bool>,
@@ -737,6 +741,8 @@ impl Resolver<'_> {
                 .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
                 .filter(|h| !h.is_empty())
                 .collect(),
+            // Set by the command from what the archive remembers.
+            remote_images: false,
         })
     }
 
@@ -789,6 +795,9 @@ impl Resolver<'_> {
                 || pages.markdown_pages
                 || f.no_markdown_pages.is_some(),
             search: pages.no_search || pages.search || f.no_search.is_some(),
+            remote_images: pages.remote_images
+                || pages.no_remote_images
+                || f.remote_images.is_some(),
         }
     }
 
@@ -816,6 +825,8 @@ impl Resolver<'_> {
             markdown_pages: pages.markdown_pages
                 || !(pages.no_markdown_pages || self.file.no_markdown_pages == Some(true)),
             search: pages.search || !(pages.no_search || self.file.no_search == Some(true)),
+            remote_images: pages.remote_images
+                || (!pages.no_remote_images && self.file.remote_images == Some(true)),
             jobs,
             progress: None,
             cancel: None,
@@ -900,6 +911,10 @@ impl Resolver<'_> {
             retries,
             timeout: Duration::from_secs_f64(timeout),
             refresh: tuning.refresh || self.file.refresh == Some(true),
+            settle: tuning
+                .settle
+                .or(self.file.settle)
+                .map_or(crate::model::open::DEFAULT_SETTLE, Duration::from_secs),
             backoff_base: Duration::from_millis(tuning.backoff_ms.unwrap_or(500)),
             backoff_cap: Duration::from_secs(30),
             retry_after_cap: Duration::from_secs(60),

@@ -20,6 +20,10 @@ pub enum State {
     /// A complete record is in `data/records/`.
     #[serde(rename = "archived")]
     Archived,
+    /// A record is in `data/records/`, fetched while the session was still going on
+    /// (SPEC §7): the next `archive` or `fetch` fetches it again.
+    #[serde(rename = "open")]
+    Open,
     /// The API refused it or retries ran out (`ErrorCode`, `ErrorInfo`).
     #[serde(rename = "failed")]
     Failed,
@@ -36,10 +40,18 @@ pub enum State {
 }
 
 impl State {
+    /// Whether the session has a record (archived, or open).
+    pub fn has_record(self) -> bool {
+        matches!(self, State::Archived | State::Open)
+    }
+}
+
+impl State {
     /// The state's name as written in coverage.json.
     pub fn as_str(self) -> &'static str {
         match self {
             State::Archived => "archived",
+            State::Open => "open",
             State::Failed => "failed",
             State::NotFound => "not found",
             State::Pending => "pending",
@@ -59,12 +71,14 @@ pub struct MediaCounts {
     pub failed: u64,
 }
 
-/// A session the index must list although it has no record (from coverage.json).
+/// A session whose state the index shows besides its figures (from coverage.json): one
+/// without a record, which the index lists without a page, or an `open` one, whose row
+/// says so.
 #[derive(Debug, Clone)]
 pub struct MissingSession {
     /// The SessionId.
     pub session_id: String,
-    /// `failed`, `not found` or `pending`.
+    /// `failed`, `not found`, `pending`, or `open` (the session has a record).
     pub state: String,
     /// The API's ErrorCode, when one was given.
     pub error_code: Option<i64>,
@@ -153,9 +167,9 @@ impl Coverage {
                 if old.state == new.state
                     && old.error_code == new.error_code
                     && old.error_info == new.error_info => {}
-            // A session that was archived once stays archived: a later failure to refresh it
-            // does not remove its record.
-            Some(old) if old.state == State::Archived && state != State::Archived => {}
+            // A session that was archived once stays archived (or open): a later failure to
+            // refresh it does not remove its record.
+            Some(old) if old.state.has_record() && !state.has_record() => {}
             Some(old) => *old = new,
             None => {
                 self.entries.insert(session_id.to_owned(), new);
@@ -211,11 +225,11 @@ impl Coverage {
         }
     }
 
-    /// The stems of every archived session.
+    /// The stems of every session with a record (archived or open).
     pub fn archived_stems(&self) -> std::collections::HashSet<&str> {
         self.entries
             .values()
-            .filter(|e| e.state == State::Archived)
+            .filter(|e| e.state.has_record())
             .map(|e| e.stem.as_str())
             .collect()
     }
@@ -225,8 +239,19 @@ impl Coverage {
         self.entries.get(session_id)
     }
 
-    /// Sessions the index must list without a page: every state but archived and erased
-    /// (an erased session is gone from the site; the audit page says why).
+    /// The stems of the sessions that were still going on when fetched: their records are
+    /// not complete, whatever they hold (SPEC §7).
+    pub fn open_stems(&self) -> std::collections::HashSet<String> {
+        self.entries
+            .values()
+            .filter(|e| e.state == State::Open)
+            .map(|e| e.stem.clone())
+            .collect()
+    }
+
+    /// Sessions whose state the index shows: every state but archived and erased (`open`
+    /// ones have a record and a page; an erased session is gone from the site, the audit
+    /// page says why; the others are listed without one).
     pub fn missing(&self) -> Vec<MissingSession> {
         self.entries
             .values()
@@ -317,6 +342,21 @@ mod tests {
         // Fetched again on purpose (--include-erased): archived, the reason gone.
         c.set_archived("a", "t4");
         assert_eq!(c.get("a").unwrap().reason, None);
+    }
+
+    #[test]
+    fn an_open_session_keeps_its_record_and_can_close() {
+        let mut c = Coverage::default();
+        c.set("a", State::Open, None, "t1");
+        assert!(c.open_stems().contains("a-ca978112ca1bbdcafac2"));
+        // A failed re-fetch keeps it open (its record is still there).
+        c.set("a", State::Failed, Some((None, "timeout".into())), "t2");
+        assert_eq!(c.get("a").unwrap().state, State::Open);
+        assert_eq!(c.missing()[0].state, "open");
+        assert!(c.archived_stems().contains("a-ca978112ca1bbdcafac2"));
+        c.set_archived("a", "t3");
+        assert_eq!(c.get("a").unwrap().state, State::Archived);
+        assert!(c.open_stems().is_empty() && c.missing().is_empty());
     }
 
     #[test]

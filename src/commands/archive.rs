@@ -108,7 +108,16 @@ pub(crate) fn archive(
     // A record the hash cache vouches for is the one an earlier run found complete (or
     // wrote); any other is read to see that it is (SPEC §9).
     let cache = &archive.cache;
+    // A session still going on when it was last fetched is fetched again (SPEC §7).
+    let open = coverage.open_stems();
     let complete = |path: &std::path::Path| {
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        if open.contains(stem) {
+            return false;
+        }
         let trusted = path
             .file_name()
             .and_then(|n| n.to_str())
@@ -205,6 +214,7 @@ pub(crate) fn archive(
         ("skipped".to_owned(), summary.skipped),
         ("failed".to_owned(), summary.failures.len() as u64),
         ("pending".to_owned(), summary.pending),
+        ("open".to_owned(), summary.open),
     ]
     .into();
     event.superseded = std::mem::take(&mut report.superseded);
@@ -296,11 +306,16 @@ fn record_outcomes(
     let now = now_rfc3339();
     for (id, outcome) in outcomes {
         match outcome {
-            SessionOutcome::Archived { messages, .. } => {
+            SessionOutcome::Archived { messages, open, .. } => {
                 summary.archived += 1;
                 // `archive` replaces this with the rendered total; `fetch` reports these.
                 summary.messages += messages;
-                coverage.set_archived(id, &now);
+                if *open {
+                    summary.open += 1;
+                    coverage.set(id, State::Open, None, &now);
+                } else {
+                    coverage.set_archived(id, &now);
+                }
             }
             SessionOutcome::AlreadyComplete => {
                 summary.skipped += 1;

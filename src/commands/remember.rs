@@ -1,5 +1,5 @@
 //! Render options the archive remembers (SPEC §1): time zone, language, title, Markdown
-//! pages and the search index are written to `bag-info.txt` as `Desk-Archive-Render-Options` (one JSON object,
+//! pages, the site search index and remote images are written to `bag-info.txt` as `Desk-Archive-Render-Options` (one JSON object,
 //! with `Desk-Archive-Format: 2`), and a later command uses them unless a flag, variable
 //! or config key says otherwise — and then says what changed. They live in bag-info.txt,
 //! not the state file, so deleting the state file never loses them.
@@ -29,6 +29,9 @@ struct Remembered {
     /// Absent from archives written before site search: on.
     #[serde(default = "on")]
     search: bool,
+    /// Absent in archives written before `--remote-images` existed: off.
+    #[serde(default)]
+    remote_images: bool,
 }
 
 fn on() -> bool {
@@ -50,6 +53,7 @@ pub(crate) fn value(options: &RenderOptions) -> String {
         title: options.title.clone(),
         markdown_pages: options.markdown_pages,
         search: options.search,
+        remote_images: options.remote_images,
     };
     serde_json::to_string(&remembered).unwrap_or_default()
 }
@@ -109,7 +113,23 @@ pub(crate) fn apply(out: &Path, options: &mut RenderOptions, said: &Said) -> Vec
     } else {
         note("site search", show(then.search), show(options.search));
     }
+    if !said.remote_images {
+        options.remote_images = then.remote_images;
+    } else {
+        note(
+            "remote images",
+            show(then.remote_images),
+            show(options.remote_images),
+        );
+    }
     notes
+}
+
+/// Whether the archive in `dir` was last rendered with `--remote-images`.
+pub(crate) fn remote_images(dir: &Path) -> bool {
+    bag::info_field(dir, LABEL)
+        .and_then(|text| serde_json::from_str::<Remembered>(&text).ok())
+        .is_some_and(|then| then.remote_images)
 }
 
 /// Says what changed, unless quiet.

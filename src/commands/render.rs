@@ -11,7 +11,7 @@ use super::steps::{OpenArchive, open_archive, render_site, write_bag};
 use super::{Outcome, Output, remember};
 use crate::bag;
 use crate::config::RenderConfig;
-use crate::coverage::{Coverage, State};
+use crate::coverage::Coverage;
 use crate::error::{Error, Result};
 use crate::fsutil::{self, Staged};
 use crate::progress::timed;
@@ -208,6 +208,7 @@ pub(crate) fn page_options(
         ("timezone".to_owned(), render.timezone.name().into()),
         ("lang".to_owned(), lang.into()),
         ("markdown_pages".to_owned(), render.markdown_pages.into()),
+        ("remote_images".to_owned(), render.remote_images.into()),
     ]
     .into()
 }
@@ -237,12 +238,13 @@ pub(crate) fn add_archived_records(coverage: &mut Coverage, records_dir: &Path) 
     mark_archived(coverage, &heads);
 }
 
-/// Marks the sessions of these records archived in coverage, unless they already are.
+/// Marks the sessions of these records archived in coverage, unless they already have a
+/// record there (archived, or open: only a fetch can tell that an open session ended).
 pub(crate) fn mark_archived(coverage: &mut Coverage, heads: &[RecordHead]) {
     for head in heads {
         if coverage
             .get(&head.session_id)
-            .is_none_or(|e| e.state != State::Archived)
+            .is_none_or(|e| !e.state.has_record())
         {
             coverage.set_archived(&head.session_id, &head.fetched_at);
         }

@@ -142,6 +142,7 @@ pub(crate) fn remembered_options(out: &Path) -> render::RenderOptions {
         lang: render::Lang::En,
         markdown_pages: true,
         search: true,
+        remote_images: false,
         jobs: None,
         progress: None,
         cancel: None,

@@ -261,6 +261,7 @@ mod tests {
             lang,
             markdown_pages: true,
             search: true,
+            remote_images: false,
             jobs: None,
             progress: None,
             cancel: None,

@@ -165,10 +165,12 @@ pub struct Strings {
     // The index, agent pages and charts.
     /// "Sessions" (heading, totals label).
     pub sessions: &'static str,
-    /// "Customers".
+    /// Headline figure: distinct customer accounts.
     pub customers: &'static str,
-    /// "Agents".
+    /// "Agents" (heading of the agents table).
     pub agents: &'static str,
+    /// Headline figure: distinct agent accounts (bots included).
+    pub agent_accounts: &'static str,
     /// Column: start time.
     pub col_start: &'static str,
     /// Column: SessionId.
@@ -207,10 +209,12 @@ pub struct Strings {
     pub median_first_response: &'static str,
     /// 90th percentile first response.
     pub p90_first_response: &'static str,
-    /// Sessions without any agent reply.
+    /// Headline figure: sessions in which a customer asked and no agent ever replied.
     pub unanswered_sessions: &'static str,
-    /// Sessions ending with unanswered messages.
+    /// Headline figure: sessions whose last customer messages got no agent reply.
     pub ending_unanswered: &'static str,
+    /// Headline figure: the longest time a customer waited for a reply.
+    pub longest_wait_figure: &'static str,
     /// Sessions without a record.
     pub not_archived: &'static str,
     /// Heading of the longest-wait table.
@@ -247,6 +251,10 @@ pub struct Strings {
     pub status_not_found: &'static str,
     /// Status: pending.
     pub status_pending: &'static str,
+    /// Beside the status of a session still going on when it was fetched (SPEC §7).
+    pub status_open: &'static str,
+    /// Index figure: sessions still going on when fetched.
+    pub open_sessions: &'static str,
     /// Pager label.
     pub pages: &'static str,
     /// Previous page of the index.
@@ -368,8 +376,9 @@ const EN: Strings = Strings {
         "Sunday",
     ],
     sessions: "Sessions",
-    customers: "Customers",
+    customers: "Customer accounts",
     agents: "Agents",
+    agent_accounts: "Agent accounts (bots included)",
     col_start: "Start",
     col_session: "Session",
     col_customer: "Customer",
@@ -390,7 +399,8 @@ const EN: Strings = Strings {
     median_first_response: "Median first response",
     p90_first_response: "90th percentile first response",
     unanswered_sessions: "Sessions without any agent reply",
-    ending_unanswered: "Sessions ending unanswered",
+    ending_unanswered: "Sessions ending with an unanswered customer message",
+    longest_wait_figure: "Longest customer wait for a reply",
     not_archived: "Sessions not archived",
     longest_waits: "Longest customer waits",
     charts: "Charts",
@@ -403,12 +413,14 @@ const EN: Strings = Strings {
     no_reply: "no reply",
     status_answered: "answered",
     status_unanswered: "unanswered",
-    status_waiting: "last message unanswered",
+    status_waiting: "last customer message unanswered",
     status_no_customer: "no customer messages",
     status_empty: "empty",
     status_failed: "failed",
     status_not_found: "not found",
     status_pending: "pending",
+    status_open: "still going on when fetched (fetched again by the next run)",
+    open_sessions: "Sessions still going on when fetched",
     pages: "Pages",
     previous_page: "Previous",
     next_page: "Next",
@@ -514,8 +526,9 @@ const ZH_CN: Strings = Strings {
         "星期日",
     ],
     sessions: "会话",
-    customers: "客户",
+    customers: "客户账号",
     agents: "客服",
+    agent_accounts: "客服账号（含机器人）",
     col_start: "开始时间",
     col_session: "会话",
     col_customer: "客户",
@@ -535,8 +548,9 @@ const ZH_CN: Strings = Strings {
     date_range: "日期范围",
     median_first_response: "首次响应时间中位数",
     p90_first_response: "首次响应时间第 90 百分位",
-    unanswered_sessions: "客服未回复的会话",
-    ending_unanswered: "以未回复结束的会话",
+    unanswered_sessions: "客服从未回复的会话",
+    ending_unanswered: "以未获回复的客户消息结束的会话",
+    longest_wait_figure: "客户等待回复的最长时间",
     not_archived: "未归档的会话",
     longest_waits: "客户等待最久的会话",
     charts: "图表",
@@ -549,12 +563,14 @@ const ZH_CN: Strings = Strings {
     no_reply: "未回复",
     status_answered: "已回复",
     status_unanswered: "未回复",
-    status_waiting: "最后消息未回复",
+    status_waiting: "客户最后的消息未获回复",
     status_no_customer: "无客户消息",
     status_empty: "空会话",
     status_failed: "失败",
     status_not_found: "不存在",
     status_pending: "待处理",
+    status_open: "抓取时仍在进行（下次运行将重新抓取）",
+    open_sessions: "抓取时仍在进行的会话",
     pages: "页",
     previous_page: "上一页",
     next_page: "下一页",

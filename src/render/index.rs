@@ -206,6 +206,11 @@ pub fn write_index(
     let mut missing: Vec<&MissingSession> = missing.iter().collect();
     missing.sort_by(|a, b| a.session_id.cmp(&b.session_id));
     missing.dedup_by(|a, b| a.session_id == b.session_id);
+    // Open sessions have a record and a row of their own; the row says that they were
+    // still going on when fetched (SPEC §7).
+    let (open, missing): (Vec<&MissingSession>, Vec<&MissingSession>) =
+        missing.into_iter().partition(|m| m.state == "open");
+    let open: Vec<&str> = open.iter().map(|m| m.session_id.as_str()).collect();
 
     let site = Site {
         t,
@@ -213,6 +218,7 @@ pub fn write_index(
         title: options.title.as_deref().unwrap_or(t.site_title),
         totals: overview.totals,
         show_media: overview.show_media,
+        open: &open,
     };
     let longest = load(sessions, &overview.longest)?;
     let first_page = FirstPage::build(
@@ -229,7 +235,11 @@ pub fn write_index(
                 .by_id
                 .iter()
                 .map(|&i| sessions.summary(i as usize).map_err(std::io::Error::other));
-            json::write_stats_json(out, by_id, &missing, &site.totals, zone, md)
+            let lists = json::Lists {
+                missing: &missing,
+                open: &open,
+            };
+            json::write_stats_json(out, by_id, lists, &site.totals, zone, md)
         })
         .map(drop)
     };
@@ -262,6 +272,8 @@ struct Site<'a> {
     totals: Totals,
     /// Media capture ran for this archive: the tables get a media column.
     show_media: bool,
+    /// SessionIds of the sessions still going on when fetched, sorted.
+    open: &'a [&'a str],
 }
 
 impl Site<'_> {
@@ -289,7 +301,8 @@ impl Site<'_> {
             let missing_on_page =
                 &missing[range.start.saturating_sub(n)..range.end.saturating_sub(n)];
             let summary = |i: u32| sessions.summary(i as usize);
-            let rows = Rows::new(&summary, on_page, missing_on_page, self.t, self.zone());
+            let rows = Rows::new(&summary, on_page, missing_on_page, self.t, self.zone())
+                .with_open(self.open);
             self.write_index_page(data_dir, page, pages, &figures, &rows, first_page)?;
         }
         Ok(pages)
@@ -383,20 +396,23 @@ impl Site<'_> {
                 ),
             ),
             fig(t.customers, tot.customers.to_string()),
-            fig(t.agents, tot.agents.to_string()),
+            fig(t.agent_accounts, tot.agents.to_string()),
             fig(t.date_range, range),
             fig(
                 t.median_first_response,
                 t.duration(tot.first_response.median_ms),
             ),
             fig(t.p90_first_response, t.duration(tot.first_response.p90_ms)),
-            fig(t.col_longest_wait, t.duration(tot.longest_wait_ms)),
+            fig(t.longest_wait_figure, t.duration(tot.longest_wait_ms)),
             fig(t.unanswered_sessions, tot.unanswered_sessions.to_string()),
             fig(
                 t.ending_unanswered,
                 tot.sessions_ending_unanswered.to_string(),
             ),
         ];
+        if !self.open.is_empty() {
+            figures.push(fig(t.open_sessions, self.open.len().to_string()));
+        }
         if !missing.is_empty() {
             let count = |state: &str| missing.iter().filter(|m| m.state == state).count();
             let (failed, pending) = (count("failed"), count("pending"));
@@ -430,7 +446,7 @@ impl Site<'_> {
                 .get(agent.account.as_str())
                 .map_or(&[][..], Vec::as_slice);
             let summary = |i: u32| sessions.summary(i as usize);
-            let rows = Rows::new(&summary, indices, &[], self.t, self.zone());
+            let rows = Rows::new(&summary, indices, &[], self.t, self.zone()).with_open(self.open);
             let figures = self.agent_figures(agent);
             let page = AgentHtml {
                 show_media: self.show_media,

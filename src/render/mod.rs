@@ -35,6 +35,9 @@ pub struct RenderOptions {
     pub markdown_pages: bool,
     /// Build the site search index under `data/search/` (`--no-search` turns off).
     pub search: bool,
+    /// Show remote https images that were not captured inline (`--remote-images`); off,
+    /// they are links and opening the archive makes no outside request (SPEC §7).
+    pub remote_images: bool,
     /// Render threads (`--jobs`); `None` = rayon's default.
     pub jobs: Option<usize>,
     /// Counts sessions rendered so far, for a progress bar the caller draws; `None` when

@@ -547,7 +547,7 @@ impl Job<'_> {
                 prev: nav(prev),
                 next: nav(next),
                 media: self.media,
-                remote_images: true,
+                remote_images: options.remote_images,
             },
             options,
             t,

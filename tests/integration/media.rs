@@ -317,6 +317,7 @@ fn render(data: &Path) {
         lang: Lang::En,
         markdown_pages: true,
         search: false,
+        remote_images: false,
         jobs: Some(1),
         progress: None,
         cancel: None,

@@ -77,6 +77,8 @@ pub struct Row<'a> {
     pub status: String,
     /// Longer explanation (failure reason), for the `title` attribute.
     pub status_detail: Cow<'a, str>,
+    /// The session was still going on when it was fetched (coverage.json `open`).
+    pub open: bool,
 }
 
 impl<'a> Row<'a> {
@@ -124,6 +126,7 @@ impl<'a> Row<'a> {
             }
             .to_owned(),
             status_detail: Cow::Borrowed(""),
+            open: false,
         }
     }
 
@@ -157,6 +160,7 @@ impl<'a> Row<'a> {
             status_key,
             status,
             status_detail: Cow::Borrowed(&m.reason),
+            open: false,
         }
     }
 
@@ -173,6 +177,8 @@ pub struct Rows<'a> {
     summary: &'a dyn Fn(u32) -> crate::error::Result<SessionSummary>,
     indices: &'a [u32],
     missing: &'a [&'a MissingSession],
+    /// SessionIds of the sessions still going on when fetched, sorted.
+    open: &'a [&'a str],
     t: &'a Strings,
     zone: chrono_tz::Tz,
     /// The first summary that could not be read; the page must then not be kept.
@@ -192,10 +198,16 @@ impl<'a> Rows<'a> {
             summary,
             indices,
             missing,
+            open: &[],
             t,
             zone,
             error: RefCell::new(None),
         }
+    }
+
+    /// Marks the rows of these sessions (SessionIds, sorted) as still going on when fetched.
+    pub fn with_open(self, open: &'a [&'a str]) -> Rows<'a> {
+        Rows { open, ..self }
     }
 
     /// The error that cut the rows short, if any (taken: asked once per page).
@@ -213,7 +225,11 @@ impl<'r, 'a> IntoIterator for &'r Rows<'a> {
             .indices
             .iter()
             .map_while(move |&i| match (self.summary)(i) {
-                Ok(s) => Some(Row::session(&s, self.t, self.zone)),
+                Ok(s) => {
+                    let mut row = Row::session(&s, self.t, self.zone);
+                    row.open = self.open.binary_search(&s.session_id.as_str()).is_ok();
+                    Some(row)
+                }
                 Err(e) => {
                     self.error.borrow_mut().get_or_insert(e);
                     None

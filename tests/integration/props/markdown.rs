@@ -92,6 +92,7 @@ fn page(session_id: &str, metadata: &Metadata, msgs: &[Msg]) -> String {
         lang: Lang::En,
         markdown_pages: true,
         search: false,
+        remote_images: false,
         jobs: None,
         progress: None,
         cancel: None,
