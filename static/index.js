@@ -202,7 +202,11 @@
     // Row fields, in index-rows.js's order.
     var ID = 0, STEM = 1, START = 2, START_TEXT = 3, CUSTOMERS = 4, AGENTS = 5, MSGS = 6,
       DURATION = 7, FIRST = 8, LONGEST = 9, MEDIA = 10, STATUS = 11, STATUS_TEXT = 12,
-      DETAIL = 13;
+      DETAIL = 13, OPEN = 14;
+    // Each column's label, which narrow screens show before every value (data-label).
+    var labels = Array.prototype.map.call(headers, function (th) {
+      return th.textContent.replace(/\s+/g, ' ').trim();
+    });
 
     function agentNames(r) {
       return r[AGENTS].map(function (i) { return data.agents[i] ? data.agents[i][0] : ''; }).join(', ');
@@ -279,6 +283,8 @@
     function cell(tr, className, sortKey, content) {
       var td = document.createElement('td');
       if (className) td.className = className;
+      var label = labels[tr.children.length];
+      if (label) td.setAttribute('data-label', label);
       if (sortKey !== undefined) td.setAttribute('data-sort', sortKey === null ? '' : String(sortKey));
       if (content !== undefined && content !== null) {
         if (typeof content === 'string') td.textContent = content;
@@ -303,9 +309,9 @@
     function render(r) {
       var tr = document.createElement('tr');
       var status = data.statuses[r[STATUS]] || ['answered', ''];
-      tr.className = 'status-' + status[0];
+      tr.className = 'status-' + status[0] + (r[OPEN] ? ' open' : '');
       tr.setAttribute('data-day', day(r));
-      cell(tr, '', r[START], r[START_TEXT]);
+      cell(tr, 'when', r[START], r[START_TEXT]);
       var stem = r[STEM] === '' ? r[ID] : r[STEM];
       var id;
       if (stem === null) {
@@ -324,20 +330,29 @@
         if (k > 0) agents.appendChild(document.createTextNode(', '));
         agents.appendChild(link('agents/' + agent[1] + '.html', bdi(agent[0])));
       });
+      // The per-role counts, the longest wait and media are secondary ('sec': print
+      // leaves them out), as on the pages.
       for (var m = 0; m < 4; m++) {
         var v = r[MSGS] ? r[MSGS][m] : null;
-        cell(tr, 'num', v, v === null ? '' : String(v));
+        cell(tr, m < 3 ? 'num sec' : 'num', v, v === null ? '' : String(v));
       }
       cell(tr, 'num', r[DURATION], duration(r[DURATION]));
       cell(tr, 'num', r[FIRST], duration(r[FIRST]));
-      cell(tr, 'num', r[LONGEST], duration(r[LONGEST]));
+      cell(tr, 'num sec', r[LONGEST], duration(r[LONGEST]));
       if (media) {
-        cell(tr, 'num', r[MEDIA] ? r[MEDIA][1] : null, r[MEDIA] ? r[MEDIA][0] : '');
+        cell(tr, 'num sec', r[MEDIA] ? r[MEDIA][1] : null, r[MEDIA] ? r[MEDIA][0] : '');
       }
       var st = cell(tr, 'status', undefined, statusText(r));
       if (r[DETAIL]) {
         st.appendChild(document.createTextNode(': '));
         st.appendChild(bdi(r[DETAIL]));
+      }
+      if (r[OPEN]) {
+        var note = document.createElement('span');
+        note.className = 'open';
+        note.textContent = data.open || '';
+        st.appendChild(document.createElement('br'));
+        st.appendChild(note);
       }
       return tr;
     }

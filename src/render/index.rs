@@ -251,7 +251,8 @@ pub fn write_index(
     let write_agents = || site.write_agent_pages(data_dir, sessions, &overview.by_agent);
     let write_rows = || {
         let summary = |i: u32| sessions.summary(i as usize);
-        let rows = Rows::new(&summary, &overview.newest, &missing, t, options.timezone);
+        let rows = Rows::new(&summary, &overview.newest, &missing, t, options.timezone)
+            .with_open(site.open);
         write_page_with(&data_dir.join(ROWS_FILE), &rows, |out| {
             rows::write_rows(out, &rows, t, &site.totals.per_agent, site.show_media)
         })

@@ -111,7 +111,7 @@ fn only_index_pages_allow_webassembly_and_fetching() {
     let data = dir.path().join("a/data");
     let index = fs::read_to_string(data.join("index.html")).unwrap();
     assert!(index.contains(
-        "script-src 'self' 'wasm-unsafe-eval'; img-src 'self' https:; media-src 'self'; \
+        "script-src 'self' 'wasm-unsafe-eval'; img-src 'self'; media-src 'self'; \
          font-src 'self'; connect-src 'self';"
     ));
     assert!(index.contains(r#"<script src="assets/search.js" defer></script>"#));

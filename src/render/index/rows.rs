@@ -10,12 +10,14 @@
 //! ```text
 //! deskIndexRows({"format":"desk-archive-index-rows","version":1,
 //!   "units":["h","min","s","ms","d"],"gap":" ","none":"—","media":false,
+//!   "open":"<the note an open session's status carries>",
 //!   "statuses":[["answered","answered"],…],"agents":[["agent_kim@support","<stem>"],…],
 //!   "rows":[
 //! ["<SessionId>","<stem or empty when it is the SessionId, null without a record>",
 //!  start_ms,"<start as shown>","<customers>",[agent indices],[customer,agent,system,total],
 //!  duration_ms,first_response_ms,longest_wait_ms,["<media>",sort key]|null,
-//!  status index,"<status text when not the status's own>","<status detail>"],
+//!  status index,"<status text when not the status's own>","<status detail>",
+//!  open (true when the session was still going on when fetched)],
 //! …]});
 //! ```
 //!
@@ -82,6 +84,8 @@ pub fn write_rows(
     write!(out, ",\"gap\":\"{gap}\"")?;
     write!(out, ",\"none\":")?;
     serde_json::to_writer(&mut *out, t.none)?;
+    write!(out, ",\"open\":")?;
+    serde_json::to_writer(&mut *out, t.status_open)?;
     write!(out, ",\"media\":{show_media},\"statuses\":")?;
     serde_json::to_writer(&mut *out, &statuses)?;
     write!(out, ",\"agents\":")?;
@@ -143,6 +147,7 @@ fn write_row(
             status,
             status_text,
             visible(&row.status_detail),
+            row.open,
         ),
     )
     .map_err(io::Error::from)
