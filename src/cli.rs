@@ -62,6 +62,20 @@ pub enum Command {
         )
     )]
     Fetch(ArchiveArgs),
+    /// Receive the desk session-event callback and archive every session as it goes quiet.
+    #[command(
+        after_help = "Example:\n  desk-archive listen --out archive --sdkappid 1400000000 --secret-key-file key.txt",
+        after_long_help = concat!(
+            "Example:\n  desk-archive listen --out archive --sdkappid 1400000000 --secret-key-file key.txt\n\n",
+            "Point the desk's session-event callback (Settings > Developer Settings) at \
+             https://<your proxy>/desk/callback. Each event is journaled and synced before it \
+             is answered; a session is fetched --settle seconds after its last event, and the \
+             site is rendered at most every --render-every seconds. GET /healthz and \
+             GET /metrics on --admin-bind. SIGTERM or Ctrl-C: stop accepting, render, exit 0.\n\n",
+            credentials_help!()
+        )
+    )]
+    Listen(ListenArgs),
     /// (Re)build the site in DIR from raw records, without the network.
     #[command(
         after_help = "Example:\n  desk-archive render --records examples/demo/records --out site"
@@ -135,6 +149,55 @@ pub struct ArchiveArgs {
     /// Print the run summary as one JSON object on standard output.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `listen`.
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    /// The archive directory (a BagIt bag; the site is DIR/data).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Where to receive callbacks [default: 127.0.0.1:8787]; put a TLS reverse proxy in
+    /// front for the internet.
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<String>,
+    /// Where to serve /healthz and /metrics [default: 127.0.0.1:8788].
+    #[arg(long, value_name = "ADDR")]
+    pub admin_bind: Option<String>,
+    /// The callback path [default: /desk/callback].
+    #[arg(long, value_name = "P")]
+    pub path: Option<String>,
+    /// Seconds of quiet after a session's last event before it is fetched [default: 600].
+    #[arg(long, value_name = "SECS")]
+    pub settle: Option<f64>,
+    /// Least seconds between two renders [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub render_every: Option<f64>,
+    /// Most sessions waiting to be fetched; new ones beyond get 503 [default: 100000].
+    #[arg(long, value_name = "N")]
+    pub max_pending: Option<usize>,
+    /// Check the Chat webhook authentication (Sign, RequestTime) with the token in FILE.
+    #[arg(long, value_name = "FILE")]
+    pub callback_token_file: Option<PathBuf>,
+    /// Allow a non-loopback --bind without --callback-token-file (anyone who knows the
+    /// SdkAppid could then make the archive fetch sessions).
+    #[arg(long)]
+    pub insecure_open_callback: bool,
+    /// Credentials and endpoint (the secret key: a UserSig cannot be renewed).
+    #[command(flatten)]
+    pub api: ApiArgs,
+    /// Fetch tuning.
+    #[command(flatten)]
+    pub tuning: TuningArgs,
+    /// Page options.
+    #[command(flatten)]
+    pub pages: PageArgs,
+    /// Written to bag-info.txt [env: DESK_SOURCE_ORGANIZATION].
+    #[arg(long, value_name = "TEXT")]
+    pub source_organization: Option<String>,
+    /// Changed evidence and the archive's lock.
+    #[command(flatten)]
+    pub write: WriteArgs,
 }
 
 /// Credentials and endpoint (each also read from the environment variable named).

@@ -2,6 +2,7 @@
 //! share ([`steps`]) and the run report ([`report`]).
 
 mod archive;
+mod listen;
 mod publish;
 mod remember;
 mod render;
@@ -11,6 +12,7 @@ mod usersig;
 mod verify;
 
 pub(crate) use archive::{Then, archive};
+pub(crate) use listen::listen;
 pub(crate) use publish::{publish, verify_remote};
 pub(crate) use render::render;
 pub(crate) use usersig::usersig;

@@ -30,6 +30,9 @@ pub(crate) struct OpenArchive {
     pub(crate) earlier: Option<SessionStore>,
     /// The audit log's view of the run so far (the payload before, accepted changes).
     pub(crate) audit: audit::Event,
+    /// The journal a stopped listener left, folded into coverage.json: emptied once the
+    /// bag's manifests cover that coverage.json.
+    leftover: std::sync::Mutex<Option<crate::listen::journal::Leftover>>,
 }
 
 /// Opens the archive in `out` for a writing command: creates it and `data/`, takes the
@@ -69,6 +72,7 @@ pub(crate) fn open_archive(out: &Path, access: WriteAccess, command: &str) -> Re
     let before = bag::facts_on_disk(out).map(payload);
     let wal = Wal::new(out);
     let renamed = migrate_stems(&data.join("records"), &wal)?;
+    let leftover = fold_leftover_journal(out, &data, &wal)?;
     let audit = audit::Event {
         command: command.to_owned(),
         before,
@@ -83,7 +87,34 @@ pub(crate) fn open_archive(out: &Path, access: WriteAccess, command: &str) -> Re
         cache,
         earlier,
         audit,
+        leftover: std::sync::Mutex::new(leftover),
     })
+}
+
+/// Folds the journal of a listener that is not running (killed, or stopped before its
+/// last render) into coverage.json, so that every event it answered 200 is in the archive
+/// whichever writing command comes next (SPEC §10). The sessions become pending; the next
+/// `listen` fetches them.
+fn fold_leftover_journal(
+    out: &Path,
+    data: &Path,
+    wal: &Wal,
+) -> Result<Option<crate::listen::journal::Leftover>> {
+    let Some(leftover) = crate::listen::journal::Leftover::take(out)? else {
+        return Ok(None);
+    };
+    let mut coverage = crate::coverage::Coverage::load(data)?.unwrap_or_default();
+    let mut memory = crate::listen::fold::KeyMemory::default();
+    let touched =
+        crate::listen::fold::fold(&mut coverage, &leftover.events, &mut memory, &now_rfc3339());
+    if !touched.is_empty() {
+        coverage.write(data, wal)?;
+        tracing::warn!(
+            "{} session(s) from the journal of a stopped `listen` are in coverage.json;              the next `listen` fetches those still pending",
+            touched.len()
+        );
+    }
+    Ok(Some(leftover))
 }
 
 /// Gives records named by the stem rule of earlier versions (a slug starting or ending
@@ -248,8 +279,16 @@ pub(crate) fn write_bag(
     };
     timed("bag", || {
         bag::write_bag_rendered(out, &info, &archive.cache, known, &archive.wal, &mut audit)
-    })
-    .map(|_| ())
+    })?;
+    let leftover = archive
+        .leftover
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take();
+    if let Some(journal) = leftover {
+        journal.clear()?;
+    }
+    Ok(())
 }
 
 fn title_case(state: &str) -> String {

@@ -239,6 +239,9 @@ pub struct Strings {
     pub status_not_found: &'static str,
     /// Status: pending.
     pub status_pending: &'static str,
+    /// The index note on a session whose transcript holds fewer messages than the desk
+    /// callbacks reported (followed by `: N < M`).
+    pub transcript_shorter: &'static str,
     /// Pager label.
     pub pages: &'static str,
     /// Previous page of the index.
@@ -387,6 +390,7 @@ const EN: Strings = Strings {
     status_failed: "failed",
     status_not_found: "not found",
     status_pending: "pending",
+    transcript_shorter: "transcript shorter than the callbacks reported",
     pages: "Pages",
     previous_page: "Previous",
     next_page: "Next",
@@ -524,6 +528,7 @@ const ZH_CN: Strings = Strings {
     status_failed: "失败",
     status_not_found: "不存在",
     status_pending: "待处理",
+    transcript_shorter: "记录少于回调报告的消息数",
     pages: "页",
     previous_page: "上一页",
     next_page: "下一页",

@@ -69,18 +69,21 @@ fn missing() -> Vec<MissingSession> {
             state: "failed".into(),
             error_code: Some(141004),
             reason: "invalid parameter <x>".into(),
+            callback_messages: None,
         },
         MissingSession {
             session_id: "gone".into(),
             state: "not found".into(),
             error_code: Some(141010),
             reason: "the session does not exist".into(),
+            callback_messages: None,
         },
         MissingSession {
             session_id: "later".into(),
             state: "pending".into(),
             error_code: None,
             reason: "run stopped".into(),
+            callback_messages: None,
         },
     ]
 }
@@ -361,6 +364,7 @@ fn control_characters_are_shown_as_placeholders() {
         state: "failed".into(),
         error_code: None,
         reason: "bad\u{7f}".into(),
+        callback_messages: None,
     };
     write_index(
         dir.path(),

@@ -160,6 +160,17 @@ impl<'a> Row<'a> {
         }
     }
 
+    /// Flags a transcript shorter than the `reported` message events (SPEC §10).
+    fn note_shorter(&mut self, reported: Option<&u64>, t: &Strings) {
+        let held = self.messages.total;
+        if let Some(&reported) = reported.filter(|&&m| m > held) {
+            self.status_detail = Cow::Owned(format!(
+                "{}: {held} < {reported}",
+                t.transcript_shorter
+            ));
+        }
+    }
+
     /// The agents, comma-separated (Markdown page).
     pub fn agent_names(&self) -> String {
         join(self.agents.iter().map(|a| &*a.account))
@@ -173,6 +184,9 @@ pub struct Rows<'a> {
     summary: &'a dyn Fn(u32) -> crate::error::Result<SessionSummary>,
     indices: &'a [u32],
     missing: &'a [&'a MissingSession],
+    /// Message events the callbacks reported, by SessionId, for sessions whose transcript
+    /// may be shorter (their rows get a note when it is).
+    reported: &'a std::collections::HashMap<&'a str, u64>,
     t: &'a Strings,
     zone: chrono_tz::Tz,
     /// The first summary that could not be read; the page must then not be kept.
@@ -185,6 +199,7 @@ impl<'a> Rows<'a> {
         summary: &'a dyn Fn(u32) -> crate::error::Result<SessionSummary>,
         indices: &'a [u32],
         missing: &'a [&'a MissingSession],
+        reported: &'a std::collections::HashMap<&'a str, u64>,
         t: &'a Strings,
         zone: chrono_tz::Tz,
     ) -> Rows<'a> {
@@ -192,6 +207,7 @@ impl<'a> Rows<'a> {
             summary,
             indices,
             missing,
+            reported,
             t,
             zone,
             error: RefCell::new(None),
@@ -213,7 +229,11 @@ impl<'r, 'a> IntoIterator for &'r Rows<'a> {
             .indices
             .iter()
             .map_while(move |&i| match (self.summary)(i) {
-                Ok(s) => Some(Row::session(&s, self.t, self.zone)),
+                Ok(s) => {
+                    let mut row = Row::session(&s, self.t, self.zone);
+                    row.note_shorter(self.reported.get(s.session_id.as_str()), self.t);
+                    Some(row)
+                }
                 Err(e) => {
                     self.error.borrow_mut().get_or_insert(e);
                     None
