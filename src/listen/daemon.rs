@@ -114,11 +114,13 @@ pub fn serve(
         closing: AtomicBool::new(false),
         wake: Notify::new(),
     });
+    // The addresses bound (a port 0 becomes the one the system chose).
+    let shown = |l: &tokio::net::TcpListener, asked: SocketAddr| l.local_addr().unwrap_or(asked);
     tracing::info!(
-        "listening for callbacks on http://{}{}, health and metrics on http://{}",
-        shared.settings.bind,
+        "listening for callbacks on http://{}{} and for /healthz and /metrics on http://{}",
+        shown(&callback, shared.settings.bind),
         shared.settings.path,
-        shared.settings.admin_bind
+        shown(&admin, shared.settings.admin_bind)
     );
     let phases = PhaseRunner::start(writer, journal.clone())?;
     runtime.block_on(run(shared, callback, admin, phases, stop));

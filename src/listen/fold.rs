@@ -145,7 +145,7 @@ mod tests {
         assert_eq!(entry.journal_seq, Some(4));
         assert_eq!(
             entry.last_event.as_deref(),
-            Some("2024-11-07T03:33:25.000Z")
+            Some("2024-10-27T03:33:25.000Z")
         );
         // The same journal folded again (a crash before it was cut), by a fresh process.
         fold(&mut coverage, &events, &mut KeyMemory::default(), "later");

@@ -343,9 +343,10 @@ impl Owner {
             std::process::id(),
             crate::fsutil::TEMP_SUFFIX
         ));
+        // Appending, like the journal it replaces (a left-over of an earlier cut goes first).
+        let _ = std::fs::remove_file(&tmp);
         let mut file = OpenOptions::new()
-            .create(true)
-            .truncate(true)
+            .create_new(true)
             .read(true)
             .append(true)
             .open(&tmp)

@@ -7,6 +7,7 @@ mod cli;
 mod conformance;
 mod fetch;
 mod fixity;
+mod listen;
 mod media;
 mod moto;
 mod props;
