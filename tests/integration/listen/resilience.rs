@@ -53,16 +53,17 @@ fn changed_evidence_pauses_until_restored() {
         &args(&base, &["--settle", "0.1", "--render-every", "0"]),
     );
     assert_eq!(listener.event("c-1", None, now_ms()), 200);
+    let stem = desk_archive::records::stem("c-1");
     // Archived, in the manifest, and rendered: no phase is left to run.
     listener.wait_for("c-1 archived and rendered", Duration::from_secs(30), || {
         let manifest = std::fs::read_to_string(o.join("manifest-sha256.txt")).unwrap_or_default();
         let index = std::fs::read_to_string(o.join("data/index.html")).unwrap_or_default();
         archived(&o, "c-1")
-            && manifest.contains("data/records/c-1.json")
-            && index.contains("sessions/c-1.html")
+            && manifest.contains(&format!("data/records/{stem}.json"))
+            && index.contains(&format!("sessions/{stem}.html"))
     });
     std::thread::sleep(Duration::from_millis(300));
-    let record = o.join("data/records/c-1.json");
+    let record = o.join(format!("data/records/{stem}.json"));
     let original = std::fs::read(&record).unwrap();
     let mut changed = original.clone();
     changed.extend_from_slice(b" ");
@@ -70,7 +71,7 @@ fn changed_evidence_pauses_until_restored() {
     assert_eq!(listener.event("c-2", None, now_ms()), 200);
     listener.wait_for("/healthz names the changed record", Duration::from_secs(30), || {
         let (status, body) = listener.admin("/healthz");
-        status == 503 && body.contains("c-1.json")
+        status == 503 && body.contains(&format!("{stem}.json"))
     });
     assert!(!archived(&o, "c-2"), "nothing is written while evidence is changed");
     std::fs::write(&record, &original).unwrap();
