@@ -437,7 +437,8 @@ impl Resolver<'_> {
             .path
             .or(f.path.clone())
             .unwrap_or_else(|| "/desk/callback".to_owned());
-        if !path.starts_with('/') || path.contains(['?', '#']) || path.chars().any(char::is_control) {
+        if !path.starts_with('/') || path.contains(['?', '#']) || path.chars().any(char::is_control)
+        {
             return Err(usage(format!(
                 "--path `{path}` must start with / and hold no ? or #"
             )));
@@ -448,7 +449,9 @@ impl Resolver<'_> {
                 None => number(self.file_value(key), key)?.unwrap_or(default),
             };
             if !(value.is_finite() && (0.0..1e9).contains(&value)) {
-                return Err(usage(format!("--{key} must be a number of seconds, 0 or more")));
+                return Err(usage(format!(
+                    "--{key} must be a number of seconds, 0 or more"
+                )));
             }
             Ok(Duration::from_secs_f64(value))
         };
@@ -519,9 +522,8 @@ impl Resolver<'_> {
                     .replace("the secret key file", "the callback token file"),
             )
         })?;
-        self.warnings.extend(
-            warning.map(|w| w.replace("the secret key file", "the callback token file")),
-        );
+        self.warnings
+            .extend(warning.map(|w| w.replace("the secret key file", "the callback token file")));
         Ok(token)
     }
 

@@ -254,8 +254,7 @@ impl Coverage {
             entry.last_event = Some(time.to_owned());
         }
         if folded.new_messages > 0 || entry.message_events.is_none() {
-            entry.message_events =
-                Some(entry.message_events.unwrap_or(0) + folded.new_messages);
+            entry.message_events = Some(entry.message_events.unwrap_or(0) + folded.new_messages);
         }
         entry.journal_seq = entry.journal_seq.max(Some(folded.seq));
     }

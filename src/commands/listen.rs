@@ -26,7 +26,11 @@ use crate::{bag, fsutil};
 const PHASE_LOCK_WAIT: Duration = Duration::from_secs(5);
 
 /// `listen --out DIR`: runs until SIGTERM or Ctrl-C (`stop`), then exits 0.
-pub(crate) fn listen(config: ListenConfig, output: Output, stop: Arc<AtomicBool>) -> Result<Outcome> {
+pub(crate) fn listen(
+    config: ListenConfig,
+    output: Output,
+    stop: Arc<AtomicBool>,
+) -> Result<Outcome> {
     let data = config.out.join("data");
     std::fs::create_dir_all(&data).map_err(|e| {
         Error::Usage(format!(
@@ -303,9 +307,7 @@ fn outcomes(outcomes: &[(String, SessionOutcome)]) -> Vec<(String, Done)> {
         .iter()
         .map(|(id, outcome)| {
             let done = match outcome {
-                SessionOutcome::Archived { .. } | SessionOutcome::AlreadyComplete => {
-                    Done::Archived
-                }
+                SessionOutcome::Archived { .. } | SessionOutcome::AlreadyComplete => Done::Archived,
                 SessionOutcome::Failed { .. } | SessionOutcome::NotFound { .. } => Done::Failed,
                 SessionOutcome::Pending => Done::NotFetched,
             };
@@ -316,9 +318,15 @@ fn outcomes(outcomes: &[(String, SessionOutcome)]) -> Vec<(String, Done)> {
 
 /// One info line per fetch batch.
 fn log_fetch(report: &FetchReport, took: Duration) {
-    let count = |f: fn(&SessionOutcome) -> bool| report.outcomes.iter().filter(|(_, o)| f(o)).count();
+    let count =
+        |f: fn(&SessionOutcome) -> bool| report.outcomes.iter().filter(|(_, o)| f(o)).count();
     let archived = count(|o| matches!(o, SessionOutcome::Archived { .. }));
-    let failed = count(|o| matches!(o, SessionOutcome::Failed { .. } | SessionOutcome::NotFound { .. }));
+    let failed = count(|o| {
+        matches!(
+            o,
+            SessionOutcome::Failed { .. } | SessionOutcome::NotFound { .. }
+        )
+    });
     let pending = count(|o| matches!(o, SessionOutcome::Pending));
     tracing::info!(
         "fetched {} session(s): {archived} archived, {failed} failed, {pending} not fetched; {} request(s), {} retried, in {:.2} s",

@@ -430,7 +430,10 @@ impl Driver {
                 self.write_pause = Some(why);
             }
         }
-        let shown = self.write_pause.clone().or_else(|| self.fetch_pause.clone());
+        let shown = self
+            .write_pause
+            .clone()
+            .or_else(|| self.fetch_pause.clone());
         self.shared.set_paused(shown);
         self.retry = (self.retry * 2).min(RETRY_MAX);
     }
@@ -452,7 +455,7 @@ fn set_counts(metrics: &Metrics, counts: &BTreeMap<&'static str, u64>) {
         return;
     }
     metrics.set_sessions("archived", counts.get("archived").copied().unwrap_or(0));
-    let failed = counts.get("failed").copied().unwrap_or(0)
-        + counts.get("not found").copied().unwrap_or(0);
+    let failed =
+        counts.get("failed").copied().unwrap_or(0) + counts.get("not found").copied().unwrap_or(0);
     metrics.set_sessions("failed", failed);
 }

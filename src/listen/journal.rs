@@ -70,7 +70,10 @@ pub struct AppendError {
 }
 
 enum Command {
-    Append(NewEvent, tokio::sync::oneshot::Sender<Result<u64, AppendError>>),
+    Append(
+        NewEvent,
+        tokio::sync::oneshot::Sender<Result<u64, AppendError>>,
+    ),
     Truncate(u64, mpsc::Sender<Result<()>>),
 }
 
@@ -110,7 +113,8 @@ impl Journal {
         }
         let (events, whole) = read_lines(&mut file, &path)?;
         // A torn last line (kill -9 mid-write) was never answered: cut it off.
-        file.set_len(whole).map_err(|e| Error::io("truncate", &path, e))?;
+        file.set_len(whole)
+            .map_err(|e| Error::io("truncate", &path, e))?;
         let next = events
             .iter()
             .map(|e| e.seq + 1)
@@ -167,7 +171,7 @@ impl Journal {
     pub fn truncate(&self, upto: u64) -> Result<()> {
         let (tx, rx) = mpsc::channel();
         self.send(Command::Truncate(upto, tx))
-            .map_err(|reason| Error::Setup(reason))?;
+            .map_err(Error::Setup)?;
         rx.recv()
             .map_err(|_| Error::Setup("the journal thread ended".into()))?
     }

@@ -118,7 +118,11 @@ impl Schedule {
             .filter_map(|(id, t)| t.due.filter(|d| *d <= now).map(|d| (d, id)))
             .collect();
         due.sort();
-        let ids: Vec<String> = due.into_iter().take(limit).map(|(_, id)| id.clone()).collect();
+        let ids: Vec<String> = due
+            .into_iter()
+            .take(limit)
+            .map(|(_, id)| id.clone())
+            .collect();
         for id in &ids {
             if let Some(t) = self.sessions.get_mut(id) {
                 t.in_batch = true;

@@ -166,7 +166,11 @@ async fn accept(shared: &Shared, request: Request) -> Result<Response, Refusal> 
         .and_then(|s| s.trim().parse::<u64>().ok())
         == Some(settings.sdkappid);
     if !ours {
-        return Err(refuse(StatusCode::FORBIDDEN, Reason::sdkappid, "wrong SdkAppid"));
+        return Err(refuse(
+            StatusCode::FORBIDDEN,
+            Reason::sdkappid,
+            "wrong SdkAppid",
+        ));
     }
     if let Some(token) = &settings.token {
         let now = chrono::Utc::now().timestamp();
@@ -303,7 +307,11 @@ mod tests {
             br#"{"SessionId":"a\u0007b"}"#,
             br#"{"SessionId":"a","MsgKey":{"x":1}}"#,
         ] {
-            assert!(parse_event(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+            assert!(
+                parse_event(bad).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
         }
         let long = format!(r#"{{"SessionId":"{}"}}"#, "é".repeat(256));
         assert!(parse_event(long.as_bytes()).is_ok());

@@ -57,12 +57,9 @@ fn equal_ignoring_case(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
-    a.iter()
-        .zip(b)
-        .fold(0u8, |diff, (x, y)| {
-            diff | (x.to_ascii_lowercase() ^ y.to_ascii_lowercase())
-        })
-        == 0
+    a.iter().zip(b).fold(0u8, |diff, (x, y)| {
+        diff | (x.to_ascii_lowercase() ^ y.to_ascii_lowercase())
+    }) == 0
 }
 
 #[cfg(test)]
@@ -78,7 +75,12 @@ mod tests {
         );
         let good = "17773BC39A671D7B9AA835458704D2A6DB81360A5940292B587D6D760D484061";
         assert_eq!(
-            check("xxxxyyyy", Some(good), Some("1669872112"), 1_669_872_112 + 300),
+            check(
+                "xxxxyyyy",
+                Some(good),
+                Some("1669872112"),
+                1_669_872_112 + 300
+            ),
             Ok(())
         );
     }
@@ -86,10 +88,22 @@ mod tests {
     #[test]
     fn stale_missing_and_wrong_are_refused() {
         let s = sign("t", "1000");
-        assert_eq!(check("t", Some(&s), Some("1000"), 1301), Err(SignError::Stale));
-        assert_eq!(check("t", Some(&s), Some("1000"), 699), Err(SignError::Stale));
-        assert_eq!(check("t", None, Some("1000"), 1000), Err(SignError::Missing));
-        assert_eq!(check("t", Some(&s), Some("x"), 1000), Err(SignError::Missing));
+        assert_eq!(
+            check("t", Some(&s), Some("1000"), 1301),
+            Err(SignError::Stale)
+        );
+        assert_eq!(
+            check("t", Some(&s), Some("1000"), 699),
+            Err(SignError::Stale)
+        );
+        assert_eq!(
+            check("t", None, Some("1000"), 1000),
+            Err(SignError::Missing)
+        );
+        assert_eq!(
+            check("t", Some(&s), Some("x"), 1000),
+            Err(SignError::Missing)
+        );
         assert_eq!(
             check("u", Some(&s), Some("1000"), 1000),
             Err(SignError::Mismatch)

@@ -7,9 +7,7 @@ mod strace;
 
 use std::time::Duration;
 
-use harness::{
-    Listener, archived, args, coverage, event_body, fake_desk, now_ms, out, query,
-};
+use harness::{Listener, archived, args, coverage, event_body, fake_desk, now_ms, out, query};
 
 use crate::archive::assert_valid_bag;
 use crate::fetch::server::messages;
@@ -30,7 +28,11 @@ fn callbacks_are_checked_journaled_and_archived_after_settle() {
     assert_eq!(listener.event("s-1", Some("k1"), t), 200);
     assert_eq!(listener.event("s-1", Some("k1"), t), 200, "a duplicate");
     assert_eq!(listener.event("s-2", Some("a"), t + 20), 200);
-    assert_eq!(listener.event("s-2", Some("b"), t + 10), 200, "out of order");
+    assert_eq!(
+        listener.event("s-2", Some("b"), t + 10),
+        200,
+        "out of order"
+    );
     assert_eq!(listener.event("s-2", None, t - 5_000), 200);
     let (status, body) = listener.post(&query(), &event_body("s-1", None, t));
     assert_eq!(
@@ -45,8 +47,14 @@ fn callbacks_are_checked_journaled_and_archived_after_settle() {
     assert_eq!((status, body.contains("\"OK\"")), (200, true));
     assert_eq!(listener.post(&query(), "{not json").0, 400);
     assert_eq!(listener.post(&query(), r#"{"SessionId":""}"#).0, 400);
-    assert_eq!(listener.post(&query(), r#"{"SessionId":"a\u0001b"}"#).0, 400);
-    let huge = format!(r#"{{"SessionId":"big","Pad":"{}"}}"#, "x".repeat(1024 * 1024));
+    assert_eq!(
+        listener.post(&query(), r#"{"SessionId":"a\u0001b"}"#).0,
+        400
+    );
+    let huge = format!(
+        r#"{{"SessionId":"big","Pad":"{}"}}"#,
+        "x".repeat(1024 * 1024)
+    );
     assert_eq!(listener.post(&query(), &huge).0, 400);
     let get = harness::http(listener.callback, "GET", "/desk/callback", b"");
     assert_eq!(get.0, 405);
@@ -77,10 +85,15 @@ fn callbacks_are_checked_journaled_and_archived_after_settle() {
     assert_eq!((fetched("s-1"), fetched("s-2")), (1, 1));
 
     // The phase that rendered may still be reporting to the metrics.
-    listener.wait_for("the metrics of both fetches", Duration::from_secs(10), || {
-        listener.metric("desk_archive_listen_sessions{state=\"archived\"}") == 2.0
-    });
-    assert_eq!(listener.metric("desk_archive_listen_events_accepted_total"), 6.0);
+    listener.wait_for(
+        "the metrics of both fetches",
+        Duration::from_secs(10),
+        || listener.metric("desk_archive_listen_sessions{state=\"archived\"}") == 2.0,
+    );
+    assert_eq!(
+        listener.metric("desk_archive_listen_events_accepted_total"),
+        6.0
+    );
     let rejected = |reason: &str| {
         listener.metric(&format!(
             "desk_archive_listen_events_rejected_total{{reason=\"{reason}\"}}"
@@ -92,14 +105,20 @@ fn callbacks_are_checked_journaled_and_archived_after_settle() {
     assert_eq!(rejected("too_large"), 1.0);
     assert_eq!(rejected("method"), 1.0);
     assert_eq!(rejected("path"), 1.0);
-    assert_eq!(listener.metric("desk_archive_listen_fetch_requests_total"), 2.0);
+    assert_eq!(
+        listener.metric("desk_archive_listen_fetch_requests_total"),
+        2.0
+    );
     assert_eq!(
         listener.metric("desk_archive_listen_sessions{state=\"archived\"}"),
         2.0
     );
     assert_eq!(listener.admin("/healthz"), (200, "ok\n".to_owned()));
     let stderr = listener.stderr();
-    assert!(stderr.contains("fetched 2 session(s)") || stderr.contains("fetched 1 session(s)"), "{stderr}");
+    assert!(
+        stderr.contains("fetched 2 session(s)") || stderr.contains("fetched 1 session(s)"),
+        "{stderr}"
+    );
     assert!(stderr.contains("rendered "), "{stderr}");
 
     let (code, stderr) = listener.terminate();
@@ -133,7 +152,10 @@ fn killed_between_the_answer_and_the_fetch_nothing_is_lost() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(coverage(&o, "k-1").unwrap()["state"], "pending");
     assert_eq!(coverage(&o, "k-1").unwrap()["message_events"], 1);
-    assert_eq!(std::fs::read_to_string(o.join("listen.journal")).unwrap(), "");
+    assert_eq!(
+        std::fs::read_to_string(o.join("listen.journal")).unwrap(),
+        ""
+    );
     assert_valid_bag(&o);
 
     // The next start fetches what is pending: its last event is older than the settle.
@@ -159,7 +181,9 @@ fn a_restart_after_kill_recovers_from_the_journal_itself() {
     listener.kill9();
     let o = out(dir.path());
     let listener = Listener::start(dir.path(), &args(&base, &["--settle", "0.2"]));
-    listener.wait_for("r-1 archived", Duration::from_secs(30), || archived(&o, "r-1"));
+    listener.wait_for("r-1 archived", Duration::from_secs(30), || {
+        archived(&o, "r-1")
+    });
     let (code, stderr) = listener.terminate();
     assert_eq!(code, Some(0), "{stderr}");
     assert_valid_bag(&o);
@@ -197,7 +221,11 @@ fn max_pending_and_the_callback_token() {
     assert_eq!(post(&signed(now, "guess"), "c"), 403, "wrong token");
     assert_eq!(post(&signed(now - 301, "s3cret-token"), "c"), 403, "stale");
     assert_eq!(post(&signed(now, "s3cret-token"), "c"), 503, "queue full");
-    assert_eq!(post(&signed(now, "s3cret-token"), "a"), 200, "known session");
+    assert_eq!(
+        post(&signed(now, "s3cret-token"), "a"),
+        200,
+        "known session"
+    );
     assert_eq!(
         listener.metric("desk_archive_listen_events_rejected_total{reason=\"sign\"}"),
         3.0
@@ -227,11 +255,17 @@ fn usage_errors_of_listen() {
     let base = "http://127.0.0.1:9";
     for (extra, needle) in [
         (vec!["--bind", "0.0.0.0:0"], "--callback-token-file"),
-        (vec!["--bind", "nowhere"], "--bind `nowhere` is not an address"),
+        (
+            vec!["--bind", "nowhere"],
+            "--bind `nowhere` is not an address",
+        ),
         (vec!["--path", "desk"], "--path `desk` must start with /"),
         (vec!["--settle=-1"], "--settle must be"),
         (vec!["--max-pending", "0"], "--max-pending"),
-        (vec!["--callback-token-file", "missing.txt"], "callback token file"),
+        (
+            vec!["--callback-token-file", "missing.txt"],
+            "callback token file",
+        ),
     ] {
         let mut a = args(base, &[]);
         if extra.contains(&"--bind") {
@@ -244,7 +278,13 @@ fn usage_errors_of_listen() {
         assert!(stderr.contains(needle), "{extra:?}: {stderr}");
     }
     let with_sig = [
-        "listen", "--out", "out", "--sdkappid", "1400000000", "--usersig", "sig",
+        "listen",
+        "--out",
+        "out",
+        "--sdkappid",
+        "1400000000",
+        "--usersig",
+        "sig",
     ];
     let (code, _, stderr) = crate::cli::run(dir.path(), &with_sig);
     assert_eq!(code, 2, "{stderr}");

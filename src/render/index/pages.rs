@@ -164,10 +164,8 @@ impl<'a> Row<'a> {
     fn note_shorter(&mut self, reported: Option<&u64>, t: &Strings) {
         let held = self.messages.total;
         if let Some(&reported) = reported.filter(|&&m| m > held) {
-            self.status_detail = Cow::Owned(format!(
-                "{}: {held} < {reported}",
-                t.transcript_shorter
-            ));
+            self.status_detail =
+                Cow::Owned(format!("{}: {held} < {reported}", t.transcript_shorter));
         }
     }
 

@@ -117,9 +117,8 @@ impl Listener {
             addrs = addresses(&stderr.lock().unwrap());
             std::thread::sleep(Duration::from_millis(20));
         }
-        let (callback, admin) = addrs.unwrap_or_else(|| {
-            panic!("listen did not start: {}", stderr.lock().unwrap())
-        });
+        let (callback, admin) =
+            addrs.unwrap_or_else(|| panic!("listen did not start: {}", stderr.lock().unwrap()));
         let pid = if wrapper.is_empty() {
             child.id()
         } else {
@@ -188,7 +187,10 @@ impl Listener {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("{what}: not within {limit:?}; listen printed:\n{}", self.stderr());
+        panic!(
+            "{what}: not within {limit:?}; listen printed:\n{}",
+            self.stderr()
+        );
     }
 }
 
@@ -258,7 +260,8 @@ pub(crate) fn event_body(id: &str, key: Option<&str>, time_ms: i64) -> String {
     });
     if let Some(key) = key {
         body["MsgKey"] = key.into();
-        body["MsgBody"] = serde_json::json!([{"MsgType": "TIMTextElem", "MsgContent": {"Text": "hi"}}]);
+        body["MsgBody"] =
+            serde_json::json!([{"MsgType": "TIMTextElem", "MsgContent": {"Text": "hi"}}]);
     }
     body.to_string()
 }
@@ -287,7 +290,6 @@ pub(crate) fn http(addr: SocketAddr, method: &str, target: &str, body: &[u8]) ->
     let body = text.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned();
     (status, body)
 }
-
 
 /// The coverage.json entry of `id`, if any.
 pub(crate) fn coverage(out: &Path, id: &str) -> Option<serde_json::Value> {

@@ -18,10 +18,14 @@ fn an_unreachable_api_pauses_fetching_until_it_answers() {
     let dir = tempfile::tempdir().unwrap();
     let listener = Listener::start(dir.path(), &args(&base, &["--settle", "0.1"]));
     assert_eq!(listener.event("u-1", Some("m1"), now_ms()), 200);
-    listener.wait_for("/healthz says the API is unreachable", Duration::from_secs(30), || {
-        let (status, body) = listener.admin("/healthz");
-        status == 503 && body.contains("cannot be reached")
-    });
+    listener.wait_for(
+        "/healthz says the API is unreachable",
+        Duration::from_secs(30),
+        || {
+            let (status, body) = listener.admin("/healthz");
+            status == 503 && body.contains("cannot be reached")
+        },
+    );
     assert_eq!(listener.metric("desk_archive_listen_paused"), 1.0);
     // The journal keeps accepting meanwhile.
     assert_eq!(listener.event("u-2", None, now_ms()), 200);
@@ -69,15 +73,24 @@ fn changed_evidence_pauses_until_restored() {
     changed.extend_from_slice(b" ");
     std::fs::write(&record, &changed).unwrap();
     assert_eq!(listener.event("c-2", None, now_ms()), 200);
-    listener.wait_for("/healthz names the changed record", Duration::from_secs(30), || {
-        let (status, body) = listener.admin("/healthz");
-        status == 503 && body.contains(&format!("{stem}.json"))
-    });
-    assert!(!archived(&o, "c-2"), "nothing is written while evidence is changed");
+    listener.wait_for(
+        "/healthz names the changed record",
+        Duration::from_secs(30),
+        || {
+            let (status, body) = listener.admin("/healthz");
+            status == 503 && body.contains(&format!("{stem}.json"))
+        },
+    );
+    assert!(
+        !archived(&o, "c-2"),
+        "nothing is written while evidence is changed"
+    );
     std::fs::write(&record, &original).unwrap();
-    listener.wait_for("c-2 archived after the restore", Duration::from_secs(60), || {
-        archived(&o, "c-2")
-    });
+    listener.wait_for(
+        "c-2 archived after the restore",
+        Duration::from_secs(60),
+        || archived(&o, "c-2"),
+    );
     let (code, stderr) = listener.terminate();
     assert_eq!(code, Some(0), "{stderr}");
     crate::archive::assert_valid_bag(&o);

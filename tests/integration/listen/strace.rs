@@ -27,15 +27,32 @@ fn parse(trace: &str) -> Vec<Call<'_>> {
         // `<... fdatasync resumed>) = 0`: the call returns on this line.
         if let Some(resumed) = rest.strip_prefix("<... ") {
             let name = resumed.split_whitespace().next().unwrap_or_default();
-            calls.push(Call { line, pid, name, fd: None, finished: true, text: rest });
+            calls.push(Call {
+                line,
+                pid,
+                name,
+                fd: None,
+                finished: true,
+                text: rest,
+            });
             continue;
         }
         let Some((name, args)) = rest.split_once('(') else {
             continue;
         };
-        let fd = args.split([',', ')', ' ']).next().and_then(|f| f.parse().ok());
+        let fd = args
+            .split([',', ')', ' '])
+            .next()
+            .and_then(|f| f.parse().ok());
         let finished = !rest.contains("<unfinished ...>");
-        calls.push(Call { line, pid, name, fd, finished, text: rest });
+        calls.push(Call {
+            line,
+            pid,
+            name,
+            fd,
+            finished,
+            text: rest,
+        });
     }
     calls
 }
@@ -65,7 +82,10 @@ fn each_event_is_synced_before_its_answer_is_sent() {
     );
     const N: usize = 12;
     for i in 0..N {
-        assert_eq!(listener.event(&format!("strace-{i:02}"), None, now_ms()), 200);
+        assert_eq!(
+            listener.event(&format!("strace-{i:02}"), None, now_ms()),
+            200
+        );
     }
     let (code, stderr) = listener.terminate();
     assert_eq!(code, Some(0), "{stderr}");
@@ -97,7 +117,9 @@ fn each_event_is_synced_before_its_answer_is_sent() {
         } else {
             calls
                 .iter()
-                .find(|c| c.line > sync.line && c.pid == sync.pid && c.finished && c.name == sync.name)
+                .find(|c| {
+                    c.line > sync.line && c.pid == sync.pid && c.finished && c.name == sync.name
+                })
                 .map_or(usize::MAX, |c| c.line)
         };
         assert!(
