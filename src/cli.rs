@@ -183,6 +183,13 @@ pub struct ListenArgs {
     /// SdkAppid could then make the archive fetch sessions).
     #[arg(long)]
     pub insecure_open_callback: bool,
+    /// After each render, publish the site to object storage (like `publish DIR --to
+    /// URL`): s3://, cos://, gs://, az:// or file:// URL.
+    #[arg(long, value_name = "URL")]
+    pub publish_to: Option<String>,
+    /// Object store options (with --publish-to).
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// Credentials and endpoint (the secret key: a UserSig cannot be renewed).
     #[command(flatten)]
     pub api: ApiArgs,

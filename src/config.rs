@@ -112,6 +112,8 @@ pub struct ListenConfig {
     pub said: Said,
     /// The servers, the schedule and the callback's authentication.
     pub listen: crate::listen::ListenSettings,
+    /// `--publish-to URL`: publish the site after each render.
+    pub publish: Option<PublishConfig>,
 }
 
 /// Which render options the user gave (flag, variable or config key), as opposed to
@@ -229,6 +231,7 @@ struct FileConfig {
     max_pending: Option<u64>,
     callback_token_file: Option<PathBuf>,
     insecure_open_callback: Option<bool>,
+    publish_to: Option<String>,
 }
 
 /// Where configuration values come from, besides the command line.
@@ -482,6 +485,25 @@ impl Resolver<'_> {
                  to accept callbacks from anyone who knows the SdkAppid"
             )));
         }
+        let publish = match args.publish_to.or(self.file.publish_to.clone()) {
+            Some(url) => {
+                let tuning = store_tuning(&args.store);
+                Some(PublishConfig {
+                    target: self.store_spec(&url, args.store, "--publish-to")?,
+                    dir: out.clone(),
+                    kind: Kind::Site,
+                    delete: false,
+                    dry_run: false,
+                    concurrency: self
+                        .file
+                        .upload_concurrency
+                        .map_or(crate::publish::DEFAULT_CONCURRENCY, |n| n.max(1) as usize),
+                    tuning,
+                    lock_wait: self.lock_wait(args.write.lock_wait),
+                })
+            }
+            None => None,
+        };
         let listen = crate::listen::ListenSettings {
             sdkappid: fetch.sdkappid,
             bind,
@@ -501,6 +523,7 @@ impl Resolver<'_> {
             write: self.write_access(&args.write),
             said,
             listen,
+            publish,
         })
     }
 

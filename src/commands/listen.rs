@@ -176,7 +176,54 @@ impl Phases {
         )?;
         // Its events are in a coverage.json the manifests now cover (SPEC §10).
         journal.truncate(upto)?;
+        // Writers may go on while the site is uploaded under the shared lock.
+        drop(archive);
+        if report.render_seconds.is_some()
+            && let Some(publish) = &self.config.publish
+        {
+            self.publish(publish);
+        }
         Ok(report)
+    }
+
+    /// Publishes the site after a render (`--publish-to`); a failure is logged and the
+    /// next render publishes again (uploads are incremental).
+    fn publish(&self, config: &crate::publish::PublishConfig) {
+        let wait = config.lock_wait.min(PHASE_LOCK_WAIT);
+        let lock = crate::lock::ArchiveLock::take(&config.dir, crate::lock::Mode::Shared, wait);
+        let _lock = match lock {
+            Ok(lock) => lock,
+            Err(e) => {
+                tracing::warn!("not published this time: {e}");
+                return;
+            }
+        };
+        let on_event = |event: crate::publish::Event| {
+            if let crate::publish::Event::Warning(w) = event {
+                tracing::warn!("publish: {w}");
+            }
+        };
+        let started = Instant::now();
+        match crate::publish::run(config, &self.stop, &on_event) {
+            Ok(report) => {
+                tracing::info!(
+                    "published to {}: {} uploaded, {} unchanged, {} failed, in {:.2} s",
+                    config.target.url,
+                    report.uploaded,
+                    report.unchanged,
+                    report.failed.len(),
+                    started.elapsed().as_secs_f64()
+                );
+                for failure in &report.failed {
+                    tracing::warn!("publish: `{}`: {}", failure.key, failure.reason);
+                }
+            }
+            Err(e) => tracing::warn!(
+                "publishing to {} failed: {}",
+                config.target.url,
+                crate::error::one_line(&e)
+            ),
+        }
     }
 
     /// Fetches `ids` on the listener's runtime, through the phase's write-ahead list.

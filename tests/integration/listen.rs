@@ -290,3 +290,37 @@ fn usage_errors_of_listen() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("cannot be renewed"), "{stderr}");
 }
+
+#[test]
+fn the_site_is_published_after_each_render() {
+    let desk = fake_desk();
+    desk.add_session("p-1", messages(2));
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("published");
+    let url = format!("file://{}", target.display());
+    let base = desk.base();
+    let listener = Listener::start(
+        dir.path(),
+        &args(
+            &base,
+            &[
+                "--settle",
+                "0.1",
+                "--render-every",
+                "0",
+                "--publish-to",
+                &url,
+            ],
+        ),
+    );
+    assert_eq!(listener.event("p-1", None, now_ms()), 200);
+    let page = format!("sessions/{}.html", desk_archive::records::stem("p-1"));
+    listener.wait_for("p-1 published", Duration::from_secs(30), || {
+        target.join(&page).is_file()
+    });
+    let (code, stderr) = listener.terminate();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("published to file://"), "{stderr}");
+    let (code, out, err) = crate::cli::run(dir.path(), &["verify", "out", "--remote", &url]);
+    assert_eq!(code, 0, "{out}{err}");
+}
