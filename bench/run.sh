@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh — desk-archive's performance benchmark (SPEC §6, issue 6). Not part of the
+# bench/run.sh — desk-archive's performance benchmark. Not part of the
 # test suite (too slow); about 10 minutes on 2 cores with the defaults.
 #
 # Usage:  bench/run.sh                     # sizes 1000 and 10000 sessions × 100 messages
@@ -13,9 +13,15 @@
 #   BENCH_FETCH_SLOW sessions in the runs with default tuning, 50 requests/s (default 150)
 #   BENCH_RATE       the --rate that must be held within 5 % (default 1000)
 #   BENCH_REPEAT     renders and copies per size; the median is reported (default 3)
+#   BENCH_WORD       the word `search` and ripgrep look for (default "refunded", in about
+#                    one message in 34 of the generated records)
+#   BENCH_SHARE_MESSAGES  messages of the session `share` prints (default 2000)
+#   BENCH_EXPORT     sessions of the archive `export` picks from (default 10000)
+#   BENCH_EXPORT_PICK  sessions `export` takes (default 1000)
+#   BENCH_SHARE_ONLY=1    run only the share/export part (step 5) and print its table
 #   BENCH_DIR        work directory (default: a new /tmp/desk-bench.XXXXXX, removed at
 #                    the end unless BENCH_KEEP=1)
-#   BENCH_PARTS      which parts after the render run (default "noop fetch publish listen")
+#   BENCH_PARTS      which parts after the render run (default "search noop fetch publish listen")
 #   BENCH_LISTEN_SECONDS      seconds of load on `listen` (default 20)
 #   BENCH_LISTEN_CONNECTIONS  keep-alive connections of the load (default 64)
 #   CARGO_TARGET_DIR where cargo builds (default: target/ in the repository)
@@ -26,7 +32,10 @@
 #      `desk-archive render --records` builds a fresh archive under /usr/bin/time -v (wall
 #      time, peak RSS) and `cp -r` copies it (wall time); the medians, messages/s, the
 #      largest peak RSS, `du -sh`, and render/copy.
-#   3. On the largest archive: one `archive --no-media` run against fake-desk (it only adds
+#   3. On the largest archive: `desk-archive search DIR WORD` and `rg -F -c WORD
+#      DIR/data/records` (ripgrep, Debian's package, installed when missing), one warm-up
+#      run each, then BENCH_REPEAT runs of each taking turns; the medians. Then one
+#      `archive --no-media` run against fake-desk (it only adds
 #      the SDKAppID to bag-info.txt, since every record is complete), then the measured no-op
 #      `archive` re-run: its wall time, and the files under the archive newer than a
 #      marker touched just before it (`find -newer`).
@@ -34,6 +43,10 @@
 #      records and bag are included: a slight under-estimate) against examples/fake-desk
 #      at 0 ms and 20 ms latency, with the default tuning (--concurrency 8 --rate 50)
 #      and with --concurrency 32 --rate 2000; and at 0 ms with --rate $BENCH_RATE.
+#   5. share/export: `share` of one BENCH_SHARE_MESSAGES-message session (median of 5), plain
+#      and with `--redact external`; `export` of BENCH_EXPORT_PICK of BENCH_EXPORT sessions
+#      (`--sessions FILE`), plain and redacted, against `render --records` of the same
+#      sessions into a new archive.
 #   6. listen: examples/listen-load posts message events of 2,000 sessions (random picks,
 #      new MsgKeys) over $BENCH_LISTEN_CONNECTIONS keep-alive connections for
 #      $BENCH_LISTEN_SECONDS s to `listen --settle 0.5 --render-every 5` on loopback, which
@@ -41,16 +54,18 @@
 #      p50 and p99 time to the 200. Then the loss check: the same load for 6 s, kill -9 of
 #      the listener after 3 s, `render` to take in the journal it left, and every event
 #      answered 200 must be counted in coverage.json (message_events per session).
-#   5. Publish (needs moto[server] and awscli from PyPI; installed when missing): the largest
+#   7. Publish (needs moto[server] and awscli from PyPI; installed when missing): the largest
 #      site to moto_server on 127.0.0.1 — first upload, MB/s and objects/s, then the no-op
 #      republish — and the same site with `aws s3 sync` (its default 10 requests in flight)
 #      as the baseline, and its no-op re-sync.
 #
-# Targets: render of the largest size ≤ 3× its cp -r; peak RSS(largest) ≤ 1.2 × RSS
+# Targets: share of a 2,000-message session < 0.5 s (without PDF); export of the picked
+# sessions ≤ 1.5× the render of them (plain); render of the largest size ≤ 3× its cp -r; peak RSS(largest) ≤ 1.2 × RSS
 # (smallest) + 1 KB per extra session; fetch at 20 ms with --concurrency 32 --rate 2000 ≥
 # 90 % of 1,600 pages/s; --rate $BENCH_RATE held within 5 %; no-op re-run < 1 s, no file
-# rewritten; no-op republish of the largest site < 2 s; listen ≥ 2,000 accepted events/s
-# with p99 ≤ 50 ms while fetching, and 0 events lost across kill -9.
+# rewritten; search of the largest archive ≤ 2× ripgrep's time on its records; no-op
+# republish of the largest site < 2 s; listen ≥ 2,000 accepted events/s with p99 ≤ 50 ms
+# while fetching, and 0 events lost across kill -9.
 
 set -euo pipefail
 
@@ -60,7 +75,8 @@ FETCH_N=${BENCH_FETCH:-2000}
 FETCH_SLOW_N=${BENCH_FETCH_SLOW:-150}
 RATE=${BENCH_RATE:-1000}
 REPEAT=${BENCH_REPEAT:-3}
-PARTS=${BENCH_PARTS:-"noop fetch publish listen"}
+WORD=${BENCH_WORD:-refunded}
+PARTS=${BENCH_PARTS:-"search noop fetch publish listen"}
 LISTEN_SECONDS=${BENCH_LISTEN_SECONDS:-20}
 LISTEN_CONNECTIONS=${BENCH_LISTEN_CONNECTIONS:-64}
 has() { [[ " $PARTS " == *" $1 "* ]]; }
@@ -83,9 +99,16 @@ trap cleanup EXIT
 
 log() { echo "bench: $*" >&2; }
 
+apt_install() { # apt_install PACKAGE
+    apt-get install -y "$1" >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y "$1" >/dev/null; }
+}
 if [[ ! -x /usr/bin/time ]]; then
     log "installing GNU time"
-    apt-get install -y time >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y time >/dev/null; }
+    apt_install time
+fi
+if has search && ! command -v rg >/dev/null; then
+    log "installing ripgrep"
+    apt_install ripgrep
 fi
 
 log "building release (binary and examples)"
@@ -111,6 +134,64 @@ VERDICTS=()
 verdict() { # verdict NAME CONDITION(awk) DETAIL
     if awk "BEGIN { exit !($2) }"; then VERDICTS+=("PASS  $1 ($3)"); else VERDICTS+=("FAIL  $1 ($3)"); fi
 }
+
+# ---------------------------------------------------------------- share and export
+SHARE_MESSAGES=${BENCH_SHARE_MESSAGES:-2000}
+EXPORT_N=${BENCH_EXPORT:-10000}
+EXPORT_PICK=${BENCH_EXPORT_PICK:-1000}
+share_export() {
+    log "share: one session of ~$SHARE_MESSAGES messages"
+    # A session has M/2 to 3M/2 messages: of 8, the smallest with at least M is shared.
+    "$GEN" --sessions 8 --messages "$SHARE_MESSAGES" --seed 3 --out "$W/share-recs" >/dev/null
+    "$BIN" -q render --records "$W/share-recs" --out "$W/share-arch"
+    local id n runs=() red=()
+    read -r id n < <(awk -F'\t' -v m="$SHARE_MESSAGES" '$2 >= m { print $1, $2 }' "$W/share-recs.tsv" | sort -k2 -n | head -1)
+    for _ in 1 2 3 4 5; do
+        t0=$(now); "$BIN" -q share "$W/share-arch" "$id" --out "$W/shared.html"; runs+=("$(since "$t0")")
+        t0=$(now); "$BIN" -q share "$W/share-arch" "$id" --out "$W/shared-red.html" --redact external; red+=("$(since "$t0")")
+    done
+    SHARE=$(median "${runs[@]}")
+    SHARE_RED=$(median "${red[@]}")
+    row "share of one $n-message session (median of 5)" "$SHARE s, $(du -h "$W/shared.html" | cut -f1); --redact external $SHARE_RED s"
+
+    log "export: $EXPORT_PICK of $EXPORT_N sessions × ~$MESSAGES messages"
+    local recs=$W/recs-$EXPORT_N arch=$W/arch-$EXPORT_N
+    if [[ ! -d $arch ]]; then
+        rm -rf "$recs"
+        "$GEN" --sessions "$EXPORT_N" --messages "$MESSAGES" --seed 1 --out "$recs" >/dev/null
+        "$BIN" -q render --records "$recs" --out "$arch"
+    fi
+    awk -F'\t' -v n="$EXPORT_PICK" 'NR <= n { print $1 }' "$recs.tsv" >"$W/pick"
+    rm -rf "$W/pick-recs" "$W/pick-render" "$W/export" "$W/export-red"
+    mkdir -p "$W/pick-recs"
+    while read -r sid; do cp "$recs/$sid.json" "$W/pick-recs/"; done <"$W/pick"
+    sync
+    t0=$(now); "$BIN" -q render --records "$W/pick-recs" --out "$W/pick-render"; PICK_RENDER=$(since "$t0")
+    sync
+    t0=$(now); "$BIN" -q export "$arch" --sessions "$W/pick" --out "$W/export"; EXPORT=$(since "$t0")
+    sync
+    t0=$(now); "$BIN" -q export "$arch" --sessions "$W/pick" --out "$W/export-red" --redact external; EXPORT_RED=$(since "$t0")
+    row "export $EXPORT_PICK of $EXPORT_N sessions" "$EXPORT s (render of them: $PICK_RENDER s, $(calc '%.2f' "$EXPORT / $PICK_RENDER")×)"
+    row "export $EXPORT_PICK, --redact external" "$EXPORT_RED s ($(calc '%.2f' "$EXPORT_RED / $PICK_RENDER")× the render)"
+    verdict "share of a $n-message session < 0.5 s" "$SHARE < 0.5" "$SHARE s"
+    verdict "export of $EXPORT_PICK ≤ 1.5× their render" "$EXPORT <= 1.5 * $PICK_RENDER" \
+        "$(calc '%.2f' "$EXPORT / $PICK_RENDER")×"
+}
+print_table() {
+    echo
+    echo "desk-archive benchmark — $(nproc) cores, $(date -u +%Y-%m-%d), commit $(cd "$ROOT" && git rev-parse --short HEAD)"
+    echo
+    printf '%-44s %s\n' "measure" "result"
+    printf '%-44s %s\n' "-------" "------"
+    printf '%s\n' "${ROWS[@]}"
+    echo
+    printf '%s\n' "${VERDICTS[@]}"
+}
+if [[ ${BENCH_SHARE_ONLY:-0} == 1 ]]; then
+    share_export
+    print_table
+    exit 0
+fi
 
 # ---------------------------------------------------------------- render
 declare -A RSS RENDER COPY
@@ -155,6 +236,32 @@ for n in $SIZES; do
     row "render $n: cp -r of the archive (median)" "${COPY[$n]} s (render/copy $(calc '%.1f' "${RENDER[$n]} / ${COPY[$n]}")×; runs ${copies[*]})"
 done
 
+# ---------------------------------------------------------------- search vs ripgrep
+# Side by side on the same files, taking turns, after one warm-up run each (so both read
+# from the page cache). `rg -c` counts matching lines, and records hold one message a line.
+if has search; then
+    log "search vs ripgrep on the $LARGE-session archive"
+    SEARCH_DIR=$W/arch-$LARGE
+    "$BIN" search "$SEARCH_DIR" "$WORD" >/dev/null
+    rg -F -c "$WORD" "$SEARCH_DIR/data/records" >/dev/null
+    searches=() rgs=()
+    for _ in $(seq 1 "$REPEAT"); do
+        t0=$(now)
+        "$BIN" search "$SEARCH_DIR" "$WORD" >/dev/null
+        searches+=("$(since "$t0")")
+        t0=$(now)
+        rg -F -c "$WORD" "$SEARCH_DIR/data/records" >/dev/null
+        rgs+=("$(since "$t0")")
+    done
+    SEARCH=$(median "${searches[@]}")
+    RG=$(median "${rgs[@]}")
+    HITS=$("$BIN" search "$SEARCH_DIR" "$WORD" -c | awk -F'\t' '{ s += $2 } END { print s + 0 }')
+    RG_HITS=$(rg -F -c "$WORD" "$SEARCH_DIR/data/records" | awk -F: '{ s += $NF } END { print s + 0 }')
+    /usr/bin/time -v -o "$W/time-search.txt" "$BIN" search "$SEARCH_DIR" "$WORD" >/dev/null
+    row "search $LARGE: \`search DIR $WORD\` (median)" "$SEARCH s, $HITS messages, peak RSS $(calc '%.1f' "$(rss_kb "$W/time-search.txt") / 1024") MB (runs ${searches[*]})"
+    row "search $LARGE: \`rg -F -c $WORD\` (median)" "$RG s, $RG_HITS lines (runs ${rgs[*]}; search/rg $(calc '%.1f' "$SEARCH / $RG")×)"
+fi
+
 # ---------------------------------------------------------------- fake desk
 start_fake() { # start_fake RECORDS LATENCY_MS
     if [[ -n $FAKE_PID ]]; then kill "$FAKE_PID" 2>/dev/null || true; wait "$FAKE_PID" 2>/dev/null || true; fi
@@ -175,7 +282,7 @@ log "no-op re-run over $LARGE sessions"
 start_fake "$W/recs-$LARGE" 0
 cut -f1 "$W/recs-$LARGE.tsv" >"$W/list-$LARGE"
 # --no-media: the generated records' media URLs name hosts this machine cannot reach, and
-# media that failed are retried on every run by design (SPEC §8), so with capture on no
+# media that failed are retried on every run by design (README: Media), so with capture on no
 # run over them is a no-op.
 archive() { "$BIN" -q archive --no-media --sessions "$W/list-$LARGE" --out "$W/arch-$LARGE" \
     --endpoint "$BASE" --sdkappid $SDKAPPID --secret-key $KEY "$@"; }
@@ -322,6 +429,7 @@ PY
 ANSWERED=$(wc -l <"$W/answered.tsv")
 row "listen: events lost across kill -9" "$LOST of $ANSWERED answered 200"
 fi
+share_export
 
 # ---------------------------------------------------------------- verdicts
 verdict "render $LARGE ≤ 3× cp -r" "${RENDER[$LARGE]} <= 3 * ${COPY[$LARGE]}" \
@@ -348,12 +456,8 @@ fi
 if has publish; then
     verdict "no-op republish of $LARGE < 2 s" "$PUB_NOOP < 2" "$PUB_NOOP s"
 fi
+if has search; then
+    verdict "search $LARGE ≤ 2× rg -F -c" "$SEARCH <= 2 * $RG" "$(calc '%.1f' "$SEARCH / $RG")×"
+fi
 
-echo
-echo "desk-archive benchmark — $(nproc) cores, $(date -u +%Y-%m-%d), commit $(cd "$ROOT" && git rev-parse --short HEAD)"
-echo
-printf '%-44s %s\n' "measure" "result"
-printf '%-44s %s\n' "-------" "------"
-printf '%s\n' "${ROWS[@]}"
-echo
-printf '%s\n' "${VERDICTS[@]}"
+print_table

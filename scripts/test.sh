@@ -4,7 +4,8 @@
 # Usage: scripts/test.sh [extra cargo test arguments, e.g. a test name filter]
 #
 # Installs only what is missing, so a second run goes straight to cargo:
-#   - Chromium (/usr/bin/chromium) and Java, from Debian's packages (needs root);
+#   - Chromium (/usr/bin/chromium), Java and pdftotext (poppler-utils), from Debian's
+#     packages (needs root);
 #   - the Python `bagit` tool (bagit.py), pinned, with pip;
 #   - the S3-compatible test server `moto_server` (PyPI moto[server], pinned, with boto3),
 #     which the publish tests start on 127.0.0.1;
@@ -45,6 +46,8 @@ ensure_system_tools() {
 	command -v java >/dev/null || missing+=(default-jre-headless)
 	command -v node >/dev/null || missing+=(nodejs)
 	command -v npm >/dev/null || missing+=(npm)
+	# `share --pdf` tests read the PDF's text back.
+	command -v pdftotext >/dev/null || missing+=(poppler-utils)
 	# Fonts for the screenshots: most desk users write Chinese, and customers use emoji.
 	[[ -d /usr/share/fonts/opentype/noto ]] || missing+=(fonts-noto-cjk)
 	[[ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]] || missing+=(fonts-noto-color-emoji)

@@ -82,14 +82,44 @@ pub struct Event {
 }
 
 impl Event {
-    /// Whether this event must be logged once the payload after is known: the payload
-    /// changed, or changes were accepted, or records superseded.
+    /// Whether this event must be logged once the payload after is known: a disclosure
+    /// (always), or the payload changed, or changes were accepted, or records superseded.
     pub fn is_worth_logging(&self, after: &Payload) -> bool {
-        self.before.as_ref() != Some(after)
+        self.is_disclosure()
+            || self.before.as_ref() != Some(after)
             || !self.accepted_changes.is_empty()
             || !self.superseded.is_empty()
             || !self.renamed.is_empty()
     }
+
+    /// Whether the event is a `share` or `export`: in the source archive the entry of a
+    /// disclosure (SPEC §12), which changes no payload but the log and is logged all the
+    /// same.
+    pub fn is_disclosure(&self) -> bool {
+        DISCLOSURES.contains(&self.command.as_str())
+    }
+}
+
+/// The commands whose entries are disclosures.
+pub const DISCLOSURES: [&str; 2] = ["share", "export"];
+
+/// The bag-info.txt label of the salt that accounts are hashed with before they enter the
+/// log (SPEC §14): 16 random bytes in hex, made the first time an entry needs it.
+pub const SALT_LABEL: &str = "Desk-Archive-Audit-Salt";
+
+/// A new salt for [`SALT_LABEL`].
+pub fn new_salt() -> String {
+    to_hex(&rand::random::<[u8; 16]>())
+}
+
+/// An account as the log writes it, never in clear: `sha256:` and the hex SHA-256 of the
+/// salt's text followed by the account's bytes. Whoever holds the archive can check
+/// whether a given account is named; the log alone does not say who it is.
+pub fn account_digest(salt: &str, account: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(salt.as_bytes());
+    h.update(account.as_bytes());
+    format!("sha256:{}", to_hex(&h.finalize()))
 }
 
 /// Appends the entry for `event` to `data_dir/audit.jsonl` (atomically, through `wal`).
@@ -220,5 +250,27 @@ mod tests {
             ..same
         };
         assert!(accepted.is_worth_logging(&payload(1)));
+        let disclosure = Event {
+            command: "share".into(),
+            before: Some(payload(1)),
+            ..Event::default()
+        };
+        assert!(disclosure.is_worth_logging(&payload(1)));
+    }
+
+    #[test]
+    fn accounts_are_salted_digests() {
+        let salt = new_salt();
+        assert_eq!(salt.len(), 32);
+        assert_ne!(salt, new_salt());
+        let d = account_digest(&salt, "agent_7");
+        assert!(d.starts_with("sha256:") && !d.contains("agent_7"), "{d}");
+        assert_eq!(d, account_digest(&salt, "agent_7"));
+        assert_ne!(d, account_digest(&new_salt(), "agent_7"));
+        // sha256("00" "a"), computed with sha256sum.
+        assert_eq!(
+            account_digest("00", "a"),
+            "sha256:98d12a6d10e4c0da59f097cda38e6b1a71cd381eacbad9411ffdbd570c5d6aa9"
+        );
     }
 }

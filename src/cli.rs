@@ -84,6 +84,26 @@ pub enum Command {
     /// Validate an archive (a BagIt bag): exit 0 only if every file matches.
     #[command(after_help = "Example:\n  desk-archive verify archive")]
     Verify(VerifyArgs),
+    /// Find messages in an archive's raw records, grep-style.
+    #[command(
+        after_help = "Examples:\n  desk-archive search archive refund\n  desk-archive search archive -i --role agent --since 2024-11-01 'order 7712'\n  desk-archive search archive 退款 -l\n  desk-archive search archive --regex '1[3-9]\\d{9}' --json\n\nExit codes: 0 found, 1 nothing found, 2 error (as grep)."
+    )]
+    Search(SearchArgs),
+    /// Serve an archive's site (DIR/data/) read-only on loopback, so site search works.
+    #[command(
+        after_help = "Example:\n  desk-archive serve archive            # then open http://127.0.0.1:8000/\n\nRead-only: GET and HEAD of files under DIR/data/ only (never a symbolic link), answered only\nfor the Host it listens on, localhost or an --allow-host NAME. Stop with Ctrl-C (exit 0)."
+    )]
+    Serve(ServeArgs),
+    /// One session as one self-contained HTML file (or PDF), optionally redacted.
+    #[command(
+        after_help = "Examples:\n  desk-archive share archive 3f2a…-session-id --redact external\n  desk-archive share archive s-1 --redact external --pdf --out s-1.pdf"
+    )]
+    Share(ShareArgs),
+    /// A new bag holding only the selected sessions (legal production, hand-over).
+    #[command(
+        after_help = "Example:\n  desk-archive export archive --out export --agent agent_7 --since 2024-01-01 --redact external"
+    )]
+    Export(ExportArgs),
     /// Upload the site (or the whole bag) to object storage, incrementally.
     #[command(
         after_help = "Example:\n  AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... \\\n    desk-archive publish archive --to s3://my-bucket/desk\n  TENCENTCLOUD_SECRET_ID=... TENCENTCLOUD_SECRET_KEY=... \\\n    desk-archive publish archive --to cos://examplebucket-1250000000/desk --cos-region ap-guangzhou"
@@ -359,6 +379,220 @@ pub struct VerifyArgs {
     /// Print the result as one JSON object on standard output.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The archive directory.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// What to look for: a fixed string, or a regular expression with --regex. May be left
+    /// out when a filter is given.
+    #[arg(value_name = "PATTERN")]
+    pub pattern: Option<String>,
+    /// Ignore case (Unicode-aware).
+    #[arg(short = 'i', long)]
+    pub ignore_case: bool,
+    /// PATTERN is a regular expression (Rust regex syntax), not a fixed string.
+    #[arg(long)]
+    pub regex: bool,
+    /// Only messages sent by this role (repeatable).
+    #[arg(long, value_name = "ROLE", value_enum)]
+    pub role: Vec<RoleArg>,
+    /// Only messages sent by this account (repeatable).
+    #[arg(long, value_name = "A")]
+    pub account: Vec<String>,
+    /// Only sessions this agent account served (repeatable).
+    #[arg(long, value_name = "A")]
+    pub agent: Vec<String>,
+    /// Only this session, by SessionId (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub session: Vec<String>,
+    /// Only messages on or after this local day (YYYY-MM-DD, in --timezone).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only messages on or before this local day (YYYY-MM-DD, in --timezone).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Only sessions whose metadata column KEY is exactly VALUE (repeatable; all must hold).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub metadata: Vec<String>,
+    /// Print only the SessionId of each session with a match.
+    #[arg(short = 'l', long, conflicts_with = "count")]
+    pub sessions_with_matches: bool,
+    /// Print each session with a match and its number of matching messages.
+    #[arg(short = 'c', long)]
+    pub count: bool,
+    /// Print JSON Lines: one object per match (session_id, stem, page, index, timestamp_ms,
+    /// role, account, text).
+    #[arg(long)]
+    pub json: bool,
+    /// Time zone of the times shown and of --since/--until (IANA name) [default: the
+    /// archive's, else UTC].
+    #[arg(long, value_name = "TZ")]
+    pub timezone: Option<String>,
+    /// Colour the matches: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+    /// Seconds to wait for a command that is writing the archive [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub lock_wait: Option<u64>,
+}
+
+/// A sender role for `search --role`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RoleArg {
+    /// The customer (FromAccountRole 1).
+    Customer,
+    /// An agent, human or bot (2).
+    Agent,
+    /// The system (3).
+    System,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The archive directory.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Address to listen on [default: 127.0.0.1:8000].
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<String>,
+    /// Also answer requests whose Host is NAME (repeatable), e.g. a name in /etc/hosts.
+    #[arg(long, value_name = "NAME")]
+    pub allow_host: Vec<String>,
+    /// Seconds a request waits for a command that is writing the archive (then 503)
+    /// [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub lock_wait: Option<u64>,
+}
+
+/// Redaction options of `share` and `export`.
+#[derive(Debug, Args, Default)]
+pub struct RedactArgs {
+    /// Redaction profile: external, internal (nothing redacted) or a TOML profile file.
+    #[arg(long, value_name = "PROFILE")]
+    pub redact: Option<String>,
+    /// Replace SessionIds with a hash too (needs --redact).
+    #[arg(long)]
+    pub redact_session_id: bool,
+    /// Write a JSON log of every redaction (rule, message, element, field, span; never
+    /// the value) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Keep images, files, voice and video instead of placeholders.
+    #[arg(long)]
+    pub keep_media: bool,
+}
+
+/// `share`.
+#[derive(Debug, Args)]
+pub struct ShareArgs {
+    /// The archive directory.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The session: its SessionId or its file stem.
+    #[arg(value_name = "SESSION")]
+    pub session: String,
+    /// Output file, `-` for standard output [default: <stem>.html (or .pdf) here].
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Redaction.
+    #[command(flatten)]
+    pub redaction: RedactArgs,
+    /// Largest total size of images inlined into the file [default: 5242880, 5 MiB].
+    #[arg(long, value_name = "N")]
+    pub max_inline_bytes: Option<u64>,
+    /// Print to PDF with a local Chromium or Chrome.
+    #[arg(long)]
+    pub pdf: bool,
+    /// The browser for --pdf [default: chromium, chromium-browser, google-chrome or
+    /// chrome on PATH].
+    #[arg(long, value_name = "PATH")]
+    pub chrome: Option<PathBuf>,
+    /// Seconds to wait for a command that holds the source archive (to read it, and to
+    /// log the disclosure in its audit log) [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub lock_wait: Option<u64>,
+    /// Time zone for displayed times (IANA name) [default: UTC].
+    #[arg(long, value_name = "TZ")]
+    pub timezone: Option<String>,
+    /// Language: en or zh-CN [default: en].
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<String>,
+    /// Title shown above the session.
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+}
+
+/// The session filters of `export`: those of `search`, plus `--sessions FILE`. A filter
+/// given twice accepts either value; different filters must all hold.
+#[derive(Debug, Args, Default)]
+pub struct SelectArgs {
+    /// Sessions with a message sent by this role: customer, agent or system (repeatable).
+    #[arg(long, value_name = "ROLE")]
+    pub role: Vec<String>,
+    /// Sessions with a message sent by this account (repeatable).
+    #[arg(long, value_name = "A")]
+    pub account: Vec<String>,
+    /// Sessions this agent account served (repeatable).
+    #[arg(long, value_name = "A")]
+    pub agent: Vec<String>,
+    /// This session, by SessionId or file stem (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub session: Vec<String>,
+    /// Sessions listed in FILE (as for archive); `-` reads standard input.
+    #[arg(long, value_name = "FILE")]
+    pub sessions: Option<String>,
+    /// Sessions with a message on or after this local day (YYYY-MM-DD, in --timezone).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Sessions with a message on or before this local day (YYYY-MM-DD, in --timezone).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Sessions whose metadata column KEY is exactly VALUE (repeatable; all must hold).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub metadata: Vec<String>,
+}
+
+/// `export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The source archive directory.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The new bag (must not exist, or be empty).
+    #[arg(long, value_name = "DIR2")]
+    pub out: Option<PathBuf>,
+    /// Which sessions (the filters of `search`).
+    #[command(flatten)]
+    pub filters: SelectArgs,
+    /// Redaction.
+    #[command(flatten)]
+    pub redaction: RedactArgs,
+    /// Pseudonyms numbered per session (default) or across the whole export.
+    #[arg(long, value_name = "SCOPE", value_parser = ["per-session", "per-export"])]
+    pub pseudonyms: Option<String>,
+    /// Page options (--timezone also sets the zone of --since and --until).
+    #[command(flatten)]
+    pub pages: PageArgs,
+    /// Seconds to wait for a command that holds the source archive (to read it, and to
+    /// log the disclosure in its audit log) [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub lock_wait: Option<u64>,
 }
 
 /// `publish`.

@@ -9,8 +9,8 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::cli::{
-    ApiArgs, ArchiveArgs, Cli, Command, ListenArgs, PageArgs, PublishArgs, RenderArgs, StoreArgs,
-    UsersigArgs, VerifyArgs,
+    ApiArgs, ArchiveArgs, Cli, Command, ListenArgs, PageArgs, PublishArgs, RenderArgs, SearchArgs,
+    ServeArgs, StoreArgs, UsersigArgs, VerifyArgs,
 };
 use crate::error::{Error, Result};
 use crate::fetch::{Credential, FetchSettings, Region};
@@ -18,6 +18,9 @@ use crate::publish::remote_verify::RemoteVerifyConfig;
 use crate::publish::{Kind, PublishConfig, StoreSpec, Tuning};
 use crate::render::{Lang, RenderOptions};
 use crate::usersig::Secret;
+
+mod sharing;
+pub use sharing::{ExportTaskConfig, ShareTaskConfig};
 
 /// Name of the config file looked up in the current directory.
 pub const DEFAULT_CONFIG_FILE: &str = "desk-archive.toml";
@@ -61,6 +64,14 @@ pub enum Task {
     Publish(PublishConfig),
     /// `usersig`.
     Usersig(UsersigConfig),
+    /// `search DIR [PATTERN]`.
+    Search(Box<crate::search::SearchConfig>),
+    /// `serve DIR`.
+    Serve(crate::serve::ServeConfig),
+    /// `share DIR SESSION`.
+    Share(ShareTaskConfig),
+    /// `export DIR --out DIR2`.
+    Export(ExportTaskConfig),
     /// `completions SHELL`: print a completion script.
     Completions {
         /// The shell.
@@ -170,6 +181,8 @@ pub struct BagMeta {
     pub source_organization: Option<String>,
     /// External-Identifier (the sdkappid, when known).
     pub external_identifier: Option<String>,
+    /// Further fields (`Redaction-Profile` of an export).
+    pub extra: Vec<(String, String)>,
 }
 
 /// Settings of `usersig`.
@@ -283,6 +296,10 @@ impl Config {
             Command::Verify(args) => r.verify(args)?,
             Command::Publish(args) => Task::Publish(r.publish(args)?),
             Command::Usersig(args) => Task::Usersig(r.usersig(args)?),
+            Command::Search(args) => Task::Search(Box::new(r.search(args)?)),
+            Command::Serve(args) => Task::Serve(r.serve(args)?),
+            Command::Share(args) => Task::Share(r.share(args)?),
+            Command::Export(args) => Task::Export(r.export(args)?),
             Command::Completions(args) => Task::Completions { shell: args.shell },
             Command::Man => Task::Man,
         };
@@ -304,9 +321,15 @@ impl Command {
             Command::Render(a) => a.json,
             Command::Verify(a) => a.json,
             Command::Publish(a) => a.json,
-            Command::Usersig(_) | Command::Completions(_) | Command::Man | Command::Listen(_) => {
-                false
-            }
+            // `search --json` prints JSON Lines, not one report: it is the search's own.
+            Command::Usersig(_)
+            | Command::Search(_)
+            | Command::Serve(_)
+            | Command::Share(_)
+            | Command::Export(_)
+            | Command::Completions(_)
+            | Command::Listen(_)
+            | Command::Man => false,
         }
     }
 }
@@ -428,6 +451,7 @@ impl Resolver<'_> {
         let bag = BagMeta {
             source_organization: self.source_organization(args.source_organization),
             external_identifier: Some(fetch.sdkappid.to_string()),
+            extra: Vec::new(),
         };
         let f = &self.file;
         let bind = address(args.bind.or(f.bind.clone()), "--bind", "127.0.0.1:8787")?;
@@ -567,6 +591,7 @@ impl Resolver<'_> {
         let bag = BagMeta {
             source_organization: self.source_organization(args.source_organization),
             external_identifier: Some(fetch.sdkappid.to_string()),
+            extra: Vec::new(),
         };
         let shard = args
             .shard
@@ -702,6 +727,7 @@ impl Resolver<'_> {
         let bag = BagMeta {
             source_organization: self.source_organization(args.source_organization),
             external_identifier: None,
+            extra: Vec::new(),
         };
         if args.recursive && records.is_none() {
             return Err(usage("--recursive needs --records DIR"));
@@ -764,6 +790,108 @@ impl Resolver<'_> {
         })
     }
 
+    fn search(&mut self, args: SearchArgs) -> Result<crate::search::SearchConfig> {
+        use crate::search::{Filters, Matcher, filters, output};
+        crate::search::check_archive(&args.dir).map_err(usage)?;
+        let timezone = match args.timezone.is_some() || self.file.timezone.is_some() {
+            true => self.timezone(args.timezone)?,
+            false => remembered_timezone(&args.dir).unwrap_or(chrono_tz::UTC),
+        };
+        let day = |flag: &str, v: Option<String>| {
+            v.map(|v| filters::parse_day(flag, &v))
+                .transpose()
+                .map_err(usage)
+        };
+        let filters = Filters {
+            roles: args.role.iter().map(|r| role(*r)).collect(),
+            accounts: args.account,
+            agents: args.agent,
+            sessions: args.session,
+            metadata: args
+                .metadata
+                .iter()
+                .map(|m| filters::parse_metadata(m))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(usage)?,
+            since: day("--since", args.since)?,
+            until: day("--until", args.until)?,
+            timezone,
+        };
+        let matcher = args
+            .pattern
+            .map(|p| Matcher::new(&p, args.regex, args.ignore_case))
+            .transpose()
+            .map_err(usage)?;
+        if matcher.is_none() && !filters.any() {
+            return Err(usage(
+                "search needs a PATTERN or a filter (--role, --account, --agent, --session, --since, --until, --metadata)",
+            ));
+        }
+        let mode = if args.sessions_with_matches {
+            output::Mode::Sessions
+        } else if args.count {
+            output::Mode::Counts
+        } else {
+            output::Mode::Messages
+        };
+        let colour = match args.color {
+            crate::cli::ColorWhen::Always => true,
+            crate::cli::ColorWhen::Never => false,
+            crate::cli::ColorWhen::Auto => {
+                use std::io::IsTerminal;
+                self.sources.var("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+            }
+        };
+        Ok(crate::search::SearchConfig {
+            dir: args.dir,
+            lock_wait: self.lock_wait(args.lock_wait),
+            matcher,
+            filters,
+            style: output::Style {
+                mode,
+                json: args.json,
+                colour: colour && !args.json,
+                timezone,
+            },
+        })
+    }
+
+    fn serve(&mut self, args: ServeArgs) -> Result<crate::serve::ServeConfig> {
+        crate::serve::check_archive(&args.dir).map_err(usage)?;
+        let bind = match args.bind {
+            None => std::net::SocketAddr::from(([127, 0, 0, 1], 8000)),
+            Some(text) => crate::serve::parse_bind(&text).map_err(usage)?,
+        };
+        if !bind.ip().is_loopback() {
+            self.warnings.push(format!(
+                "serving on {bind}, not on loopback: anyone who can reach it can read the archive"
+            ));
+        }
+        Ok(crate::serve::ServeConfig {
+            dir: args.dir,
+            bind,
+            lock_wait: self.lock_wait(args.lock_wait),
+            allow_hosts: args
+                .allow_host
+                .iter()
+                .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect(),
+        })
+    }
+
+    /// `--timezone`, else the config file's `timezone`, else UTC.
+    fn timezone(&self, flag: Option<String>) -> Result<chrono_tz::Tz> {
+        match flag.or_else(|| self.file.timezone.clone()) {
+            None => Ok(chrono_tz::UTC),
+            Some(name) => chrono_tz::Tz::from_str(&name).map_err(|_| {
+                usage(format!(
+                    "unknown time zone `{name}` (use an IANA name such as Asia/Shanghai or UTC)"
+                ))
+            }),
+        }
+    }
+
     fn out_dir(&self, flag: Option<PathBuf>) -> Result<PathBuf> {
         let out = flag
             .or_else(|| self.file.out.as_ref().map(|p| self.file_dir.join(p)))
@@ -804,15 +932,7 @@ impl Resolver<'_> {
     }
 
     fn render_options(&self, pages: PageArgs) -> Result<RenderOptions> {
-        let tz_name = pages.timezone.or_else(|| self.file.timezone.clone());
-        let timezone = match tz_name {
-            None => chrono_tz::UTC,
-            Some(name) => chrono_tz::Tz::from_str(&name).map_err(|_| {
-                usage(format!(
-                    "unknown time zone `{name}` (use an IANA name such as Asia/Shanghai or UTC)"
-                ))
-            })?,
-        };
+        let timezone = self.timezone(pages.timezone)?;
         let lang = match pages.lang.or_else(|| self.file.lang.clone()) {
             None => Lang::En,
             Some(l) if l.eq_ignore_ascii_case("en") => Lang::En,
@@ -1134,6 +1254,23 @@ fn number(value: Option<&toml::Value>, key: &str) -> Result<Option<f64>> {
         Some(toml::Value::Integer(i)) => Ok(Some(*i as f64)),
         Some(toml::Value::Float(f)) => Ok(Some(*f)),
         Some(_) => Err(usage(format!("config file: `{key}` must be a number"))),
+    }
+}
+
+/// The time zone the archive's pages were rendered in, from bag-info.txt's
+/// `Desk-Archive-Render-Options` (written by `commands::remember`), so that `search` shows
+/// the times the pages show.
+fn remembered_timezone(dir: &Path) -> Option<chrono_tz::Tz> {
+    let text = crate::bag::info_field(dir, "Desk-Archive-Render-Options")?;
+    let options: serde_json::Value = serde_json::from_str(&text).ok()?;
+    chrono_tz::Tz::from_str(options.get("timezone")?.as_str()?).ok()
+}
+
+fn role(arg: crate::cli::RoleArg) -> crate::model::Role {
+    match arg {
+        crate::cli::RoleArg::Customer => crate::model::Role::Customer,
+        crate::cli::RoleArg::Agent => crate::model::Role::Agent,
+        crate::cli::RoleArg::System => crate::model::Role::System,
     }
 }
 

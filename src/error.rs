@@ -67,6 +67,9 @@ pub enum Error {
         #[source]
         source: askama::Error,
     },
+    /// Any error that stops `search`: exit 2 whatever the cause, as grep (SPEC §1).
+    #[error(transparent)]
+    Search(Box<Error>),
 }
 
 impl Error {
@@ -91,6 +94,8 @@ impl Error {
             Error::Locked { .. } => ExitCode::TryLater,
             Error::Changed(_) => ExitCode::Integrity,
             Error::Unreachable(_) => ExitCode::TryLater,
+            // grep's 2, which is also the usage code.
+            Error::Search(_) => ExitCode::Usage,
         }
     }
 }

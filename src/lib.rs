@@ -2,7 +2,8 @@
 //! static website (a BagIt bag).
 //!
 //! Data flows one way: [`cli`] → [`config`] → [`fetch`] → [`records`] → [`render`] → [`bag`],
-//! with [`stats`] computed from records and [`commands`] running one subcommand each.
+//! with [`stats`] computed from records and [`commands`] running one subcommand each;
+//! [`search`] and [`serve`] read a finished archive.
 
 pub(crate) mod assets;
 pub mod audit;
@@ -14,6 +15,7 @@ pub mod coverage;
 pub mod digest;
 pub mod error;
 pub(crate) mod exit;
+pub mod export;
 pub mod fetch;
 pub(crate) mod fsutil;
 pub mod listen;
@@ -25,9 +27,13 @@ pub mod model;
 pub mod progress;
 pub mod publish;
 pub mod records;
+pub mod redact;
 pub mod render;
+pub mod search;
+pub mod serve;
 pub(crate) mod sessions;
 pub mod shard;
+pub mod share;
 pub mod state;
 pub mod stats;
 pub mod throttle;
@@ -65,6 +71,10 @@ pub fn run(config: Config) -> Result<ExitCode> {
             commands::publish(&c, output, &flag)?
         }
         Task::Usersig(c) => commands::usersig(&c)?,
+        Task::Search(c) => commands::search(&c)?,
+        Task::Serve(c) => commands::serve(&c)?,
+        Task::Share(c) => commands::share(&c, output)?,
+        Task::Export(c) => commands::export(c, output, interrupt_flag()?)?,
         Task::Completions { shell } => {
             manual::print(&manual::completions(shell))?;
             commands::Outcome::default()

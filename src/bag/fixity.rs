@@ -58,13 +58,14 @@ pub struct Fixity {
     pub derived_changed: usize,
 }
 
-/// Whether `rel` (bag-relative) is primary evidence (SPEC §9): what cannot be rebuilt.
+/// Whether `rel` (bag-relative) is primary evidence (SPEC §9): what cannot be rebuilt
+/// (an exported bag's `export.json` included: it alone says where its records came from).
 pub fn is_primary(rel: &str) -> bool {
     rel.starts_with("data/records/")
         || (rel.starts_with("data/media/") && rel != "data/media/index.json")
         || matches!(
             rel,
-            "data/coverage.json" | "data/audit.jsonl" | "data/holds.json"
+            "data/coverage.json" | "data/audit.jsonl" | "data/holds.json" | "data/export.json"
         )
 }
 

@@ -56,6 +56,13 @@ impl BagInfo {
     }
 }
 
+/// The fields of `dir/bag-info.txt` in file order (empty when it cannot be read).
+pub fn read_info(dir: &Path) -> Vec<(String, String)> {
+    std::fs::read_to_string(dir.join("bag-info.txt"))
+        .map(|text| info::parse_fields(&text).0)
+        .unwrap_or_default()
+}
+
 /// What [`write_bag`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BagReport {

@@ -2,19 +2,28 @@
 //! share ([`steps`]) and the run report ([`report`]).
 
 mod archive;
+mod disclose;
+mod export;
 mod listen;
 mod publish;
 mod remember;
 mod render;
 mod report;
+mod search;
+mod serve;
+mod share;
 mod steps;
 mod usersig;
 mod verify;
 
 pub(crate) use archive::{Then, archive};
+pub(crate) use export::export;
 pub(crate) use listen::listen;
 pub(crate) use publish::{publish, verify_remote};
 pub(crate) use render::render;
+pub(crate) use search::search;
+pub(crate) use serve::serve;
+pub(crate) use share::share;
 pub(crate) use usersig::usersig;
 pub(crate) use verify::verify;
 

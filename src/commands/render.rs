@@ -7,7 +7,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::report::{Failed, SessionFailure, Summary};
-use super::steps::{open_archive, render_site, write_bag};
+use super::steps::{OpenArchive, open_archive, render_site, write_bag};
 use super::{Outcome, Output, remember};
 use crate::bag;
 use crate::config::RenderConfig;
@@ -34,7 +34,35 @@ pub(crate) fn render(
             config.out.display()
         )));
     }
-    let mut archive = open_archive(&config.out, config.write, "render")?;
+    let archive = open_archive(&config.out, config.write, "render")?;
+    let run = RenderRun {
+        verb: "rendered",
+        options: std::collections::BTreeMap::new(),
+        started,
+    };
+    render_opened(config, output, cancel, archive, run)
+}
+
+/// How a command that renders an archive it opened names itself: its verb in the
+/// summary, and its own options for the audit entry beside the page options.
+pub(crate) struct RenderRun {
+    /// `rendered`, `exported`.
+    pub(crate) verb: &'static str,
+    /// Options for the audit entry.
+    pub(crate) options: std::collections::BTreeMap<String, serde_json::Value>,
+    /// When the command started.
+    pub(crate) started: Instant,
+}
+
+/// The rest of `render` once the archive is open (`export` opens its new bag itself and
+/// writes the records into it first).
+pub(crate) fn render_opened(
+    config: &RenderConfig,
+    output: Output,
+    cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    mut archive: OpenArchive,
+    run: RenderRun,
+) -> Result<Outcome> {
     let data = archive.data.clone();
     let mut options = config.render.clone();
     remember::announce(
@@ -91,6 +119,7 @@ pub(crate) fn render(
     };
     let mut event = std::mem::take(&mut archive.audit);
     event.options = render_options(config, &options);
+    event.options.extend(run.options);
     event.counts = [
         ("sessions".to_owned(), report.sessions),
         ("rendered".to_owned(), report.sessions - report.reused),
@@ -114,7 +143,7 @@ pub(crate) fn render(
         interrupted: report.interrupted,
         ..Summary::default()
     };
-    summary.print(output, started, "rendered");
+    summary.print(output, run.started, run.verb);
     Ok(Outcome {
         exit_code: summary.exit_code(),
     })

@@ -50,6 +50,28 @@ pub(crate) fn open_archive(out: &Path, access: WriteAccess, command: &str) -> Re
             out.display()
         ))
     })?;
+    let (mut archive, derived_changed) = lock_and_check(out, access, command)?;
+    if derived_changed > 0 {
+        tracing::warn!(
+            "{derived_changed} page(s) or other derived file(s) differ from the manifest; they are rebuilt"
+        );
+    }
+    archive.audit.renamed = migrate_stems(&data.join("records"), &archive.wal)?;
+    let leftover = fold_leftover_journal(out, &data, &archive.wal)?;
+    archive.leftover = std::sync::Mutex::new(leftover);
+    Ok(archive)
+}
+
+/// The part of [`open_archive`] that changes nothing but leftovers of a killed run: takes
+/// the exclusive lock, reads the state, checks the primary evidence (exit 3 on a change
+/// unless accepted). Returns the archive and how many derived files differ from the
+/// manifest.
+pub(crate) fn lock_and_check(
+    out: &Path,
+    access: WriteAccess,
+    command: &str,
+) -> Result<(OpenArchive, usize)> {
+    let data = out.join("data");
     let lock = ArchiveLock::take(out, Mode::Exclusive, access.lock_wait)?;
     fsutil::remove_leftovers(out)?;
     let finished = Finished::read(out);
@@ -63,32 +85,23 @@ pub(crate) fn open_archive(out: &Path, access: WriteAccess, command: &str) -> Re
     for change in &fixity.changes {
         tracing::warn!("accepted as it is (--accept-changes): {change}");
     }
-    if fixity.derived_changed > 0 {
-        tracing::warn!(
-            "{} page(s) or other derived file(s) differ from the manifest; they are rebuilt",
-            fixity.derived_changed
-        );
-    }
     let before = bag::facts_on_disk(out).map(payload);
-    let wal = Wal::new(out);
-    let renamed = migrate_stems(&data.join("records"), &wal)?;
-    let leftover = fold_leftover_journal(out, &data, &wal)?;
     let audit = audit::Event {
         command: command.to_owned(),
         before,
         accepted_changes: fixity.changes.iter().map(ToString::to_string).collect(),
-        renamed,
         ..audit::Event::default()
     };
-    Ok(OpenArchive {
+    let archive = OpenArchive {
         data,
         _lock: lock,
-        wal,
+        wal: Wal::new(out),
         cache,
         earlier,
         audit,
-        leftover: std::sync::Mutex::new(leftover),
-    })
+        leftover: std::sync::Mutex::new(None),
+    };
+    Ok((archive, fixity.derived_changed))
 }
 
 /// Folds the journal of a listener that is not running (killed, or stopped before its
@@ -110,7 +123,7 @@ fn fold_leftover_journal(
     if !touched.is_empty() {
         coverage.write(data, wal)?;
         tracing::warn!(
-            "{} session(s) from the journal of a stopped `listen` are in coverage.json;              the next `listen` fetches those still pending",
+            "{} session(s) from the journal of a stopped `listen` are in coverage.json; the next `listen` fetches those still pending",
             touched.len()
         );
     }
@@ -260,6 +273,8 @@ pub(crate) fn write_bag(
         extra.push((label.to_owned(), format.to_owned()));
         extra.push((super::remember::LABEL.to_owned(), value));
     }
+    extra.extend(meta.extra.iter().cloned());
+    keep_info_fields(out, &mut extra);
     let info = BagInfo {
         source_organization: meta.source_organization.clone(),
         external_identifier: meta.external_identifier.clone(),
@@ -289,6 +304,24 @@ pub(crate) fn write_bag(
         journal.clear()?;
     }
     Ok(())
+}
+
+/// bag-info.txt fields that a run keeps as they are unless it sets them: the audit salt
+/// (accounts already in the log were hashed with it) and an export's redaction profile
+/// (its records stay redacted whatever renders them next).
+const KEPT_INFO_FIELDS: [&str; 2] = [audit::SALT_LABEL, "Redaction-Profile"];
+
+/// Adds the [`KEPT_INFO_FIELDS`] of the bag in `out` that `extra` does not set.
+fn keep_info_fields(out: &Path, extra: &mut Vec<(String, String)>) {
+    let existing = bag::read_info(out);
+    for label in KEPT_INFO_FIELDS {
+        let set = extra.iter().any(|(l, _)| l.eq_ignore_ascii_case(label));
+        if let Some(field) = existing.iter().find(|(l, _)| l.eq_ignore_ascii_case(label))
+            && !set
+        {
+            extra.push(field.clone());
+        }
+    }
 }
 
 fn title_case(state: &str) -> String {

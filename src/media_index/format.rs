@@ -90,6 +90,11 @@ impl MediaIndex {
         self.entries.get(url)
     }
 
+    /// Every URL and its entry, sorted by URL.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Entry)> {
+        self.entries.iter().map(|(url, e)| (url.as_str(), e))
+    }
+
     /// Whether the index holds no entry.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()

@@ -52,6 +52,11 @@ impl MediaLookup {
         MediaLookup { index }
     }
 
+    /// The index read.
+    pub fn index(&self) -> &MediaIndex {
+        &self.index
+    }
+
     /// Whether capture never ran for this archive (no media index).
     pub fn is_empty(&self) -> bool {
         self.index.is_empty()

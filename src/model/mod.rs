@@ -145,6 +145,16 @@ pub enum Element {
     Video(Box<Video>),
     /// `TIMRelayElem`: merged/forwarded messages.
     Relay(Box<Relay>),
+    /// A media element whose content a redaction profile replaced (`"Redacted"` in its
+    /// `MsgContent`, SPEC §12): only its type, size and duration are left.
+    Redacted {
+        /// The `MsgType` as given.
+        msg_type: String,
+        /// Bytes, when known.
+        size: Option<u64>,
+        /// Duration in seconds (voice, video), when known.
+        seconds: Option<f64>,
+    },
     /// Anything else: an unknown `MsgType`, or a known one whose content does not parse.
     Raw {
         /// The `MsgType` as given (empty when absent).
@@ -251,7 +261,7 @@ impl Element {
             Element::File { .. } => "TIMFileElem",
             Element::Video(_) => "TIMVideoFileElem",
             Element::Relay(_) => "TIMRelayElem",
-            Element::Raw { msg_type, .. } => msg_type,
+            Element::Redacted { msg_type, .. } | Element::Raw { msg_type, .. } => msg_type,
         }
     }
 }
@@ -382,7 +392,7 @@ impl<'de> serde::Deserialize<'de> for FieldList {
 }
 
 /// Parses JSON, accepting unpaired UTF-16 surrogate escapes (shown as U+FFFD, SPEC §3).
-fn parse_lenient(raw: &str) -> Option<Value> {
+pub fn parse_lenient(raw: &str) -> Option<Value> {
     match serde_json::from_str(raw) {
         Ok(value) => Some(value),
         Err(_) => serde_json::from_str(&replace_lone_surrogates(raw)).ok(),
@@ -476,6 +486,17 @@ fn is_known(msg_type: &str) -> bool {
 }
 
 fn parse_content(msg_type: &str, c: &Map<String, Value>) -> Option<Element> {
+    let media = matches!(
+        msg_type,
+        "TIMImageElem" | "TIMFileElem" | "TIMSoundElem" | "TIMVideoFileElem"
+    );
+    if media && c.get("Redacted").is_some_and(Value::is_string) {
+        return Some(Element::Redacted {
+            msg_type: msg_type.to_owned(),
+            size: c.get("Size").and_then(as_u64),
+            seconds: c.get("Second").and_then(as_f64),
+        });
+    }
     Some(match msg_type {
         "TIMTextElem" => Element::Text {
             text: c.get("Text")?.as_str()?.to_owned(),

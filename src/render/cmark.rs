@@ -143,6 +143,12 @@ fn options() -> Options {
 /// ones are shown as text after the link text), links get [`CONTENT_REL`], table
 /// alignment (a `style` attribute) is dropped, hidden controls become placeholders.
 pub fn markdown_html(text: &str) -> MessageHtml {
+    markdown_html_with(text, true)
+}
+
+/// [`markdown_html`]; with `remote_images` false an image becomes a link to it (its alt
+/// text, or "image", as the link text), for a page that must load nothing (`share`).
+pub fn markdown_html_with(text: &str, remote_images: bool) -> MessageHtml {
     let text = lf_lines(text);
     let text = visible(&text);
     let mut out = String::with_capacity(text.len() + text.len() / 2 + 16);
@@ -154,7 +160,10 @@ pub fn markdown_html(text: &str) -> MessageHtml {
         out.push_str("</p>");
         return MessageHtml(out);
     }
-    let sanitiser = Sanitiser::default();
+    let sanitiser = Sanitiser {
+        no_images: !remote_images,
+        ..Sanitiser::default()
+    };
     let events = Parser::new_ext(&text, options()).flat_map({
         let mut s = sanitiser;
         move |event| s.event(event)
@@ -217,6 +226,8 @@ struct ImageFrame {
 struct Sanitiser {
     links: Vec<LinkFrame>,
     image: Option<ImageFrame>,
+    /// Images become links (nothing may be loaded).
+    no_images: bool,
 }
 
 impl Sanitiser {
@@ -339,6 +350,25 @@ impl Sanitiser {
             return vec![Event::Text(format!("{label} ({})", image.raw).into())];
         };
         let in_link = self.links.iter().any(|l| matches!(l, LinkFrame::Kept));
+        if self.no_images {
+            let label = if image.alt.is_empty() {
+                "image"
+            } else {
+                &image.alt
+            };
+            if in_link {
+                return vec![Event::Text(label.to_owned().into())];
+            }
+            let mut tag = String::with_capacity(src.len() + label.len() + 64);
+            tag.push_str("<a class=\"md-image-link\" href=\"");
+            escape_into(&mut tag, &src, Context::Attribute);
+            tag.push_str("\" rel=\"");
+            tag.push_str(CONTENT_REL);
+            tag.push_str("\">");
+            escape_into(&mut tag, label, Context::Text);
+            tag.push_str("</a>");
+            return vec![Event::InlineHtml(tag.into())];
+        }
         let mut tag = String::with_capacity(src.len() * 2 + image.alt.len() + 96);
         if !in_link {
             tag.push_str("<a class=\"md-image\" href=\"");

@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 use serde_json::Value;
 
 use super::Lang;
-use super::cmark::{MessageHtml, UrlKind, markdown_html, safe_url, visible};
+use super::cmark::{MessageHtml, UrlKind, markdown_html_with, safe_url, visible};
 use super::format::{self, TimeView};
 use super::i18n::Strings;
 use crate::media_index::Display;
@@ -26,6 +26,8 @@ pub struct Ctx<'a> {
     pub lang: Lang,
     /// Captured media (empty when there is none).
     pub media: &'a MediaLookup,
+    /// Whether remote https images may be shown inline (`share` loads nothing).
+    pub remote_images: bool,
 }
 
 /// A media URL of a card that is not in the archive, and why.
@@ -184,7 +186,7 @@ pub enum Block {
 pub fn push_blocks(out: &mut Vec<Block>, element: &Element, cx: Ctx<'_>) {
     let t = cx.t;
     match element {
-        Element::Text { text } => out.push(markdown(text, String::new())),
+        Element::Text { text } => out.push(markdown(text, String::new(), cx)),
         Element::Image {
             uuid,
             format,
@@ -244,6 +246,11 @@ pub fn push_blocks(out: &mut Vec<Block>, element: &Element, cx: Ctx<'_>) {
             sound,
         } => push_custom(out, data, desc, ext, sound, cx),
         Element::Relay(relay) => push_relay(out, relay, cx),
+        Element::Redacted {
+            msg_type,
+            size,
+            seconds,
+        } => out.push(Block::Card(redacted(msg_type, *size, *seconds, t))),
         Element::Raw {
             msg_type,
             reason,
@@ -303,9 +310,9 @@ impl Card {
     }
 }
 
-fn markdown(text: &str, note: String) -> Block {
+fn markdown(text: &str, note: String, cx: Ctx<'_>) -> Block {
     Block::Markdown {
-        html: markdown_html(text),
+        html: markdown_html_with(text, cx.remote_images),
         source: text.to_owned(),
         note,
     }
@@ -362,7 +369,8 @@ fn local_or_remote_thumb(
             width,
             height,
         }),
-        _ => thumb(url, width, height),
+        _ if cx.remote_images => thumb(url, width, height),
+        _ => None,
     }
 }
 
@@ -439,8 +447,11 @@ fn image(uuid: &str, format: Option<i64>, infos: &[ImageInfo], cx: Ctx<'_>) -> C
         })
         .map(|(_, l)| l.clone());
     Card {
-        thumb: local_thumb
-            .or_else(|| small.and_then(|i| thumb(i.url.as_deref(), i.width, i.height))),
+        thumb: local_thumb.or_else(|| {
+            small
+                .filter(|_| cx.remote_images)
+                .and_then(|i| thumb(i.url.as_deref(), i.width, i.height))
+        }),
         link_label: t.open.to_owned(),
         facts,
         local: local_original,
@@ -482,6 +493,27 @@ fn video_card(v: &Video, cx: Ctx<'_>) -> Card {
         local,
         not_archived: notes,
         ..card("video", t.video, v.url.as_deref(), &v.uuid)
+    }
+}
+
+/// The placeholder of a media element a redaction profile replaced: what it was and
+/// how large, nothing more.
+fn redacted(msg_type: &str, size: Option<u64>, seconds: Option<f64>, t: &Strings) -> Card {
+    let label = match msg_type {
+        "TIMImageElem" => t.image,
+        "TIMFileElem" => t.file,
+        "TIMSoundElem" => t.voice,
+        _ => t.video,
+    };
+    Card {
+        title: t.media_redacted.to_owned(),
+        facts: seconds
+            .filter(|s| *s > 0.0)
+            .map(format::clock)
+            .into_iter()
+            .chain(size.map(format::bytes))
+            .collect(),
+        ..card("redacted", label, None, "")
     }
 }
 
@@ -566,7 +598,7 @@ fn push_custom(out: &mut Vec<Block>, data: &str, desc: &str, ext: &str, sound: &
             ..card("rating", t.rating_answer, None, "")
         }),
         Payload::Form { header, items, .. } => choices(t.form, &header, &items, "", None),
-        Payload::RichText(text) => markdown(&text, String::new()),
+        Payload::RichText(text) => markdown(&text, String::new(), cx),
         Payload::Stream { text, finished } => markdown(
             &text,
             if finished {
@@ -574,6 +606,7 @@ fn push_custom(out: &mut Vec<Block>, data: &str, desc: &str, ext: &str, sound: &
             } else {
                 t.stream_unfinished.to_owned()
             },
+            cx,
         ),
         Payload::TextLink { text, link } => Block::Card(Card {
             title: v(&text),
@@ -770,6 +803,7 @@ mod tests {
             tz: chrono_tz::UTC,
             lang: Lang::En,
             media: &NO_MEDIA,
+            remote_images: true,
         }
     }
 

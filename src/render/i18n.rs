@@ -87,6 +87,14 @@ pub struct Strings {
     pub unsafe_url: &'static str,
     /// No URL in the record.
     pub no_url: &'static str,
+    /// A media element a redaction profile replaced.
+    pub media_redacted: &'static str,
+    /// A shared file's footer, before the redaction profile's name.
+    pub shared_with_profile: &'static str,
+    /// A shared file's footer when nothing was redacted.
+    pub shared_unredacted: &'static str,
+    /// A captured image too large to go into a shared file.
+    pub not_inlined: &'static str,
     /// Before the reason a media object is not in the archive.
     pub media_not_archived: &'static str,
     /// Link to a captured object's original address.
@@ -307,6 +315,10 @@ const EN: Strings = Strings {
     download: "Download",
     unsafe_url: "address not linked",
     no_url: "no address in the record",
+    media_redacted: "removed by redaction",
+    shared_with_profile: "Shared transcript, redacted with the profile",
+    shared_unredacted: "Shared transcript, not redacted",
+    not_inlined: "not included: over the size limit of the shared file",
     media_not_archived: "media not archived",
     original: "original",
     product: "Product",
@@ -445,6 +457,10 @@ const ZH_CN: Strings = Strings {
     download: "下载",
     unsafe_url: "地址未设为链接",
     no_url: "记录中没有地址",
+    media_redacted: "已按脱敏规则移除",
+    shared_with_profile: "分享的会话记录，脱敏配置",
+    shared_unredacted: "分享的会话记录，未脱敏",
+    not_inlined: "未包含：超出分享文件的大小上限",
     media_not_archived: "媒体未存档",
     original: "原始地址",
     product: "商品",

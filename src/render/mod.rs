@@ -11,6 +11,7 @@ pub mod fingerprint;
 pub mod format;
 pub mod i18n;
 pub mod session;
+pub mod share;
 
 use std::path::Path;
 

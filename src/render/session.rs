@@ -158,6 +158,8 @@ pub struct SessionInput<'a> {
     pub next: Option<NavTarget>,
     /// Captured media (data/media/index.json, read once per render).
     pub media: &'a crate::media_index::MediaLookup,
+    /// Whether remote https images may be shown inline (`share` loads nothing).
+    pub remote_images: bool,
 }
 
 /// Builds the view of one session.
@@ -167,6 +169,7 @@ pub fn build(input: SessionInput<'_>, options: &RenderOptions, t: &'static Strin
         tz: options.timezone,
         lang: options.lang,
         media: input.media,
+        remote_images: input.remote_images,
     };
     SessionView {
         site_title: visible(options.title.as_deref().unwrap_or(t.site_title)).into_owned(),

@@ -472,6 +472,7 @@ impl Job<'_> {
                 prev: nav(prev),
                 next: nav(next),
                 media: self.media,
+                remote_images: true,
             },
             options,
             t,

@@ -13,5 +13,8 @@ mod moto;
 mod props;
 mod publish;
 mod render;
+mod search;
+mod serve;
 mod shard;
+mod share;
 mod stats;

@@ -104,6 +104,7 @@ fn page(session_id: &str, metadata: &Metadata, msgs: &[Msg]) -> String {
         prev: None,
         next: None,
         media: &media,
+        remote_images: true,
     };
     let t = strings(Lang::En);
     let view = session::build(input, &options, t);
