@@ -95,12 +95,22 @@ fn main() -> ExitCode {
         .expect("runtime");
     let started = Instant::now();
     let deadline = started + args.duration;
-    let run = format!("{:x}", started.elapsed().as_nanos() ^ u128::from(std::process::id()));
+    let run = format!(
+        "{:x}",
+        started.elapsed().as_nanos() ^ u128::from(std::process::id())
+    );
     let tallies: Vec<Tally> = runtime.block_on(async {
         let mut tasks = Vec::new();
         for c in 0..args.connections {
-            let (ids, addr, appid, run) = (args.ids.clone(), args.addr, args.sdkappid.clone(), run.clone());
-            tasks.push(tokio::spawn(async move { connection(c, addr, appid, ids, run, deadline).await }));
+            let (ids, addr, appid, run) = (
+                args.ids.clone(),
+                args.addr,
+                args.sdkappid.clone(),
+                run.clone(),
+            );
+            tasks.push(tokio::spawn(async move {
+                connection(c, addr, appid, ids, run, deadline).await
+            }));
         }
         let mut out = Vec::new();
         for t in tasks {
@@ -109,7 +119,10 @@ fn main() -> ExitCode {
         out
     });
     let seconds = started.elapsed().as_secs_f64();
-    let mut latencies: Vec<u32> = tallies.iter().flat_map(|t| t.latencies.iter().copied()).collect();
+    let mut latencies: Vec<u32> = tallies
+        .iter()
+        .flat_map(|t| t.latencies.iter().copied())
+        .collect();
     latencies.sort_unstable();
     let other: u64 = tallies.iter().map(|t| t.other).sum();
     let pct = |p: f64| -> f64 {
@@ -120,7 +133,8 @@ fn main() -> ExitCode {
         f64::from(latencies[i]) / 1000.0
     };
     if let Some(path) = &args.answered {
-        let mut file = std::io::BufWriter::new(std::fs::File::create(path).expect("--answered file"));
+        let mut file =
+            std::io::BufWriter::new(std::fs::File::create(path).expect("--answered file"));
         for tally in &tallies {
             for (id, key) in &tally.answered {
                 let _ = writeln!(file, "{}\t{key}", args.ids[*id]);

@@ -11,7 +11,9 @@
 #     which the publish tests start on 127.0.0.1;
 #   - tests/browser/node_modules (playwright-core, axe-core, vnu-jar), pinned by
 #     tests/browser/package-lock.json, with `npm ci`.
-# Then runs `cargo test --all-targets` and the doc tests; any failure fails the script.
+# Then runs `cargo test --all-targets` and the doc tests, and scripts/test-package.sh (builds
+# the Debian package with cargo-deb, installs it with dpkg -i, checks it, purges it; needs
+# root; DESK_ARCHIVE_SKIP_PACKAGE_TEST=1 skips it). Any failure fails the script.
 set -euo pipefail
 
 BAGIT_VERSION="1.9.0"
@@ -108,5 +110,11 @@ cargo test --all-targets "$@"
 if [[ $# -eq 0 ]]; then
 	say "running cargo test --doc"
 	cargo test --doc
+	if [[ ${DESK_ARCHIVE_SKIP_PACKAGE_TEST:-0} == 1 ]]; then
+		say "skipping the Debian package test (DESK_ARCHIVE_SKIP_PACKAGE_TEST=1)"
+	else
+		say "running scripts/test-package.sh"
+		scripts/test-package.sh
+	fi
 fi
 say "all tests passed"

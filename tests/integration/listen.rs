@@ -2,6 +2,7 @@
 //! a small HTTP client, fetching from the fake desk API (SPEC §10).
 
 pub(crate) mod harness;
+mod lifecycle;
 mod resilience;
 mod strace;
 

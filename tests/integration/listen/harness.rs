@@ -171,6 +171,20 @@ impl Listener {
         (status, self.stderr())
     }
 
+    /// Sends SIGTERM and returns at once (the listener keeps running while it drains).
+    /// Wait with [`Listener::wait_exit`], not [`Listener::terminate`]: a second signal
+    /// ends the process at once.
+    pub(crate) fn sigterm(&self) {
+        signal(self.pid, "-TERM");
+    }
+
+    /// Waits (at most 60 s) for the listener to exit after [`Listener::sigterm`].
+    pub(crate) fn wait_exit(mut self) -> (Option<i32>, String) {
+        let status = wait_exit(&mut self.child, Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(50));
+        (status, self.stderr())
+    }
+
     /// kill -9.
     pub(crate) fn kill9(mut self) {
         signal(self.pid, "-KILL");

@@ -66,6 +66,17 @@ fn changed_evidence_pauses_until_restored() {
             && manifest.contains(&format!("data/records/{stem}.json"))
             && index.contains(&format!("sessions/{stem}.html"))
     });
+    // The phase that rendered may still be writing the bag and the state file: a record
+    // changed before the state file is written would be trusted by its cached checksum.
+    // Taking the archive's lock waits for that phase to end.
+    drop(
+        desk_archive::lock::ArchiveLock::take(
+            &o,
+            desk_archive::lock::Mode::Shared,
+            Duration::from_secs(30),
+        )
+        .unwrap(),
+    );
     std::thread::sleep(Duration::from_millis(300));
     let record = o.join(format!("data/records/{stem}.json"));
     let original = std::fs::read(&record).unwrap();
