@@ -82,13 +82,17 @@ if command -v systemd-analyze >/dev/null; then
 		grep -i "desk-archive-listen.service" && fail "systemd-analyze verify finds fault with the unit"
 fi
 
-# The packaged settings file is read by the installed program: `listen` starts with it (on
-# free loopback ports and a temporary archive), answers /healthz, and stops on SIGTERM.
-say "starting the installed listen with /etc/desk-archive/listen.toml"
+# The packaged settings file is read by the installed program, as the service's user:
+# `listen` starts with it (on free loopback ports and a temporary archive), answers
+# /healthz, and stops on SIGTERM with exit 0.
+say "starting the installed listen as desk-archive with /etc/desk-archive/listen.toml"
 work=$(mktemp -d)
 trap 'dpkg --purge desk-archive >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 printf 'package-test-secret\n' >"$work/secret-key"
-/usr/bin/desk-archive listen --config /etc/desk-archive/listen.toml \
+chown -R desk-archive:desk-archive "$work"
+chmod 700 "$work"
+setpriv --reuid desk-archive --regid desk-archive --init-groups \
+	env HOME="$work" XDG_CACHE_HOME="$work/cache" /usr/bin/desk-archive listen --config /etc/desk-archive/listen.toml \
 	--secret-key-file "$work/secret-key" --out "$work/archive" \
 	--bind 127.0.0.1:0 --admin-bind 127.0.0.1:0 --endpoint http://127.0.0.1:9 2>"$work/err" &
 pid=$!
