@@ -22,6 +22,51 @@ macro_rules! credentials_help {
     };
 }
 
+/// The API regions `--region` takes (the names of `fetch::Region`; a test keeps them equal).
+pub const REGIONS: &[&str] = &[
+    "china",
+    "singapore",
+    "seoul",
+    "tokyo",
+    "frankfurt",
+    "mumbai",
+    "silicon-valley",
+    "jakarta",
+];
+
+/// The page languages `--lang` takes.
+pub const LANGS: &[&str] = &["en", "zh-CN"];
+
+/// The sender roles the selection filters take.
+pub const ROLES: &[&str] = &["customer", "agent", "system"];
+
+/// A value parser that takes any string but names the values that exist, so shell
+/// completions offer them. The value itself is checked in [`crate::config`], with the
+/// same message whether it came from a flag, the environment or the config file.
+#[derive(Clone, Copy, Debug)]
+pub struct Suggest(pub &'static [&'static str]);
+
+impl clap::builder::TypedValueParser for Suggest {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            self.0.iter().map(|v| clap::builder::PossibleValue::new(*v)),
+        ))
+    }
+}
+
 /// Archive Tencent Cloud Chat desk sessions as a verifiable static website.
 #[derive(Debug, Parser)]
 #[command(
@@ -46,6 +91,7 @@ pub struct Cli {
 pub enum Command {
     /// Fetch every listed session, then render the site.
     #[command(
+        override_usage = "desk-archive archive --sessions <FILE> --out <DIR> [OPTIONS]",
         after_help = "Example:\n  DESK_SDKAPPID=1400000000 DESK_SECRET_KEY=... \\\n    desk-archive archive --sessions sessions.txt --out archive",
         after_long_help = concat!(
             "Example:\n  DESK_SDKAPPID=1400000000 DESK_SECRET_KEY=... \\\n    desk-archive archive --sessions sessions.txt --out archive\n\n",
@@ -55,13 +101,14 @@ pub enum Command {
     Archive(ArchiveArgs),
     /// Fetch only: write or refresh raw records under DIR/data/records/.
     #[command(
-        after_help = "Example:\n  desk-archive fetch --sessions sessions.csv --out archive --secret-key-file key.txt --sdkappid 1400000000",
+        override_usage = "desk-archive fetch --sessions <FILE> --out <DIR> [OPTIONS]",
+        after_help = "Example:\n  desk-archive fetch --sessions sessions.csv --out archive \\\n    --secret-key-file key.txt --sdkappid 1400000000",
         after_long_help = concat!(
-            "Example:\n  desk-archive fetch --sessions sessions.csv --out archive --secret-key-file key.txt --sdkappid 1400000000\n\n",
+            "Example:\n  desk-archive fetch --sessions sessions.csv --out archive \\\n    --secret-key-file key.txt --sdkappid 1400000000\n\n",
             credentials_help!()
         )
     )]
-    Fetch(ArchiveArgs),
+    Fetch(FetchArgs),
     /// Receive the desk session-event callback and archive every session as it goes quiet.
     #[command(
         after_help = "Example:\n  desk-archive listen --out archive --sdkappid 1400000000 --secret-key-file key.txt",
@@ -78,6 +125,7 @@ pub enum Command {
     Listen(ListenArgs),
     /// (Re)build the site in DIR from raw records, without the network.
     #[command(
+        override_usage = "desk-archive render --out <DIR> [--records <RDIR|URL>] [OPTIONS]",
         after_help = "Example:\n  desk-archive render --records examples/demo/records --out site"
     )]
     Render(RenderArgs),
@@ -96,27 +144,29 @@ pub enum Command {
     Serve(ServeArgs),
     /// One session as one self-contained HTML file (or PDF), optionally redacted.
     #[command(
-        after_help = "Examples:\n  desk-archive share archive 3f2a…-session-id --redact external\n  desk-archive share archive s-1 --redact external --pdf --out s-1.pdf"
+        after_help = "Examples:\n  desk-archive share archive 3f2a…-session-id --redact external\n  desk-archive share archive s-1 --redact external --pdf \\\n    --out s-1.pdf"
     )]
     Share(ShareArgs),
     /// A new bag holding only the selected sessions (legal production, hand-over).
     #[command(
-        after_help = "Example:\n  desk-archive export archive --out export --agent agent_7 --since 2024-01-01 --redact external"
+        override_usage = "desk-archive export <DIR> --out <DIR2> [OPTIONS]",
+        after_help = "Example:\n  desk-archive export archive --out export --agent agent_7 \\\n    --since 2024-01-01 --redact external"
     )]
     Export(ExportArgs),
     /// Upload the site (or the whole bag) to object storage, incrementally.
     #[command(
-        after_help = "Example:\n  AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... \\\n    desk-archive publish archive --to s3://my-bucket/desk\n  TENCENTCLOUD_SECRET_ID=... TENCENTCLOUD_SECRET_KEY=... \\\n    desk-archive publish archive --to cos://examplebucket-1250000000/desk --cos-region ap-guangzhou"
+        after_help = "Example:\n  AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... \\\n    desk-archive publish archive --to s3://my-bucket/desk\n  TENCENTCLOUD_SECRET_ID=... TENCENTCLOUD_SECRET_KEY=... \\\n    desk-archive publish archive \\\n    --to cos://examplebucket-1250000000/desk --cos-region ap-guangzhou"
     )]
     Publish(PublishArgs),
     /// Print a UserSig for the admin account, for use with curl or other tools.
     #[command(
+        override_usage = "desk-archive usersig --sdkappid <N> --secret-key-file <PATH> [OPTIONS]\n       desk-archive usersig --sdkappid <N> --secret-key <K> [OPTIONS]",
         after_help = "Example:\n  desk-archive usersig --sdkappid 1400000000 --secret-key-file key.txt"
     )]
     Usersig(UsersigArgs),
     /// Print a shell completion script on standard output.
     #[command(
-        after_help = "Example:\n  desk-archive completions bash > ~/.local/share/bash-completion/completions/desk-archive"
+        after_help = "Example:\n  desk-archive completions bash \\\n    > ~/.local/share/bash-completion/completions/desk-archive"
     )]
     Completions(CompletionsArgs),
     /// Print the man page (roff) on standard output.
@@ -128,46 +178,61 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct GeneralArgs {
     /// Print only errors.
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    #[arg(
+        short,
+        long,
+        global = true,
+        conflicts_with = "verbose",
+        help_heading = "General"
+    )]
     pub quiet: bool,
     /// Print more detail (debug log lines).
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = "General")]
     pub verbose: bool,
     /// Read options from this TOML file instead of ./desk-archive.toml.
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", help_heading = "General")]
     pub config: Option<PathBuf>,
 }
 
-/// `archive` and `fetch`.
+/// `archive`: what `fetch` takes, plus the page options.
 #[derive(Debug, Args)]
 pub struct ArchiveArgs {
+    /// Input, credentials, fetching, media and output.
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+    /// Page options.
+    #[command(flatten)]
+    pub pages: PageArgs,
+}
+
+/// `fetch` (and the first part of `archive`). It renders nothing, so it has no page
+/// options.
+#[derive(Debug, Args)]
+pub struct FetchArgs {
     /// File of SessionIds, one a line (or a CSV with a SessionId column); `-` reads stdin.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Input")]
     pub sessions: Option<String>,
-    /// The archive directory (a BagIt bag; the site is DIR/data).
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
+    /// Take only shard I of N of the listed sessions (by a hash of the SessionId), so
+    /// that N machines fetch disjoint shares, e.g. --shard 0/4.
+    #[arg(long, value_name = "I/N", help_heading = "Input")]
+    pub shard: Option<String>,
     /// Credentials and endpoint.
     #[command(flatten)]
     pub api: ApiArgs,
     /// Fetch tuning.
     #[command(flatten)]
     pub tuning: TuningArgs,
-    /// Page options (used by `archive`).
-    #[command(flatten)]
-    pub pages: PageArgs,
+    /// The archive directory (a BagIt bag; the site is DIR/data).
+    #[arg(long, value_name = "DIR", help_heading = "Output")]
+    pub out: Option<PathBuf>,
     /// Written to bag-info.txt [env: DESK_SOURCE_ORGANIZATION].
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", help_heading = "Output")]
     pub source_organization: Option<String>,
-    /// Take only shard I of N of the listed sessions (by a hash of the SessionId), so
-    /// that N machines fetch disjoint shares, e.g. --shard 0/4.
-    #[arg(long, value_name = "I/N")]
-    pub shard: Option<String>,
     /// Changed evidence and the archive's lock.
     #[command(flatten)]
     pub write: WriteArgs,
     /// Print the run summary as one JSON object on standard output.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub json: bool,
 }
 
@@ -229,6 +294,7 @@ pub struct ListenArgs {
 
 /// Credentials and endpoint (each also read from the environment variable named).
 #[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Credentials")]
 pub struct ApiArgs {
     /// The application's SDKAppID [env: DESK_SDKAPPID].
     #[arg(long, value_name = "N")]
@@ -247,7 +313,7 @@ pub struct ApiArgs {
     pub usersig: Option<String>,
     /// API region: china, singapore, seoul, tokyo, frankfurt, mumbai, silicon-valley,
     /// jakarta [env: DESK_REGION] [default: china].
-    #[arg(long, value_name = "R")]
+    #[arg(long, value_name = "R", value_parser = Suggest(REGIONS), hide_possible_values = true)]
     pub region: Option<String>,
     /// Base URL overriding the region, e.g. http://127.0.0.1:8080 [env: DESK_ENDPOINT].
     #[arg(long, value_name = "URL")]
@@ -256,6 +322,7 @@ pub struct ApiArgs {
 
 /// Fetch tuning.
 #[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Fetching")]
 pub struct TuningArgs {
     /// At most N requests (and so sessions) in flight [default: 8].
     #[arg(long, value_name = "N")]
@@ -280,23 +347,24 @@ pub struct TuningArgs {
     #[arg(long, value_name = "MS", hide = true)]
     pub breaker_window_ms: Option<u64>,
     /// Do not download message media (images, files, audio, video) into the archive.
-    #[arg(long)]
+    #[arg(long, help_heading = "Media")]
     pub no_media: bool,
     /// Skip media objects larger than N bytes [default: 104857600, 100 MiB].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", help_heading = "Media")]
     pub max_media_bytes: Option<u64>,
     /// Give up on a media object after this many seconds in all, however slowly it
     /// arrives [default: 300].
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", help_heading = "Media")]
     pub media_timeout: Option<f64>,
     /// Let media downloads reach HOST even if it resolves to a non-public address
     /// (repeatable).
-    #[arg(long, value_name = "HOST")]
+    #[arg(long, value_name = "HOST", help_heading = "Media")]
     pub media_allow_host: Vec<String>,
 }
 
 /// Page options.
 #[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Rendering")]
 pub struct PageArgs {
     /// Time zone for displayed times (IANA name) [default: UTC].
     #[arg(long, value_name = "TZ")]
@@ -305,7 +373,7 @@ pub struct PageArgs {
     #[arg(long, value_name = "TEXT")]
     pub title: Option<String>,
     /// Language of the pages: en or zh-CN [default: en].
-    #[arg(long, value_name = "LANG")]
+    #[arg(long, value_name = "LANG", value_parser = Suggest(LANGS), hide_possible_values = true)]
     pub lang: Option<String>,
     /// Do not write the Markdown pages.
     #[arg(long, conflicts_with = "markdown_pages")]
@@ -322,14 +390,14 @@ pub struct PageArgs {
 #[derive(Debug, Args)]
 pub struct RenderArgs {
     /// The archive directory to (re)build.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", help_heading = "Output")]
     pub out: Option<PathBuf>,
     /// Import raw records from this directory (any file names), or from object storage
     /// (s3://, cos://, gs://, az://, file:// URL), before rendering.
-    #[arg(long, value_name = "RDIR|URL")]
+    #[arg(long, value_name = "RDIR|URL", help_heading = "Input")]
     pub records: Option<PathBuf>,
     /// With --records: import the records in its sub-folders too.
-    #[arg(long)]
+    #[arg(long, help_heading = "Input")]
     pub recursive: bool,
     /// Object store options (with --records URL).
     #[command(flatten)]
@@ -338,18 +406,19 @@ pub struct RenderArgs {
     #[command(flatten)]
     pub pages: PageArgs,
     /// Written to bag-info.txt [env: DESK_SOURCE_ORGANIZATION].
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", help_heading = "Output")]
     pub source_organization: Option<String>,
     /// Changed evidence and the archive's lock.
     #[command(flatten)]
     pub write: WriteArgs,
     /// Print the run summary as one JSON object on standard output.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub json: bool,
 }
 
 /// How a writing command treats changed evidence and another writer (SPEC §9).
 #[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Output")]
 pub struct WriteArgs {
     /// Take records, media, coverage.json or the audit log that changed since the last
     /// manifest as they are (each is named in a warning and in the audit log) instead of
@@ -370,15 +439,15 @@ pub struct VerifyArgs {
     /// Check a publish target instead: every object there against DIR's manifests.
     #[arg(long, value_name = "URL")]
     pub remote: Option<String>,
-    /// Object store options (with --remote).
-    #[command(flatten)]
-    pub store: StoreArgs,
     /// Seconds to wait for a command that is writing the archive [default: 60].
     #[arg(long, value_name = "SECS")]
     pub lock_wait: Option<u64>,
     /// Print the result as one JSON object on standard output.
     #[arg(long)]
     pub json: bool,
+    /// Object store options (with --remote).
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// `search`.
@@ -482,6 +551,7 @@ pub struct ServeArgs {
 
 /// Redaction options of `share` and `export`.
 #[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Redaction")]
 pub struct RedactArgs {
     /// Redaction profile: external, internal (nothing redacted) or a TOML profile file.
     #[arg(long, value_name = "PROFILE")]
@@ -510,9 +580,6 @@ pub struct ShareArgs {
     /// Output file, `-` for standard output [default: <stem>.html (or .pdf) here].
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Redaction.
-    #[command(flatten)]
-    pub redaction: RedactArgs,
     /// Largest total size of images inlined into the file [default: 5242880, 5 MiB].
     #[arg(long, value_name = "N")]
     pub max_inline_bytes: Option<u64>,
@@ -528,22 +595,32 @@ pub struct ShareArgs {
     #[arg(long, value_name = "SECS")]
     pub lock_wait: Option<u64>,
     /// Time zone for displayed times (IANA name) [default: UTC].
-    #[arg(long, value_name = "TZ")]
+    #[arg(long, value_name = "TZ", help_heading = "Rendering")]
     pub timezone: Option<String>,
     /// Language: en or zh-CN [default: en].
-    #[arg(long, value_name = "LANG")]
+    #[arg(
+        long,
+        value_name = "LANG",
+        help_heading = "Rendering",
+        value_parser = Suggest(LANGS),
+        hide_possible_values = true
+    )]
     pub lang: Option<String>,
     /// Title shown above the session.
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", help_heading = "Rendering")]
     pub title: Option<String>,
+    /// Redaction.
+    #[command(flatten)]
+    pub redaction: RedactArgs,
 }
 
 /// The session filters of `export`: those of `search`, plus `--sessions FILE`. A filter
 /// given twice accepts either value; different filters must all hold.
 #[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Selection")]
 pub struct SelectArgs {
     /// Sessions with a message sent by this role: customer, agent or system (repeatable).
-    #[arg(long, value_name = "ROLE")]
+    #[arg(long, value_name = "ROLE", value_parser = Suggest(ROLES), hide_possible_values = true)]
     pub role: Vec<String>,
     /// Sessions with a message sent by this account (repeatable).
     #[arg(long, value_name = "A")]
@@ -577,6 +654,10 @@ pub struct ExportArgs {
     /// The new bag (must not exist, or be empty).
     #[arg(long, value_name = "DIR2")]
     pub out: Option<PathBuf>,
+    /// Seconds to wait for a command that holds the source archive (to read it, and to
+    /// log the disclosure in its audit log) [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub lock_wait: Option<u64>,
     /// Which sessions (the filters of `search`).
     #[command(flatten)]
     pub filters: SelectArgs,
@@ -584,15 +665,11 @@ pub struct ExportArgs {
     #[command(flatten)]
     pub redaction: RedactArgs,
     /// Pseudonyms numbered per session (default) or across the whole export.
-    #[arg(long, value_name = "SCOPE", value_parser = ["per-session", "per-export"])]
+    #[arg(long, value_name = "SCOPE", value_parser = ["per-session", "per-export"], help_heading = "Redaction")]
     pub pseudonyms: Option<String>,
     /// Page options (--timezone also sets the zone of --since and --until).
     #[command(flatten)]
     pub pages: PageArgs,
-    /// Seconds to wait for a command that holds the source archive (to read it, and to
-    /// log the disclosure in its audit log) [default: 60].
-    #[arg(long, value_name = "SECS")]
-    pub lock_wait: Option<u64>,
 }
 
 /// `publish`.
@@ -620,17 +697,18 @@ pub struct PublishArgs {
     /// Seconds to wait for a command that is writing the archive [default: 60].
     #[arg(long, value_name = "SECS")]
     pub lock_wait: Option<u64>,
-    /// Object store options.
-    #[command(flatten)]
-    pub store: StoreArgs,
     /// Print the result as one JSON object on standard output.
     #[arg(long)]
     pub json: bool,
+    /// Object store options.
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// Object store options (`publish`, `verify --remote`, `render --records URL`).
 /// Credentials are never flags: the store's environment variables or a file.
 #[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Object storage")]
 pub struct StoreArgs {
     /// Base URL of an S3-compatible store such as MinIO or Ceph, e.g.
     /// https://minio.internal:9000 [env: DESK_STORE_ENDPOINT].
@@ -674,4 +752,30 @@ pub struct CompletionsArgs {
     /// The shell to write completions for.
     #[arg(value_name = "SHELL")]
     pub shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Help is wrapped at the terminal's width, and a wrapped example no longer runs when
+    /// pasted: every indented line of an example fits 80 columns as written.
+    #[test]
+    fn examples_fit_80_columns_unwrapped() {
+        let cli = Cli::command();
+        for sub in cli.get_subcommands() {
+            let texts = [sub.get_after_help(), sub.get_after_long_help()];
+            for text in texts.into_iter().flatten() {
+                for line in text.to_string().lines().filter(|l| l.starts_with("  ")) {
+                    assert!(
+                        line.chars().count() <= 80,
+                        "{}: example line longer than 80 columns: {line}",
+                        sub.get_name()
+                    );
+                }
+            }
+        }
+    }
 }

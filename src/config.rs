@@ -290,7 +290,10 @@ impl Config {
         };
         let task = match cli.command {
             Command::Archive(args) => Task::Archive(r.archive(args)?),
-            Command::Fetch(args) => Task::Fetch(r.archive(args)?),
+            Command::Fetch(args) => Task::Fetch(r.archive(ArchiveArgs {
+                fetch: args,
+                pages: PageArgs::default(),
+            })?),
             Command::Listen(args) => Task::Listen(Box::new(r.listen(args)?)),
             Command::Render(args) => Task::Render(r.render(args)?),
             Command::Verify(args) => r.verify(args)?,
@@ -317,7 +320,8 @@ impl Command {
     /// Whether `--json` was given on the command line.
     fn json(&self) -> bool {
         match self {
-            Command::Archive(a) | Command::Fetch(a) => a.json,
+            Command::Archive(a) => a.fetch.json,
+            Command::Fetch(a) => a.json,
             Command::Render(a) => a.json,
             Command::Verify(a) => a.json,
             Command::Publish(a) => a.json,
@@ -574,7 +578,10 @@ impl Resolver<'_> {
         Ok(token)
     }
 
-    fn archive(&mut self, args: ArchiveArgs) -> Result<ArchiveConfig> {
+    fn archive(
+        &mut self,
+        ArchiveArgs { fetch: args, pages }: ArchiveArgs,
+    ) -> Result<ArchiveConfig> {
         let sessions = args
             .sessions
             .or_else(|| self.file.sessions.clone().map(|s| self.file_path_str(&s)))
@@ -582,10 +589,10 @@ impl Resolver<'_> {
                 usage("missing --sessions FILE (a file of SessionIds, or - for stdin)")
             })?;
         let out = self.out_dir(args.out)?;
-        // `fetch` renders nothing, but its page options are still checked: a typo in them
-        // should not wait for the next `render` to show.
-        let said = self.said(&args.pages);
-        let render = self.render_options(args.pages)?;
+        // `fetch` renders nothing and takes no page flags, but the config file's page
+        // options are still checked: a typo in them should not wait for `render` to show.
+        let said = self.said(&pages);
+        let render = self.render_options(pages)?;
         let media = self.media_settings(&args.tuning)?;
         let fetch = self.fetch_settings(args.api, args.tuning)?;
         let bag = BagMeta {
@@ -1299,6 +1306,13 @@ mod tests {
     use clap::Parser;
 
     use super::*;
+
+    /// `--region` suggests in completions exactly the regions the fetcher knows.
+    #[test]
+    fn completion_regions_are_the_fetchers() {
+        let names: Vec<&str> = crate::fetch::Region::ALL.iter().map(|r| r.name()).collect();
+        assert_eq!(names, crate::cli::REGIONS);
+    }
 
     fn resolve(args: &[&str], env: &[(&str, &str)], file: Option<&str>) -> Result<Config> {
         let dir = tempfile::tempdir().map_err(|e| Error::io("create", "tmp", e))?;

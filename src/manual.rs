@@ -54,7 +54,32 @@ pub(crate) fn man_page() -> Result<Vec<u8>> {
     let page = String::from_utf8_lossy(&out)
         .replace("\n.SH EXTRA\n", "\n.SH NOTES\n")
         .replace("\n.SS EXTRA\n", "\n.SS NOTES\n");
-    Ok(page.into_bytes())
+    Ok(point_subcommands_here(&page).into_bytes())
+}
+
+/// clap_mangen lists each subcommand as a page of its own (`desk-archive-fetch(1)`), but
+/// there is one page: each subcommand is a section of it, so the list names the section.
+fn point_subcommands_here(page: &str) -> String {
+    let mut out = String::with_capacity(page.len());
+    for line in page.lines() {
+        let section = line
+            .strip_prefix("desk\\-archive\\-")
+            .and_then(|rest| rest.strip_suffix("(1)"));
+        match section {
+            // `help` has no section: it prints the help of the command named after it.
+            Some("help") => out.push_str("desk\\-archive help COMMAND"),
+            Some(name) => {
+                out.push_str("desk\\-archive ");
+                out.push_str(name);
+                out.push_str(" (section \\(lq");
+                out.push_str(&format!("{BIN} {name}").to_uppercase().replace('-', "\\-"));
+                out.push_str("\\(rq below)");
+            }
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// The page's date: SOURCE_DATE_EPOCH when set (reproducible builds), else empty, so the

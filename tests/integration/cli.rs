@@ -125,7 +125,19 @@ fn user_mistakes_are_one_clear_line_and_exit_2() {
             "--endpoint",
         ),
         (
-            fetch_with(&["--secret-key", TEST_KEY, "--timezone", "Asia/Atlantis"]),
+            args(&[
+                "archive",
+                "--sessions",
+                "ids.txt",
+                "--out",
+                "out",
+                "--sdkappid",
+                "1",
+                "--secret-key",
+                TEST_KEY,
+                "--timezone",
+                "Asia/Atlantis",
+            ]),
             "unknown time zone",
         ),
         (
@@ -293,6 +305,119 @@ fn completions_and_man_page_come_from_the_clap_definitions() {
     assert_eq!(code, 0);
     assert!(man.contains(".TH desk-archive 1"), "{man}");
     assert!(man.contains(".SH \"DESK-ARCHIVE ARCHIVE\""));
+}
+
+/// Help groups options under headings, shows each command only the options it uses, and
+/// names required arguments in its usage line (issue 15, item 8).
+#[test]
+fn help_groups_options_and_shows_only_what_a_command_uses() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, archive, _) = run(dir.path(), &["archive", "--help"]);
+    assert_eq!(code, 0);
+    assert!(
+        archive.contains("Usage: desk-archive archive --sessions <FILE> --out <DIR> [OPTIONS]"),
+        "{archive}"
+    );
+    let mut last = 0;
+    for heading in [
+        "\nInput:\n",
+        "\nCredentials:\n",
+        "\nFetching:\n",
+        "\nMedia:\n",
+        "\nOutput:\n",
+        "\nRendering:\n",
+        "\nGeneral:\n",
+    ] {
+        let at = archive
+            .find(heading)
+            .unwrap_or_else(|| panic!("archive --help lacks {heading:?}:\n{archive}"));
+        assert!(at > last, "{heading:?} out of order:\n{archive}");
+        last = at;
+    }
+    let (_, fetch, _) = run(dir.path(), &["fetch", "--help"]);
+    assert!(
+        fetch.contains("Usage: desk-archive fetch --sessions <FILE> --out <DIR> [OPTIONS]"),
+        "{fetch}"
+    );
+    for page_option in ["--lang", "--title", "--timezone", "--jobs", "Rendering:"] {
+        assert!(
+            !fetch.contains(page_option),
+            "fetch shows {page_option}:\n{fetch}"
+        );
+    }
+    let (code, _, stderr) = run(dir.path(), &["fetch", "--lang", "en"]);
+    assert_eq!(code, 2, "fetch takes no page options: {stderr}");
+    let (_, render, _) = run(dir.path(), &["render", "--help"]);
+    assert!(
+        render.contains("Usage: desk-archive render --out <DIR> [--records <RDIR|URL>]"),
+        "{render}"
+    );
+    let (_, export, _) = run(dir.path(), &["export", "--help"]);
+    assert!(
+        export.contains("Usage: desk-archive export <DIR> --out <DIR2>"),
+        "{export}"
+    );
+    for heading in ["Selection:", "Redaction:", "Rendering:"] {
+        assert!(
+            export.contains(heading),
+            "export --help lacks {heading}:\n{export}"
+        );
+    }
+}
+
+/// Completions offer the values of `--region`, `--lang` and `--role`, which are checked
+/// in the configuration (so a wrong value keeps the tool's own message).
+#[test]
+fn completions_offer_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, bash, _) = run(dir.path(), &["completions", "bash"]);
+    for values in [
+        "china singapore seoul tokyo frankfurt mumbai silicon-valley jakarta",
+        "en zh-CN",
+        "customer agent system",
+    ] {
+        assert!(bash.contains(values), "bash completion lacks {values}");
+    }
+    let (_, fish, _) = run(dir.path(), &["completions", "fish"]);
+    assert!(
+        fish.contains("silicon-valley") && fish.contains("zh-CN"),
+        "{fish}"
+    );
+    let (code, _, stderr) = run(dir.path(), &["render", "--out", "x", "--lang", "fr"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("unknown --lang `fr` (use en or zh-CN)"),
+        "{stderr}"
+    );
+}
+
+/// The man page is one page: it refers to no other page (`desk-archive-fetch(1)` does not
+/// exist), and every section it points at is there.
+#[test]
+fn man_page_refers_only_to_its_own_sections() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, man, _) = run(dir.path(), &["man"]);
+    assert_eq!(code, 0);
+    assert!(!man.contains("(1)"), "a reference to another page:\n{man}");
+    let mut pointed = 0;
+    for line in man.lines() {
+        if let Some(rest) = line.split_once("(section \\(lq").map(|(_, r)| r) {
+            let name = rest.split("\\(rq").next().unwrap().replace("\\-", "-");
+            assert!(
+                man.contains(&format!(".SH \"{name}\"")),
+                "section {name} is pointed at but missing"
+            );
+            pointed += 1;
+        }
+    }
+    assert!(
+        pointed >= 10,
+        "the subcommand list points at {pointed} sections"
+    );
+    assert!(
+        man.contains("EXIT STATUS") || man.contains("Exit codes"),
+        "{man}"
+    );
 }
 
 #[test]
