@@ -122,7 +122,7 @@ pub enum Command {
             credentials_help!()
         )
     )]
-    Listen(ListenArgs),
+    Listen(Box<ListenArgs>),
     /// (Re)build the site in DIR from raw records, without the network.
     #[command(
         override_usage = "desk-archive render --out <DIR> [--records <RDIR|URL>] [OPTIONS]",

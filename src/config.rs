@@ -294,7 +294,7 @@ impl Config {
                 fetch: args,
                 pages: PageArgs::default(),
             })?),
-            Command::Listen(args) => Task::Listen(Box::new(r.listen(args)?)),
+            Command::Listen(args) => Task::Listen(Box::new(r.listen(*args)?)),
             Command::Render(args) => Task::Render(r.render(args)?),
             Command::Verify(args) => r.verify(args)?,
             Command::Publish(args) => Task::Publish(r.publish(args)?),
