@@ -13,15 +13,18 @@
 #   BENCH_FETCH_SLOW sessions in the runs with default tuning, 50 requests/s (default 150)
 #   BENCH_RATE       the --rate that must be held within 5 % (default 1000)
 #   BENCH_REPEAT     renders and copies per size; the median is reported (default 3)
+#   BENCH_INDEX      sessions of the archive whose index is sorted and filtered in Chromium
+#                    (default 100000, 2 messages each; 0 skips it)
 #   BENCH_WORD       the word `search` and ripgrep look for (default "refunded", in about
 #                    one message in 34 of the generated records)
 #   BENCH_SHARE_MESSAGES  messages of the session `share` prints (default 2000)
 #   BENCH_EXPORT     sessions of the archive `export` picks from (default 10000)
 #   BENCH_EXPORT_PICK  sessions `export` takes (default 1000)
-#   BENCH_SHARE_ONLY=1    run only the share/export part (step 5) and print its table
+#   BENCH_SHARE_ONLY=1    run only the share/export part (step 6) and print its table
 #   BENCH_DIR        work directory (default: a new /tmp/desk-bench.XXXXXX, removed at
 #                    the end unless BENCH_KEEP=1)
-#   BENCH_PARTS      which parts after the render run (default "search noop fetch publish listen")
+#   BENCH_PARTS      which parts after the render run (default
+#                    "sitesearch index search noop fetch publish lifecycle listen")
 #   BENCH_LISTEN_SECONDS      seconds of load on `listen` (default 20)
 #   BENCH_LISTEN_CONNECTIONS  keep-alive connections of the load (default 64)
 #   CARGO_TARGET_DIR where cargo builds (default: target/ in the repository)
@@ -30,9 +33,14 @@
 #   1. cargo build --release (binary and examples).
 #   2. For each size N: examples/gen-records writes N records (seed 1); BENCH_REPEAT times,
 #      `desk-archive render --records` builds a fresh archive under /usr/bin/time -v (wall
-#      time, peak RSS) and `cp -r` copies it (wall time); the medians, messages/s, the
-#      largest peak RSS, `du -sh`, and render/copy.
-#   3. On the largest archive: `desk-archive search DIR WORD` and `rg -F -c WORD
+#      time, peak RSS) and `cp -r` copies it (wall time), and the same render with
+#      `--no-search`; the medians, messages/s, the largest peak RSS, `du -sh`, files,
+#      render/copy, and what the search index adds in time and files.
+#   2b. Site search in Chromium (part sitesearch, bench/search-bytes.mjs) on the largest
+#      archive served from 127.0.0.1: the bytes of index one query fetches. The index at
+#      scale (part index, bench/index-scale.mjs): BENCH_INDEX sessions rendered, then in
+#      Chromium the time index.js takes to sort and filter all of them.
+#   3. On the largest archive (part search): `desk-archive search DIR WORD` and `rg -F -c WORD
 #      DIR/data/records` (ripgrep, Debian's package, installed when missing), one warm-up
 #      run each, then BENCH_REPEAT runs of each taking turns; the medians. Then one
 #      `archive --no-media` run against fake-desk (it only adds
@@ -43,26 +51,35 @@
 #      records and bag are included: a slight under-estimate) against examples/fake-desk
 #      at 0 ms and 20 ms latency, with the default tuning (--concurrency 8 --rate 50)
 #      and with --concurrency 32 --rate 2000; and at 0 ms with --rate $BENCH_RATE.
-#   5. share/export: `share` of one BENCH_SHARE_MESSAGES-message session (median of 5), plain
+#   5. Publish (needs moto[server] and awscli from PyPI; installed when missing): the largest
+#      site to moto_server on 127.0.0.1 — first upload, MB/s and objects/s, then the no-op
+#      republish — and the same site with `aws s3 sync` (its default 10 requests in flight)
+#      as the baseline, and its no-op re-sync.
+#
+#   6. share/export: `share` of one BENCH_SHARE_MESSAGES-message session (median of 5), plain
 #      and with `--redact external`; `export` of BENCH_EXPORT_PICK of BENCH_EXPORT sessions
 #      (`--sessions FILE`), plain and redacted, against `render --records` of the same
 #      sessions into a new archive.
-#   6. listen: examples/listen-load posts message events of 2,000 sessions (random picks,
+#
+#   7. Lifecycle, on a copy of the largest archive: `erase` of one session (wall time and
+#      the files it wrote), `erase --sessions` of 100, and a `prune --dry-run` that finds
+#      nothing to erase.
+#
+#   8. listen: examples/listen-load posts message events of 2,000 sessions (random picks,
 #      new MsgKeys) over $BENCH_LISTEN_CONNECTIONS keep-alive connections for
 #      $BENCH_LISTEN_SECONDS s to `listen --settle 0.5 --render-every 5` on loopback, which
 #      meanwhile fetches them from fake-desk (5 ms latency) and renders: accepted events/s,
 #      p50 and p99 time to the 200. Then the loss check: the same load for 6 s, kill -9 of
 #      the listener after 3 s, `render` to take in the journal it left, and every event
 #      answered 200 must be counted in coverage.json (message_events per session).
-#   7. Publish (needs moto[server] and awscli from PyPI; installed when missing): the largest
-#      site to moto_server on 127.0.0.1 — first upload, MB/s and objects/s, then the no-op
-#      republish — and the same site with `aws s3 sync` (its default 10 requests in flight)
-#      as the baseline, and its no-op re-sync.
 #
 # Targets: share of a 2,000-message session < 0.5 s (without PDF); export of the picked
-# sessions ≤ 1.5× the render of them (plain); render of the largest size ≤ 3× its cp -r; peak RSS(largest) ≤ 1.2 × RSS
-# (smallest) + 1 KB per extra session; fetch at 20 ms with --concurrency 32 --rate 2000 ≥
-# 90 % of 1,600 pages/s; --rate $BENCH_RATE held within 5 %; no-op re-run < 1 s, no file
+# sessions ≤ 1.5× the render of them (plain); render of the largest size ≤ 3× its cp -r;
+# peak RSS(largest) ≤ 1.2 × RSS (smallest) + 1 KB per extra session (search index built);
+# the site search index adds ≤ 25 % to the largest render's time and ≤ 20 % to its files;
+# a query in the browser fetches ≤ 2 MB of index; sorting or filtering BENCH_INDEX
+# sessions ≤ 200 ms; fetch at 20 ms with --concurrency 32 --rate 2000 ≥ 90 % of 1,600
+# pages/s; --rate $BENCH_RATE held within 5 %; no-op re-run < 1 s, no file
 # rewritten; search of the largest archive ≤ 2× ripgrep's time on its records; no-op
 # republish of the largest site < 2 s; listen ≥ 2,000 accepted events/s with p99 ≤ 50 ms
 # while fetching, and 0 events lost across kill -9.
@@ -75,8 +92,9 @@ FETCH_N=${BENCH_FETCH:-2000}
 FETCH_SLOW_N=${BENCH_FETCH_SLOW:-150}
 RATE=${BENCH_RATE:-1000}
 REPEAT=${BENCH_REPEAT:-3}
+INDEX_N=${BENCH_INDEX:-100000}
 WORD=${BENCH_WORD:-refunded}
-PARTS=${BENCH_PARTS:-"search noop fetch publish listen"}
+PARTS=${BENCH_PARTS:-"sitesearch index search noop fetch publish lifecycle listen"}
 LISTEN_SECONDS=${BENCH_LISTEN_SECONDS:-20}
 LISTEN_CONNECTIONS=${BENCH_LISTEN_CONNECTIONS:-64}
 has() { [[ " $PARTS " == *" $1 "* ]]; }
@@ -118,6 +136,10 @@ BIN=$TARGET/release/desk-archive
 GEN=$TARGET/release/examples/gen-records
 FAKE=$TARGET/release/examples/fake-desk
 LOAD=$TARGET/release/examples/listen-load
+if { has sitesearch || has index; } && [[ ! -d $ROOT/tests/browser/node_modules/playwright-core ]]; then
+    log "installing the browser tools (npm ci in tests/browser)"
+    (cd "$ROOT/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
+fi
 
 now() { date +%s.%N; }
 # elapsed START → seconds with 3 decimals
@@ -194,7 +216,7 @@ if [[ ${BENCH_SHARE_ONLY:-0} == 1 ]]; then
 fi
 
 # ---------------------------------------------------------------- render
-declare -A RSS RENDER COPY
+declare -A RSS RENDER COPY PLAIN PLAIN_RSS FILES PLAIN_FILES
 SMALL= LARGE=
 for n in $SIZES; do
     [[ -z $SMALL ]] && SMALL=$n
@@ -227,14 +249,53 @@ for n in $SIZES; do
         # inodes when it allocates new ones, which would slow down whatever creates files
         # next and make the comparison unfair.
     done
+    # The same renders without the search index.
+    plains=() PLAIN_RSS[$n]=0
+    for k in $(seq 1 "$REPEAT"); do
+        out=$W/plain-$n-$k
+        log "render $n --no-search (run $k of $REPEAT)"
+        sync
+        t0=$(now)
+        /usr/bin/time -v -o "$W/time-plain-$n-$k.txt" "$BIN" -q render --records "$recs" --out "$out" --no-search
+        plains+=("$(since "$t0")")
+        rss=$(rss_kb "$W/time-plain-$n-$k.txt")
+        [[ $rss -gt ${PLAIN_RSS[$n]} ]] && PLAIN_RSS[$n]=$rss
+    done
     RENDER[$n]=$(median "${renders[@]}")
+    PLAIN[$n]=$(median "${plains[@]}")
     COPY[$n]=$(median "${copies[@]}")
+    FILES[$n]=$(find "$arch/data" -type f | wc -l)
+    PLAIN_FILES[$n]=$(find "$W/plain-$n-1/data" -type f | wc -l)
     size=$(du -sh "$arch" | cut -f1)
     row "render $n × $MESSAGES: wall (median of $REPEAT)" "${RENDER[$n]} s ($(calc '%.0f' "$msgs / ${RENDER[$n]}") messages/s, $msgs messages; runs ${renders[*]})"
-    row "render $n: peak RSS" "$(calc '%.1f' "${RSS[$n]} / 1024") MB"
+    row "render $n: peak RSS" "$(calc '%.1f' "${RSS[$n]} / 1024") MB (--no-search $(calc '%.1f' "${PLAIN_RSS[$n]} / 1024") MB)"
+    row "render $n --no-search: wall (median)" "${PLAIN[$n]} s (runs ${plains[*]})"
+    row "render $n: search index adds" "$(calc '%.0f' "100 * (${RENDER[$n]} - ${PLAIN[$n]}) / ${PLAIN[$n]}") % time, $(calc '%.1f' "100 * (${FILES[$n]} - ${PLAIN_FILES[$n]}) / ${PLAIN_FILES[$n]}") % files (${FILES[$n]} vs ${PLAIN_FILES[$n]}), $(du -sh "$arch/data/search" | cut -f1)"
     row "render $n: output size (du)" "$size"
     row "render $n: cp -r of the archive (median)" "${COPY[$n]} s (render/copy $(calc '%.1f' "${RENDER[$n]} / ${COPY[$n]}")×; runs ${copies[*]})"
 done
+
+# ---------------------------------------------------------------- site search, index at scale
+QUERY_MAX=
+if has sitesearch; then
+    log "one query in Chromium on the $LARGE-session archive"
+    QUERY_MAX=0
+    while IFS=$'\t' read -r query bytes files ms results parts; do
+        row "site search: one query \"$query\" fetches" "$(calc '%.2f' "$bytes / 1048576") MB in $files files, results in $ms ms ($results; $parts)"
+        [[ $bytes -gt $QUERY_MAX ]] && QUERY_MAX=$bytes
+    done < <(node "$ROOT/bench/search-bytes.mjs" "$W/arch-$LARGE/data" refund 退款 RF-77120)
+fi
+INDEX_MAX=
+if has index && [[ $INDEX_N -gt 0 ]]; then
+    log "generating $INDEX_N sessions × 2 messages for the index"
+    "$GEN" --sessions "$INDEX_N" --messages 2 --seed 3 --out "$W/index-recs" >/dev/null
+    "$BIN" -q render --records "$W/index-recs" --out "$W/index-arch" --no-search --no-markdown-pages
+    log "sorting and filtering $INDEX_N sessions in Chromium"
+    while IFS=$'\t' read -r what ms rest; do
+        if [[ $what == max ]]; then INDEX_MAX=$ms; else row "index of $INDEX_N: $what" "$ms ms $rest"; fi
+    done < <(node "$ROOT/bench/index-scale.mjs" "$W/index-arch/data")
+    rm -rf "$W/index-recs" "$W/index-arch"
+fi
 
 # ---------------------------------------------------------------- search vs ripgrep
 # Side by side on the same files, taking turns, after one warm-up run each (so both read
@@ -429,6 +490,38 @@ PY
 ANSWERED=$(wc -l <"$W/answered.tsv")
 row "listen: events lost across kill -9" "$LOST of $ANSWERED answered 200"
 fi
+# ---------------------------------------------------------------- lifecycle
+# On a copy of the largest archive (the parts above keep theirs): `erase` of one session,
+# then of 100 from a file (records go; index, stats and agent pages are rebuilt; the bag is
+# written again), with the files the first one rewrote; and a `prune --dry-run` that finds
+# nothing to erase (every record read for its last message's time). The copy has no stat
+# cache (it is keyed by the archive's path), so the first erase also re-hashes every file
+# once, as any first writing command on a copied archive does; the second shows erase alone.
+if has lifecycle; then
+    log "erase and prune on a copy of the $LARGE-session archive"
+    LIFE=$W/life-$LARGE
+    rm -rf "$LIFE"
+    cp -r "$W/arch-$LARGE" "$LIFE"
+    awk -F'\t' 'NR == 1 { print $1 }' "$W/recs-$LARGE.tsv" >"$W/erase-1"
+    awk -F'\t' 'NR > 1 && NR <= 101 { print $1 }' "$W/recs-$LARGE.tsv" >"$W/erase-100"
+    sleep 1.1 # as for the no-op re-run: anything rewritten is newer than the marker
+    touch "$W/marker-life"
+    sleep 0.05
+    t0=$(now)
+    "$BIN" -q erase "$LIFE" --sessions "$W/erase-1" --reason bench
+    ERASE1=$(since "$t0")
+    ERASE1_FILES=$(find "$LIFE" -type f -newer "$W/marker-life" | wc -l)
+    t0=$(now)
+    "$BIN" -q erase "$LIFE" --sessions "$W/erase-100" --reason bench
+    ERASE100=$(since "$t0")
+    t0=$(now)
+    "$BIN" -q prune "$LIFE" --retention-days 36500 --dry-run >/dev/null
+    PRUNE=$(since "$t0")
+    row "erase 1 session of $LARGE" "$ERASE1 s, $ERASE1_FILES files written"
+    row "erase 100 sessions of $LARGE (--sessions FILE)" "$ERASE100 s"
+    row "prune --dry-run over $LARGE (nothing expired)" "$PRUNE s"
+fi
+
 share_export
 
 # ---------------------------------------------------------------- verdicts
@@ -437,6 +530,17 @@ verdict "render $LARGE ≤ 3× cp -r" "${RENDER[$LARGE]} <= 3 * ${COPY[$LARGE]}"
 rss_limit=$(calc '%.0f' "1.2 * ${RSS[$SMALL]} + ($LARGE - $SMALL)")
 verdict "peak RSS $LARGE ≤ 1.2 × RSS $SMALL + 1 KB/session" "${RSS[$LARGE]} <= $rss_limit" \
     "${RSS[$LARGE]} KB vs limit $rss_limit KB"
+verdict "search index adds ≤ 25 % to render $LARGE" "${RENDER[$LARGE]} <= 1.25 * ${PLAIN[$LARGE]}" \
+    "$(calc '%.0f' "100 * (${RENDER[$LARGE]} - ${PLAIN[$LARGE]}) / ${PLAIN[$LARGE]}") %"
+verdict "search index adds ≤ 20 % files at $LARGE" "${FILES[$LARGE]} <= 1.2 * ${PLAIN_FILES[$LARGE]}" \
+    "${FILES[$LARGE]} vs ${PLAIN_FILES[$LARGE]}"
+if [[ -n $QUERY_MAX ]]; then
+    verdict "site search: one query fetches ≤ 2 MB of index" "$QUERY_MAX <= 2097152" \
+        "$(calc '%.2f' "$QUERY_MAX / 1048576") MB"
+fi
+if [[ -n $INDEX_MAX ]]; then
+    verdict "index sorts/filters $INDEX_N sessions ≤ 200 ms" "$INDEX_MAX <= 200" "$INDEX_MAX ms"
+fi
 if has fetch; then
     fast=${PPS["20 ms, --concurrency 32 --rate 2000"]}
     verdict "fetch 20 ms, 32/2000 ≥ 1440 pages/s" "$fast >= 1440" "$fast pages/s"

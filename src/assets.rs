@@ -22,6 +22,10 @@ pub(crate) const ASSETS: &[Asset] = &[
         bytes: include_bytes!("../static/index.js"),
     },
     Asset {
+        path: "search.js",
+        bytes: include_bytes!("../static/search.js"),
+    },
+    Asset {
         path: "style.css",
         bytes: include_bytes!("../static/style.css"),
     },

@@ -2,8 +2,11 @@
 //! archive — what ran, with which options (never a secret), the counts, the payload before
 //! and after (Payload-Oxum and the SHA-256 of manifest-sha256.txt computed without the
 //! audit log's own line), and any changes accepted with `--accept-changes` or records
-//! superseded by a re-fetch. Each line carries the SHA-256 of the line before it, so an
-//! entry edited or removed in the middle breaks the chain, and `verify` names the first
+//! superseded by a re-fetch, the sessions erased with their reasons, archive settings
+//! changed (retention), and disclosures (`share`, `export`). Accounts are never written in
+//! clear: [`account_digest`] salts and hashes them, with the salt in bag-info.txt
+//! ([`SALT_LABEL`]). Each line carries the SHA-256 of the line before it, so an entry edited
+//! or removed in the middle breaks the chain, and `verify` names the first
 //! broken entry. The chain cannot show entries cut from the end: compare its last hash
 //! with a copy kept elsewhere (see the README). A run that changes nothing appends
 //! nothing. The log is primary evidence: written through the write-ahead list, replaced
@@ -21,6 +24,43 @@ use crate::wal::Wal;
 
 /// The log's path inside `data/`.
 pub const FILE_NAME: &str = "audit.jsonl";
+
+/// The readable pages of the log inside `data/`: `audit.html` holds the newest
+/// [`PAGE_ENTRIES`] entries, `audit-<n>.html` the older ones (entries of page n are
+/// `(n-1)·PAGE_ENTRIES+1 ..= n·PAGE_ENTRIES`, so a full page never changes again).
+pub const PAGE: &str = "audit.html";
+
+/// Entries per audit page.
+pub const PAGE_ENTRIES: usize = 1000;
+
+/// The file name of older audit page `n` (1-based).
+pub fn page_name(n: usize) -> String {
+    format!("audit-{n}.html")
+}
+
+/// Whether `rel` (bag-relative) is the audit log or one of its pages: left out of the
+/// payload facts an entry records, since an entry cannot describe the file it is part of
+/// (nor the pages made from it).
+pub fn is_log_or_page(rel: &str) -> bool {
+    let Some(name) = rel.strip_prefix("data/") else {
+        return false;
+    };
+    name == FILE_NAME
+        || name == PAGE
+        || name
+            .strip_prefix("audit-")
+            .and_then(|n| n.strip_suffix(".html"))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A session erased, and why (in an entry's `erased`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Erased {
+    /// The SessionId.
+    pub session_id: String,
+    /// The reason given (`erase --reason`, or the retention rule of `prune`).
+    pub reason: String,
+}
 
 /// The payload as the bag lists it, before or after a command.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +98,12 @@ pub struct Entry {
     /// Files renamed to today's file-name rule (`old -> new`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub renamed: Vec<String>,
+    /// Sessions erased (`erase`, `prune`), each with its reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub erased: Vec<Erased>,
+    /// Archive settings changed (the retention period and its minimum), as set.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub settings: BTreeMap<String, serde_json::Value>,
     /// SHA-256 (hex) of the previous line's bytes (without its newline); `null` first.
     pub prev: Option<String>,
 }
@@ -79,17 +125,24 @@ pub struct Event {
     pub superseded: Vec<String>,
     /// Files renamed to today's file-name rule.
     pub renamed: Vec<String>,
+    /// Sessions erased, with reasons.
+    pub erased: Vec<Erased>,
+    /// Archive settings changed: logged even though the payload stays the same.
+    pub settings: BTreeMap<String, serde_json::Value>,
 }
 
 impl Event {
     /// Whether this event must be logged once the payload after is known: a disclosure
-    /// (always), or the payload changed, or changes were accepted, or records superseded.
+    /// (always), or the payload changed, or changes were accepted, records superseded or
+    /// renamed, sessions erased or settings changed.
     pub fn is_worth_logging(&self, after: &Payload) -> bool {
         self.is_disclosure()
             || self.before.as_ref() != Some(after)
             || !self.accepted_changes.is_empty()
             || !self.superseded.is_empty()
             || !self.renamed.is_empty()
+            || !self.erased.is_empty()
+            || !self.settings.is_empty()
     }
 
     /// Whether the event is a `share` or `export`: in the source archive the entry of a
@@ -112,9 +165,11 @@ pub fn new_salt() -> String {
     to_hex(&rand::random::<[u8; 16]>())
 }
 
-/// An account as the log writes it, never in clear: `sha256:` and the hex SHA-256 of the
-/// salt's text followed by the account's bytes. Whoever holds the archive can check
-/// whether a given account is named; the log alone does not say who it is.
+/// An account as the log (and `holds.json`) writes it, never in clear: `sha256:` and the
+/// hex SHA-256 of the salt's text followed by the account's bytes. Whoever holds the
+/// archive can check whether a given account is named; the log alone does not say who it
+/// is, and the salt keeps the digest from being looked up in a table of hashed names made
+/// for another archive.
 pub fn account_digest(salt: &str, account: &str) -> String {
     let mut h = Sha256::new();
     h.update(salt.as_bytes());
@@ -151,6 +206,8 @@ pub fn append(data_dir: &Path, wal: &Wal, event: Event, after: Payload) -> Resul
         accepted_changes: event.accepted_changes,
         superseded: event.superseded,
         renamed: event.renamed,
+        erased: event.erased,
+        settings: event.settings,
         prev,
     };
     let line = serde_json::to_vec(&entry).map_err(|source| Error::Json {
@@ -182,10 +239,17 @@ fn now() -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// The SHA-256 (hex) of one line of the log, without its newline: what the next entry's
+/// `prev` holds, and what the audit page shows as the head of the chain.
+pub fn line_hash(line: &[u8]) -> String {
+    to_hex(&Sha256::digest(line))
+}
+
 /// Checks the hash chain of an audit log's bytes: `Err` names the first entry (1-based
-/// line) whose `prev` is not the SHA-256 of the line before, or that is not an entry.
+/// line) that is not an entry, or whose successor's `prev` is not its SHA-256 — the entry
+/// that was edited (or after which entries were removed).
 pub fn check_chain(bytes: &[u8]) -> std::result::Result<usize, String> {
-    let mut prev: Option<String> = None;
+    let mut prev: Option<(usize, u64, String)> = None;
     let mut count = 0;
     for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
         if line.is_empty() {
@@ -193,14 +257,24 @@ pub fn check_chain(bytes: &[u8]) -> std::result::Result<usize, String> {
         }
         let entry: Entry = serde_json::from_slice(line)
             .map_err(|e| format!("line {}: not an audit entry ({e})", i + 1))?;
-        if entry.prev != prev {
-            return Err(format!(
-                "line {} (entry {}): its `prev` is not the SHA-256 of the entry before it",
-                i + 1,
-                entry.seq
-            ));
+        let expected = prev.as_ref().map(|(_, _, hash)| hash);
+        if entry.prev.as_ref() != expected {
+            return Err(match prev {
+                Some((line, seq, _)) => format!(
+                    "line {line} (entry {seq}): changed, or entries after it removed — the \
+                     `prev` of line {} (entry {}) is not its SHA-256",
+                    i + 1,
+                    entry.seq
+                ),
+                None => format!(
+                    "line {} (entry {}): the first entry has a `prev`: entries before it \
+                     were removed",
+                    i + 1,
+                    entry.seq
+                ),
+            });
         }
-        prev = Some(to_hex(&Sha256::digest(line)));
+        prev = Some((i + 1, entry.seq, line_hash(line)));
         count += 1;
     }
     Ok(count)
@@ -234,7 +308,20 @@ mod tests {
         assert!(text.lines().nth(2).unwrap().contains("\"seq\":3"));
         let edited = text.replacen("\"render\"", "\"erase\"", 2);
         let err = check_chain(edited.as_bytes()).unwrap_err();
-        assert!(err.starts_with("line 2 "), "{err}");
+        assert!(err.starts_with("line 1 (entry 1): changed"), "{err}");
+        let cut: String = text.lines().skip(1).map(|l| format!("{l}\n")).collect();
+        let err = check_chain(cut.as_bytes()).unwrap_err();
+        assert!(err.contains("entries before it were removed"), "{err}");
+    }
+
+    #[test]
+    fn account_digests_are_salted() {
+        let a = account_digest("s1", "cust-1");
+        assert!(a.starts_with("sha256:") && a.len() == 7 + 64, "{a}");
+        assert_ne!(a, account_digest("s2", "cust-1"));
+        assert_eq!(a, account_digest("s1", "cust-1"));
+        assert!(!a.contains("cust"));
+        assert_ne!(new_salt(), new_salt());
     }
 
     #[test]

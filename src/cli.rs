@@ -158,6 +158,23 @@ pub enum Command {
         after_help = "Example:\n  AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... \\\n    desk-archive publish archive --to s3://my-bucket/desk\n  TENCENTCLOUD_SECRET_ID=... TENCENTCLOUD_SECRET_KEY=... \\\n    desk-archive publish archive \\\n    --to cos://examplebucket-1250000000/desk --cos-region ap-guangzhou"
     )]
     Publish(PublishArgs),
+    /// Erase sessions (an erasure request): records, pages, media no other session uses.
+    #[command(
+        override_usage = "desk-archive erase <DIR> (--session <ID>... | --sessions <FILE> | --account <A>) --reason <TEXT> [OPTIONS]",
+        after_help = "Examples:\n  desk-archive erase archive --session 0b9c1d2e-3f40-4a5b-8c6d-7e8f90a1b2c3 \\\n    --reason \"GDPR request #4711\"\n  desk-archive erase archive --account customer-4711 \\\n    --reason \"PIPL request 2026-031\" --dry-run"
+    )]
+    Erase(EraseArgs),
+    /// Put sessions on legal hold (erase and prune refuse them), lift or list holds.
+    #[command(
+        override_usage = "desk-archive hold <DIR> (--session <ID>... | --account <A>) --reason <TEXT>\n       desk-archive hold <DIR> --release (--session <ID>... | --account <A>)\n       desk-archive hold <DIR> --list",
+        after_help = "Examples:\n  desk-archive hold archive --account customer-4711 --reason \"matter 2026-17\"\n  desk-archive hold archive --list\n  desk-archive hold archive --release --account customer-4711"
+    )]
+    Hold(HoldArgs),
+    /// Erase sessions whose last message is older than the retention period.
+    #[command(
+        after_help = "Examples:\n  desk-archive prune archive --set-retention-days 1095\n  desk-archive prune archive --dry-run\n  desk-archive prune archive --retention-days 1460"
+    )]
+    Prune(PruneArgs),
     /// Print a UserSig for the admin account, for use with curl or other tools.
     #[command(
         override_usage = "desk-archive usersig --sdkappid <N> --secret-key-file <PATH> [OPTIONS]\n       desk-archive usersig --sdkappid <N> --secret-key <K> [OPTIONS]",
@@ -228,6 +245,9 @@ pub struct FetchArgs {
     /// Written to bag-info.txt [env: DESK_SOURCE_ORGANIZATION].
     #[arg(long, value_name = "TEXT", help_heading = "Output")]
     pub source_organization: Option<String>,
+    /// Fetch listed sessions that were erased, too (they are skipped otherwise).
+    #[arg(long, help_heading = "Input")]
+    pub include_erased: bool,
     /// Changed evidence and the archive's lock.
     #[command(flatten)]
     pub write: WriteArgs,
@@ -240,37 +260,34 @@ pub struct FetchArgs {
 #[derive(Debug, Args)]
 pub struct ListenArgs {
     /// The archive directory (a BagIt bag; the site is DIR/data).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", help_heading = "Output")]
     pub out: Option<PathBuf>,
     /// Where to receive callbacks [default: 127.0.0.1:8787]; put a TLS reverse proxy in
     /// front for the internet.
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", help_heading = "Callbacks")]
     pub bind: Option<String>,
     /// Where to serve /healthz and /metrics [default: 127.0.0.1:8788].
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", help_heading = "Callbacks")]
     pub admin_bind: Option<String>,
     /// The callback path [default: /desk/callback].
-    #[arg(long, value_name = "P")]
+    #[arg(long, value_name = "P", help_heading = "Callbacks")]
     pub path: Option<String>,
-    /// Seconds of quiet after a session's last event before it is fetched [default: 600].
-    #[arg(long, value_name = "SECS")]
-    pub settle: Option<f64>,
     /// Least seconds between two renders [default: 60].
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", help_heading = "Rendering")]
     pub render_every: Option<f64>,
     /// Most sessions waiting to be fetched; new ones beyond get 503 [default: 100000].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", help_heading = "Callbacks")]
     pub max_pending: Option<usize>,
     /// Check the Chat webhook authentication (Sign, RequestTime) with the token in FILE.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Callbacks")]
     pub callback_token_file: Option<PathBuf>,
     /// Allow a non-loopback --bind without --callback-token-file (anyone who knows the
     /// SdkAppid could then make the archive fetch sessions).
-    #[arg(long)]
+    #[arg(long, help_heading = "Callbacks")]
     pub insecure_open_callback: bool,
     /// After each render, publish the site to object storage (like `publish DIR --to
     /// URL`): s3://, cos://, gs://, az:// or file:// URL.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", help_heading = "Object storage")]
     pub publish_to: Option<String>,
     /// Object store options (with --publish-to).
     #[command(flatten)]
@@ -285,8 +302,12 @@ pub struct ListenArgs {
     #[command(flatten)]
     pub pages: PageArgs,
     /// Written to bag-info.txt [env: DESK_SOURCE_ORGANIZATION].
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", help_heading = "Output")]
     pub source_organization: Option<String>,
+    /// Fetch sessions that were erased, too, when callbacks report them (they are skipped
+    /// otherwise).
+    #[arg(long, help_heading = "Input")]
+    pub include_erased: bool,
     /// Changed evidence and the archive's lock.
     #[command(flatten)]
     pub write: WriteArgs,
@@ -339,6 +360,12 @@ pub struct TuningArgs {
     /// Re-fetch sessions that already have a complete record.
     #[arg(long)]
     pub refresh: bool,
+    /// Seconds a session must be quiet to count as over: a session with no session-end
+    /// message whose last message is younger than this when fetched is still open and
+    /// fetched again by the next run (0 turns this off); `listen` fetches a session this
+    /// long after its last event [default: 600].
+    #[arg(long, value_name = "SECS")]
+    pub settle: Option<f64>,
     /// First backoff ceiling in milliseconds (tests use a tiny one) [default: 500].
     #[arg(long, value_name = "MS", hide = true)]
     pub backoff_ms: Option<u64>,
@@ -381,6 +408,19 @@ pub struct PageArgs {
     /// Write the Markdown pages again after --no-markdown-pages (the default).
     #[arg(long)]
     pub markdown_pages: bool,
+    /// Do not build the site search index (data/search/), and remove an existing one.
+    #[arg(long, conflicts_with = "search")]
+    pub no_search: bool,
+    /// Build the site search index again after --no-search (the default).
+    #[arg(long)]
+    pub search: bool,
+    /// Show remote https images that were not captured inline; without it they are links
+    /// and opening the archive makes no request outside it.
+    #[arg(long, conflicts_with = "no_remote_images")]
+    pub remote_images: bool,
+    /// Show remote images as links again after --remote-images (the default).
+    #[arg(long)]
+    pub no_remote_images: bool,
     /// Render threads [default: one per core].
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -399,6 +439,9 @@ pub struct RenderArgs {
     /// With --records: import the records in its sub-folders too.
     #[arg(long, help_heading = "Input")]
     pub recursive: bool,
+    /// With --records: import records of erased sessions, too (they are skipped otherwise).
+    #[arg(long, help_heading = "Input")]
+    pub include_erased: bool,
     /// Object store options (with --records URL).
     #[command(flatten)]
     pub store: StoreArgs,
@@ -420,8 +463,8 @@ pub struct RenderArgs {
 #[derive(Debug, Args, Default)]
 #[command(next_help_heading = "Output")]
 pub struct WriteArgs {
-    /// Take records, media, coverage.json or the audit log that changed since the last
-    /// manifest as they are (each is named in a warning and in the audit log) instead of
+    /// Take records, media, coverage.json, holds.json or the audit log that changed since the
+    /// last manifest as they are (each is named in a warning and in the audit log) instead of
     /// stopping with exit 3.
     #[arg(long)]
     pub accept_changes: bool,
@@ -724,6 +767,98 @@ pub struct StoreArgs {
     /// Retries of a failed store request (tests use 0) [default: 6].
     #[arg(long, value_name = "N", hide = true)]
     pub store_retries: Option<usize>,
+}
+
+/// `erase`.
+#[derive(Debug, Args)]
+pub struct EraseArgs {
+    /// The archive directory.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Erase these sessions (repeatable).
+    #[arg(long = "session", value_name = "ID", num_args = 1.., required_unless_present_any = ["sessions", "account"], conflicts_with_all = ["sessions", "account"])]
+    pub sessions_given: Vec<String>,
+    /// Erase the sessions listed in FILE (one SessionId a line, or a CSV with a SessionId
+    /// column); `-` reads stdin.
+    #[arg(long, value_name = "FILE", conflicts_with = "account")]
+    pub sessions: Option<String>,
+    /// Erase every session in which account A wrote, whatever its role.
+    #[arg(long, value_name = "A")]
+    pub account: Option<String>,
+    /// Why (kept in coverage.json and the audit log for ever: a ticket number, not a
+    /// person's name).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// Only list what would be erased.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Changed evidence and the archive's lock.
+    #[command(flatten)]
+    pub write: WriteArgs,
+    /// Print the result as one JSON object on standard output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `hold`.
+#[derive(Debug, Args)]
+pub struct HoldArgs {
+    /// The archive directory.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Hold (or release) these sessions (repeatable).
+    #[arg(long = "session", value_name = "ID", num_args = 1.., conflicts_with_all = ["account", "list"])]
+    pub sessions: Vec<String>,
+    /// Hold (or release) every session in which account A wrote, also later ones.
+    #[arg(long, value_name = "A", conflicts_with = "list")]
+    pub account: Option<String>,
+    /// Why (a matter or ticket; with --release, lift only the hold for this reason).
+    #[arg(long, value_name = "TEXT", conflicts_with = "list")]
+    pub reason: Option<String>,
+    /// Lift the holds on the sessions or account given.
+    #[arg(long, conflicts_with = "list")]
+    pub release: bool,
+    /// List the holds and the sessions they cover.
+    #[arg(long)]
+    pub list: bool,
+    /// Changed evidence and the archive's lock.
+    #[command(flatten)]
+    pub write: WriteArgs,
+    /// Print the result as one JSON object on standard output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `prune`.
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// The archive directory.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Erase sessions whose last message is older than N days [default: the archive's
+    /// own period, set with --set-retention-days; never from a config file].
+    #[arg(long, value_name = "N")]
+    pub retention_days: Option<u64>,
+    /// Set the archive's retention period to N days (in bag-info.txt) and its minimum,
+    /// below which no later prune goes without --lower-retention; erases nothing.
+    #[arg(long, value_name = "N", conflicts_with_all = ["retention_days", "dry_run"])]
+    pub set_retention_days: Option<u64>,
+    /// With --set-retention-days: the minimum, if less than N [default: N].
+    #[arg(long, value_name = "M", requires = "set_retention_days")]
+    pub minimum_days: Option<u64>,
+    /// Allow a period below the archive's recorded minimum (and, with
+    /// --set-retention-days, lower the minimum).
+    #[arg(long)]
+    pub lower_retention: bool,
+    /// Only list what would be erased.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Changed evidence and the archive's lock.
+    #[command(flatten)]
+    pub write: WriteArgs,
+    /// Print the result as one JSON object on standard output.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `usersig`.

@@ -27,6 +27,9 @@ pub const DEFAULT_CONFIG_FILE: &str = "desk-archive.toml";
 
 pub use crate::progress::Verbosity;
 
+mod lifecycle;
+pub use lifecycle::{EraseConfig, HoldAction, HoldConfig, PruneAction, PruneConfig, Selection};
+
 /// Everything a run needs, resolved and validated.
 #[derive(Debug)]
 pub struct Config {
@@ -62,6 +65,12 @@ pub enum Task {
     VerifyRemote(RemoteVerifyConfig),
     /// `publish DIR --to URL`.
     Publish(PublishConfig),
+    /// `erase DIR …`.
+    Erase(EraseConfig),
+    /// `hold DIR …`.
+    Hold(HoldConfig),
+    /// `prune DIR …`.
+    Prune(PruneConfig),
     /// `usersig`.
     Usersig(UsersigConfig),
     /// `search DIR [PATTERN]`.
@@ -102,6 +111,8 @@ pub struct ArchiveConfig {
     pub write: WriteAccess,
     /// Which page options were given.
     pub said: Said,
+    /// `--include-erased`: fetch erased sessions again (never from a file).
+    pub include_erased: bool,
 }
 
 /// Settings of `listen` (SPEC §10).
@@ -125,6 +136,8 @@ pub struct ListenConfig {
     pub listen: crate::listen::ListenSettings,
     /// `--publish-to URL`: publish the site after each render.
     pub publish: Option<PublishConfig>,
+    /// `--include-erased`: fetch erased sessions the callbacks report (never from a file).
+    pub include_erased: bool,
 }
 
 /// Which render options the user gave (flag, variable or config key), as opposed to
@@ -139,6 +152,10 @@ pub struct Said {
     pub title: bool,
     /// `--markdown-pages`, `--no-markdown-pages` or `no-markdown-pages`.
     pub markdown_pages: bool,
+    /// `--search`, `--no-search` or `no-search`.
+    pub search: bool,
+    /// `--remote-images`, `--no-remote-images` or `remote-images`.
+    pub remote_images: bool,
 }
 
 /// How a writing command treats changed evidence and another writer (SPEC §9).
@@ -172,6 +189,8 @@ pub struct RenderConfig {
     pub write: WriteAccess,
     /// Which page options were given.
     pub said: Said,
+    /// `--include-erased`: import records of erased sessions too (never from a file).
+    pub include_erased: bool,
 }
 
 /// bag-info.txt fields from the configuration.
@@ -226,6 +245,8 @@ struct FileConfig {
     title: Option<String>,
     lang: Option<String>,
     no_markdown_pages: Option<bool>,
+    no_search: Option<bool>,
+    remote_images: Option<bool>,
     jobs: Option<u64>,
     quiet: Option<bool>,
     verbose: Option<bool>,
@@ -298,6 +319,9 @@ impl Config {
             Command::Render(args) => Task::Render(r.render(args)?),
             Command::Verify(args) => r.verify(args)?,
             Command::Publish(args) => Task::Publish(r.publish(args)?),
+            Command::Erase(args) => Task::Erase(r.erase(args)?),
+            Command::Hold(args) => Task::Hold(r.hold(args)?),
+            Command::Prune(args) => Task::Prune(r.prune(args)?),
             Command::Usersig(args) => Task::Usersig(r.usersig(args)?),
             Command::Search(args) => Task::Search(Box::new(r.search(args)?)),
             Command::Serve(args) => Task::Serve(r.serve(args)?),
@@ -325,6 +349,9 @@ impl Command {
             Command::Render(a) => a.json,
             Command::Verify(a) => a.json,
             Command::Publish(a) => a.json,
+            Command::Erase(a) => a.json,
+            Command::Hold(a) => a.json,
+            Command::Prune(a) => a.json,
             // `search --json` prints JSON Lines, not one report: it is the search's own.
             Command::Usersig(_)
             | Command::Search(_)
@@ -350,6 +377,9 @@ impl Task {
                 | Task::Verify { .. }
                 | Task::VerifyRemote(_)
                 | Task::Publish(_)
+                | Task::Erase(_)
+                | Task::Hold(_)
+                | Task::Prune(_)
         )
     }
 }
@@ -486,7 +516,9 @@ impl Resolver<'_> {
             }
             Ok(Duration::from_secs_f64(value))
         };
-        let settle = seconds(args.settle, "settle", 600.0)?;
+        // One `settle` for both of its uses (SPEC §7, §10): a listener fetches a session
+        // once it has been quiet that long, which is when a fetch no longer finds it open.
+        let settle = fetch.settle;
         let render_every = seconds(args.render_every, "render-every", 60.0)?;
         let max_pending = args
             .max_pending
@@ -552,13 +584,29 @@ impl Resolver<'_> {
             said,
             listen,
             publish,
+            include_erased: args.include_erased,
         })
+    }
+
+    /// `--settle SECS` or the `settle` key [default: 600 s]: a number of seconds, 0 or
+    /// more (fractions allowed, for tests and `listen` on a quiet desk).
+    fn settle(&self, flag: Option<f64>) -> Result<Duration> {
+        let value = match flag {
+            Some(v) => v,
+            None => match number(self.file.settle.as_ref(), "settle")? {
+                Some(v) => v,
+                None => return Ok(crate::model::open::DEFAULT_SETTLE),
+            },
+        };
+        if !(value.is_finite() && (0.0..1e9).contains(&value)) {
+            return Err(usage("--settle must be a number of seconds, 0 or more"));
+        }
+        Ok(Duration::from_secs_f64(value))
     }
 
     /// A number-valued key of the config file, by its name.
     fn file_value(&self, key: &str) -> Option<&toml::Value> {
         match key {
-            "settle" => self.file.settle.as_ref(),
             "render-every" => self.file.render_every.as_ref(),
             _ => None,
         }
@@ -616,6 +664,7 @@ impl Resolver<'_> {
             shard,
             write: self.write_access(&args.write),
             said,
+            include_erased: args.include_erased,
         })
     }
 
@@ -756,6 +805,7 @@ impl Resolver<'_> {
             bag,
             write: self.write_access(&args.write),
             said,
+            include_erased: args.include_erased,
         })
     }
 
@@ -884,6 +934,8 @@ impl Resolver<'_> {
                 .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
                 .filter(|h| !h.is_empty())
                 .collect(),
+            // Set by the command from what the archive remembers.
+            remote_images: false,
         })
     }
 
@@ -935,6 +987,10 @@ impl Resolver<'_> {
             markdown_pages: pages.no_markdown_pages
                 || pages.markdown_pages
                 || f.no_markdown_pages.is_some(),
+            search: pages.no_search || pages.search || f.no_search.is_some(),
+            remote_images: pages.remote_images
+                || pages.no_remote_images
+                || f.remote_images.is_some(),
         }
     }
 
@@ -961,6 +1017,9 @@ impl Resolver<'_> {
             lang,
             markdown_pages: pages.markdown_pages
                 || !(pages.no_markdown_pages || self.file.no_markdown_pages == Some(true)),
+            search: pages.search || !(pages.no_search || self.file.no_search == Some(true)),
+            remote_images: pages.remote_images
+                || (!pages.no_remote_images && self.file.remote_images == Some(true)),
             jobs,
             progress: None,
             cancel: None,
@@ -1045,6 +1104,7 @@ impl Resolver<'_> {
             retries,
             timeout: Duration::from_secs_f64(timeout),
             refresh: tuning.refresh || self.file.refresh == Some(true),
+            settle: self.settle(tuning.settle)?,
             backoff_base: Duration::from_millis(tuning.backoff_ms.unwrap_or(500)),
             backoff_cap: Duration::from_secs(30),
             retry_after_cap: Duration::from_secs(60),
@@ -1439,7 +1499,12 @@ mod tests {
             ),
             (vec!["--secret-key", "k", "--lang", "fr"], "--lang"),
         ] {
-            let args: Vec<&str> = BASE.iter().copied().chain(extra).collect();
+            // `archive`: the page options (--timezone, --lang) are not `fetch`'s.
+            let args: Vec<&str> = ["desk-archive", "archive"]
+                .into_iter()
+                .chain(BASE[2..].iter().copied())
+                .chain(extra)
+                .collect();
             let err = resolve(&args, &env, None).unwrap_err();
             assert!(err.to_string().contains(needle), "{err} lacks {needle}");
             assert_eq!(err.exit_code(), crate::ExitCode::Usage);

@@ -20,6 +20,10 @@ pub enum State {
     /// A complete record is in `data/records/`.
     #[serde(rename = "archived")]
     Archived,
+    /// A record is in `data/records/`, fetched while the session was still going on
+    /// (SPEC §7): the next `archive` or `fetch` fetches it again.
+    #[serde(rename = "open")]
+    Open,
     /// The API refused it or retries ran out (`ErrorCode`, `ErrorInfo`).
     #[serde(rename = "failed")]
     Failed,
@@ -29,6 +33,17 @@ pub enum State {
     /// Not attempted because the run stopped (or was interrupted).
     #[serde(rename = "pending")]
     Pending,
+    /// Removed by `erase` or `prune` (SPEC §14), with the reason: never fetched or
+    /// imported again unless `--include-erased`.
+    #[serde(rename = "erased")]
+    Erased,
+}
+
+impl State {
+    /// Whether the session has a record (archived, or open).
+    pub fn has_record(self) -> bool {
+        matches!(self, State::Archived | State::Open)
+    }
 }
 
 impl State {
@@ -36,9 +51,11 @@ impl State {
     pub fn as_str(self) -> &'static str {
         match self {
             State::Archived => "archived",
+            State::Open => "open",
             State::Failed => "failed",
             State::NotFound => "not found",
             State::Pending => "pending",
+            State::Erased => "erased",
         }
     }
 }
@@ -54,12 +71,14 @@ pub struct MediaCounts {
     pub failed: u64,
 }
 
-/// A session the index must list although it has no record (from coverage.json).
+/// A session whose state the index shows besides its figures (from coverage.json): one
+/// without a record, which the index lists without a page, or an `open` one, whose row
+/// says so.
 #[derive(Debug, Clone)]
 pub struct MissingSession {
     /// The SessionId.
     pub session_id: String,
-    /// `failed`, `not found` or `pending`.
+    /// `failed`, `not found`, `pending`, or `open` (the session has a record).
     pub state: String,
     /// The API's ErrorCode, when one was given.
     pub error_code: Option<i64>,
@@ -90,6 +109,9 @@ pub struct Entry {
     /// Media of the session captured, skipped (too large) and failed (SPEC §8).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media: Option<MediaCounts>,
+    /// Why an erased session was erased (`erase --reason`, or the retention rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// `listen`: when the session's last callback event happened (RFC 3339, UTC).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_event: Option<String>,
@@ -115,6 +137,26 @@ pub struct Folded<'a> {
     pub new_messages: u64,
     /// The highest journal sequence number among them.
     pub seq: u64,
+}
+
+impl Entry {
+    /// A new entry with nothing but its state.
+    fn new(session_id: &str, state: State, when: &str) -> Entry {
+        Entry {
+            session_id: session_id.to_owned(),
+            stem: crate::records::stem(session_id),
+            state,
+            when: when.to_owned(),
+            error_code: None,
+            error_info: None,
+            media: None,
+            reason: None,
+            last_event: None,
+            message_events: None,
+            callback_messages: None,
+            journal_seq: None,
+        }
+    }
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -163,33 +205,24 @@ impl Coverage {
                 if old.state == state
                     && old.error_code == error_code
                     && old.error_info == error_info => {}
-            // A session that was archived once stays archived: a later failure to refresh it
-            // does not remove its record.
-            Some(old) if old.state == State::Archived && state != State::Archived => {}
+            // A session that was archived once stays archived (or open): a later failure to
+            // refresh it does not remove its record.
+            Some(old) if old.state.has_record() && !state.has_record() => {}
             // Media counts and callback facts stay: they are not part of the state.
             Some(old) => {
                 old.state = state;
                 old.when = now.to_owned();
                 old.error_code = error_code;
                 old.error_info = error_info;
+                old.reason = None;
             }
             None => {
-                self.entries.insert(
-                    session_id.to_owned(),
-                    Entry {
-                        session_id: session_id.to_owned(),
-                        stem: crate::records::stem(session_id),
-                        state,
-                        when: now.to_owned(),
-                        error_code,
-                        error_info,
-                        media: None,
-                        last_event: None,
-                        message_events: None,
-                        callback_messages: None,
-                        journal_seq: None,
-                    },
-                );
+                let entry = Entry {
+                    error_code,
+                    error_info,
+                    ..Entry::new(session_id, state, now)
+                };
+                self.entries.insert(session_id.to_owned(), entry);
             }
         }
     }
@@ -199,6 +232,36 @@ impl Coverage {
         self.set(session_id, State::Archived, None, when);
     }
 
+    /// Marks a session erased, with when and why; its media counts go (the media of an
+    /// erased session is no longer in the archive). An erased session stays as it was.
+    pub fn set_erased(&mut self, session_id: &str, when: &str, reason: &str) {
+        if self.is_erased(session_id) {
+            return;
+        }
+        let entry = Entry {
+            reason: Some(reason.to_owned()),
+            ..Entry::new(session_id, State::Erased, when)
+        };
+        self.entries.insert(session_id.to_owned(), entry);
+    }
+
+    /// Whether a session was erased: `archive`, `fetch`, `listen` and `render --records`
+    /// leave it alone unless `--include-erased` (SPEC §14).
+    pub fn is_erased(&self, session_id: &str) -> bool {
+        self.entries
+            .get(session_id)
+            .is_some_and(|e| e.state == State::Erased)
+    }
+
+    /// The SessionIds of every erased session.
+    pub fn erased_ids(&self) -> std::collections::HashSet<&str> {
+        self.entries
+            .values()
+            .filter(|e| e.state == State::Erased)
+            .map(|e| e.session_id.as_str())
+            .collect()
+    }
+
     /// Sets a session's media counts (`None` removes them); `when` is not touched.
     pub fn set_media(&mut self, session_id: &str, media: Option<MediaCounts>) {
         if let Some(entry) = self.entries.get_mut(session_id) {
@@ -206,11 +269,11 @@ impl Coverage {
         }
     }
 
-    /// The stems of every archived session.
+    /// The stems of every session with a record (archived or open).
     pub fn archived_stems(&self) -> std::collections::HashSet<&str> {
         self.entries
             .values()
-            .filter(|e| e.state == State::Archived)
+            .filter(|e| e.state.has_record())
             .map(|e| e.stem.as_str())
             .collect()
     }
@@ -220,13 +283,29 @@ impl Coverage {
         self.entries.get(session_id)
     }
 
-    /// Sessions the index must list without a page (every state but archived), and the
-    /// archived sessions whose transcript is shorter than the callbacks reported (state
-    /// `archived`, with `callback_messages`: the index flags their rows).
+    /// The stems of the sessions that were still going on when fetched: their records are
+    /// not complete, whatever they hold (SPEC §7).
+    pub fn open_stems(&self) -> std::collections::HashSet<String> {
+        self.entries
+            .values()
+            .filter(|e| e.state == State::Open)
+            .map(|e| e.stem.clone())
+            .collect()
+    }
+
+    /// Sessions whose state the index shows: every state but archived and erased (`open`
+    /// ones have a record and a page; an erased session is gone from the site, the audit
+    /// page says why; the others are listed without one), and the archived sessions whose
+    /// transcript is shorter than the callbacks reported (state `archived`, with
+    /// `callback_messages`: the index flags their rows).
     pub fn missing(&self) -> Vec<MissingSession> {
         self.entries
             .values()
-            .filter(|e| e.state != State::Archived || e.callback_messages.is_some())
+            .filter(|e| match e.state {
+                State::Archived => e.callback_messages.is_some(),
+                State::Erased => false,
+                _ => true,
+            })
             .map(|e| MissingSession {
                 session_id: e.session_id.clone(),
                 state: e.state.as_str().to_owned(),
@@ -344,6 +423,40 @@ mod tests {
         assert_eq!(c.get("a").unwrap().error_code, None);
         c.set("a", State::Pending, None, "t4");
         assert_eq!(c.get("a").unwrap().state, State::Archived);
+    }
+
+    #[test]
+    fn erased_sessions_keep_their_reason_and_leave_the_index() {
+        let mut c = Coverage::default();
+        c.set_archived("a", "t1");
+        c.set_erased("a", "t2", "GDPR request 17");
+        c.set_erased("a", "t3", "again");
+        let e = c.get("a").unwrap();
+        assert_eq!((e.state, e.when.as_str()), (State::Erased, "t2"));
+        assert_eq!(e.reason.as_deref(), Some("GDPR request 17"));
+        assert!(c.is_erased("a") && !c.is_erased("b"));
+        assert!(c.missing().is_empty());
+        assert_eq!(c.counts().get("erased"), Some(&1));
+        let json = serde_json::to_string(e).unwrap();
+        assert!(json.contains(r#""state":"erased""#), "{json}");
+        // Fetched again on purpose (--include-erased): archived, the reason gone.
+        c.set_archived("a", "t4");
+        assert_eq!(c.get("a").unwrap().reason, None);
+    }
+
+    #[test]
+    fn an_open_session_keeps_its_record_and_can_close() {
+        let mut c = Coverage::default();
+        c.set("a", State::Open, None, "t1");
+        assert!(c.open_stems().contains("a-ca978112ca1bbdcafac2"));
+        // A failed re-fetch keeps it open (its record is still there).
+        c.set("a", State::Failed, Some((None, "timeout".into())), "t2");
+        assert_eq!(c.get("a").unwrap().state, State::Open);
+        assert_eq!(c.missing()[0].state, "open");
+        assert!(c.archived_stems().contains("a-ca978112ca1bbdcafac2"));
+        c.set_archived("a", "t3");
+        assert_eq!(c.get("a").unwrap().state, State::Archived);
+        assert!(c.open_stems().is_empty() && c.missing().is_empty());
     }
 
     #[test]

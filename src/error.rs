@@ -52,6 +52,9 @@ pub enum Error {
     /// Primary evidence changed since the last manifests (exit 3): each file named.
     #[error("{0}")]
     Changed(String),
+    /// Refused by policy (exit 5): a legal hold, or a retention minimum; nothing changed.
+    #[error("{0}")]
+    Refused(String),
     /// A JSON file that is not a desk record.
     #[error("`{}` is not a desk record: expected a JSON object with SessionId and Messages", path.display())]
     NotARecord {
@@ -94,6 +97,7 @@ impl Error {
             Error::Locked { .. } => ExitCode::TryLater,
             Error::Changed(_) => ExitCode::Integrity,
             Error::Unreachable(_) => ExitCode::TryLater,
+            Error::Refused(_) => ExitCode::Refused,
             // grep's 2, which is also the usage code.
             Error::Search(_) => ExitCode::Usage,
         }

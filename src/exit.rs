@@ -17,7 +17,7 @@ pub enum ExitCode {
     Integrity,
     /// Try again later: the archive is locked by another writer, or the API unreachable.
     TryLater,
-    /// Refused by policy (a legal hold).
+    /// Refused by policy (a legal hold, a retention minimum).
     Refused,
     /// Interrupted by SIGINT in a batch command; what was done is kept.
     Interrupted,
@@ -45,7 +45,7 @@ Exit codes:
   2    usage or configuration error, including credentials or application rejected by the API
   3    integrity: verify (or verify --remote) found a mismatch, or a command found changed evidence
   4    try again later: locked by another writer, or the API could not be reached (or the store)
-  5    refused by policy: a legal hold
+  5    refused by policy: a legal hold, or a retention below the archive's minimum
   130  interrupted by SIGINT (what was done is kept, the bag valid)
 `search` follows grep instead: 0 found, 1 nothing found, 2 error.";
 }

@@ -18,6 +18,7 @@ pub(crate) mod exit;
 pub mod export;
 pub mod fetch;
 pub(crate) mod fsutil;
+pub mod lifecycle;
 pub mod listen;
 pub mod lock;
 pub(crate) mod manual;
@@ -70,6 +71,9 @@ pub fn run(config: Config) -> Result<ExitCode> {
             let flag = interrupt_flag()?;
             commands::publish(&c, output, &flag)?
         }
+        Task::Erase(c) => commands::erase(&c, output)?,
+        Task::Hold(c) => commands::hold(&c, output)?,
+        Task::Prune(c) => commands::prune(&c, output)?,
         Task::Usersig(c) => commands::usersig(&c)?,
         Task::Search(c) => commands::search(&c)?,
         Task::Serve(c) => commands::serve(&c)?,

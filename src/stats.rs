@@ -22,7 +22,9 @@
 //!   message; the next agent message *answers* it (its response time = answer time − run
 //!   start time). Further customer messages join the open run; agent messages while no run
 //!   is open (an agent speaking first, or twice) answer nothing. System messages and
-//!   messages of other roles neither start nor end a run. A run whose start or answer has
+//!   messages of other roles neither start nor end a run, and neither does a customer
+//!   message made only of satisfaction ratings and status payloads (typing, session
+//!   end…; API.md §4): it answers, it does not ask, so it neither starts nor joins a run. A run whose start or answer has
 //!   no timestamp is answered but has no time. A negative difference (clocks out of order)
 //!   is clamped to 0: the answer came no later than the question.
 //! * **First response** = the time of the first answered run. Mean, median (mean of the
@@ -230,9 +232,10 @@ pub struct SessionStats {
 }
 
 impl SessionStats {
-    /// `true` when a customer wrote and no agent ever answered.
+    /// `true` when a customer asked and no agent ever answered (a customer who only rated
+    /// asked nothing).
     pub fn is_unanswered(&self) -> bool {
-        self.messages.customer > 0 && self.responses.answered == 0
+        self.unanswered_customer_messages > 0 && self.responses.answered == 0
     }
 
     /// `true` when the session ends with customer messages nobody answered.
@@ -251,9 +254,10 @@ pub fn session_stats_in(messages: &[Message], zone: chrono_tz::Tz) -> SessionSta
     let mut stats = SessionStats::default();
     let mut runs = RunTracker::default();
     for m in messages {
-        count_message(&mut stats, m, zone);
+        let asks = count_message(&mut stats, m, zone);
         match m.role {
-            Role::Customer => runs.customer(m),
+            Role::Customer if asks => runs.customer(m),
+            Role::Customer => {}
             Role::Agent => {
                 if let Some(answer) = runs.agent(m) {
                     record_answer(&mut stats, &m.from_account, answer);
@@ -278,11 +282,14 @@ pub fn session_stats_in(messages: &[Message], zone: chrono_tz::Tz) -> SessionSta
     stats
 }
 
-/// Counts one message into every figure that does not depend on record order.
-fn count_message(stats: &mut SessionStats, m: &Message, zone: chrono_tz::Tz) {
+/// Counts one message into every figure that does not depend on record order. Returns
+/// whether the message asks something: `false` for one made only of ratings and status
+/// payloads ([`custom::Payload::answers_without_asking`]), which start no customer run.
+fn count_message(stats: &mut SessionStats, m: &Message, zone: chrono_tz::Tz) -> bool {
     stats.messages.add(m.role, 1);
     let mut chars = 0u64;
     let mut status = false;
+    let mut answers_only = !m.elements.is_empty();
     for element in &m.elements {
         let name = match element.type_name() {
             "" => "(none)",
@@ -291,9 +298,17 @@ fn count_message(stats: &mut SessionStats, m: &Message, zone: chrono_tz::Tz) {
         stats.elements.add(name, 1);
         match element {
             Element::Text { text } => chars += text.chars().count() as u64,
-            Element::Custom { data, .. } => status |= is_status_payload(data),
+            Element::Custom { data, .. } => {
+                let payload = custom::parse(data);
+                // Exactly what the pages show as a muted system note, so that the two
+                // never disagree.
+                status |= matches!(payload, custom::Payload::Status(_));
+                answers_only &= payload.answers_without_asking();
+                continue;
+            }
             _ => {}
         }
+        answers_only = false;
     }
     stats.characters.add(m.role, chars);
     if m.role == Role::System || status {
@@ -308,6 +323,7 @@ fn count_message(stats: &mut SessionStats, m: &Message, zone: chrono_tz::Tz) {
         }
     }
     add_participant(&mut stats.participants, m);
+    !answers_only
 }
 
 fn add_participant(p: &mut Participants, m: &Message) {
@@ -445,13 +461,6 @@ fn hour_of_day(ts_ms: i64, zone: chrono_tz::Tz) -> Option<usize> {
     Some(utc.with_timezone(&zone).hour() as usize)
 }
 
-/// Whether a `TIMCustomElem` `Data` is a status payload (API.md §4): exactly what the
-/// pages show as a muted system note ([`custom::Payload::Status`]), so that the two never
-/// disagree.
-fn is_status_payload(data: &str) -> bool {
-    matches!(custom::parse(data), custom::Payload::Status(_))
-}
-
 /// Median and 90th percentile of one figure over sessions.
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
 pub struct Distribution {
@@ -514,7 +523,7 @@ pub struct Totals {
     pub longest_wait: Distribution,
     /// Largest longest-wait of any session.
     pub longest_wait_ms: Option<i64>,
-    /// Sessions in which a customer wrote and no agent ever answered.
+    /// Sessions in which a customer asked and no agent ever answered.
     pub unanswered_sessions: u64,
     /// Sessions that end with unanswered customer messages.
     pub sessions_ending_unanswered: u64,
@@ -941,6 +950,69 @@ mod tests {
         assert_eq!(s.system_events, 1);
         let s = session_stats(&[raw(0, command), raw(1, settings), raw(2, card)]);
         assert_eq!(s.system_events, 2);
+    }
+
+    /// A customer message of custom elements with these `Data`s (JSON, unescaped).
+    fn custom_message(i: usize, role: i64, ts: i64, data: &[&str]) -> Message {
+        let body: Vec<String> = data
+            .iter()
+            .map(|d| {
+                let data = serde_json::to_string(d).unwrap();
+                format!(r#"{{"MsgType":"TIMCustomElem","MsgContent":{{"Data":{data}}}}}"#)
+            })
+            .collect();
+        let raw = format!(
+            r#"{{"FromAccount":"c","FromAccountRole":{role},"Timestamp":{},"MsgBody":[{}]}}"#,
+            T0 + ts,
+            body.join(",")
+        );
+        parse_message(i, &raw)
+    }
+
+    #[test]
+    fn ratings_and_status_payloads_start_no_customer_run() {
+        let rating = r#"{"src":"10","customerServicePlugin":0,"menuSelected":{"id":"5","content":"5 stars"}}"#;
+        let evaluation = r#"{"businessID":"evaluation","version":1,"score":5,"comment":"great"}"#;
+        let typing = r#"{"businessID":"user_typing_status","typingStatus":1}"#;
+        let end = r#"{"src":"19","customerServicePlugin":0}"#;
+        let card = r#"{"src":"22","customerServicePlugin":0,"content":{"header":"h"}}"#;
+        let mut m = msgs(&[(C, "c", Some(0), "help"), (A, "ag", Some(1_000), "done")]);
+        // A 5-star rating after the answer, then a typing indicator and a TUIKit rating.
+        m.push(custom_message(2, C, 5_000, &[rating]));
+        m.push(custom_message(3, C, 6_000, &[typing, evaluation]));
+        m.push(custom_message(4, S, 7_000, &[end]));
+        let s = session_stats(&m);
+        assert_eq!(s.unanswered_customer_messages, 0);
+        assert!(!s.ends_unanswered() && !s.is_unanswered());
+        assert_eq!(s.longest_wait_ms, Some(1_000));
+        assert_eq!(
+            s.messages.customer, 3,
+            "the ratings still count as messages"
+        );
+        // Nor do they join an open run: one question, a rating, then the answer.
+        let mut m = msgs(&[(C, "c", Some(0), "help")]);
+        m.push(custom_message(1, C, 1_000, &[rating]));
+        m.extend(msgs(&[(A, "ag", Some(4_000), "here")]));
+        let s = session_stats(&m);
+        assert_eq!(
+            (s.first_response_ms, s.responses.answered),
+            (Some(4_000), 1)
+        );
+        // A rating alone is no question: the session is not unanswered.
+        let s = session_stats(&[custom_message(0, C, 0, &[rating])]);
+        assert!(!s.is_unanswered() && !s.ends_unanswered());
+        // A product card asks (and so does a message mixing a rating with anything else).
+        let s = session_stats(&[custom_message(0, C, 0, &[card])]);
+        assert_eq!(s.unanswered_customer_messages, 1);
+        let mut m = msgs(&[(C, "c", Some(0), "and also…")]);
+        m[0] = parse_message(
+            0,
+            &format!(
+                r#"{{"FromAccountRole":1,"Timestamp":{T0},"MsgBody":[{{"MsgType":"TIMTextElem","MsgContent":{{"Text":"and?"}}}},{{"MsgType":"TIMCustomElem","MsgContent":{{"Data":{}}}}}]}}"#,
+                serde_json::to_string(rating).unwrap()
+            ),
+        );
+        assert_eq!(session_stats(&m).unanswered_customer_messages, 1);
     }
 
     #[test]

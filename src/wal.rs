@@ -7,7 +7,12 @@
 //! absent (empty) after a run that completed. It is not part of the bag: `verify` knows
 //! its name and does not warn about it.
 //!
-//! Format: one line per file, `<sha256 hex>  <bag-relative path>`, like a manifest line.
+//! Files of primary evidence the tool removes on purpose (`erase`, `prune`) are logged the
+//! same way before they go, so that a run killed after removing them leaves no "missing"
+//! evidence behind.
+//!
+//! Format: one line per file, `<sha256 hex>  <bag-relative path>`, like a manifest line;
+//! a removal is `<sha256 hex of the removed bytes>  (removed) <bag-relative path>`.
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
@@ -19,6 +24,9 @@ use crate::error::{Error, Result};
 
 /// The write-ahead list's file name, beside the tag files.
 pub const WAL_FILE: &str = "desk-archive-wal.txt";
+
+/// What precedes the path of a removal line.
+const REMOVED: &str = "(removed) ";
 
 /// An open write-ahead list, shared by every writer of a run (cheap to clone).
 #[derive(Debug, Clone)]
@@ -62,6 +70,12 @@ impl Wal {
         }
         let line = format!("{}  {rel}\n", crate::digest::to_hex(sha256));
         self.write_synced(line.as_bytes())
+    }
+
+    /// Logs (and syncs) that the file `rel`, holding bytes of this SHA-256, is about to be
+    /// removed on purpose: call before removing it.
+    pub fn append_removed(&self, rel: &str, sha256: &[u8; 32]) -> Result<()> {
+        self.append(&format!("{REMOVED}{rel}"), sha256)
     }
 
     /// [`append`](Wal::append) for many files at once, with one sync.
@@ -123,26 +137,33 @@ impl Wal {
 #[derive(Debug, Default)]
 pub struct Finished {
     files: HashMap<String, Vec<[u8; 32]>>,
+    /// Files removed on purpose, with the SHA-256 they had.
+    removed: HashMap<String, Vec<[u8; 32]>>,
 }
 
 impl Finished {
     /// Reads the list left in `dir`, if any. A torn last line (a crash mid-append) is
     /// ignored: its rename had not happened yet.
     pub fn read(dir: &Path) -> Finished {
-        let mut files: HashMap<String, Vec<[u8; 32]>> = HashMap::new();
+        let mut finished = Finished::default();
         let Ok(text) = fs::read_to_string(dir.join(WAL_FILE)) else {
-            return Finished { files };
+            return finished;
         };
         for line in text.lines() {
             let Some((hex, rel)) = line.split_once("  ") else {
                 continue;
             };
             let mut sha = [0u8; 32];
-            if hex::decode_to_slice(hex, &mut sha).is_ok() {
-                files.entry(rel.to_owned()).or_default().push(sha);
+            if hex::decode_to_slice(hex, &mut sha).is_err() {
+                continue;
             }
+            let (map, rel) = match rel.strip_prefix(REMOVED) {
+                Some(rel) => (&mut finished.removed, rel),
+                None => (&mut finished.files, rel),
+            };
+            map.entry(rel.to_owned()).or_default().push(sha);
         }
-        Finished { files }
+        finished
     }
 
     /// Whether the tool itself finished `rel` with these bytes.
@@ -156,6 +177,11 @@ impl Finished {
         self.files.values().any(|v| v.contains(sha256))
     }
 
+    /// Whether the tool removed `rel`, holding these bytes, on purpose.
+    pub fn removed(&self, rel: &str, sha256: &[u8; 32]) -> bool {
+        self.removed.get(rel).is_some_and(|v| v.contains(sha256))
+    }
+
     /// Whether the tool finished `rel` at all (with any content).
     pub fn names(&self, rel: &str) -> bool {
         self.files.contains_key(rel)
@@ -163,7 +189,7 @@ impl Finished {
 
     /// Whether the list is empty (the last run completed).
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
+        self.files.is_empty() && self.removed.is_empty()
     }
 }
 
@@ -178,6 +204,7 @@ mod tests {
         assert!(!dir.path().join(WAL_FILE).exists());
         wal.append("data/records/a.json", &[1; 32]).unwrap();
         wal.append("data/coverage.json", &[2; 32]).unwrap();
+        wal.append_removed("data/media/ab/x.png", &[3; 32]).unwrap();
         // A torn line, as a crash mid-append leaves it.
         let mut f = OpenOptions::new()
             .append(true)
@@ -185,6 +212,9 @@ mod tests {
             .unwrap();
         f.write_all(b"0102").unwrap();
         let finished = Finished::read(dir.path());
+        assert!(finished.removed("data/media/ab/x.png", &[3; 32]));
+        assert!(!finished.removed("data/media/ab/x.png", &[4; 32]));
+        assert!(!finished.names("data/media/ab/x.png"));
         assert!(finished.vouches("data/records/a.json", &[1; 32]));
         assert!(!finished.vouches("data/records/a.json", &[2; 32]));
         assert!(finished.names("data/coverage.json"));

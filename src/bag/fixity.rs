@@ -87,8 +87,10 @@ pub fn check(dir: &Path, cache: &Cache, finished: &Finished) -> Result<Fixity> {
     for (rel, sha) in &listed {
         match on_disk.get(rel.as_str()) {
             Some(_) => todo.push((rel, Some(sha))),
-            // Moved to a new name by the tool itself (its write-ahead list has the bytes).
-            None if is_primary(rel) && finished.has_content(sha) => {}
+            // Moved to a new name by the tool itself (its write-ahead list has the bytes),
+            // or removed by it on purpose (erase, prune).
+            None if is_primary(rel)
+                && (finished.has_content(sha) || finished.removed(rel, sha)) => {}
             None if is_primary(rel) => fixity.changes.push(Change {
                 rel: rel.clone(),
                 kind: ChangeKind::Missing,

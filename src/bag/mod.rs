@@ -100,6 +100,7 @@ pub fn write_bag_dated(dir: &Path, info: &BagInfo, today: NaiveDate) -> Result<B
     let known = Known {
         sessions: &sessions,
         fetched: &[],
+        written: &[],
     };
     write_bag_from(
         dir,
@@ -119,6 +120,8 @@ pub struct Known<'a> {
     pub sessions: &'a SessionStore,
     /// Records the fetcher wrote, by stem, sorted by stem.
     pub fetched: &'a [(String, FileDigests)],
+    /// Other files the render wrote (the search index), by bag-relative path, sorted.
+    pub written: &'a [(String, FileDigests)],
 }
 
 /// What the audit log is told of a bag about to be written (SPEC §14): its Payload-Oxum
@@ -155,12 +158,13 @@ pub fn write_bag_rendered(
 /// The manifest path of the audit log, left out of [`PayloadFacts::manifest_sha256`].
 pub const AUDIT_REL: &str = "data/audit.jsonl";
 
-/// SHA-256 over manifest lines (as written, each ending in `\n`), the audit log's left out.
+/// SHA-256 over manifest lines (as written, each ending in `\n`), those of the audit log
+/// and its pages left out.
 pub fn manifest_digest<'a>(lines: impl Iterator<Item = (&'a str, &'a str)>) -> [u8; 32] {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     let mut line = Vec::new();
-    for (hex, rel) in lines.filter(|(_, rel)| *rel != AUDIT_REL) {
+    for (hex, rel) in lines.filter(|(_, rel)| !crate::audit::is_log_or_page(rel)) {
         line.clear();
         // Writing to a Vec cannot fail.
         let _ = manifest::write_line(&mut line, hex, rel);
@@ -189,20 +193,25 @@ pub fn facts_on_disk(dir: &Path) -> Option<PayloadFacts> {
     let info = fs::read_to_string(dir.join("bag-info.txt")).unwrap_or_default();
     let (fields, _) = info::parse_fields(&info);
     let oxum = info::field(&fields, "Payload-Oxum").unwrap_or_default();
-    // The audit log's own size is left out, as in the manifest digest.
-    let oxum = match (
-        oxum.split_once('.'),
-        entries.iter().any(|e| e.path == AUDIT_REL),
-        fs::metadata(dir.join(AUDIT_REL)),
-    ) {
-        (Some((octets, files)), true, Ok(meta)) => {
-            match (octets.parse::<u64>(), files.parse::<u64>()) {
-                (Ok(o), Ok(f)) => {
-                    format!("{}.{}", o.saturating_sub(meta.len()), f.saturating_sub(1))
-                }
-                _ => oxum.to_owned(),
-            }
-        }
+    // The audit log and its pages are left out of the Payload-Oxum too, as in the
+    // manifest digest.
+    let (mut less_octets, mut less_files) = (0u64, 0u64);
+    for entry in entries
+        .iter()
+        .filter(|e| crate::audit::is_log_or_page(&e.path))
+    {
+        less_octets += fs::metadata(dir.join(&entry.path)).map_or(0, |m| m.len());
+        less_files += 1;
+    }
+    let oxum = match oxum
+        .split_once('.')
+        .map(|(o, f)| (o.parse::<u64>(), f.parse::<u64>()))
+    {
+        Some((Ok(o), Ok(f))) if less_files > 0 => format!(
+            "{}.{}",
+            o.saturating_sub(less_octets),
+            f.saturating_sub(less_files)
+        ),
         _ => oxum.to_owned(),
     };
     Some(PayloadFacts {
@@ -335,7 +344,7 @@ fn payload_facts(
     for (i, file) in files.iter().enumerate() {
         let h = digests_at(dir, i, file, hashed_now, cache, known)
             .map_err(|e| Error::io("hash", dir.join(&file.rel), e))?;
-        if file.rel != AUDIT_REL {
+        if !crate::audit::is_log_or_page(&file.rel) {
             octets += h.size;
             count += 1;
         }
@@ -457,6 +466,9 @@ fn hash(dir: &Path, file: &PayloadFile) -> Result<Hashed> {
 /// The digests of a session's record or page taken as this run wrote (or the render read)
 /// it.
 fn written_this_run(rel: &str, known: Known<'_>) -> Option<FileDigests> {
+    if let Ok(i) = known.written.binary_search_by(|(p, _)| p.as_str().cmp(rel)) {
+        return Some(known.written[i].1);
+    }
     let (dir, name) = rel.strip_prefix("data/")?.split_once('/')?;
     let (stem, ext) = name.rsplit_once('.')?;
     let rendered = known

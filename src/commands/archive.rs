@@ -79,6 +79,14 @@ pub(crate) fn archive(
     let records_dir = data.join("records");
     fsutil::create_dir_all(&records_dir)?;
     let mut coverage = Coverage::load(&data)?.unwrap_or_default();
+    if !config.include_erased {
+        skip_erased(&mut entries, &coverage, output);
+    }
+    let held = if config.fetch.refresh {
+        skip_held(&config.out, &mut entries, output)?
+    } else {
+        Vec::new()
+    };
     let progress = Progress::new(verbosity, "fetch", "sessions", entries.len() as u64);
     let on_event = |event: FetchEvent| match event {
         FetchEvent::SessionFinished { .. } => progress.inc(1),
@@ -100,7 +108,16 @@ pub(crate) fn archive(
     // A record the hash cache vouches for is the one an earlier run found complete (or
     // wrote); any other is read to see that it is (SPEC §9).
     let cache = &archive.cache;
+    // A session still going on when it was last fetched is fetched again (SPEC §7).
+    let open = coverage.open_stems();
     let complete = |path: &std::path::Path| {
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        if open.contains(stem) {
+            return false;
+        }
         let trusted = path
             .file_name()
             .and_then(|n| n.to_str())
@@ -121,6 +138,11 @@ pub(crate) fn archive(
         fetch::fetch_into(&config.fetch, requests, &into, &on_event)
     })?;
     progress.finish();
+    // Held sessions were not fetched again; their records are as complete as before.
+    report.outcomes.extend(
+        held.into_iter()
+            .map(|id| (id, SessionOutcome::AlreadyComplete)),
+    );
     let mut fetched = std::mem::take(&mut report.written);
     fetched.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let interrupted = cancel.load(std::sync::atomic::Ordering::Relaxed);
@@ -154,6 +176,7 @@ pub(crate) fn archive(
     );
     // A signal during media capture ends it early: the run was interrupted all the same.
     summary.interrupted |= cancel.load(std::sync::atomic::Ordering::Relaxed);
+    let mut search_files = Vec::new();
     let sessions = if then == Then::Render {
         let cache = RenderCache {
             sessions: archive.earlier.take(),
@@ -163,6 +186,7 @@ pub(crate) fn archive(
         let rendered = render_site(&options, &data, &coverage.missing(), verbosity, cache)?;
         summary.messages = rendered.messages;
         summary.unchanged = rendered.reused;
+        search_files = rendered.search_files;
         summary.failures.extend(
             rendered
                 .failures
@@ -181,6 +205,7 @@ pub(crate) fn archive(
     let known = bag::Known {
         sessions: &sessions,
         fetched: &fetched,
+        written: &search_files,
     };
     let mut event = std::mem::take(&mut archive.audit);
     event.options = archive_options(config, &options, then);
@@ -189,6 +214,7 @@ pub(crate) fn archive(
         ("skipped".to_owned(), summary.skipped),
         ("failed".to_owned(), summary.failures.len() as u64),
         ("pending".to_owned(), summary.pending),
+        ("open".to_owned(), summary.open),
     ]
     .into();
     event.superseded = std::mem::take(&mut report.superseded);
@@ -208,6 +234,49 @@ pub(crate) fn archive(
     })
 }
 
+/// Drops the listed sessions that were erased (SPEC §14): never fetched again unless
+/// `--include-erased`.
+fn skip_erased(entries: &mut Vec<sessions::SessionEntry>, coverage: &Coverage, output: Output) {
+    let listed = entries.len();
+    entries.retain(|e| !coverage.is_erased(&e.session_id));
+    let skipped = listed - entries.len();
+    if skipped > 0 && output.verbosity != Verbosity::Quiet {
+        eprintln!(
+            "desk-archive: {skipped} listed session(s) were erased and are not fetched again \
+             (--include-erased fetches them)"
+        );
+    }
+}
+
+/// With `--refresh`: takes out the listed sessions on legal hold that have a complete
+/// record (held sessions are never fetched again, SPEC §9); returns them.
+fn skip_held(
+    out: &std::path::Path,
+    entries: &mut Vec<sessions::SessionEntry>,
+    output: Output,
+) -> Result<Vec<String>> {
+    let records = out.join("data").join("records");
+    let archived: Vec<String> = entries
+        .iter()
+        .map(|e| e.session_id.clone())
+        .filter(|id| crate::records::is_complete(&crate::records::record_path(&records, id)))
+        .collect();
+    let held = super::hold::held_ids(out, &archived)?;
+    if held.is_empty() {
+        return Ok(held);
+    }
+    entries.retain(|e| !held.contains(&e.session_id));
+    if output.verbosity != Verbosity::Quiet {
+        eprintln!(
+            "desk-archive: {} session(s) on legal hold are not fetched again (--refresh skips \
+             them): {}",
+            held.len(),
+            held.join(", ")
+        );
+    }
+    Ok(held)
+}
+
 /// The options of a fetch, for the audit log (never a credential).
 fn archive_options(
     config: &ArchiveConfig,
@@ -222,6 +291,9 @@ fn archive_options(
     options.insert("sdkappid".into(), config.fetch.sdkappid.into());
     options.insert("refresh".into(), config.fetch.refresh.into());
     options.insert("media".into(), config.media.enabled.into());
+    if config.include_erased {
+        options.insert("include_erased".into(), true.into());
+    }
     options
 }
 
@@ -234,11 +306,16 @@ pub(super) fn record_outcomes(
     let now = now_rfc3339();
     for (id, outcome) in outcomes {
         match outcome {
-            SessionOutcome::Archived { messages, .. } => {
+            SessionOutcome::Archived { messages, open, .. } => {
                 summary.archived += 1;
                 // `archive` replaces this with the rendered total; `fetch` reports these.
                 summary.messages += messages;
-                coverage.set_archived(id, &now);
+                if *open {
+                    summary.open += 1;
+                    coverage.set(id, State::Open, None, &now);
+                } else {
+                    coverage.set_archived(id, &now);
+                }
             }
             SessionOutcome::AlreadyComplete => {
                 summary.skipped += 1;

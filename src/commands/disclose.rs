@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use super::steps::{lock_and_check, payload};
+use super::steps::{lock_and_check, payload, remembered_options, write_audit_pages};
 use crate::audit;
 use crate::bag::{self, BagInfo};
 use crate::config::WriteAccess;
@@ -132,12 +132,16 @@ fn try_record(
     let known = bag::Known {
         sessions: &sessions,
         fetched: &[],
+        written: &[],
     };
+    let page_options = remembered_options(dir);
     let mut event = Some(event);
     let mut append = |facts: &bag::PayloadFacts| -> Result<bool> {
         match event.take() {
             Some(e) => {
                 audit::append(&archive.data, &archive.wal, e, payload(facts.clone()))?;
+                // The audit page shows the disclosure too.
+                write_audit_pages(dir, &archive, &page_options)?;
                 Ok(true)
             }
             None => Ok(false),

@@ -46,6 +46,7 @@ pub(crate) fn export(
         out: config.export.out.clone(),
         records: None,
         recursive: false,
+        include_erased: false,
         records_remote: None,
         render: options,
         bag: BagMeta {

@@ -88,6 +88,21 @@ impl Writer for Phases {
     }
 }
 
+/// Sessions of a phase and what became of them, for the schedule.
+type Outcomes = Vec<(String, Done)>;
+
+/// What a phase's render left for the bag.
+struct Rendered {
+    /// The rendered sessions (the state file's).
+    sessions: SessionStore,
+    /// Other files it wrote (the search index), by bag-relative path, sorted.
+    search_files: Vec<(String, crate::digest::FileDigests)>,
+    /// The options it rendered with.
+    options: crate::render::RenderOptions,
+    /// How long it took.
+    seconds: f64,
+}
+
 /// How a phase's error pauses the listener.
 fn stop_for(error: &Error) -> Stop {
     match error {
@@ -125,28 +140,34 @@ impl Phases {
         let mut fetched = Vec::new();
         let mut superseded = Vec::new();
         let mut summary = Summary::default();
-        if !phase.fetch.is_empty() {
-            let mut fetch = self.fetch(&archive, &phase.fetch)?;
+        let (to_fetch, left_alone) = self.skip_erased_and_held(&coverage, &phase.fetch)?;
+        report.outcomes = left_alone;
+        if !to_fetch.is_empty() {
+            let mut fetch = self.fetch(&archive, &to_fetch)?;
             fetched = std::mem::take(&mut fetch.written);
             fetched.sort_unstable_by(|a, b| a.0.cmp(&b.0));
             superseded = std::mem::take(&mut fetch.superseded);
             record_outcomes(&mut coverage, &fetch.outcomes, &mut summary);
             self.check_and_capture(&archive, &mut coverage, &fetch.outcomes);
-            report.outcomes = outcomes(&fetch.outcomes);
+            report.outcomes.extend(outcomes(&fetch.outcomes));
             report.stop = self.fetch_stop(&fetch);
             report.requests = fetch.requests;
             report.retries = fetch.retries;
         }
-        let (sessions, options) = if phase.render {
-            let (store, options, seconds) = self.render(&mut archive, &coverage)?;
-            report.render_seconds = Some(seconds);
-            (store, Some(options))
+        let (sessions, options, search_files) = if phase.render {
+            let rendered = self.render(&mut archive, &coverage)?;
+            report.render_seconds = Some(rendered.seconds);
+            (
+                rendered.sessions,
+                Some(rendered.options),
+                rendered.search_files,
+            )
         } else {
             let store = match archive.earlier.take() {
                 Some(earlier) => earlier,
                 None => SessionStore::new(&out)?,
             };
-            (store, None)
+            (store, None, Vec::new())
         };
         coverage.write(&data, &archive.wal)?;
         report.counts = coverage.counts();
@@ -164,6 +185,7 @@ impl Phases {
         let known = bag::Known {
             sessions: &sessions,
             fetched: &fetched,
+            written: &search_files,
         };
         write_bag(
             &out,
@@ -224,6 +246,56 @@ impl Phases {
                 crate::error::one_line(&e)
             ),
         }
+    }
+
+    /// Splits the sessions due into those to fetch and those left alone, as `archive` does
+    /// (SPEC §9, §14): erased sessions (unless `--include-erased`) and sessions on legal
+    /// hold that have a complete record (never fetched again). The schedule takes the
+    /// latter as done, so they wait for a new event, which is left alone in turn.
+    fn skip_erased_and_held(
+        &self,
+        coverage: &Coverage,
+        due: &[String],
+    ) -> Result<(Vec<String>, Outcomes)> {
+        let (erased, rest): (Vec<String>, Vec<String>) = due
+            .iter()
+            .cloned()
+            .partition(|id| !self.config.include_erased && coverage.is_erased(id));
+        let data = self.config.out.join("data");
+        // Without holds no record need be read (a phase may take thousands of sessions).
+        let held = if crate::lifecycle::hold::Holds::load(&data)?.is_empty() {
+            Vec::new()
+        } else {
+            let records = data.join("records");
+            let archived: Vec<String> = rest
+                .iter()
+                .filter(|id| {
+                    crate::records::is_complete(&crate::records::record_path(&records, id))
+                })
+                .cloned()
+                .collect();
+            super::hold::held_ids(&self.config.out, &archived)?
+        };
+        if !erased.is_empty() {
+            tracing::info!(
+                "{} erased session(s) reported by callbacks are not fetched again (--include-erased fetches them)",
+                erased.len()
+            );
+        }
+        if !held.is_empty() {
+            tracing::info!(
+                "{} session(s) on legal hold are not fetched again: {}",
+                held.len(),
+                held.join(", ")
+            );
+        }
+        let to_fetch = rest.into_iter().filter(|id| !held.contains(id)).collect();
+        let left_alone = erased
+            .into_iter()
+            .chain(held)
+            .map(|id| (id, Done::Archived))
+            .collect();
+        Ok((to_fetch, left_alone))
     }
 
     /// Fetches `ids` on the listener's runtime, through the phase's write-ahead list.
@@ -299,11 +371,7 @@ impl Phases {
     }
 
     /// Renders incrementally with the options the archive remembers.
-    fn render(
-        &mut self,
-        archive: &mut OpenArchive,
-        coverage: &Coverage,
-    ) -> Result<(SessionStore, crate::render::RenderOptions, f64)> {
+    fn render(&mut self, archive: &mut OpenArchive, coverage: &Coverage) -> Result<Rendered> {
         let mut options = self.config.render.clone();
         let notes = remember::apply(&self.config.out, &mut options, &self.config.said);
         if !self.announced {
@@ -333,7 +401,12 @@ impl Phases {
             rendered.reused,
             rendered.messages
         );
-        Ok((rendered.rendered, options, seconds))
+        Ok(Rendered {
+            sessions: rendered.rendered,
+            search_files: rendered.search_files,
+            options,
+            seconds,
+        })
     }
 
     /// The options of a phase, for the audit log (never a credential).
@@ -344,6 +417,9 @@ impl Phases {
         let mut options = render.map(super::render::page_options).unwrap_or_default();
         options.insert("sdkappid".into(), self.config.fetch.sdkappid.into());
         options.insert("media".into(), self.config.media.enabled.into());
+        if self.config.include_erased {
+            options.insert("include_erased".into(), true.into());
+        }
         options
     }
 }

@@ -3,8 +3,11 @@
 
 mod archive;
 mod disclose;
+mod erase;
 mod export;
+mod hold;
 mod listen;
+mod prune;
 mod publish;
 mod remember;
 mod render;
@@ -17,8 +20,11 @@ mod usersig;
 mod verify;
 
 pub(crate) use archive::{Then, archive};
+pub(crate) use erase::erase;
 pub(crate) use export::export;
+pub(crate) use hold::hold;
 pub(crate) use listen::listen;
+pub(crate) use prune::prune;
 pub(crate) use publish::{publish, verify_remote};
 pub(crate) use render::render;
 pub(crate) use search::search;

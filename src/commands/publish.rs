@@ -35,6 +35,10 @@ pub(crate) fn publish(
     if let Ok(Some(progress)) = progress.lock().map(|mut p| p.take()) {
         progress.finish();
     }
+    // A usage error reached no store; any other outcome may have left copies there.
+    if !config.dry_run && !matches!(result, Err(Error::Usage(_))) {
+        remember_target(config);
+    }
     // An error is printed by the binary (with `--json`, as the one JSON object).
     let report = result?;
     let seconds = started.elapsed().as_secs_f64();
@@ -42,6 +46,36 @@ pub(crate) fn publish(
     Ok(Outcome {
         exit_code: report.exit_code(),
     })
+}
+
+/// Notes the target beside the archive (SPEC §14), so that `erase` can name the places
+/// that hold copies. A note, not evidence: failing to write it is a warning.
+fn remember_target(config: &PublishConfig) {
+    let spec = &config.target;
+    let endpoint = spec
+        .endpoint
+        .as_ref()
+        .map(ToString::to_string)
+        .or_else(|| spec.cos_region.as_ref().map(|r| format!("COS region {r}")));
+    let target = crate::lifecycle::targets::Target {
+        first: super::steps::now_rfc3339(),
+        kind: kind_label(config.kind).to_owned(),
+        url: spec.url.clone(),
+        endpoint,
+    };
+    if let Err(e) = crate::lifecycle::targets::record(&config.dir, &target) {
+        tracing::warn!(
+            "cannot note the publish target: {}",
+            crate::error::one_line(&e)
+        );
+    }
+}
+
+fn kind_label(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Site => "site",
+        Kind::Bag => "bag",
+    }
 }
 
 fn on_publish_event(progress: &Mutex<Option<Progress>>, verbosity: Verbosity, event: Event) {

@@ -1,5 +1,5 @@
-//! Render options the archive remembers (SPEC §1): time zone, language, title and Markdown
-//! pages are written to `bag-info.txt` as `Desk-Archive-Render-Options` (one JSON object,
+//! Render options the archive remembers (SPEC §1): time zone, language, title, Markdown
+//! pages, the site search index and remote images are written to `bag-info.txt` as `Desk-Archive-Render-Options` (one JSON object,
 //! with `Desk-Archive-Format: 2`), and a later command uses them unless a flag, variable
 //! or config key says otherwise — and then says what changed. They live in bag-info.txt,
 //! not the state file, so deleting the state file never loses them.
@@ -26,6 +26,16 @@ struct Remembered {
     lang: String,
     title: Option<String>,
     markdown_pages: bool,
+    /// Absent from archives written before site search: on.
+    #[serde(default = "on")]
+    search: bool,
+    /// Absent in archives written before `--remote-images` existed: off.
+    #[serde(default)]
+    remote_images: bool,
+}
+
+fn on() -> bool {
+    true
 }
 
 fn lang_tag(lang: Lang) -> &'static str {
@@ -42,6 +52,8 @@ pub(crate) fn value(options: &RenderOptions) -> String {
         lang: lang_tag(options.lang).to_owned(),
         title: options.title.clone(),
         markdown_pages: options.markdown_pages,
+        search: options.search,
+        remote_images: options.remote_images,
     };
     serde_json::to_string(&remembered).unwrap_or_default()
 }
@@ -86,17 +98,38 @@ pub(crate) fn apply(out: &Path, options: &mut RenderOptions, said: &Said) -> Vec
         let show = |t: &Option<String>| t.clone().unwrap_or_else(|| "the default".into());
         note("title", &show(&then.title), &show(&options.title));
     }
+    let show = |on: bool| if on { "on" } else { "off" };
     if !said.markdown_pages {
         options.markdown_pages = then.markdown_pages;
     } else {
-        let show = |on: bool| if on { "on" } else { "off" };
         note(
             "Markdown pages",
             show(then.markdown_pages),
             show(options.markdown_pages),
         );
     }
+    if !said.search {
+        options.search = then.search;
+    } else {
+        note("site search", show(then.search), show(options.search));
+    }
+    if !said.remote_images {
+        options.remote_images = then.remote_images;
+    } else {
+        note(
+            "remote images",
+            show(then.remote_images),
+            show(options.remote_images),
+        );
+    }
     notes
+}
+
+/// Whether the archive in `dir` was last rendered with `--remote-images`.
+pub(crate) fn remote_images(dir: &Path) -> bool {
+    bag::info_field(dir, LABEL)
+        .and_then(|text| serde_json::from_str::<Remembered>(&text).ok())
+        .is_some_and(|then| then.remote_images)
 }
 
 /// Says what changed, unless quiet.

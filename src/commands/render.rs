@@ -11,7 +11,7 @@ use super::steps::{OpenArchive, open_archive, render_site, write_bag};
 use super::{Outcome, Output, remember};
 use crate::bag;
 use crate::config::RenderConfig;
-use crate::coverage::{Coverage, State};
+use crate::coverage::Coverage;
 use crate::error::{Error, Result};
 use crate::fsutil::{self, Staged};
 use crate::progress::timed;
@@ -82,9 +82,32 @@ pub(crate) fn render_opened(
         .map(|d| d.dir.clone())
         .or_else(|| config.records.clone());
     if let Some(dir) = &records_dir {
+        let erased: std::collections::HashSet<String> = if config.include_erased {
+            Default::default()
+        } else {
+            coverage
+                .erased_ids()
+                .into_iter()
+                .map(str::to_owned)
+                .collect()
+        };
+        let skip = |id: &str| erased.contains(id);
         let mut imported = timed("import records", || {
-            import_records(dir, config.recursive, &data.join("records"), &archive.wal)
+            import_records(
+                dir,
+                config.recursive,
+                &data.join("records"),
+                &archive.wal,
+                &skip,
+            )
         })?;
+        if !imported.skipped.is_empty() && output.verbosity != crate::config::Verbosity::Quiet {
+            eprintln!(
+                "desk-archive: {} record(s) of erased sessions not imported (--include-erased \
+                 imports them)",
+                imported.skipped.len()
+            );
+        }
         if let Some(d) = &downloaded {
             d.rename_failures(&mut imported.failures);
         }
@@ -116,6 +139,7 @@ pub(crate) fn render_opened(
     let known = bag::Known {
         sessions: &report.rendered,
         fetched: &[],
+        written: &report.search_files,
     };
     let mut event = std::mem::take(&mut archive.audit);
     event.options = render_options(config, &options);
@@ -172,6 +196,9 @@ pub(crate) fn render_options(
     if let Some(records) = &config.records {
         options.insert("records".into(), records.display().to_string().into());
     }
+    if config.include_erased {
+        options.insert("include_erased".into(), true.into());
+    }
     options
 }
 
@@ -187,6 +214,7 @@ pub(crate) fn page_options(
         ("timezone".to_owned(), render.timezone.name().into()),
         ("lang".to_owned(), lang.into()),
         ("markdown_pages".to_owned(), render.markdown_pages.into()),
+        ("remote_images".to_owned(), render.remote_images.into()),
     ]
     .into()
 }
@@ -216,12 +244,13 @@ pub(crate) fn add_archived_records(coverage: &mut Coverage, records_dir: &Path) 
     mark_archived(coverage, &heads);
 }
 
-/// Marks the sessions of these records archived in coverage, unless they already are.
+/// Marks the sessions of these records archived in coverage, unless they already have a
+/// record there (archived, or open: only a fetch can tell that an open session ended).
 pub(crate) fn mark_archived(coverage: &mut Coverage, heads: &[RecordHead]) {
     for head in heads {
         if coverage
             .get(&head.session_id)
-            .is_none_or(|e| e.state != State::Archived)
+            .is_none_or(|e| !e.state.has_record())
         {
             coverage.set_archived(&head.session_id, &head.fetched_at);
         }
@@ -234,6 +263,8 @@ pub(crate) struct Imported {
     pub(crate) failures: Vec<SessionFailure>,
     /// The records copied (or found already in place).
     pub(crate) heads: Vec<RecordHead>,
+    /// SessionIds left out because `skip` said so (erased sessions).
+    pub(crate) skipped: Vec<String>,
 }
 
 /// Threads that copy records on import: reading and writing wait on the disk more than
@@ -281,13 +312,15 @@ fn list_inputs(
     Ok(())
 }
 
-/// Copies every `*.json` record of `from` byte for byte to `records_dir/<stem>.json`.
-/// A file that is not a record, and every input of a SessionId given twice, is a failure.
+/// Copies every `*.json` record of `from` byte for byte to `records_dir/<stem>.json`,
+/// except those of SessionIds `skip` names (erased sessions). A file that is not a
+/// record, and every input of a SessionId given twice, is a failure.
 pub(crate) fn import_records(
     from: &Path,
     recursive: bool,
     records_dir: &Path,
     wal: &Wal,
+    skip: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<Imported> {
     let mut paths = Vec::new();
     let mut folders = Vec::new();
@@ -343,6 +376,14 @@ pub(crate) fn import_records(
             error_code: None,
         });
     }
+    let mut skipped = Vec::new();
+    unique.retain(|(_, head)| {
+        let erased = skip(&head.session_id);
+        if erased {
+            skipped.push(head.session_id.clone());
+        }
+        !erased
+    });
     // Each file is read a second time to copy it: keeping every record's bytes from the
     // first pass would hold the whole import in memory.
     let pool = rayon::ThreadPoolBuilder::new()
@@ -363,5 +404,9 @@ pub(crate) fn import_records(
     let (heads, staged) = copied?.into_iter().unzip::<_, _, Vec<_>, Vec<_>>();
     // Primary evidence: synced, logged in the write-ahead list, then renamed (SPEC §9).
     fsutil::commit_staged(staged.into_iter().flatten().collect(), wal, SYNC_THREADS)?;
-    Ok(Imported { failures, heads })
+    Ok(Imported {
+        failures,
+        heads,
+        skipped,
+    })
 }

@@ -59,6 +59,8 @@ impl SessionFailure {
 pub(crate) struct Summary {
     /// Sessions archived (or rendered) by this run.
     pub(crate) archived: u64,
+    /// Of the archived, sessions still going on when fetched (SPEC §7).
+    pub(crate) open: u64,
     /// Sessions already complete, not fetched again.
     pub(crate) skipped: u64,
     /// Sessions whose pages were already right and were not rendered again.
@@ -85,6 +87,7 @@ pub(crate) struct Summary {
 #[derive(Serialize)]
 struct JsonSummary<'a> {
     archived: u64,
+    open: u64,
     skipped: u64,
     pages_unchanged: u64,
     failed: &'a [SessionFailure],
@@ -149,6 +152,7 @@ impl Summary {
         if json {
             print_json(&JsonSummary {
                 archived: self.archived,
+                open: self.open,
                 skipped: self.skipped,
                 pages_unchanged: self.unchanged,
                 failed: &self.failures,
@@ -167,6 +171,12 @@ impl Summary {
             return;
         }
         let mut line = format!("desk-archive: {} sessions {verb}", self.archived);
+        if self.open > 0 {
+            line.push_str(&format!(
+                " ({} still going on: fetched again by the next run)",
+                self.open
+            ));
+        }
         if self.skipped > 0 {
             line.push_str(&format!(", {} skipped (already complete)", self.skipped));
         }

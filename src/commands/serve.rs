@@ -6,6 +6,11 @@ use crate::serve::ServeConfig;
 
 /// `serve`: serve until stopped.
 pub(crate) fn serve(config: &ServeConfig) -> Result<Outcome> {
-    crate::serve::run(config)?;
+    // The CSP header must not hide the remote images of a site rendered to show them.
+    let config = ServeConfig {
+        remote_images: super::remember::remote_images(&config.dir),
+        ..config.clone()
+    };
+    crate::serve::run(&config)?;
     Ok(Outcome::default())
 }

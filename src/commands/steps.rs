@@ -5,10 +5,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+use std::collections::BTreeMap;
+
 use crate::audit;
 use crate::bag::{self, BagInfo};
-use crate::config::{BagMeta, Verbosity, WriteAccess};
+use crate::config::{BagMeta, Said, Verbosity, WriteAccess};
+use crate::coverage::Coverage;
 use crate::error::{Error, Result};
+use crate::lifecycle::prune::{MINIMUM_LABEL, RETENTION_LABEL};
 use crate::lock::{ArchiveLock, Mode};
 use crate::progress::{Progress, timed};
 use crate::state::{RenderCache, SessionStore};
@@ -33,7 +37,22 @@ pub(crate) struct OpenArchive {
     /// The journal a stopped listener left, folded into coverage.json: emptied once the
     /// bag's manifests cover that coverage.json.
     leftover: std::sync::Mutex<Option<crate::listen::journal::Leftover>>,
+    /// The archive's own settings in bag-info.txt ([`KEPT_FIELDS`]): kept by every write
+    /// unless the command sets them (`meta.extra`, or a command that owns one changes it
+    /// here).
+    pub(crate) info: BTreeMap<&'static str, String>,
 }
+
+/// bag-info.txt fields every write keeps as they are unless the command owns them: the
+/// salt of account digests (made once; accounts already in the log were hashed with it),
+/// an export's redaction profile (its records stay redacted whatever renders them next),
+/// the retention period and its minimum (`prune`).
+pub(crate) const KEPT_FIELDS: [&str; 4] = [
+    audit::SALT_LABEL,
+    "Redaction-Profile",
+    RETENTION_LABEL,
+    MINIMUM_LABEL,
+];
 
 /// Opens the archive in `out` for a writing command: creates it and `data/`, takes the
 /// exclusive lock (waiting up to `--lock-wait`), removes a killed run's temporary files,
@@ -86,6 +105,10 @@ pub(crate) fn lock_and_check(
         tracing::warn!("accepted as it is (--accept-changes): {change}");
     }
     let before = bag::facts_on_disk(out).map(payload);
+    let info = KEPT_FIELDS
+        .into_iter()
+        .filter_map(|label| Some((label, bag::info_field(out, label)?)))
+        .collect();
     let audit = audit::Event {
         command: command.to_owned(),
         before,
@@ -100,6 +123,7 @@ pub(crate) fn lock_and_check(
         earlier,
         audit,
         leftover: std::sync::Mutex::new(None),
+        info,
     };
     Ok((archive, fixity.derived_changed))
 }
@@ -128,6 +152,68 @@ fn fold_leftover_journal(
         );
     }
     Ok(Some(leftover))
+}
+
+/// The salt account digests are made with: the archive's, or a new one it keeps from now
+/// on (written to bag-info.txt with the bag).
+pub(crate) fn audit_salt(archive: &mut OpenArchive) -> String {
+    archive
+        .info
+        .entry(audit::SALT_LABEL)
+        .or_insert_with(audit::new_salt)
+        .clone()
+}
+
+/// The render options the archive in `out` remembers (defaults where it remembers none),
+/// for commands that render without page flags of their own (`erase`, `prune`) and for
+/// the audit page.
+pub(crate) fn remembered_options(out: &Path) -> render::RenderOptions {
+    let mut options = render::RenderOptions {
+        timezone: chrono_tz::UTC,
+        title: None,
+        lang: render::Lang::En,
+        markdown_pages: true,
+        search: true,
+        remote_images: false,
+        jobs: None,
+        progress: None,
+        cancel: None,
+    };
+    let _ = super::remember::apply(out, &mut options, &Said::default());
+    options
+}
+
+/// Renders the site again after records went (`erase`, `prune`), with the options the
+/// archive remembers: every page still right is kept, the erased sessions' pages go, and
+/// index, stats and agent pages are rebuilt.
+pub(crate) fn rerender(
+    out: &Path,
+    archive: &mut OpenArchive,
+    coverage: &Coverage,
+    verbosity: Verbosity,
+) -> Result<render::RenderReport> {
+    let cache = RenderCache {
+        sessions: archive.earlier.take(),
+        known: &archive.cache,
+        imported: crate::state::Imported::default(),
+    };
+    let data = archive.data.clone();
+    render_site(
+        &remembered_options(out),
+        &data,
+        &coverage.missing(),
+        verbosity,
+        cache,
+    )
+}
+
+/// The last render's sessions, for a command that renders nothing (the state file keeps
+/// them).
+pub(crate) fn earlier_sessions(out: &Path, archive: &mut OpenArchive) -> Result<SessionStore> {
+    match archive.earlier.take() {
+        Some(earlier) => Ok(earlier),
+        None => SessionStore::new(out),
+    }
 }
 
 /// Gives records named by the stem rule of earlier versions (a slug starting or ending
@@ -274,7 +360,11 @@ pub(crate) fn write_bag(
         extra.push((super::remember::LABEL.to_owned(), value));
     }
     extra.extend(meta.extra.iter().cloned());
-    keep_info_fields(out, &mut extra);
+    for (label, value) in &archive.info {
+        if !extra.iter().any(|(l, _)| l.eq_ignore_ascii_case(label)) {
+            extra.push(((*label).to_owned(), value.clone()));
+        }
+    }
     let info = BagInfo {
         source_organization: meta.source_organization.clone(),
         external_identifier: meta.external_identifier.clone(),
@@ -282,15 +372,18 @@ pub(crate) fn write_bag(
         extra,
     };
     let mut event = Some(event);
+    let page_options = options.cloned().unwrap_or_else(|| remembered_options(out));
     let mut audit = |facts: &bag::PayloadFacts| -> Result<bool> {
         let after = payload(facts.clone());
-        match event.take() {
+        let appended = match event.take() {
             Some(e) if e.is_worth_logging(&after) => {
                 audit::append(&archive.data, &archive.wal, e, after)?;
-                Ok(true)
+                true
             }
-            _ => Ok(false),
-        }
+            _ => false,
+        };
+        let pages = write_audit_pages(out, archive, &page_options)?;
+        Ok(appended || pages)
     };
     timed("bag", || {
         bag::write_bag_rendered(out, &info, &archive.cache, known, &archive.wal, &mut audit)
@@ -306,22 +399,22 @@ pub(crate) fn write_bag(
     Ok(())
 }
 
-/// bag-info.txt fields that a run keeps as they are unless it sets them: the audit salt
-/// (accounts already in the log were hashed with it) and an export's redaction profile
-/// (its records stay redacted whatever renders them next).
-const KEPT_INFO_FIELDS: [&str; 2] = [audit::SALT_LABEL, "Redaction-Profile"];
-
-/// Adds the [`KEPT_INFO_FIELDS`] of the bag in `out` that `extra` does not set.
-fn keep_info_fields(out: &Path, extra: &mut Vec<(String, String)>) {
-    let existing = bag::read_info(out);
-    for label in KEPT_INFO_FIELDS {
-        let set = extra.iter().any(|(l, _)| l.eq_ignore_ascii_case(label));
-        if let Some(field) = existing.iter().find(|(l, _)| l.eq_ignore_ascii_case(label))
-            && !set
-        {
-            extra.push(field.clone());
-        }
-    }
+/// Writes the audit pages from the log as it now is (after this run's entry): made when
+/// the bag is written, not by the render, so that they show the entry just appended. A
+/// full older page is rendered again only when it differs from what the last manifest
+/// lists. Returns whether any page was written.
+pub(crate) fn write_audit_pages(
+    out: &Path,
+    archive: &OpenArchive,
+    options: &render::RenderOptions,
+) -> Result<bool> {
+    let unchanged = |rel: &str| {
+        std::fs::metadata(out.join(rel))
+            .ok()
+            .and_then(|meta| archive.cache.get(rel, &crate::state::Stamp::of(&meta)))
+            .is_some()
+    };
+    render::audit::write_audit_pages(&archive.data, options, &unchanged)
 }
 
 fn title_case(state: &str) -> String {

@@ -50,6 +50,10 @@ pub struct FetchSettings {
     pub timeout: Duration,
     /// Re-fetch sessions that already have a record.
     pub refresh: bool,
+    /// `--settle`: a session whose record holds no session end and whose last message is
+    /// younger than this when fetched is still going on ([`SessionOutcome::Archived`]'s
+    /// `open`, SPEC §7).
+    pub settle: Duration,
     /// First backoff ceiling; doubles per retry.
     pub backoff_base: Duration,
     /// Largest backoff ceiling.
@@ -86,6 +90,7 @@ impl FetchSettings {
             retries: 6,
             timeout: Duration::from_secs(30),
             refresh: false,
+            settle: crate::model::open::DEFAULT_SETTLE,
             backoff_base: Duration::from_millis(500),
             backoff_cap: Duration::from_secs(30),
             retry_after_cap: Duration::from_secs(60),
@@ -114,6 +119,9 @@ pub enum SessionOutcome {
         messages: u64,
         /// TotalCount grew while the session was fetched (a live session).
         grew: bool,
+        /// The session was still going on when fetched (no session end, last message
+        /// younger than `settle`): the next run fetches it again (SPEC §7).
+        open: bool,
     },
     /// A record already existed and `refresh` was off: no request was sent.
     AlreadyComplete,

@@ -27,6 +27,8 @@ pub(crate) struct Shared {
     pub(crate) breaker: Breaker,
     pub(crate) backoff: Backoff,
     pub(crate) retries: u32,
+    /// `--settle` (SPEC §7).
+    pub(crate) settle: Duration,
     pub(crate) records: RecordWriter,
     /// Records being written at once (each holds a transcript in memory): four per
     /// `--concurrency`.
@@ -145,6 +147,7 @@ async fn run(
             retry_after_cap: settings.retry_after_cap,
         },
         retries: settings.retries,
+        settle: settings.settle,
         records: RecordWriter::new(into.records_dir, into.wal.clone()),
         // Syncs can stall for tens of milliseconds while the kernel writes back other
         // data (a render just before, say): room for several rounds of sessions keeps

@@ -338,11 +338,17 @@ impl CompleteSession {
         let id = request.session_id;
         let count = transcript.messages.len() as u64;
         let grew = transcript.last_total > transcript.first_total;
+        let now = chrono::Utc::now();
+        let open = crate::model::open::was_open(
+            &transcript.messages,
+            now.timestamp_millis(),
+            shared.settle,
+        );
         let record = Record {
             session_id: id.clone(),
             total_count: count,
             messages: transcript.messages,
-            fetched_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            fetched_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             metadata: request.metadata,
         };
         let writer = shared.clone();
@@ -371,6 +377,7 @@ impl CompleteSession {
         SessionOutcome::Archived {
             messages: count,
             grew,
+            open,
         }
     }
 }

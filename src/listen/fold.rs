@@ -50,7 +50,8 @@ fn hash(key: &str) -> u64 {
     hasher.finish()
 }
 
-/// Folds `events` into `coverage`; returns the sessions that got new events.
+/// Folds `events` into `coverage`; returns the sessions that got new events. Events of
+/// erased sessions are left out.
 pub fn fold(
     coverage: &mut Coverage,
     events: &[JournalEvent],
@@ -64,6 +65,11 @@ pub fn fold(
     let clock = Instant::now();
     let mut touched = Vec::new();
     for (id, mut list) in by_session {
+        // An erased session keeps nothing but when and why (SPEC §14): its events are not
+        // counted, and it does not become pending again (`listen` does not fetch it).
+        if coverage.is_erased(id) {
+            continue;
+        }
         list.sort_by_key(|e| e.seq);
         let folded_upto = coverage.get(id).and_then(|e| e.journal_seq).unwrap_or(0);
         let mut new_messages = 0;

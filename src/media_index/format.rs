@@ -95,6 +95,11 @@ impl MediaIndex {
         self.entries.iter().map(|(url, e)| (url.as_str(), e))
     }
 
+    /// Removes a URL's entry (its session was erased), returning it.
+    pub fn remove(&mut self, url: &str) -> Option<Entry> {
+        self.entries.remove(url)
+    }
+
     /// Whether the index holds no entry.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()

@@ -138,6 +138,22 @@ pub enum Status {
     Other(String),
 }
 
+impl Payload {
+    /// Whether a customer who sends this answers rather than asks (SPEC §5): a
+    /// satisfaction rating (src 10, TUIKit `evaluation`; a src 9 menu too) or a status
+    /// payload (typing, session end…). A message made only of these neither starts nor
+    /// extends a customer run, so a closing 5-star rating is not an unanswered message.
+    pub fn answers_without_asking(&self) -> bool {
+        matches!(
+            self,
+            Payload::RatingAnswer(_)
+                | Payload::RatingRequest { .. }
+                | Payload::Evaluation { .. }
+                | Payload::Status(_)
+        )
+    }
+}
+
 /// Parses a custom element's `Data`.
 pub fn parse(data: &str) -> Payload {
     let Ok(Value::Object(o)) = serde_json::from_str::<Value>(data) else {
@@ -354,6 +370,32 @@ mod tests {
             parse(r#"{"src":"99"}"#),
             Payload::Status(Status::Other("99".into()))
         );
+    }
+
+    #[test]
+    fn ratings_and_status_payloads_answer_without_asking() {
+        for data in [
+            r#"{"src":"10","menuSelected":{"id":"5","content":"Good"}}"#,
+            r#"{"src":"9","menuContent":{"head":"Rate","menu":[]}}"#,
+            r#"{"businessID":"evaluation","score":5}"#,
+            r#"{"businessID":"user_typing_status"}"#,
+            r#"{"src":"12"}"#,
+            r#"{"src":"19"}"#,
+            r#"{"src":"99"}"#,
+        ] {
+            assert!(parse(data).answers_without_asking(), "{data}");
+        }
+        for data in [
+            r#"{"src":"22","content":{"header":"Phone"}}"#,
+            r#"{"src":"21","content":{"header":"F","items":[]}}"#,
+            r#"{"src":"30","content":"help?"}"#,
+            r#"{"businessID":"order","title":"o"}"#,
+            r#"{"businessID":"text_link","text":"t"}"#,
+            r#"{"businessID":1,"data":"{}"}"#,
+            "[sticker:wave]",
+        ] {
+            assert!(!parse(data).answers_without_asking(), "{data}");
+        }
     }
 
     #[test]

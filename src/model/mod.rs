@@ -5,6 +5,7 @@
 //! pages can show it as a labelled raw block.
 
 pub mod custom;
+pub mod open;
 
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};

@@ -147,7 +147,8 @@ pub fn markdown_html(text: &str) -> MessageHtml {
 }
 
 /// [`markdown_html`]; with `remote_images` false an image becomes a link to it (its alt
-/// text, or "image", as the link text), for a page that must load nothing (`share`).
+/// text, or "image", as the link text), for a page that must load nothing from outside
+/// the archive (the default, SPEC §7; `share` always).
 pub fn markdown_html_with(text: &str, remote_images: bool) -> MessageHtml {
     let text = lf_lines(text);
     let text = visible(&text);
@@ -170,6 +171,51 @@ pub fn markdown_html_with(text: &str, remote_images: bool) -> MessageHtml {
     });
     pulldown_cmark::html::push_html(&mut out, events);
     MessageHtml(out)
+}
+
+/// The text a reader sees of message Markdown, without its markup, for the search index:
+/// text, code, raw HTML (shown as text) and image alt text, blocks and line breaks as
+/// spaces. Text without a Markdown character is returned as it is, without a parse.
+pub fn markdown_text(text: &str) -> String {
+    let text = lf_lines(text);
+    let text = visible(&text);
+    if !text.contains(['*', '_', '`', '[', '<', '#', '|', '~', '\\', '&', '!', '>']) {
+        return text.into_owned();
+    }
+    if nests_too_deep(&text) {
+        return text.into_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    for event in Parser::new_ext(&text, options()) {
+        match event {
+            Event::Text(s) | Event::Code(s) | Event::Html(s) | Event::InlineHtml(s) => {
+                out.push_str(&s)
+            }
+            Event::InlineMath(s) | Event::DisplayMath(s) | Event::FootnoteReference(s) => {
+                out.push_str(&s)
+            }
+            // Inline markup ends inside a word ("**bo**ld"); blocks and breaks part words.
+            Event::End(
+                TagEnd::Emphasis
+                | TagEnd::Strong
+                | TagEnd::Strikethrough
+                | TagEnd::Superscript
+                | TagEnd::Subscript
+                | TagEnd::Link
+                | TagEnd::Image,
+            )
+            | Event::Start(_)
+            | Event::TaskListMarker(_) => {}
+            Event::SoftBreak | Event::HardBreak | Event::Rule | Event::End(_) => {
+                if !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            }
+        }
+    }
+    let kept = out.trim_end().len();
+    out.truncate(kept);
+    out
 }
 
 /// `text` with every CR and CRLF turned into LF, CommonMark's other line endings:
@@ -633,36 +679,95 @@ fn escape_all_punctuation(s: &str) -> String {
     out
 }
 
-/// Escapes a plain field (name, id, metadata, title) for a Markdown page: inline markup
-/// characters are backslash-escaped, so are list and heading markers at its start; line
-/// breaks and hidden controls become visible placeholders, so a field stays on its line.
+/// Escapes a plain field (name, id, metadata, title) for a Markdown page: what could
+/// start markup is backslash-escaped, and nothing else, so `09:14:05` and `Web(H5)` stay
+/// as they are; line breaks and hidden controls become visible placeholders, so a field
+/// stays on its line.
 pub fn md_escape(s: &str) -> String {
-    // Every ASCII punctuation character is escaped (CommonMark allows it for all of them):
-    // besides link, emphasis and HTML syntax this also stops GFM autolinks (`https:`, `www.`)
-    // and list or heading markers, wherever they stand. A `-` is escaped only where it
-    // could start a list item or a rule, so ids like UUIDs stay readable.
+    let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len() + 8);
+    // Only blanks so far: the next character starts the field's text, where list,
+    // heading, quote and rule markers count.
     let mut leading = true;
-    for (i, c) in s.char_indices() {
-        leading &= matches!(c, ' ' | '\t');
+    // Only blanks and then 1–9 digits so far: a `.` or `)` would make an ordered list.
+    let mut digits = 0;
+    for (i, &c) in chars.iter().enumerate() {
+        let at_start = leading && !matches!(c, ' ' | '\t');
         match c {
             // Leading blanks would indent a line into a code block, where the escapes
             // show: no-break spaces look the same and indent nothing.
             ' ' | '\t' if leading => out.push('\u{a0}'),
-            '-' if i > 0 => out.push('-'),
-            c if c.is_ascii_punctuation() => {
+            '\n' => out.push('\u{240a}'),
+            '\r' => out.push('\u{240d}'),
+            c if needs_escape(&chars, i, at_start, digits) => {
                 out.push('\\');
                 out.push(c);
             }
-            '\n' => out.push('\u{240a}'),
-            '\r' => out.push('\u{240d}'),
             c => push_visible(&mut out, c),
+        }
+        leading &= matches!(c, ' ' | '\t');
+        digits = match c {
+            '0'..='9' if at_start || digits > 0 => digits + 1,
+            _ => 0,
+        };
+        if digits > 9 {
+            digits = 0;
         }
     }
     // Bidi controls stay, but cannot reorder what follows the field on its line.
     match isolate(&out) {
         Cow::Borrowed(_) => out,
         Cow::Owned(isolated) => isolated,
+    }
+}
+
+/// Whether `chars[i]` could start or end markup in CommonMark (with the extensions any
+/// reader of the page may enable: tables, strikethrough, math, footnotes, heading
+/// attributes, super- and subscript, definition lists) or a GFM autolink. `at_start`: it
+/// is the field's first non-blank character; `digits`: it follows 1–9 leading digits.
+fn needs_escape(chars: &[char], i: usize, at_start: bool, digits: usize) -> bool {
+    let (prev, next) = (
+        i.checked_sub(1).map(|p| chars[p]),
+        chars.get(i + 1).copied(),
+    );
+    match chars[i] {
+        // Code, emphasis, links, images, footnotes, raw HTML and autolinks, tables,
+        // strikethrough and subscript, math, superscript, heading attributes, escapes.
+        '`' | '*' | '[' | ']' | '<' | '|' | '~' | '$' | '^' | '{' | '}' | '\\' => true,
+        // An underscore between two letters or digits can neither open nor close
+        // emphasis (`agent_01`).
+        '_' => {
+            !(prev.is_some_and(char::is_alphanumeric) && next.is_some_and(char::is_alphanumeric))
+        }
+        // A character reference (`&amp;`, `&#38;`).
+        '&' => {
+            let name = chars[i + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_alphanumeric() || **c == '#')
+                .count();
+            name > 0 && chars.get(i + 1 + name) == Some(&';')
+        }
+        // Block quote, setext underline.
+        '>' | '=' if at_start => true,
+        // List item, rule, metadata block (`- `, `---`, `+++`), definition (`: `).
+        '-' | '+' | ':' if at_start => next.is_none_or(|n| n == ' ' || n == '\t' || n == chars[i]),
+        // An ATX heading, or its closing sequence (`#` after a blank, then only `#`s and
+        // blanks to the end of the field).
+        '#' => {
+            (at_start && next.is_none_or(|n| matches!(n, ' ' | '\t' | '#')))
+                || (prev.is_some_and(|p| p == ' ' || p == '\t')
+                    && chars[i..].iter().all(|&c| matches!(c, '#' | ' ' | '\t')))
+        }
+        // An ordered list item (`1. ` or `1)` at the start).
+        '.' | ')' if digits > 0 => next.is_none_or(|n| n == ' ' || n == '\t'),
+        // GFM autolinks (`https://…`, `www.…`), which some readers of the page make links.
+        ':' => chars[i + 1..].starts_with(&['/', '/']),
+        '.' => {
+            i >= 3
+                && chars[i - 3..i].iter().all(|c| c.eq_ignore_ascii_case(&'w'))
+                && (i == 3 || !chars[i - 4].is_alphanumeric())
+        }
+        _ => false,
     }
 }
 
@@ -968,6 +1073,20 @@ mod tests {
                 _ => {}
             }
         }
+    }
+
+    #[test]
+    fn markdown_text_drops_markup_and_keeps_words() {
+        assert_eq!(markdown_text("plain words"), "plain words");
+        assert_eq!(
+            markdown_text("**bold** and `code`\n\n- item <b>x</b>"),
+            "bold and code item <b>x</b>"
+        );
+        assert_eq!(
+            markdown_text("[link text](https://example.com) ![alt](https://example.com/i.png)"),
+            "link text alt"
+        );
+        assert_eq!(markdown_text("| a | b |\n|---|---|\n| 1 | 2 |"), "a b 1 2");
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub struct Ctx<'a> {
     pub lang: Lang,
     /// Captured media (empty when there is none).
     pub media: &'a MediaLookup,
-    /// Whether remote https images may be shown inline (`share` loads nothing).
+    /// Whether remote https images may be shown inline (`--remote-images`; `share` never).
     pub remote_images: bool,
 }
 

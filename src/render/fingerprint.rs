@@ -28,6 +28,11 @@ pub fn settings(options: &RenderOptions, media_index: Option<&[u8]>) -> [u8; 32]
             "no-md"
         },
         options.title.as_deref().unwrap_or("\u{0}default"),
+        if options.remote_images {
+            "remote-images"
+        } else {
+            "no-remote-images"
+        },
     ] {
         field(&mut h, part.as_bytes());
     }
@@ -66,6 +71,8 @@ mod tests {
             title: None,
             lang: Lang::En,
             markdown_pages: true,
+            search: false,
+            remote_images: false,
             jobs: None,
             progress: None,
             cancel: None,
@@ -92,7 +99,12 @@ mod tests {
             lang: Lang::ZhCn,
             ..options()
         };
+        let images = RenderOptions {
+            remote_images: true,
+            ..options()
+        };
         for other in [
+            settings(&images, None),
             settings(&zone, None),
             settings(&title, None),
             settings(&md, None),

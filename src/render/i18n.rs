@@ -165,10 +165,12 @@ pub struct Strings {
     // The index, agent pages and charts.
     /// "Sessions" (heading, totals label).
     pub sessions: &'static str,
-    /// "Customers".
+    /// Headline figure: distinct customer accounts.
     pub customers: &'static str,
-    /// "Agents".
+    /// "Agents" (heading of the agents table).
     pub agents: &'static str,
+    /// Headline figure: distinct agent accounts (bots included).
+    pub agent_accounts: &'static str,
     /// Column: start time.
     pub col_start: &'static str,
     /// Column: SessionId.
@@ -207,10 +209,12 @@ pub struct Strings {
     pub median_first_response: &'static str,
     /// 90th percentile first response.
     pub p90_first_response: &'static str,
-    /// Sessions without any agent reply.
+    /// Headline figure: sessions in which a customer asked and no agent ever replied.
     pub unanswered_sessions: &'static str,
-    /// Sessions ending with unanswered messages.
+    /// Headline figure: sessions whose last customer messages got no agent reply.
     pub ending_unanswered: &'static str,
+    /// Headline figure: the longest time a customer waited for a reply.
+    pub longest_wait_figure: &'static str,
     /// Sessions without a record.
     pub not_archived: &'static str,
     /// Heading of the longest-wait table.
@@ -250,6 +254,10 @@ pub struct Strings {
     /// The index note on a session whose transcript holds fewer messages than the desk
     /// callbacks reported (followed by `: N < M`).
     pub transcript_shorter: &'static str,
+    /// Beside the status of a session still going on when it was fetched (SPEC §7).
+    pub status_open: &'static str,
+    /// Index figure: sessions still going on when fetched.
+    pub open_sessions: &'static str,
     /// Pager label.
     pub pages: &'static str,
     /// Previous page of the index.
@@ -266,12 +274,22 @@ pub struct Strings {
     pub shown: &'static str,
     /// Note that sorting and filtering act on this page only.
     pub page_note: &'static str,
+    /// Button showing the next rows of a sorted or filtered archive (used by index.js).
+    pub more_rows: &'static str,
+    /// The site search box (`static/search.js`).
+    pub search: &'static SearchStrings,
     /// Runs answered.
     pub answered: &'static str,
     /// Placeholder for an empty account.
     pub unknown: &'static str,
     /// Hour, minute, second, millisecond units.
     pub units: [&'static str; 4],
+    /// The index's link to the audit page.
+    pub audit_log: &'static str,
+    /// The day unit of long durations (`2 d 3 h`).
+    pub day_unit: &'static str,
+    /// Whether a space parts a duration's numbers and units (`3 min 05 s`, `3分05秒`).
+    pub spaced_units: bool,
 }
 
 const EN: Strings = Strings {
@@ -361,8 +379,9 @@ const EN: Strings = Strings {
         "Sunday",
     ],
     sessions: "Sessions",
-    customers: "Customers",
+    customers: "Customer accounts",
     agents: "Agents",
+    agent_accounts: "Agent accounts (bots included)",
     col_start: "Start",
     col_session: "Session",
     col_customer: "Customer",
@@ -383,7 +402,8 @@ const EN: Strings = Strings {
     median_first_response: "Median first response",
     p90_first_response: "90th percentile first response",
     unanswered_sessions: "Sessions without any agent reply",
-    ending_unanswered: "Sessions ending unanswered",
+    ending_unanswered: "Sessions ending with an unanswered customer message",
+    longest_wait_figure: "Longest customer wait for a reply",
     not_archived: "Sessions not archived",
     longest_waits: "Longest customer waits",
     charts: "Charts",
@@ -396,13 +416,15 @@ const EN: Strings = Strings {
     no_reply: "no reply",
     status_answered: "answered",
     status_unanswered: "unanswered",
-    status_waiting: "last message unanswered",
+    status_waiting: "last customer message unanswered",
     status_no_customer: "no customer messages",
     status_empty: "empty",
     status_failed: "failed",
     status_not_found: "not found",
     status_pending: "pending",
     transcript_shorter: "transcript shorter than the callbacks reported",
+    status_open: "still going on when fetched (fetched again by the next run)",
+    open_sessions: "Sessions still going on when fetched",
     pages: "Pages",
     previous_page: "Previous",
     next_page: "Next",
@@ -411,9 +433,14 @@ const EN: Strings = Strings {
     to: "To",
     shown: "shown",
     page_note: "Sorting and filtering apply to this page.",
+    more_rows: "Show more sessions",
+    search: &SEARCH_EN,
     answered: "Customer runs answered",
     unknown: "(unknown)",
     units: ["h", "min", "s", "ms"],
+    audit_log: "Audit log",
+    day_unit: "d",
+    spaced_units: true,
 };
 
 const ZH_CN: Strings = Strings {
@@ -503,8 +530,9 @@ const ZH_CN: Strings = Strings {
         "星期日",
     ],
     sessions: "会话",
-    customers: "客户",
+    customers: "客户账号",
     agents: "客服",
+    agent_accounts: "客服账号（含机器人）",
     col_start: "开始时间",
     col_session: "会话",
     col_customer: "客户",
@@ -524,8 +552,9 @@ const ZH_CN: Strings = Strings {
     date_range: "日期范围",
     median_first_response: "首次响应时间中位数",
     p90_first_response: "首次响应时间第 90 百分位",
-    unanswered_sessions: "客服未回复的会话",
-    ending_unanswered: "以未回复结束的会话",
+    unanswered_sessions: "客服从未回复的会话",
+    ending_unanswered: "以未获回复的客户消息结束的会话",
+    longest_wait_figure: "客户等待回复的最长时间",
     not_archived: "未归档的会话",
     longest_waits: "客户等待最久的会话",
     charts: "图表",
@@ -538,13 +567,15 @@ const ZH_CN: Strings = Strings {
     no_reply: "未回复",
     status_answered: "已回复",
     status_unanswered: "未回复",
-    status_waiting: "最后消息未回复",
+    status_waiting: "客户最后的消息未获回复",
     status_no_customer: "无客户消息",
     status_empty: "空会话",
     status_failed: "失败",
     status_not_found: "不存在",
     status_pending: "待处理",
     transcript_shorter: "记录少于回调报告的消息数",
+    status_open: "抓取时仍在进行（下次运行将重新抓取）",
+    open_sessions: "抓取时仍在进行的会话",
     pages: "页",
     previous_page: "上一页",
     next_page: "下一页",
@@ -553,9 +584,88 @@ const ZH_CN: Strings = Strings {
     to: "至",
     shown: "条显示",
     page_note: "排序和筛选仅作用于本页。",
+    more_rows: "显示更多会话",
+    search: &SEARCH_ZH_CN,
     answered: "已回复的客户消息轮次",
     unknown: "（未知）",
     units: ["小时", "分", "秒", "毫秒"],
+    audit_log: "审计日志",
+    day_unit: "天",
+    spaced_units: false,
+};
+
+/// UI strings of the site search box; `{n}` stands for a number.
+#[derive(Debug)]
+pub struct SearchStrings {
+    /// Section heading.
+    pub heading: &'static str,
+    /// Label of the search field.
+    pub label: &'static str,
+    /// Submit button.
+    pub button: &'static str,
+    /// While the index loads.
+    pub loading: &'static str,
+    /// "{n} results".
+    pub results: &'static str,
+    /// "1 result".
+    pub one: &'static str,
+    /// No result.
+    pub none: &'static str,
+    /// Opened from a file: what to do instead.
+    pub file: &'static str,
+    /// The index could not be loaded.
+    pub failed: &'static str,
+    /// Button showing the next results.
+    pub more: &'static str,
+    /// Filter label: agent.
+    pub agent: &'static str,
+    /// Filter label: month.
+    pub month: &'static str,
+    /// Filter label: status.
+    pub status: &'static str,
+    /// A filter's "no restriction" choice.
+    pub any: &'static str,
+    /// Accessible name of the filters group.
+    pub filters: &'static str,
+}
+
+const SEARCH_EN: SearchStrings = SearchStrings {
+    heading: "Search messages",
+    label: "Words or numbers to find",
+    button: "Search",
+    loading: "Loading the search index…",
+    results: "{n} results",
+    one: "1 result",
+    none: "No message matches.",
+    file: "Search does not work on a page opened from a file. In a terminal, run \
+           desk-archive serve DIR (DIR is this archive's folder) and open the address it \
+           prints.",
+    failed: "The search index could not be loaded.",
+    more: "More results",
+    agent: "Agent",
+    month: "Month",
+    status: "Status",
+    any: "Any",
+    filters: "Narrow the search",
+};
+
+const SEARCH_ZH_CN: SearchStrings = SearchStrings {
+    heading: "搜索消息",
+    label: "要查找的文字或号码",
+    button: "搜索",
+    loading: "正在加载搜索索引…",
+    results: "{n} 条结果",
+    one: "1 条结果",
+    none: "没有匹配的消息。",
+    file: "直接打开文件时无法搜索。请在终端运行 desk-archive serve DIR（DIR 为本存档的目录），\
+           然后打开它显示的地址。",
+    failed: "无法加载搜索索引。",
+    more: "更多结果",
+    agent: "客服",
+    month: "月份",
+    status: "状态",
+    any: "全部",
+    filters: "缩小搜索范围",
 };
 
 impl Strings {
@@ -574,9 +684,137 @@ pub fn strings(lang: Lang) -> &'static Strings {
     }
 }
 
+/// The strings of the audit page (`audit.html`, SPEC §14).
+#[derive(Debug)]
+pub struct AuditStrings {
+    /// Heading and title.
+    pub title: &'static str,
+    /// What the page is and what the chain proves.
+    pub intro: &'static str,
+    /// Before the hash of the newest entry.
+    pub chain_head: &'static str,
+    /// No entry yet.
+    pub no_entries: &'static str,
+    /// Columns: number, time, command, what it did, payload after, entry hash.
+    pub columns: [&'static str; 6],
+    /// Labels of an entry's details.
+    pub options: &'static str,
+    /// Counts.
+    pub counts: &'static str,
+    /// Changed evidence accepted.
+    pub accepted: &'static str,
+    /// Records superseded by a re-fetch.
+    pub superseded: &'static str,
+    /// Files renamed.
+    pub renamed: &'static str,
+    /// Sessions erased.
+    pub erased: &'static str,
+    /// Settings changed.
+    pub settings: &'static str,
+    /// A line that is not an audit entry.
+    pub unreadable: &'static str,
+    /// Link to the newest entries.
+    pub newest: &'static str,
+    /// Link to newer entries.
+    pub newer: &'static str,
+    /// Link to older entries.
+    pub older: &'static str,
+    /// Heading of the list of older pages.
+    pub older_pages: &'static str,
+    /// Before an entry range (`Entries 1–1000`).
+    pub entries: &'static str,
+}
+
+const AUDIT_EN: AuditStrings = AuditStrings {
+    title: "Audit log",
+    intro: "Every command that changed this archive, newest first. Each entry holds the \
+            SHA-256 of the one before it, so an entry edited or removed in the middle breaks \
+            the chain, and desk-archive verify names it. Entries cut from the end leave no \
+            trace in the chain: compare the chain head with a copy kept elsewhere.",
+    chain_head: "Chain head (SHA-256 of the newest entry):",
+    no_entries: "No entries yet.",
+    columns: [
+        "#",
+        "Time (UTC)",
+        "Command",
+        "What it did",
+        "Payload after",
+        "Entry SHA-256",
+    ],
+    options: "Options",
+    counts: "Counts",
+    accepted: "Changed evidence accepted",
+    superseded: "Records superseded",
+    renamed: "Files renamed",
+    erased: "Sessions erased",
+    settings: "Settings changed",
+    unreadable: "Not an audit entry",
+    newest: "Newest entries",
+    newer: "Newer entries",
+    older: "Older entries",
+    older_pages: "Older entries",
+    entries: "Entries",
+};
+
+const AUDIT_ZH_CN: AuditStrings = AuditStrings {
+    title: "审计日志",
+    intro: "更改过本存档的每条命令，最新的在前。每条记录都含有前一条记录的 SHA-256，\
+            因此中间被修改或删除的记录会破坏哈希链，desk-archive verify 会指出是哪一条。\
+            从末尾截掉的记录不会在链中留下痕迹：请将链头与保存在别处的副本比较。",
+    chain_head: "链头（最新记录的 SHA-256）：",
+    no_entries: "尚无记录。",
+    columns: [
+        "#",
+        "时间（UTC）",
+        "命令",
+        "内容",
+        "之后的载荷",
+        "记录 SHA-256",
+    ],
+    options: "选项",
+    counts: "计数",
+    accepted: "接受的证据更改",
+    superseded: "被取代的记录",
+    renamed: "重命名的文件",
+    erased: "已删除的会话",
+    settings: "更改的设置",
+    unreadable: "不是审计记录",
+    newest: "最新的记录",
+    newer: "较新的记录",
+    older: "较早的记录",
+    older_pages: "较早的记录",
+    entries: "记录",
+};
+
+/// The audit page's strings in `lang`.
+pub fn audit_strings(lang: Lang) -> &'static AuditStrings {
+    match lang {
+        Lang::En => &AUDIT_EN,
+        Lang::ZhCn => &AUDIT_ZH_CN,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// index.js formats durations from `units`, `day_unit` and `spaced_units` (through
+    /// index-rows.js); they must say what `duration_ms` writes.
+    #[test]
+    fn duration_units_are_those_the_pages_write() {
+        use crate::render::format::duration_ms;
+        for lang in [Lang::En, Lang::ZhCn] {
+            let t = strings(lang);
+            let g = if t.spaced_units { " " } else { "" };
+            let [h, m, s, ms] = t.units;
+            let d = t.day_unit;
+            assert_eq!(duration_ms(850, lang), format!("850{g}{ms}"));
+            assert_eq!(duration_ms(45_000, lang), format!("45{g}{s}"));
+            assert_eq!(duration_ms(185_000, lang), format!("3{g}{m}{g}05{g}{s}"));
+            assert_eq!(duration_ms(3_720_000, lang), format!("1{g}{h}{g}02{g}{m}"));
+            assert_eq!(duration_ms(183_600_000, lang), format!("2{g}{d}{g}3{g}{h}"));
+        }
+    }
 
     #[test]
     fn both_languages_are_complete() {
@@ -586,6 +824,10 @@ mod tests {
             assert!(!debug.contains("\"\""), "empty string in {lang:?}");
         }
         assert_eq!(strings(Lang::ZhCn).lang_tag, "zh-CN");
+        for lang in [Lang::En, Lang::ZhCn] {
+            let debug = format!("{:?}", audit_strings(lang));
+            assert!(!debug.contains("\"\""), "empty audit string in {lang:?}");
+        }
     }
 
     #[test]

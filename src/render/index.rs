@@ -19,6 +19,7 @@ pub mod charts;
 pub mod json;
 pub mod md;
 pub mod pages;
+pub mod rows;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
@@ -37,6 +38,9 @@ use crate::fsutil::write_streamed;
 use crate::records::stem;
 use crate::state::SessionStore;
 use crate::stats::{AgentTotals, Totals, TotalsBuilder};
+
+/// Every row of the index for `index.js` (see [`rows`]).
+pub const ROWS_FILE: &str = "index-rows.js";
 
 /// Rows per index page. 5,000 rows keep a page under about 3 MB and its sorting in
 /// `index.js` well under a second; larger archives continue on `index-2.html`…
@@ -203,13 +207,18 @@ pub fn write_index(
     // note on their rows, not rows of their own.
     let reported: HashMap<&str, u64> = missing
         .iter()
-        .filter(|m| m.state == "archived")
+        .filter(|m| m.state == "archived" || m.state == "open")
         .filter_map(|m| Some((m.session_id.as_str(), m.callback_messages?)))
         .collect();
     let mut missing: Vec<&MissingSession> =
         missing.iter().filter(|m| m.state != "archived").collect();
     missing.sort_by(|a, b| a.session_id.cmp(&b.session_id));
     missing.dedup_by(|a, b| a.session_id == b.session_id);
+    // Open sessions have a record and a row of their own; the row says that they were
+    // still going on when fetched (SPEC §7).
+    let (open, missing): (Vec<&MissingSession>, Vec<&MissingSession>) =
+        missing.into_iter().partition(|m| m.state == "open");
+    let open: Vec<&str> = open.iter().map(|m| m.session_id.as_str()).collect();
 
     let site = Site {
         t,
@@ -218,6 +227,7 @@ pub fn write_index(
         title: options.title.as_deref().unwrap_or(t.site_title),
         totals: overview.totals,
         show_media: overview.show_media,
+        open: &open,
     };
     let longest = load(sessions, &overview.longest)?;
     let first_page = FirstPage::build(
@@ -234,7 +244,11 @@ pub fn write_index(
                 .by_id
                 .iter()
                 .map(|&i| sessions.summary(i as usize).map_err(std::io::Error::other));
-            json::write_stats_json(out, by_id, &missing, &site.totals, zone, md)
+            let lists = json::Lists {
+                missing: &missing,
+                open: &open,
+            };
+            json::write_stats_json(out, by_id, lists, &site.totals, zone, md)
         })
         .map(drop)
     };
@@ -244,10 +258,27 @@ pub fn write_index(
         remove_surplus_index_pages(data_dir, pages, options.markdown_pages)
     };
     let write_agents = || site.write_agent_pages(data_dir, sessions, &overview.by_agent);
+    let write_rows = || {
+        let summary = |i: u32| sessions.summary(i as usize);
+        let rows = Rows::new(
+            &summary,
+            &overview.newest,
+            &missing,
+            &reported,
+            t,
+            options.timezone,
+        )
+        .with_open(&open);
+        write_page_with(&data_dir.join(ROWS_FILE), &rows, |out| {
+            rows::write_rows(out, &rows, t, &site.totals.per_agent, site.show_media)
+        })
+    };
     // Independent files, each reading the summaries it needs: written side by side.
-    let (stats, (pages, agents)) =
-        rayon::join(write_stats, || rayon::join(write_pages, write_agents));
-    stats.and(pages).and(agents)
+    let ((stats, rows), (pages, agents)) = rayon::join(
+        || rayon::join(write_stats, write_rows),
+        || rayon::join(write_pages, write_agents),
+    );
+    stats.and(rows).and(pages).and(agents)
 }
 
 /// What every page of the index needs.
@@ -260,6 +291,8 @@ struct Site<'a> {
     totals: Totals,
     /// Media capture ran for this archive: the tables get a media column.
     show_media: bool,
+    /// SessionIds of the sessions still going on when fetched, sorted.
+    open: &'a [&'a str],
 }
 
 impl Site<'_> {
@@ -294,7 +327,8 @@ impl Site<'_> {
                 self.reported,
                 self.t,
                 self.zone(),
-            );
+            )
+            .with_open(self.open);
             self.write_index_page(data_dir, page, pages, &figures, &rows, first_page)?;
         }
         Ok(pages)
@@ -342,6 +376,7 @@ impl Site<'_> {
             pager: &html_pager,
             prev: prev.as_deref(),
             next: next.as_deref(),
+            search: self.options.search,
         };
         write_page(&data_dir.join(page_file(page, "html")), &html, rows)?;
         if self.options.markdown_pages {
@@ -387,20 +422,23 @@ impl Site<'_> {
                 ),
             ),
             fig(t.customers, tot.customers.to_string()),
-            fig(t.agents, tot.agents.to_string()),
+            fig(t.agent_accounts, tot.agents.to_string()),
             fig(t.date_range, range),
             fig(
                 t.median_first_response,
                 t.duration(tot.first_response.median_ms),
             ),
             fig(t.p90_first_response, t.duration(tot.first_response.p90_ms)),
-            fig(t.col_longest_wait, t.duration(tot.longest_wait_ms)),
+            fig(t.longest_wait_figure, t.duration(tot.longest_wait_ms)),
             fig(t.unanswered_sessions, tot.unanswered_sessions.to_string()),
             fig(
                 t.ending_unanswered,
                 tot.sessions_ending_unanswered.to_string(),
             ),
         ];
+        if !self.open.is_empty() {
+            figures.push(fig(t.open_sessions, self.open.len().to_string()));
+        }
         if !missing.is_empty() {
             let count = |state: &str| missing.iter().filter(|m| m.state == state).count();
             let (failed, pending) = (count("failed"), count("pending"));
@@ -434,7 +472,8 @@ impl Site<'_> {
                 .get(agent.account.as_str())
                 .map_or(&[][..], Vec::as_slice);
             let summary = |i: u32| sessions.summary(i as usize);
-            let rows = Rows::new(&summary, indices, &[], self.reported, self.t, self.zone());
+            let rows = Rows::new(&summary, indices, &[], self.reported, self.t, self.zone())
+                .with_open(self.open);
             let figures = self.agent_figures(agent);
             let page = AgentHtml {
                 show_media: self.show_media,
@@ -534,8 +573,18 @@ fn page_file(n: usize, ext: &str) -> String {
 /// Renders a template straight into its file; `rows` are the rows it reads as it goes,
 /// and a summary they could not read leaves the file as it was.
 fn write_page(path: &Path, page: &impl Template, rows: &Rows<'_>) -> Result<()> {
+    write_page_with(path, rows, |out| Template::write_into(page, out))
+}
+
+/// Writes a file with `fill`, which reads `rows` as it goes; a summary they could not
+/// read leaves the file as it was.
+fn write_page_with(
+    path: &Path,
+    rows: &Rows<'_>,
+    fill: impl FnOnce(&mut std::io::BufWriter<crate::fsutil::CompareWriter>) -> std::io::Result<()>,
+) -> Result<()> {
     write_streamed(path, |out| {
-        Template::write_into(page, out)?;
+        fill(out)?;
         match rows.take_error() {
             Some(e) => Err(std::io::Error::other(e)),
             None => Ok(()),

@@ -3,6 +3,7 @@
 //! of each session (its [`SessionSummary`] and checksums) goes to a temporary file, the
 //! [`SessionStore`], and is read back a page at a time (SPEC §6).
 
+pub mod audit;
 pub mod cmark;
 pub mod elements;
 pub mod escape;
@@ -10,6 +11,7 @@ mod filters;
 pub mod fingerprint;
 pub mod format;
 pub mod i18n;
+pub mod search;
 pub mod session;
 pub mod share;
 
@@ -31,6 +33,11 @@ pub struct RenderOptions {
     pub lang: Lang,
     /// Write `sessions/<stem>.md` and `index.md` (`--no-markdown-pages` turns off).
     pub markdown_pages: bool,
+    /// Build the site search index under `data/search/` (`--no-search` turns off).
+    pub search: bool,
+    /// Show remote https images that were not captured inline (`--remote-images`); off,
+    /// they are links and opening the archive makes no outside request (SPEC §7).
+    pub remote_images: bool,
     /// Render threads (`--jobs`); `None` = rayon's default.
     pub jobs: Option<usize>,
     /// Counts sessions rendered so far, for a progress bar the caller draws; `None` when
@@ -77,6 +84,9 @@ pub struct RenderReport {
     /// stats.json and stale pages were left as they were, and the sessions not reached
     /// are rendered by the next run.
     pub interrupted: bool,
+    /// The search index's files written on this run, by bag-relative path (sorted), with
+    /// their digests taken as they were written.
+    pub search_files: Vec<(String, crate::digest::FileDigests)>,
 }
 
 /// Renders the whole site into `data_dir` (the bag's payload folder) from every record in

@@ -57,7 +57,7 @@ pub struct DayView {
 /// One message as shown.
 #[derive(Debug, Clone)]
 pub struct MessageView {
-    /// Fragment id (`m<number>`).
+    /// Fragment id (`m-<number>`), the target of search results.
     pub anchor: String,
     /// 1-based position in the record.
     pub number: usize,
@@ -116,6 +116,8 @@ pub struct SessionView {
     pub next: Option<NavTarget>,
     /// The transcript.
     pub items: Vec<Item>,
+    /// Remote https images may be shown: the CSP allows `img-src https:`.
+    pub remote_images: bool,
 }
 
 /// The HTML page.
@@ -158,7 +160,7 @@ pub struct SessionInput<'a> {
     pub next: Option<NavTarget>,
     /// Captured media (data/media/index.json, read once per render).
     pub media: &'a crate::media_index::MediaLookup,
-    /// Whether remote https images may be shown inline (`share` loads nothing).
+    /// Whether remote https images may be shown inline (`--remote-images`; `share` never).
     pub remote_images: bool,
 }
 
@@ -191,6 +193,7 @@ pub fn build(input: SessionInput<'_>, options: &RenderOptions, t: &'static Strin
         prev: input.prev,
         next: input.next,
         items: transcript(input.messages, cx),
+        remote_images: input.remote_images,
     }
 }
 
@@ -325,7 +328,7 @@ fn transcript(messages: &[Message], cx: Ctx<'_>) -> Vec<Item> {
         let view = MessageView {
             raw_time: m.timestamp_ms.filter(|_| time.is_none()),
             quiet,
-            anchor: format!("m{}", m.index + 1),
+            anchor: format!("m-{}", m.index + 1),
             number: m.index + 1,
             time,
             blocks,

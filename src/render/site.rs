@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use super::cmark::{isolate, visible};
 use super::fingerprint;
 use super::i18n::{self, Strings};
+use super::search::{self, Spool, SpoolSlot};
 use super::session::{self, NavTarget, SessionHtml, SessionInput, SessionMd};
 use super::{MissingSession, RenderFailure, RenderOptions, RenderReport, SessionSummary, index};
 use crate::assets::ASSETS;
@@ -65,10 +66,17 @@ impl Scanned {
 
 enum Outcome {
     /// Rendered (`true`) or reused from the last render (`false`), with its messages.
-    Done(Slot, bool, u64),
+    Done(Slot, bool, u64, SearchPart),
     Failed(RenderFailure),
     /// Not reached: the render was cancelled.
     Skipped,
+}
+
+/// What the search index needs of a finished session: its record's SHA-256 and, when it
+/// was rendered on this run, its document in the spool.
+struct SearchPart {
+    record: [u8; 32],
+    spooled: Option<SpoolSlot>,
 }
 
 /// A session reused from the last render's entry (its index, store and head).
@@ -77,18 +85,20 @@ fn reused<'s>((at, store, head): &(usize, &'s SessionStore, state::StoredHead)) 
         earlier: *at,
         store,
         messages: head.messages(),
+        record: head.record,
     }
 }
 
 /// One session as [`Job::session`] leaves it, before it goes to the store.
 enum Finished<'s> {
-    /// Rendered now.
-    Done(Box<Rendered>),
+    /// Rendered now, with its search document when the index is on.
+    Done(Box<Rendered>, Option<SpoolSlot>),
     /// Still right: the last render's entry (by index in its store) is copied as it is.
     Reused {
         earlier: usize,
         store: &'s SessionStore,
         messages: u64,
+        record: [u8; 32],
     },
     Failed(RenderFailure),
 }
@@ -99,6 +109,7 @@ struct Buffers {
     html: String,
     md: String,
     entry: Vec<u8>,
+    search: Vec<u8>,
 }
 
 pub(super) fn render(
@@ -168,7 +179,12 @@ pub(super) fn render(
         .collect();
     drop(cache.imported);
     let mut store = SessionStore::new(data_dir.parent().unwrap_or(data_dir))?;
+    let spool = match options.search {
+        true => Some(Spool::new(data_dir.parent().unwrap_or(data_dir))?),
+        false => None,
+    };
     let job = Job {
+        spool: spool.as_ref(),
         store: &store,
         earlier: earlier_store,
         records: &records,
@@ -199,17 +215,26 @@ pub(super) fn render(
             })
             .collect::<Result<_>>()
     })?;
-    drop(order);
 
     let (mut sessions, mut messages, mut reused) = (0, 0, 0);
     let mut slots = Vec::with_capacity(outcomes.len());
-    for outcome in outcomes {
+    // The sessions in chronological order, for the search index's shards.
+    let mut entries = Vec::with_capacity(if options.search { outcomes.len() } else { 0 });
+    for (outcome, scanned) in outcomes.into_iter().zip(&order) {
         match outcome {
-            Outcome::Done(slot, fresh, count) => {
+            Outcome::Done(slot, fresh, count, part) => {
                 sessions += 1;
                 messages += count;
                 if !fresh {
                     reused += 1;
+                }
+                if options.search {
+                    entries.push(search::Entry {
+                        stem: slot.stem().into(),
+                        record: part.record,
+                        spooled: part.spooled,
+                        odd_path: scanned.odd_path.clone(),
+                    });
                 }
                 slots.push(slot);
             }
@@ -217,6 +242,7 @@ pub(super) fn render(
             Outcome::Skipped => {}
         }
     }
+    drop(order);
     failures.sort_by(|a, b| a.path.cmp(&b.path));
     store.seal(slots);
     // Stopped by a signal: what is rendered stays, the index and the stale pages are
@@ -229,10 +255,35 @@ pub(super) fn render(
             failures,
             rendered: store,
             interrupted: true,
+            search_files: Vec::new(),
         });
     }
     remove_stale_pages(&sessions_dir, &store, options.markdown_pages)?;
     write_assets(data_dir)?;
+    let search_files = match &spool {
+        Some(spool) => {
+            let sources = search::Sources {
+                records: &records,
+                options,
+                media: &media,
+                known: cache.known,
+            };
+            let report = timed("render: search index", || {
+                search::write(data_dir, &entries, spool, &sources)
+            })?;
+            tracing::debug!(
+                "search index: {} of {} shards rebuilt",
+                report.rebuilt,
+                report.shards
+            );
+            report.files
+        }
+        None => {
+            search::remove(data_dir)?;
+            Vec::new()
+        }
+    };
+    drop((entries, spool));
     timed("render: index", || {
         index::write_index(data_dir, &store, missing, options)
     })?;
@@ -243,6 +294,7 @@ pub(super) fn render(
         failures,
         rendered: store,
         interrupted: false,
+        search_files,
     })
 }
 
@@ -343,9 +395,19 @@ fn nav(s: Option<&Scanned>) -> Option<NavTarget> {
     })
 }
 
+/// What [`Job::write_pages`] leaves: the session's summary, the digests of its HTML and
+/// Markdown pages, and where its search document lies in the spool.
+type PagesWritten = (
+    SessionSummary,
+    (FileDigests, Option<FileDigests>),
+    Option<SpoolSlot>,
+);
+
 /// What every session of one render shares.
 struct Job<'a> {
     store: &'a SessionStore,
+    /// Where rendered sessions leave their search documents (`None`: no index).
+    spool: Option<&'a Spool>,
     /// The last render's sessions.
     earlier: Option<&'a SessionStore>,
     records: &'a Path,
@@ -362,17 +424,27 @@ impl Job<'_> {
     /// Moves a finished session into the store, keeping only its slot.
     fn keep(&self, outcome: Finished<'_>, buf: &mut Buffers) -> Result<Outcome> {
         Ok(match outcome {
-            Finished::Done(rendered) => {
+            Finished::Done(rendered, spooled) => {
                 let messages = rendered.summary.stats.messages.total;
-                Outcome::Done(self.store.put(&rendered, &mut buf.entry)?, true, messages)
+                let part = SearchPart {
+                    record: rendered.record,
+                    spooled,
+                };
+                let slot = self.store.put(&rendered, &mut buf.entry)?;
+                Outcome::Done(slot, true, messages, part)
             }
             Finished::Reused {
                 earlier,
                 store,
                 messages,
+                record,
             } => {
                 let slot = self.store.copy_from(store, earlier, &mut buf.entry)?;
-                Outcome::Done(slot, false, messages)
+                let part = SearchPart {
+                    record,
+                    spooled: None,
+                };
+                Outcome::Done(slot, false, messages, part)
             }
             Finished::Failed(f) => Outcome::Failed(f),
         })
@@ -417,18 +489,21 @@ impl Job<'_> {
             Ok(record) => record,
             Err(e) => return Ok(Finished::Failed(failure(&path, &e))),
         };
-        let (summary, written) = self.write_pages(&record, scanned, prev, next, buf)?;
-        Ok(Finished::Done(Box::new(Rendered {
-            summary,
-            first_ms: scanned.first_ms,
-            record: record_digests.digests.sha256,
-            inputs,
-            written: Some(Box::new(WrittenFiles {
-                record: record_digests,
-                html: written.0,
-                md: written.1,
-            })),
-        })))
+        let (summary, written, spooled) = self.write_pages(&record, scanned, prev, next, buf)?;
+        Ok(Finished::Done(
+            Box::new(Rendered {
+                summary,
+                first_ms: scanned.first_ms,
+                record: record_digests.digests.sha256,
+                inputs,
+                written: Some(Box::new(WrittenFiles {
+                    record: record_digests,
+                    html: written.0,
+                    md: written.1,
+                })),
+            }),
+            spooled,
+        ))
     }
 
     /// Whether the last render's pages of a session are still right: same inputs, and
@@ -454,7 +529,7 @@ impl Job<'_> {
         prev: Option<&Scanned>,
         next: Option<&Scanned>,
         buf: &mut Buffers,
-    ) -> Result<(SessionSummary, (FileDigests, Option<FileDigests>))> {
+    ) -> Result<PagesWritten> {
         let (options, t) = (self.options, self.t);
         let messages: Vec<_> = record
             .messages
@@ -472,7 +547,7 @@ impl Job<'_> {
                 prev: nav(prev),
                 next: nav(next),
                 media: self.media,
-                remote_images: true,
+                remote_images: options.remote_images,
             },
             options,
             t,
@@ -491,6 +566,13 @@ impl Job<'_> {
         } else {
             None
         };
+        let spooled = match self.spool {
+            Some(spool) => {
+                let doc = search_doc(&view, &messages, &stats, scanned.stem(), self.options);
+                Some(spool.put(&doc, &mut buf.search)?)
+            }
+            None => None,
+        };
         let media = if self.media.is_empty() {
             None
         } else {
@@ -506,7 +588,7 @@ impl Job<'_> {
             stats,
             media,
         };
-        Ok((summary, (html, md)))
+        Ok((summary, (html, md), spooled))
     }
 
     /// Renders one page into `buf` and writes it to `sessions/<stem>.<ext>`; returns its
@@ -528,6 +610,27 @@ impl Job<'_> {
         fsutil::write_derived(&path, buf.as_bytes())?;
         Ok(FileDigests::of(buf.as_bytes()))
     }
+}
+
+/// The search document of a session from its page's view (the text its page shows).
+fn search_doc(
+    view: &session::SessionView,
+    messages: &[crate::model::Message],
+    stats: &stats::SessionStats,
+    stem: &str,
+    options: &RenderOptions,
+) -> search::SessionDoc {
+    let mut doc = search::builder(&view.session_id, stem, stats, options);
+    for item in &view.items {
+        if let session::Item::Group(g) = item {
+            for m in &g.messages {
+                if let Some(message) = messages.get(m.number - 1) {
+                    doc.message(message, &m.blocks);
+                }
+            }
+        }
+    }
+    doc.finish()
 }
 
 /// Removes `sessions/*.html` and `sessions/*.md` that this render did not produce.

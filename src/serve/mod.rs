@@ -32,7 +32,11 @@ use guard::Guard;
 /// The Content-Security-Policy of the pages (`templates/_layout.html`), with what pages with
 /// search add (SPEC §11): `'wasm-unsafe-eval'` in `script-src`, `'self'` in `connect-src`.
 /// As a header it also covers files that carry no `<meta>` of their own.
-pub const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' https:; media-src 'self'; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
+pub const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self'; media-src 'self'; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
+
+/// [`CSP`] for a site rendered with `--remote-images`: its session pages allow remote https
+/// images, and a header stricter than the pages would hide them.
+pub const CSP_REMOTE_IMAGES: &str = "default-src 'none'; style-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' https:; media-src 'self'; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
 
 /// How long requests in flight may take to finish after SIGINT or SIGTERM.
 const GRACE: Duration = Duration::from_secs(5);
@@ -48,6 +52,9 @@ pub struct ServeConfig {
     pub allow_hosts: Vec<String>,
     /// How long a request waits for a command that is writing the archive.
     pub lock_wait: Duration,
+    /// The site was rendered with `--remote-images` (as the archive remembers): the CSP
+    /// header allows remote https images ([`CSP_REMOTE_IMAGES`]).
+    pub remote_images: bool,
 }
 
 /// What every request needs.
@@ -114,7 +121,12 @@ async fn serve(data: PathBuf, config: &ServeConfig) -> Result<()> {
         dir: config.dir.clone(),
         lock_wait: config.lock_wait,
     };
-    let app = router(data, served);
+    let csp = if config.remote_images {
+        CSP_REMOTE_IMAGES
+    } else {
+        CSP
+    };
+    let app = router(data, served, csp);
     announce(&config.dir, bound);
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     let server = axum::serve(listener, app)
@@ -152,7 +164,7 @@ fn announce(dir: &Path, bound: SocketAddr) {
 }
 
 /// The files of `data` behind the guard, every answer with the security headers.
-fn router(data: PathBuf, served: Served) -> Router {
+fn router(data: PathBuf, served: Served, csp: &'static str) -> Router {
     let files = ServeDir::with_backend(&data, files::NoSymlinks::new(data.clone()));
     let header = |name, value: &'static str| {
         SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
@@ -161,7 +173,7 @@ fn router(data: PathBuf, served: Served) -> Router {
         .fallback_service(files)
         .layer(middleware::from_fn_with_state(Arc::new(served), check))
         .layer(middleware::map_response(utf8_text))
-        .layer(header(CONTENT_SECURITY_POLICY, CSP))
+        .layer(header(CONTENT_SECURITY_POLICY, csp))
         .layer(header(X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(REFERRER_POLICY, "no-referrer"))
 }

@@ -19,3 +19,7 @@ pub use file::{Cache, STATE_FILE, load};
 pub use stamp::Stamp;
 pub use statcache::StatCache;
 pub use store::{SessionStore, Slot};
+
+/// The list of places the archive was published to, beside the tag files and outside the
+/// bag (see [`crate::lifecycle::targets`]).
+pub const PUBLISHED_FILE: &str = "desk-archive-published.txt";

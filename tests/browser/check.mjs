@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 // Browser check of a rendered desk-archive site (the `data/` folder of an archive).
 //
-// Usage: node tests/browser/check.mjs <site-data-dir> [<screenshot-out-dir>]
+// Usage: node tests/browser/check.mjs [--no-remote] <site-data-dir> [<screenshot-out-dir>]
 //
 // Loads data/index.html (and any other data/*.html), every data/sessions/*.html and
 // data/agents/*.html from file:// in Debian's Chromium (driven by playwright-core) and
 // fails on:
 //   - a JavaScript dialog, a console error, an uncaught page error;
 //   - any request that is not a file:// URL inside the site folder, except https://
-//     images (remote message images), which are aborted and whose load errors are ignored;
+//     images (remote message images, shown by sites rendered with --remote-images), which
+//     are aborted and whose load errors are ignored; with --no-remote, those too (the
+//     default site makes no request outside it). Prints how many there were.
 //   - a file:// resource or link inside the site that does not exist;
 //   - a missing or weak Content-Security-Policy <meta>, a missing no-referrer <meta>,
 //     inline <script>, <style>, style="" or on*="" attributes;
@@ -45,7 +47,7 @@ const AXE_FAIL_IMPACTS = new Set(['serious', 'critical']);
 
 function usage(message) {
   console.error(`check.mjs: ${message}`);
-  console.error('usage: node tests/browser/check.mjs <site-data-dir> [<screenshot-out-dir>]');
+  console.error('usage: node tests/browser/check.mjs [--no-remote] <site-data-dir> [<screenshot-out-dir>]');
   process.exit(2);
 }
 
@@ -141,6 +143,11 @@ async function domChecks(page) {
   });
 }
 
+/** Remote https images the pages asked for (all aborted). */
+let remoteImages = 0;
+/** --no-remote: a remote image request is a problem too. */
+let noRemote = false;
+
 /** Records everything a page does that the checks care about. */
 function watchPage(page, siteDir, problems) {
   const aborted = new Set();
@@ -160,7 +167,10 @@ function watchPage(page, siteDir, problems) {
     if (url.startsWith('file:')) {
       const { inside, file } = fileUrlInside(siteDir, url);
       if (!inside) problems.push(`request outside the site folder: ${file}`);
-    } else if (!(url.startsWith('https:') && req.resourceType() === 'image') && !url.startsWith('data:')) {
+    } else if (url.startsWith('https:') && req.resourceType() === 'image') {
+      remoteImages += 1;
+      if (noRemote) problems.push(`remote image requested: ${url}`);
+    } else if (!url.startsWith('data:')) {
       problems.push(`request to ${url} (${req.resourceType()})`);
     }
   });
@@ -276,8 +286,10 @@ async function screenshots(browser, siteDir, pages, shotDir, add) {
 }
 
 async function main() {
-  const [siteArg, shotArg] = process.argv.slice(2);
-  if (!siteArg || process.argv.length > 4) usage('expected one or two arguments');
+  const args = process.argv.slice(2);
+  noRemote = args[0] === '--no-remote';
+  const [siteArg, shotArg, ...rest] = noRemote ? args.slice(1) : args;
+  if (!siteArg || rest.length > 0) usage('expected one or two arguments');
   if (!existsSync(siteArg) || !statSync(siteArg).isDirectory()) usage(`not a folder: ${siteArg}`);
   if (!existsSync(CHROMIUM)) usage(`no Chromium at ${CHROMIUM}: run scripts/test.sh`);
   const axePath = path.join(HERE, 'node_modules', 'axe-core', 'axe.min.js');
@@ -327,7 +339,8 @@ async function main() {
     for (const p of problems) console.log(`  - ${p}`);
   }
   const failed = failures.size;
-  console.log(`\ncheck.mjs: ${pages.length - failed} pages passed, ${failed} failed`);
+  console.log(`\ncheck.mjs: ${remoteImages} remote image requests (aborted)`);
+  console.log(`check.mjs: ${pages.length - failed} pages passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);
 }
 

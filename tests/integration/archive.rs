@@ -11,6 +11,7 @@ use crate::cli::run;
 use crate::fetch::server::{FakeDesk, Fault, Options, messages};
 
 mod interrupt_media;
+mod open;
 mod unreachable;
 
 const SDKAPPID: &str = "1400000000";

@@ -85,7 +85,8 @@ fn assert_archived(desk: &FakeDesk, report: &FetchReport, dir: &Path, id: &str) 
         outcome(report, id),
         &SessionOutcome::Archived {
             messages: expected.len() as u64,
-            grew: false
+            grew: false,
+            open: false
         },
         "{id}"
     );
@@ -492,7 +493,8 @@ fn a_live_session_ends_complete_with_one_warning() {
             outcome(&report, id),
             &SessionOutcome::Archived {
                 messages: n,
-                grew: true
+                grew: true,
+                open: false
             }
         );
         let record = record(dir.path(), id);

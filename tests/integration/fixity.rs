@@ -216,7 +216,7 @@ fn no_op_runs_append_nothing_and_a_broken_chain_is_named() {
     let (code, stdout, _) = run(dir.path(), &["verify", "a"]);
     assert_eq!(code, 3);
     assert!(
-        stdout.contains("data/audit.jsonl: broken hash chain at line 2"),
+        stdout.contains("data/audit.jsonl: broken hash chain at line 1 (entry 1): changed"),
         "{stdout}"
     );
 }

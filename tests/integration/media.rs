@@ -316,6 +316,8 @@ fn render(data: &Path) {
         title: None,
         lang: Lang::En,
         markdown_pages: true,
+        search: false,
+        remote_images: false,
         jobs: Some(1),
         progress: None,
         cancel: None,

@@ -5,6 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 mod hostile_times;
+mod remote_images;
 
 use desk_archive::render::cmark::{UrlKind, safe_url};
 use desk_archive::render::{Lang, RenderOptions, render_site};
@@ -22,6 +23,8 @@ fn options() -> RenderOptions {
         title: Some("Support <archive>".into()),
         lang: Lang::En,
         markdown_pages: true,
+        search: false,
+        remote_images: false,
         jobs: Some(2),
         progress: None,
         cancel: None,
@@ -106,8 +109,23 @@ fn pages_exist_per_session_with_assets_and_navigation() {
 #[test]
 fn every_element_type_is_rendered_for_people() {
     let (_dir, data) = archive(&["rich.json"]);
+    // By default remote images are links: the page loads nothing from outside the archive.
     render_site(&options(), &data, &[]).expect("render");
     let html = page(&data, RICH, "html");
+    assert!(
+        !html.contains("<img src=\"https:"),
+        "no remote image by default"
+    );
+    assert!(html.contains("href=\"https://example.com/img/original.jpg\""));
+    assert!(html.contains("img-src 'self';"));
+    // With --remote-images they are shown (https only).
+    let remote = RenderOptions {
+        remote_images: true,
+        ..options()
+    };
+    render_site(&remote, &data, &[]).expect("render");
+    let html = page(&data, RICH, "html");
+    assert!(html.contains("img-src 'self' https:;"));
     for needle in [
         "<strong>#1234</strong>",                                   // Markdown text
         "src=\"https://example.com/img/thumb.jpg\"",                // smallest thumbnail

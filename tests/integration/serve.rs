@@ -138,6 +138,50 @@ fn directives(csp: &str) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
+/// The `img-src` of the served CSP header and of a session page's `<meta>`.
+fn img_sources(server: &Server, page: &str) -> (Vec<String>, Vec<String>) {
+    let answer = server.get(page);
+    assert_eq!(answer.status, 200, "{page}");
+    let img = |csp: &str| {
+        directives(csp)
+            .into_iter()
+            .find(|(name, _)| name == "img-src")
+            .map(|(_, sources)| sources)
+            .unwrap_or_default()
+    };
+    let header = img(answer
+        .header("content-security-policy")
+        .expect("a CSP header"));
+    let html = answer.text();
+    let document = scraper::Html::parse_document(&html);
+    let selector =
+        scraper::Selector::parse(r#"meta[http-equiv="Content-Security-Policy"]"#).unwrap();
+    let meta = document
+        .select(&selector)
+        .next()
+        .and_then(|m| m.value().attr("content"))
+        .expect("the page has a CSP meta");
+    (header, img(meta))
+}
+
+#[test]
+fn the_csp_header_allows_remote_images_exactly_when_the_pages_do() {
+    let page = "/sessions/0f4ec911-1131-47d1-8d94-a1d34bd2838f.html";
+    let (_dir, archive) = demo_archive();
+    let server = Server::start(&archive, &[]);
+    assert_eq!(
+        img_sources(&server, page),
+        (vec!["'self'".to_owned()], vec!["'self'".to_owned()])
+    );
+    drop(server);
+    let (code, _, stderr) =
+        crate::cli::run(&archive, &["render", "-q", "--out", ".", "--remote-images"]);
+    assert_eq!(code, 0, "{stderr}");
+    let server = Server::start(&archive, &[]);
+    let both = vec!["'self'".to_owned(), "https:".to_owned()];
+    assert_eq!(img_sources(&server, page), (both.clone(), both));
+}
+
 #[test]
 fn files_come_with_their_types_and_the_pages_security_headers() {
     let (_dir, archive) = demo_archive();

@@ -31,6 +31,8 @@ fn options(lang: Lang) -> RenderOptions {
         title: None,
         lang,
         markdown_pages: true,
+        search: false,
+        remote_images: false,
         jobs: None,
         progress: None,
         cancel: None,
@@ -407,9 +409,16 @@ fn cells(line: &str) -> Vec<String> {
 fn hostile_text_is_escaped_in_index_md() {
     let dir = build();
     let md = read(dir.path(), "index.md");
-    for raw in ["](https://evil", "](javascript", "https://"] {
-        assert!(!md.contains(raw), "raw {raw:?} in index.md");
+    // Only what could start markup is escaped: a `](` stays, after an escaped `]`.
+    for raw in ["](https://evil", "](javascript"] {
+        for (i, _) in md.match_indices(raw) {
+            assert!(
+                md[..i].ends_with('\\'),
+                "unescaped {raw:?} in index.md at {i}"
+            );
+        }
     }
+    assert!(!md.contains("https://"), "an autolink in index.md");
     for (i, _) in md.match_indices('<') {
         assert!(md[..i].ends_with('\\'), "unescaped < in index.md at {i}");
     }
@@ -426,7 +435,7 @@ fn hostile_text_is_escaped_in_index_md() {
     assert!(!failed.contains("](sessions/"), "{failed}");
     // Rendered by a CommonMark parser, the hostile row has exactly one link: its own page.
     let hostile = rows.iter().find(|r| r.contains("script")).unwrap();
-    let parser = pulldown_cmark::Parser::new_ext(hostile, pulldown_cmark::Options::ENABLE_TABLES);
+    let parser = pulldown_cmark::Parser::new_ext(hostile, pulldown_cmark::Options::all());
     let links: Vec<_> = parser
         .filter_map(|e| match e {
             pulldown_cmark::Event::Start(pulldown_cmark::Tag::Link { dest_url, .. }) => {
@@ -575,6 +584,64 @@ fn chinese_ui() {
     assert!(read(dir.path(), "index.md").contains("客服"));
 }
 
+/// The index's headline figures, `(label, value)` in order, from its `<dl class="figures">`.
+fn headline(html: &str) -> Vec<(String, String)> {
+    let doc = Html::parse_document(html);
+    let pair = Selector::parse("dl.figures > div").unwrap();
+    let (dt, dd) = (
+        Selector::parse("dt").unwrap(),
+        Selector::parse("dd").unwrap(),
+    );
+    let text = |el: scraper::ElementRef<'_>, sel: &Selector| {
+        el.select(sel).next().unwrap().text().collect::<String>()
+    };
+    doc.select(&pair)
+        .map(|div| (text(div, &dt), text(div, &dd)))
+        .collect()
+}
+
+/// The headline figures say what they count, in both languages: "without any agent reply"
+/// (none here) is not "ending with an unanswered customer message" (two: the transfer
+/// session, answered earlier, ends with the customer's "thanks").
+#[test]
+fn headline_figures_are_named_for_what_they_count() {
+    let dir = build();
+    let en = headline(&read(dir.path(), "index.html"));
+    let label = |figures: &[(String, String)], l: &str| {
+        figures
+            .iter()
+            .find(|(k, _)| k == l)
+            .unwrap_or_else(|| panic!("no figure `{l}` in {figures:?}"))
+            .1
+            .clone()
+    };
+    assert_eq!(label(&en, "Sessions without any agent reply"), "0");
+    assert_eq!(
+        label(&en, "Sessions ending with an unanswered customer message"),
+        "2"
+    );
+    assert_eq!(label(&en, "Customer accounts"), "2");
+    assert_eq!(label(&en, "Agent accounts (bots included)"), "3");
+    label(&en, "Longest customer wait for a reply");
+    let zh_dir = tempfile::tempdir().unwrap();
+    write_index(
+        zh_dir.path(),
+        &summaries(),
+        &missing(),
+        &options(Lang::ZhCn),
+    )
+    .unwrap();
+    let zh = headline(&read(zh_dir.path(), "index.html"));
+    assert_eq!(label(&zh, "客服从未回复的会话"), "0");
+    assert_eq!(label(&zh, "以未获回复的客户消息结束的会话"), "2");
+    label(&zh, "客户等待回复的最长时间");
+    assert_eq!(
+        en.len(),
+        zh.len(),
+        "the same figures in both languages: {en:?} {zh:?}"
+    );
+}
+
 #[test]
 fn large_archives_are_split_into_pages_and_surplus_pages_removed() {
     let dir = tempfile::tempdir().unwrap();
@@ -696,4 +763,94 @@ fn a_summary_that_cannot_be_read_fails_the_index_and_spoils_no_page() {
         assert!(message.contains("/store"), "{message}");
         assert_eq!(files_of(dir.path()), before, "limit {limit}");
     }
+}
+
+/// The demo through the real binary: a satisfaction rating after the agent's last reply
+/// (session d8d27021…) no longer leaves the session "waiting", and a TUIKit rating between
+/// two customer messages (c5fcfc57…) is not counted as unanswered; sessions whose last
+/// real customer message ("thanks!") got no reply still end unanswered.
+#[test]
+fn demo_ratings_start_no_customer_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo/records");
+    let (code, _, stderr) = crate::cli::run(
+        dir.path(),
+        &["render", "--records", demo.to_str().unwrap(), "--out", "s"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let stats: Value = serde_json::from_str(&read(dir.path(), "s/data/stats.json")).unwrap();
+    let session = |prefix: &str| {
+        stats["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["session_id"].as_str().unwrap().starts_with(prefix))
+            .unwrap()
+            .clone()
+    };
+    let rated = session("d8d27021");
+    assert_eq!(rated["status"], "answered");
+    assert_eq!(rated["unanswered_customer_messages"], 0);
+    let evaluation = session("c5fcfc57");
+    assert_eq!(
+        evaluation["unanswered_customer_messages"], 2,
+        "a face and a sticker"
+    );
+    let thanks = session("b86402fe");
+    assert_eq!(thanks["status"], "waiting");
+    assert_eq!(
+        thanks["unanswered_customer_messages"], 1,
+        "\"thanks!\", not the rating"
+    );
+    let totals = &stats["totals"];
+    assert_eq!(totals["sessions_ending_unanswered"], 16);
+    assert_eq!(totals["unanswered_sessions"], 1);
+}
+
+#[test]
+fn an_open_session_is_marked_and_not_counted_as_not_archived() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut listed = missing();
+    listed.push(MissingSession {
+        session_id: TRANSFER.into(),
+        state: "open".into(),
+        error_code: None,
+        reason: String::new(),
+        callback_messages: None,
+    });
+    write_index(dir.path(), &summaries(), &listed, &options(Lang::En)).unwrap();
+    let json: Value = serde_json::from_str(&read(dir.path(), "stats.json")).unwrap();
+    let open: Vec<bool> = json["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["open"].as_bool().unwrap())
+        .collect();
+    let transfer = json["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|s| s["session_id"] == TRANSFER)
+        .unwrap();
+    assert_eq!(open.iter().filter(|o| **o).count(), 1);
+    assert!(open[transfer]);
+    assert_eq!(json["totals"]["open_sessions"], 1);
+    assert_eq!(json["totals"]["sessions"], 3);
+    assert_eq!(json["totals"]["not_archived"]["not_found"], 1);
+    assert_eq!(json["not_archived"].as_array().unwrap().len(), 3);
+    let index = read(dir.path(), "index.html");
+    let doc = Html::parse_document(&index);
+    let rows = Selector::parse("table#sessions tbody tr").unwrap();
+    assert_eq!(
+        doc.select(&rows).count(),
+        6,
+        "the open session is listed once"
+    );
+    let open_rows = Selector::parse("table#sessions tbody tr.open td.id").unwrap();
+    let ids: Vec<String> = doc
+        .select(&open_rows)
+        .map(|td| td.text().collect())
+        .collect();
+    assert_eq!(ids, [TRANSFER]);
+    assert!(index.contains("<dt>Sessions still going on when fetched</dt><dd>1</dd>"));
 }

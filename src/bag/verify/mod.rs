@@ -460,8 +460,10 @@ fn check_tag_file(dir: &Path, entry: &Entry, algo: Algo, report: &mut VerifyRepo
 fn warn_unknown(top: &[String], listed: &BTreeSet<String>, report: &mut VerifyReport) {
     for name in top {
         // Our own files beside the bag, outside the manifests by design (SPEC §3, §9,
-        // §10): the write-ahead list and listen's journal.
-        let ours = name == crate::wal::WAL_FILE || name == "listen.journal";
+        // §10, §14): the write-ahead list, listen's journal, the publish targets.
+        let ours = name == crate::wal::WAL_FILE
+            || name == "listen.journal"
+            || name == crate::state::PUBLISHED_FILE;
         let standard = ours
             || ["data", "bagit.txt", "bag-info.txt", "fetch.txt"].contains(&name.as_str())
             || is_manifest(name, "manifest-")

@@ -33,11 +33,42 @@ impl Svg {
     }
 }
 
-/// One bar: its axis label, its tooltip label and its value.
+/// A chart with its visible caption.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chart {
+    /// What it shows (also the SVG's `<title>`).
+    pub caption: &'static str,
+    /// The chart.
+    pub svg: Svg,
+}
+
+/// One bar: its tooltip label, its axis label and its value.
 #[derive(Debug, Clone)]
 struct Bar {
     label: String,
+    axis: String,
     value: u64,
+}
+
+impl Bar {
+    /// A bar whose axis label is its label.
+    fn new(label: String, value: u64) -> Bar {
+        Bar {
+            axis: label.clone(),
+            label,
+            value,
+        }
+    }
+}
+
+/// How a chart's axis labels are laid out. At most `max` labels are drawn (every n-th
+/// bar's); every other one is `minor`, and narrow screens hide the minor ones and draw the
+/// rest larger (index.css), so that labels stay legible and apart from 375 px up. With
+/// `stagger`, long labels alternate between two rows.
+#[derive(Debug, Clone, Copy)]
+struct Labels {
+    max: usize,
+    stagger: bool,
 }
 
 const WIDTH: f64 = 640.0;
@@ -48,14 +79,13 @@ const TOP: f64 = 12.0;
 const BOTTOM: f64 = 36.0;
 
 /// Draws a bar chart; `id` must be unique on the page (it labels the chart).
-fn bar_chart(id: &str, title: &str, bars: &[Bar]) -> Svg {
+fn bar_chart(id: &str, title: &str, bars: &[Bar], labels: Labels) -> Svg {
     let max = bars.iter().map(|b| b.value).max().unwrap_or(0).max(1);
     let plot_w = WIDTH - LEFT - RIGHT;
     let plot_h = HEIGHT - TOP - BOTTOM;
     let slot = plot_w / bars.len().max(1) as f64;
     let gap = if slot > 4.0 { slot * 0.15 } else { 0.0 };
-    // Label at most ~12 bars so that labels never overlap.
-    let every = bars.len().div_ceil(12).max(1);
+    let every = bars.len().div_ceil(labels.max.max(1)).max(1);
     let mut s = String::with_capacity(256 + bars.len() * 160);
     let title = escape(title, Context::Attribute);
     let _ = write!(
@@ -86,12 +116,23 @@ fn bar_chart(id: &str, title: &str, bars: &[Bar]) -> Svg {
     s.push_str("</g>");
     s.push_str(r#"<g class="labels" fill="currentColor" font-size="10" text-anchor="middle">"#);
     for (i, bar) in bars.iter().enumerate().filter(|(i, _)| i % every == 0) {
+        let rank = i / every;
         let x = LEFT + slot * (i as f64 + 0.5);
-        let label = escape(&bar.label, Context::Attribute);
+        let label = escape(&bar.axis, Context::Attribute);
+        let class = if rank % 2 == 1 {
+            r#" class="minor""#
+        } else {
+            ""
+        };
+        let row = if labels.stagger {
+            (rank % 2) as f64
+        } else {
+            0.0
+        };
         let _ = write!(
             s,
-            r#"<text x="{x:.1}" y="{y}">{label}</text>"#,
-            y = base + 14.0
+            r#"<text{class} x="{x:.1}" y="{y}">{label}</text>"#,
+            y = base + 14.0 + 12.0 * row
         );
     }
     s.push_str("</g></svg>");
@@ -118,7 +159,7 @@ pub const MAX_BARS: usize = 400;
 /// per week, longer than two years per month, longer than 400 months per year, so that no
 /// chart has more than [`MAX_BARS`] bars (a span that would need more draws no chart).
 /// Days without sessions inside the span are zero bars.
-pub fn sessions_over_time(per_day: &BTreeMap<NaiveDate, u64>, t: &Strings) -> Option<Svg> {
+pub fn sessions_over_time(per_day: &BTreeMap<NaiveDate, u64>, t: &Strings) -> Option<Chart> {
     let (&first, &last) = (per_day.keys().next()?, per_day.keys().next_back()?);
     let span = (last - first).num_days();
     let months = i64::from(last.year() - first.year()) * 12 + i64::from(last.month())
@@ -153,15 +194,17 @@ pub fn sessions_over_time(per_day: &BTreeMap<NaiveDate, u64>, t: &Strings) -> Op
     for (&day, &n) in per_day {
         *counts.entry(bucket(day)).or_default() += n;
     }
+    // Axis labels short (`MM-DD`, `YYYY-MM`); the tooltips give the whole date.
     let bars: Vec<Bar> = counts
         .into_iter()
-        .map(|(d, value)| Bar {
-            label: match step {
-                Step::Year => d.format("%Y").to_string(),
-                Step::Month => d.format("%Y-%m").to_string(),
-                _ => d.format("%Y-%m-%d").to_string(),
+        .map(|(d, value)| match step {
+            Step::Year => Bar::new(d.format("%Y").to_string(), value),
+            Step::Month => Bar::new(d.format("%Y-%m").to_string(), value),
+            _ => Bar {
+                label: d.format("%Y-%m-%d").to_string(),
+                axis: d.format("%m-%d").to_string(),
+                value,
             },
-            value,
         })
         .collect();
     let title = match step {
@@ -170,7 +213,14 @@ pub fn sessions_over_time(per_day: &BTreeMap<NaiveDate, u64>, t: &Strings) -> Op
         Step::Month => t.chart_sessions_per_month,
         Step::Year => t.chart_sessions_per_year,
     };
-    Some(bar_chart("chart-sessions", title, &bars))
+    let labels = Labels {
+        max: 10,
+        stagger: false,
+    };
+    Some(Chart {
+        caption: title,
+        svg: bar_chart("chart-sessions", title, &bars, labels),
+    })
 }
 
 /// Upper bounds (exclusive, ms) of the first-response buckets; the last bucket is open.
@@ -189,7 +239,7 @@ pub fn response_buckets(times: impl IntoIterator<Item = i64>) -> [u64; 8] {
 }
 
 /// Distribution of first response times, plus a bar for sessions no agent answered.
-pub fn first_response_chart(buckets: &[u64; 8], no_reply: u64, t: &Strings) -> Svg {
+pub fn first_response_chart(buckets: &[u64; 8], no_reply: u64, t: &Strings) -> Chart {
     let [h, m, s, _] = t.units;
     let labels = [
         format!("<30 {s}"),
@@ -204,26 +254,40 @@ pub fn first_response_chart(buckets: &[u64; 8], no_reply: u64, t: &Strings) -> S
     let mut bars: Vec<Bar> = labels
         .into_iter()
         .zip(buckets)
-        .map(|(label, &value)| Bar { label, value })
+        .map(|(label, &value)| Bar::new(label, value))
         .collect();
-    bars.push(Bar {
-        label: t.no_reply.to_owned(),
-        value: no_reply,
-    });
-    bar_chart("chart-first-response", t.chart_first_response, &bars)
+    bars.push(Bar::new(t.no_reply.to_owned(), no_reply));
+    // Every bucket named: the labels are long, so they take two rows.
+    let labels = Labels {
+        max: bars.len(),
+        stagger: true,
+    };
+    Chart {
+        caption: t.chart_first_response,
+        svg: bar_chart(
+            "chart-first-response",
+            t.chart_first_response,
+            &bars,
+            labels,
+        ),
+    }
 }
 
 /// Messages by hour of day (0–23, in the index's zone).
-pub fn by_hour_chart(hours: &[u64; 24], t: &Strings) -> Svg {
+pub fn by_hour_chart(hours: &[u64; 24], t: &Strings) -> Chart {
     let bars: Vec<Bar> = hours
         .iter()
         .enumerate()
-        .map(|(h, &value)| Bar {
-            label: format!("{h:02}"),
-            value,
-        })
+        .map(|(h, &value)| Bar::new(format!("{h:02}"), value))
         .collect();
-    bar_chart("chart-by-hour", t.chart_by_hour, &bars)
+    let labels = Labels {
+        max: 12,
+        stagger: false,
+    };
+    Chart {
+        caption: t.chart_by_hour,
+        svg: bar_chart("chart-by-hour", t.chart_by_hour, &bars, labels),
+    }
 }
 
 #[cfg(test)]
@@ -240,7 +304,7 @@ mod tests {
 
     #[test]
     fn chart_has_one_rect_per_bar_and_no_style() {
-        let svg = by_hour_chart(&[1; 24], strings(Lang::En));
+        let svg = by_hour_chart(&[1; 24], strings(Lang::En)).svg;
         assert_eq!(svg.as_str().matches("<rect ").count(), 24);
         assert!(!svg.as_str().contains("style"));
         assert!(svg.as_str().starts_with("<svg ") && svg.as_str().ends_with("</svg>"));
@@ -251,23 +315,24 @@ mod tests {
         let t = strings(Lang::En);
         let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
         let days = BTreeMap::from([(d(2024, 1, 1), 2), (d(2024, 1, 3), 1)]);
-        let svg = sessions_over_time(&days, t).unwrap();
+        let svg = sessions_over_time(&days, t).unwrap().svg;
         assert_eq!(svg.as_str().matches("<rect ").count(), 3);
         let weeks = BTreeMap::from([(d(2024, 1, 1), 2), (d(2024, 12, 30), 1)]);
-        let svg = sessions_over_time(&weeks, t).unwrap();
+        let svg = sessions_over_time(&weeks, t).unwrap().svg;
         assert_eq!(svg.as_str().matches("<rect ").count(), 53);
         let months = BTreeMap::from([(d(2020, 1, 31), 2), (d(2024, 12, 1), 1)]);
-        let svg = sessions_over_time(&months, t).unwrap();
+        let svg = sessions_over_time(&months, t).unwrap().svg;
         assert_eq!(svg.as_str().matches("<rect ").count(), 60);
         assert!(sessions_over_time(&BTreeMap::new(), t).is_none());
         let years = BTreeMap::from([(d(2000, 1, 1), 2), (d(2099, 12, 31), 1)]);
-        let svg = sessions_over_time(&years, t).unwrap();
+        let svg = sessions_over_time(&years, t).unwrap().svg;
         assert_eq!(svg.as_str().matches("<rect ").count(), 100);
         assert!(svg.as_str().contains(t.chart_sessions_per_year));
         // 400 months still per month; one more and it is per year.
         let edge = BTreeMap::from([(d(2000, 1, 31), 1), (d(2033, 4, 1), 1)]);
         let bars = sessions_over_time(&edge, t)
             .unwrap()
+            .svg
             .as_str()
             .matches("<rect ")
             .count();
@@ -275,6 +340,7 @@ mod tests {
         let edge = BTreeMap::from([(d(2000, 1, 31), 1), (d(2033, 5, 1), 1)]);
         let bars = sessions_over_time(&edge, t)
             .unwrap()
+            .svg
             .as_str()
             .matches("<rect ")
             .count();
@@ -282,5 +348,21 @@ mod tests {
         // Whatever the span, never more than MAX_BARS bars.
         let hostile = BTreeMap::from([(NaiveDate::MIN, 1), (NaiveDate::MAX, 1)]);
         assert!(sessions_over_time(&hostile, t).is_none());
+    }
+
+    #[test]
+    fn long_axes_are_thinned_and_every_other_label_is_minor() {
+        let t = strings(Lang::En);
+        let d = |day| NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Days::new(day);
+        let days: BTreeMap<_, _> = (0..60).map(|i| (d(i), 1)).collect();
+        let chart = sessions_over_time(&days, t).unwrap();
+        assert_eq!(chart.caption, "Sessions per day");
+        let svg = chart.svg.as_str();
+        let labels = svg.split(r#"<g class="labels""#).nth(1).unwrap();
+        assert_eq!(labels.matches("<text").count(), 10);
+        assert_eq!(labels.matches(r#"class="minor""#).count(), 5);
+        assert!(labels.contains(">01-01<") && !labels.contains(">2024-01-01<"));
+        // The whole date stays in the tooltip.
+        assert!(svg.contains("<title>2024-01-01: 1</title>"));
     }
 }

@@ -32,6 +32,7 @@ struct SessionJson<'a> {
     unanswered_customer_messages: u64,
     system_events: u64,
     status: &'static str,
+    open: bool,
     characters: &'a RoleCounts,
     elements: &'a ElementCounts,
     participants: &'a Participants,
@@ -46,6 +47,7 @@ struct TotalsJson<'a> {
     first_message_at: Option<String>,
     last_message_at: Option<String>,
     timezone: &'a str,
+    open_sessions: u64,
     not_archived: NotArchived,
     per_agent: Vec<AgentJson<'a>>,
 }
@@ -90,22 +92,34 @@ pub fn status_key(s: &SessionStats) -> &'static str {
     }
 }
 
+/// The sessions coverage.json gives a state other than archived.
+#[derive(Clone, Copy)]
+pub struct Lists<'a> {
+    /// Sessions without a record (failed, not found, pending), sorted by SessionId.
+    pub missing: &'a [&'a MissingSession],
+    /// SessionIds of the sessions still going on when fetched, sorted.
+    pub open: &'a [&'a str],
+}
+
 /// Writes `stats.json`: `sessions` (in the order given: the caller sorts by SessionId),
 /// then `totals`, then `not_archived` (sessions without a record).
 pub fn write_stats_json(
     out: &mut impl Write,
     sessions: impl Iterator<Item = io::Result<SessionSummary>>,
-    missing: &[&MissingSession],
+    lists: Lists<'_>,
     totals: &Totals,
     timezone: &str,
     markdown_pages: bool,
 ) -> io::Result<()> {
+    let missing = lists.missing;
     out.write_all(b"{\"sessions\": [")?;
     for (i, s) in sessions.enumerate() {
         if i > 0 {
             out.write_all(b",\n  ")?;
         }
-        write_value(out, &session_json(&s?, markdown_pages))?;
+        let s = s?;
+        let open = lists.open.binary_search(&s.session_id.as_str()).is_ok();
+        write_value(out, &session_json(&s, markdown_pages, open))?;
     }
     out.write_all(b"],\n \"totals\": ")?;
     let mut not_archived = NotArchived::default();
@@ -121,6 +135,7 @@ pub fn write_stats_json(
         first_message_at: totals.first_message_ms.and_then(rfc3339_utc),
         last_message_at: totals.last_message_ms.and_then(rfc3339_utc),
         timezone,
+        open_sessions: lists.open.len() as u64,
         not_archived,
         per_agent: totals
             .per_agent
@@ -171,7 +186,7 @@ impl serde_json::ser::Formatter for SpecFormatter {
     }
 }
 
-fn session_json(s: &SessionSummary, markdown_pages: bool) -> SessionJson<'_> {
+fn session_json(s: &SessionSummary, markdown_pages: bool, open: bool) -> SessionJson<'_> {
     let st = &s.stats;
     SessionJson {
         session_id: &s.session_id,
@@ -191,6 +206,7 @@ fn session_json(s: &SessionSummary, markdown_pages: bool) -> SessionJson<'_> {
         unanswered_customer_messages: st.unanswered_customer_messages,
         system_events: st.system_events,
         status: status_key(st),
+        open,
         characters: &st.characters,
         elements: &st.elements,
         participants: &st.participants,

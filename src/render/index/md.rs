@@ -36,20 +36,45 @@ mod tests {
     fn hostile_text_is_inert() {
         assert_eq!(
             md_escape("[x](javascript:alert(1))"),
-            r"\[x\]\(javascript\:alert\(1\)\)"
+            r"\[x\](javascript:alert(1))"
         );
         assert_eq!(
             md_escape("<script>a|b</script>"),
-            r"\<script\>a\|b\<\/script\>"
+            r"\<script>a\|b\</script>"
         );
         assert_eq!(md_escape("**a**\nb"), "\\*\\*a\\*\\*\u{240a}b");
-        assert_eq!(md_escape("https://x.invalid"), r"https\:\/\/x\.invalid");
-        assert_eq!(md_escape("&amp; \\"), r"\&amp\; \\");
+        assert_eq!(md_escape("https://x.invalid"), r"https\://x.invalid");
+        assert_eq!(md_escape("www.x.invalid"), r"www\.x.invalid");
+        assert_eq!(md_escape("&amp; &#38; \\"), r"\&amp; \&#38; \\");
         assert_eq!(
             md_escape("a\u{0}b\u{7f}\u{85}"),
             "a\u{2400}b\u{2421}\u{27e8}U+0085\u{27e9}"
         );
         assert_eq!(md_escape("会话 🙂"), "会话 🙂");
+    }
+
+    #[test]
+    fn ordinary_text_keeps_its_punctuation() {
+        assert_eq!(md_escape("09:14:05"), "09:14:05");
+        assert_eq!(md_escape("Web(H5)"), "Web(H5)");
+        assert_eq!(
+            md_escape("agent_01, 3.5 s! (ok?)"),
+            "agent_01, 3.5 s! (ok?)"
+        );
+        assert_eq!(
+            md_escape("AT&T - Order #12 = done"),
+            "AT&T - Order #12 = done"
+        );
+        // The same characters where they would start markup.
+        assert_eq!(md_escape("1. x"), r"1\. x");
+        assert_eq!(md_escape("12) x"), r"12\) x");
+        assert_eq!(md_escape("3.5 s"), "3.5 s");
+        assert_eq!(md_escape("-5"), "-5");
+        assert_eq!(md_escape("---"), r"\---");
+        assert_eq!(md_escape("# x ##"), r"\# x \##");
+        assert_eq!(md_escape(": x"), r"\: x");
+        assert_eq!(md_escape("> x"), r"\> x");
+        assert_eq!(md_escape("_a_ b_"), r"\_a\_ b\_");
     }
 
     #[test]

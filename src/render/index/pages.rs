@@ -6,7 +6,7 @@ use std::cell::RefCell;
 
 use askama::Template;
 
-use super::charts::Svg;
+use super::charts::Chart;
 use super::json::status_key;
 use super::md::filters;
 use crate::records::stem;
@@ -77,6 +77,8 @@ pub struct Row<'a> {
     pub status: String,
     /// Longer explanation (failure reason), for the `title` attribute.
     pub status_detail: Cow<'a, str>,
+    /// The session was still going on when it was fetched (coverage.json `open`).
+    pub open: bool,
 }
 
 impl<'a> Row<'a> {
@@ -124,6 +126,7 @@ impl<'a> Row<'a> {
             }
             .to_owned(),
             status_detail: Cow::Borrowed(""),
+            open: false,
         }
     }
 
@@ -157,6 +160,7 @@ impl<'a> Row<'a> {
             status_key,
             status,
             status_detail: Cow::Borrowed(&m.reason),
+            open: false,
         }
     }
 
@@ -185,6 +189,8 @@ pub struct Rows<'a> {
     /// Message events the callbacks reported, by SessionId, for sessions whose transcript
     /// may be shorter (their rows get a note when it is).
     reported: &'a std::collections::HashMap<&'a str, u64>,
+    /// SessionIds of the sessions still going on when fetched, sorted.
+    open: &'a [&'a str],
     t: &'a Strings,
     zone: chrono_tz::Tz,
     /// The first summary that could not be read; the page must then not be kept.
@@ -206,10 +212,16 @@ impl<'a> Rows<'a> {
             indices,
             missing,
             reported,
+            open: &[],
             t,
             zone,
             error: RefCell::new(None),
         }
+    }
+
+    /// Marks the rows of these sessions (SessionIds, sorted) as still going on when fetched.
+    pub fn with_open(self, open: &'a [&'a str]) -> Rows<'a> {
+        Rows { open, ..self }
     }
 
     /// The error that cut the rows short, if any (taken: asked once per page).
@@ -230,6 +242,7 @@ impl<'r, 'a> IntoIterator for &'r Rows<'a> {
                 Ok(s) => {
                     let mut row = Row::session(&s, self.t, self.zone);
                     row.note_shorter(self.reported.get(s.session_id.as_str()), self.t);
+                    row.open = self.open.binary_search(&s.session_id.as_str()).is_ok();
                     Some(row)
                 }
                 Err(e) => {
@@ -302,11 +315,11 @@ pub struct AgentRow<'a> {
 #[derive(Debug, Clone)]
 pub struct Charts {
     /// Sessions over time (absent when no session has a time).
-    pub sessions: Option<Svg>,
+    pub sessions: Option<Chart>,
     /// First-response distribution.
-    pub first_response: Svg,
+    pub first_response: Chart,
     /// Messages by hour of day.
-    pub by_hour: Svg,
+    pub by_hour: Chart,
 }
 
 /// A link of the pager.
@@ -356,6 +369,8 @@ pub struct IndexHtml<'a> {
     pub prev: Option<&'a str>,
     /// Next page's file.
     pub next: Option<&'a str>,
+    /// Whether the site has a search index (the page then has a search box).
+    pub search: bool,
 }
 
 /// `index.md` and its continuation pages.

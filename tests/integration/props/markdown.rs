@@ -91,6 +91,8 @@ fn page(session_id: &str, metadata: &Metadata, msgs: &[Msg]) -> String {
         title: None,
         lang: Lang::En,
         markdown_pages: true,
+        search: false,
+        remote_images: false,
         jobs: None,
         progress: None,
         cancel: None,
