@@ -111,9 +111,9 @@ pub enum Command {
     Fetch(FetchArgs),
     /// Receive the desk session-event callback and archive every session as it goes quiet.
     #[command(
-        after_help = "Example:\n  desk-archive listen --out archive --sdkappid 1400000000 --secret-key-file key.txt",
+        after_help = "Example:\n  desk-archive listen --out archive --sdkappid 1400000000 \\\n    --secret-key-file key.txt",
         after_long_help = concat!(
-            "Example:\n  desk-archive listen --out archive --sdkappid 1400000000 --secret-key-file key.txt\n\n",
+            "Example:\n  desk-archive listen --out archive --sdkappid 1400000000 \\\n    --secret-key-file key.txt\n\n",
             "Point the desk's session-event callback (Settings > Developer Settings) at \
              https://<your proxy>/desk/callback. Each event is journaled and synced before it \
              is answered; a session is fetched --settle seconds after its last event, and the \
