@@ -1,6 +1,7 @@
 //! `listen` over a session's life and the archive's: settings from the config file, a
 //! refresh when events come after the fetch, a backfill `archive` between write phases,
-//! rejected credentials pausing the fetches, and SIGTERM finishing the request in flight.
+//! rejected credentials pausing the fetches, SIGTERM finishing the request in flight, and
+//! `erase` and `hold` between write phases (later events leave those sessions alone).
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -200,5 +201,79 @@ fn sigterm_finishes_the_request_in_flight_and_refuses_new_ones() {
     let o = out(dir.path());
     assert_eq!(coverage(&o, "t-1").unwrap()["state"], "pending");
     assert!(coverage(&o, "t-2").is_none());
+    assert_valid_bag(&o);
+}
+
+#[test]
+fn erase_and_hold_while_listening_and_later_events_leave_them_alone() {
+    let desk = fake_desk();
+    desk.add_session("e-1", messages(1));
+    desk.add_session("h-1", messages(1));
+    desk.add_session("n-1", messages(1));
+    let dir = tempfile::tempdir().unwrap();
+    let base = desk.base();
+    let listener = Listener::start(
+        dir.path(),
+        &args(&base, &["--settle", "0.3", "--render-every", "0"]),
+    );
+    let o = out(dir.path());
+    assert_eq!(listener.event("e-1", Some("m1"), now_ms()), 200);
+    assert_eq!(listener.event("h-1", Some("m1"), now_ms()), 200);
+    listener.wait_for("e-1 and h-1 archived", Duration::from_secs(30), || {
+        archived(&o, "e-1") && archived(&o, "h-1")
+    });
+    let (e_fetches, h_fetches) = (fetches(&desk, "e-1"), fetches(&desk, "h-1"));
+
+    // `erase` and `hold` run while the listener runs: it holds the lock only per phase.
+    let run = |a: &[&str]| {
+        let mut a = a.to_vec();
+        a.extend_from_slice(&["--lock-wait", "30"]);
+        let (code, _, stderr) = crate::cli::run(dir.path(), &a);
+        assert_eq!(code, 0, "{a:?}: {stderr}");
+    };
+    run(&["erase", "out", "--session", "e-1", "--reason", "request 7"]);
+    run(&["hold", "out", "--session", "h-1", "--reason", "matter 9"]);
+    assert_eq!(coverage(&o, "e-1").unwrap()["state"], "erased");
+
+    // Later events: the erased session is not fetched, the held one not fetched again,
+    // though both went on at the desk; a session reported after them is.
+    desk.add_session("e-1", messages(3));
+    desk.add_session("h-1", messages(3));
+    assert_eq!(listener.event("e-1", Some("m2"), now_ms()), 200);
+    assert_eq!(listener.event("h-1", Some("m2"), now_ms()), 200);
+    assert_eq!(listener.event("n-1", Some("m1"), now_ms()), 200);
+    listener.wait_for("n-1 archived", Duration::from_secs(30), || {
+        archived(&o, "n-1")
+    });
+    // Give a phase that might still take the two a moment beyond n-1's.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        fetches(&desk, "e-1"),
+        e_fetches,
+        "the erased session was fetched"
+    );
+    assert_eq!(
+        fetches(&desk, "h-1"),
+        h_fetches,
+        "the held session was fetched again"
+    );
+    let erased = coverage(&o, "e-1").unwrap();
+    assert_eq!(erased["state"], "erased");
+    assert_eq!(erased["reason"], "request 7");
+    assert!(erased.get("message_events").is_none(), "{erased}");
+    assert!(!desk_archive::records::record_path(&o.join("data/records"), "e-1").exists());
+    assert_eq!(record_messages(&o, "h-1"), 1);
+
+    // Each write phase of the listener is in the audit log, beside erase and hold.
+    let audit = std::fs::read_to_string(o.join("data/audit.jsonl")).unwrap();
+    let commands: Vec<String> = audit
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["command"].to_string())
+        .collect();
+    for command in ["\"listen\"", "\"erase\"", "\"hold\""] {
+        assert!(commands.iter().any(|c| c == command), "{commands:?}");
+    }
+    let (code, stderr) = listener.terminate();
+    assert_eq!(code, Some(0), "{stderr}");
     assert_valid_bag(&o);
 }
