@@ -168,6 +168,19 @@ mod tests {
     }
 
     #[test]
+    fn events_of_an_erased_session_are_left_out() {
+        let mut coverage = Coverage::default();
+        coverage.set_erased("gone", "t", "request 7");
+        let events = vec![ev(1, "gone", Some("k1"), 1_730_000_000_000)];
+        let touched = fold(&mut coverage, &events, &mut KeyMemory::default(), "now");
+        assert!(touched.is_empty());
+        let entry = coverage.get("gone").unwrap();
+        assert_eq!(entry.state, State::Erased);
+        assert_eq!(entry.message_events, None);
+        assert_eq!(entry.journal_seq, None);
+    }
+
+    #[test]
     fn implausible_event_times_use_the_receive_time() {
         let e = ev(1, "s", None, 42);
         assert_eq!(event_time(&e), "2026-01-01T00:00:00.000Z");
