@@ -24,7 +24,9 @@
 #   BENCH_DIR        work directory (default: a new /tmp/desk-bench.XXXXXX, removed at
 #                    the end unless BENCH_KEEP=1)
 #   BENCH_PARTS      which parts after the render run (default
-#                    "sitesearch index search noop fetch publish lifecycle")
+#                    "sitesearch index search noop fetch publish lifecycle listen")
+#   BENCH_LISTEN_SECONDS      seconds of load on `listen` (default 20)
+#   BENCH_LISTEN_CONNECTIONS  keep-alive connections of the load (default 64)
 #   CARGO_TARGET_DIR where cargo builds (default: target/ in the repository)
 #
 # What it does, in one run, then prints ONE table and a PASS/FAIL line per target:
@@ -63,6 +65,14 @@
 #      the files it wrote), `erase --sessions` of 100, and a `prune --dry-run` that finds
 #      nothing to erase.
 #
+#   8. listen: examples/listen-load posts message events of 2,000 sessions (random picks,
+#      new MsgKeys) over $BENCH_LISTEN_CONNECTIONS keep-alive connections for
+#      $BENCH_LISTEN_SECONDS s to `listen --settle 0.5 --render-every 5` on loopback, which
+#      meanwhile fetches them from fake-desk (5 ms latency) and renders: accepted events/s,
+#      p50 and p99 time to the 200. Then the loss check: the same load for 6 s, kill -9 of
+#      the listener after 3 s, `render` to take in the journal it left, and every event
+#      answered 200 must be counted in coverage.json (message_events per session).
+#
 # Targets: share of a 2,000-message session < 0.5 s (without PDF); export of the picked
 # sessions ≤ 1.5× the render of them (plain); render of the largest size ≤ 3× its cp -r;
 # peak RSS(largest) ≤ 1.2 × RSS (smallest) + 1 KB per extra session (search index built);
@@ -71,7 +81,8 @@
 # sessions ≤ 200 ms; fetch at 20 ms with --concurrency 32 --rate 2000 ≥ 90 % of 1,600
 # pages/s; --rate $BENCH_RATE held within 5 %; no-op re-run < 1 s, no file
 # rewritten; search of the largest archive ≤ 2× ripgrep's time on its records; no-op
-# republish of the largest site < 2 s.
+# republish of the largest site < 2 s; listen ≥ 2,000 accepted events/s with p99 ≤ 50 ms
+# while fetching, and 0 events lost across kill -9.
 
 set -euo pipefail
 
@@ -83,7 +94,9 @@ RATE=${BENCH_RATE:-1000}
 REPEAT=${BENCH_REPEAT:-3}
 INDEX_N=${BENCH_INDEX:-100000}
 WORD=${BENCH_WORD:-refunded}
-PARTS=${BENCH_PARTS:-"sitesearch index search noop fetch publish lifecycle"}
+PARTS=${BENCH_PARTS:-"sitesearch index search noop fetch publish lifecycle listen"}
+LISTEN_SECONDS=${BENCH_LISTEN_SECONDS:-20}
+LISTEN_CONNECTIONS=${BENCH_LISTEN_CONNECTIONS:-64}
 has() { [[ " $PARTS " == *" $1 "* ]]; }
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 W=${BENCH_DIR:-$(mktemp -d /tmp/desk-bench.XXXXXX)}
@@ -92,10 +105,12 @@ SDKAPPID=1400000000
 KEY=bench-secret-key
 FAKE_PID=
 MOTO_PID=
+LISTEN_PID=
 
 cleanup() {
     if [[ -n $FAKE_PID ]]; then kill "$FAKE_PID" 2>/dev/null || true; fi
     if [[ -n $MOTO_PID ]]; then kill "$MOTO_PID" 2>/dev/null || true; fi
+    if [[ -n $LISTEN_PID ]]; then kill "$LISTEN_PID" 2>/dev/null || true; fi
     if [[ ${BENCH_KEEP:-0} != 1 && -z ${BENCH_DIR:-} ]]; then rm -rf "$W"; fi
 }
 trap cleanup EXIT
@@ -120,6 +135,7 @@ TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 BIN=$TARGET/release/desk-archive
 GEN=$TARGET/release/examples/gen-records
 FAKE=$TARGET/release/examples/fake-desk
+LOAD=$TARGET/release/examples/listen-load
 if { has sitesearch || has index; } && [[ ! -d $ROOT/tests/browser/node_modules/playwright-core ]]; then
     log "installing the browser tools (npm ci in tests/browser)"
     (cd "$ROOT/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
@@ -420,6 +436,60 @@ row "aws s3 sync $LARGE to moto (baseline)" "$SYNC s, $(calc '%.1f' "$MB / $SYNC
 row "no-op republish of $LARGE" "$PUB_NOOP s (aws s3 sync no-op: $SYNC_NOOP s)"
 fi
 
+# ---------------------------------------------------------------- listen
+# start_listen ARCHIVE: starts `listen` on loopback ports; sets LISTEN_PID and LISTEN_ADDR.
+start_listen() {
+    "$BIN" listen --out "$1" --bind 127.0.0.1:0 --admin-bind 127.0.0.1:0 --endpoint "$BASE" \
+        --sdkappid $SDKAPPID --secret-key $KEY --settle 0.5 --render-every 5 --no-media \
+        --concurrency 16 --rate 500 2>"$W/listen.err" &
+    LISTEN_PID=$!
+    LISTEN_ADDR=
+    for _ in $(seq 1 300); do
+        LISTEN_ADDR=$(grep -o 'callbacks on http://127.0.0.1:[0-9]*' "$W/listen.err" 2>/dev/null | sed 's|.*http://||' || true)
+        [[ -n $LISTEN_ADDR ]] && break
+        sleep 0.1
+    done
+    [[ -n $LISTEN_ADDR ]] || { log "listen did not start: $(cat "$W/listen.err")"; exit 1; }
+}
+# load_field NAME FILE → the value after NAME in listen-load's output line
+load_field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' "$2"; }
+if has listen; then
+log "listen: generating 2000 sessions"
+"$GEN" --sessions 2000 --messages 20 --seed 3 --out "$W/listen-recs" >/dev/null
+cut -f1 "$W/listen-recs.tsv" >"$W/listen-ids"
+start_fake "$W/listen-recs" 5
+start_listen "$W/listen-arch"
+log "listen: $LISTEN_CONNECTIONS connections for $LISTEN_SECONDS s"
+"$LOAD" --addr "$LISTEN_ADDR" --sdkappid $SDKAPPID --sessions-file "$W/listen-ids" \
+    --connections "$LISTEN_CONNECTIONS" --duration "$LISTEN_SECONDS" >"$W/load.out"
+FETCHED=$(grep -c '^desk-archive: fetched' "$W/listen.err" || true)
+RENDERS=$(grep -c '^desk-archive: rendered' "$W/listen.err" || true)
+kill -TERM "$LISTEN_PID"; wait "$LISTEN_PID" || true
+L_RATE=$(load_field events_per_second "$W/load.out")
+L_P50=$(load_field p50_ms "$W/load.out")
+L_P99=$(load_field p99_ms "$W/load.out")
+L_OTHER=$(load_field other "$W/load.out")
+row "listen: accepted events/s while fetching" "$L_RATE events/s, p50 $L_P50 ms, p99 $L_P99 ms ($LISTEN_CONNECTIONS connections, $L_OTHER not 200; $FETCHED fetch batches, $RENDERS renders meanwhile)"
+log "listen: kill -9 under load"
+rm -rf "$W/listen-kill"
+start_listen "$W/listen-kill"
+"$LOAD" --addr "$LISTEN_ADDR" --sdkappid $SDKAPPID --sessions-file "$W/listen-ids" \
+    --connections "$LISTEN_CONNECTIONS" --duration 6 --answered "$W/answered.tsv" >"$W/load-kill.out" &
+LOAD_PID=$!
+sleep 3
+kill -9 "$LISTEN_PID"; wait "$LISTEN_PID" 2>/dev/null || true
+wait "$LOAD_PID"
+"$BIN" -q render --out "$W/listen-kill"
+LOST=$(python3 - "$W/answered.tsv" "$W/listen-kill/data/coverage.json" <<'PY'
+import collections, json, sys
+answered = collections.Counter(line.split("\t")[0] for line in open(sys.argv[1]) if line.strip())
+sessions = {e["session_id"]: e for e in json.load(open(sys.argv[2]))["sessions"]}
+print(sum(max(0, n - sessions.get(s, {}).get("message_events", 0)) for s, n in answered.items()))
+PY
+)
+ANSWERED=$(wc -l <"$W/answered.tsv")
+row "listen: events lost across kill -9" "$LOST of $ANSWERED answered 200"
+fi
 # ---------------------------------------------------------------- lifecycle
 # On a copy of the largest archive (the parts above keep theirs): `erase` of one session,
 # then of 100 from a file (records go; index, stats and agent pages are rebuilt; the bag is
@@ -481,6 +551,11 @@ fi
 if has noop; then
     verdict "no-op re-run < 1 s" "$NOOP < 1" "$NOOP s"
     verdict "no-op re-run rewrites no file" "$REWRITTEN == 0" "$REWRITTEN files"
+fi
+if has listen; then
+    verdict "listen ≥ 2000 accepted events/s" "$L_RATE >= 2000" "$L_RATE events/s"
+    verdict "listen p99 ≤ 50 ms" "$L_P99 <= 50" "$L_P99 ms"
+    verdict "listen loses no event across kill -9" "$LOST == 0" "$LOST lost of $ANSWERED"
 fi
 if has publish; then
     verdict "no-op republish of $LARGE < 2 s" "$PUB_NOOP < 2" "$PUB_NOOP s"

@@ -11,8 +11,10 @@
 #     which the publish tests start on 127.0.0.1;
 #   - tests/browser/node_modules (playwright-core, axe-core, vnu-jar), pinned by
 #     tests/browser/package-lock.json, with `npm ci`.
-# Then runs `cargo test --all-targets`, the doc tests and scripts/readme-walk.sh (the
-# README's own commands from a fresh clone); any failure fails the script. With arguments,
+# Then runs `cargo test --all-targets`, the doc tests, scripts/readme-walk.sh (the
+# README's own commands from a fresh clone) and scripts/test-package.sh (builds the Debian
+# package with cargo-deb, installs it with dpkg -i, checks it, purges it; needs root;
+# DESK_ARCHIVE_SKIP_PACKAGE_TEST=1 skips it); any failure fails the script. With arguments,
 # only the filtered `cargo test` runs.
 set -euo pipefail
 
@@ -113,5 +115,11 @@ if [[ $# -eq 0 ]]; then
 	# The README's set-up, install and quick start, from a fresh clone (a release build).
 	say "running scripts/readme-walk.sh"
 	scripts/readme-walk.sh
+	if [[ ${DESK_ARCHIVE_SKIP_PACKAGE_TEST:-0} == 1 ]]; then
+		say "skipping the Debian package test (DESK_ARCHIVE_SKIP_PACKAGE_TEST=1)"
+	else
+		say "running scripts/test-package.sh"
+		scripts/test-package.sh
+	fi
 fi
 say "all tests passed"

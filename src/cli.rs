@@ -109,6 +109,20 @@ pub enum Command {
         )
     )]
     Fetch(FetchArgs),
+    /// Receive the desk session-event callback and archive every session as it goes quiet.
+    #[command(
+        after_help = "Example:\n  desk-archive listen --out archive --sdkappid 1400000000 \\\n    --secret-key-file key.txt",
+        after_long_help = concat!(
+            "Example:\n  desk-archive listen --out archive --sdkappid 1400000000 \\\n    --secret-key-file key.txt\n\n",
+            "Point the desk's session-event callback (Settings > Developer Settings) at \
+             https://<your proxy>/desk/callback. Each event is journaled and synced before it \
+             is answered; a session is fetched --settle seconds after its last event, and the \
+             site is rendered at most every --render-every seconds. GET /healthz and \
+             GET /metrics on --admin-bind. SIGTERM or Ctrl-C: stop accepting, render, exit 0.\n\n",
+            credentials_help!()
+        )
+    )]
+    Listen(Box<ListenArgs>),
     /// (Re)build the site in DIR from raw records, without the network.
     #[command(
         override_usage = "desk-archive render --out <DIR> [--records <RDIR|URL>] [OPTIONS]",
@@ -242,6 +256,63 @@ pub struct FetchArgs {
     pub json: bool,
 }
 
+/// `listen`.
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    /// The archive directory (a BagIt bag; the site is DIR/data).
+    #[arg(long, value_name = "DIR", help_heading = "Output")]
+    pub out: Option<PathBuf>,
+    /// Where to receive callbacks [default: 127.0.0.1:8787]; put a TLS reverse proxy in
+    /// front for the internet.
+    #[arg(long, value_name = "ADDR", help_heading = "Callbacks")]
+    pub bind: Option<String>,
+    /// Where to serve /healthz and /metrics [default: 127.0.0.1:8788].
+    #[arg(long, value_name = "ADDR", help_heading = "Callbacks")]
+    pub admin_bind: Option<String>,
+    /// The callback path [default: /desk/callback].
+    #[arg(long, value_name = "P", help_heading = "Callbacks")]
+    pub path: Option<String>,
+    /// Least seconds between two renders [default: 60].
+    #[arg(long, value_name = "SECS", help_heading = "Rendering")]
+    pub render_every: Option<f64>,
+    /// Most sessions waiting to be fetched; new ones beyond get 503 [default: 100000].
+    #[arg(long, value_name = "N", help_heading = "Callbacks")]
+    pub max_pending: Option<usize>,
+    /// Check the Chat webhook authentication (Sign, RequestTime) with the token in FILE.
+    #[arg(long, value_name = "FILE", help_heading = "Callbacks")]
+    pub callback_token_file: Option<PathBuf>,
+    /// Allow a non-loopback --bind without --callback-token-file (anyone who knows the
+    /// SdkAppid could then make the archive fetch sessions).
+    #[arg(long, help_heading = "Callbacks")]
+    pub insecure_open_callback: bool,
+    /// After each render, publish the site to object storage (like `publish DIR --to
+    /// URL`): s3://, cos://, gs://, az:// or file:// URL.
+    #[arg(long, value_name = "URL", help_heading = "Object storage")]
+    pub publish_to: Option<String>,
+    /// Object store options (with --publish-to).
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Credentials and endpoint (the secret key: a UserSig cannot be renewed).
+    #[command(flatten)]
+    pub api: ApiArgs,
+    /// Fetch tuning.
+    #[command(flatten)]
+    pub tuning: TuningArgs,
+    /// Page options.
+    #[command(flatten)]
+    pub pages: PageArgs,
+    /// Written to bag-info.txt [env: DESK_SOURCE_ORGANIZATION].
+    #[arg(long, value_name = "TEXT", help_heading = "Output")]
+    pub source_organization: Option<String>,
+    /// Fetch sessions that were erased, too, when callbacks report them (they are skipped
+    /// otherwise).
+    #[arg(long, help_heading = "Input")]
+    pub include_erased: bool,
+    /// Changed evidence and the archive's lock.
+    #[command(flatten)]
+    pub write: WriteArgs,
+}
+
 /// Credentials and endpoint (each also read from the environment variable named).
 #[derive(Debug, Args, Default)]
 #[command(next_help_heading = "Credentials")]
@@ -289,11 +360,12 @@ pub struct TuningArgs {
     /// Re-fetch sessions that already have a complete record.
     #[arg(long)]
     pub refresh: bool,
-    /// A session with no session-end message whose last message is younger than this
-    /// when fetched is still open: the next run fetches it again; 0 turns this off
-    /// [default: 600].
+    /// Seconds a session must be quiet to count as over: a session with no session-end
+    /// message whose last message is younger than this when fetched is still open and
+    /// fetched again by the next run (0 turns this off); `listen` fetches a session this
+    /// long after its last event [default: 600].
     #[arg(long, value_name = "SECS")]
-    pub settle: Option<u64>,
+    pub settle: Option<f64>,
     /// First backoff ceiling in milliseconds (tests use a tiny one) [default: 500].
     #[arg(long, value_name = "MS", hide = true)]
     pub backoff_ms: Option<u64>,

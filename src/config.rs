@@ -9,8 +9,8 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::cli::{
-    ApiArgs, ArchiveArgs, Cli, Command, PageArgs, PublishArgs, RenderArgs, SearchArgs, ServeArgs,
-    StoreArgs, UsersigArgs, VerifyArgs,
+    ApiArgs, ArchiveArgs, Cli, Command, ListenArgs, PageArgs, PublishArgs, RenderArgs, SearchArgs,
+    ServeArgs, StoreArgs, UsersigArgs, VerifyArgs,
 };
 use crate::error::{Error, Result};
 use crate::fetch::{Credential, FetchSettings, Region};
@@ -50,6 +50,8 @@ pub enum Task {
     Archive(ArchiveConfig),
     /// `fetch`: fetch only.
     Fetch(ArchiveConfig),
+    /// `listen`: receive callbacks and archive sessions as they go quiet.
+    Listen(Box<ListenConfig>),
     /// `render`.
     Render(RenderConfig),
     /// `verify DIR`.
@@ -110,6 +112,31 @@ pub struct ArchiveConfig {
     /// Which page options were given.
     pub said: Said,
     /// `--include-erased`: fetch erased sessions again (never from a file).
+    pub include_erased: bool,
+}
+
+/// Settings of `listen` (SPEC §10).
+#[derive(Debug)]
+pub struct ListenConfig {
+    /// The archive directory.
+    pub out: PathBuf,
+    /// How to talk to the API (always with the secret key).
+    pub fetch: FetchSettings,
+    /// Page options.
+    pub render: RenderOptions,
+    /// bag-info.txt fields.
+    pub bag: BagMeta,
+    /// Media capture (SPEC §8).
+    pub media: crate::media::MediaSettings,
+    /// Changed evidence and the lock.
+    pub write: WriteAccess,
+    /// Which page options were given.
+    pub said: Said,
+    /// The servers, the schedule and the callback's authentication.
+    pub listen: crate::listen::ListenSettings,
+    /// `--publish-to URL`: publish the site after each render.
+    pub publish: Option<PublishConfig>,
+    /// `--include-erased`: fetch erased sessions the callbacks report (never from a file).
     pub include_erased: bool,
 }
 
@@ -210,7 +237,6 @@ struct FileConfig {
     retries: Option<u64>,
     timeout: Option<toml::Value>,
     refresh: Option<bool>,
-    settle: Option<u64>,
     no_media: Option<bool>,
     max_media_bytes: Option<u64>,
     media_allow_host: Option<Vec<String>>,
@@ -231,6 +257,15 @@ struct FileConfig {
     cos_region: Option<String>,
     upload_concurrency: Option<u64>,
     lock_wait: Option<u64>,
+    bind: Option<String>,
+    admin_bind: Option<String>,
+    path: Option<String>,
+    settle: Option<toml::Value>,
+    render_every: Option<toml::Value>,
+    max_pending: Option<u64>,
+    callback_token_file: Option<PathBuf>,
+    insecure_open_callback: Option<bool>,
+    publish_to: Option<String>,
 }
 
 /// Where configuration values come from, besides the command line.
@@ -280,6 +315,7 @@ impl Config {
                 fetch: args,
                 pages: PageArgs::default(),
             })?),
+            Command::Listen(args) => Task::Listen(Box::new(r.listen(*args)?)),
             Command::Render(args) => Task::Render(r.render(args)?),
             Command::Verify(args) => r.verify(args)?,
             Command::Publish(args) => Task::Publish(r.publish(args)?),
@@ -323,6 +359,7 @@ impl Command {
             | Command::Share(_)
             | Command::Export(_)
             | Command::Completions(_)
+            | Command::Listen(_)
             | Command::Man => false,
         }
     }
@@ -433,6 +470,162 @@ struct Resolver<'a> {
 }
 
 impl Resolver<'_> {
+    fn listen(&mut self, args: ListenArgs) -> Result<ListenConfig> {
+        let out = self.out_dir(args.out)?;
+        let said = self.said(&args.pages);
+        let render = self.render_options(args.pages)?;
+        let media = self.media_settings(&args.tuning)?;
+        let fetch = self.fetch_settings(args.api, args.tuning)?;
+        if matches!(fetch.credential, Credential::UserSig(_)) {
+            return Err(usage(
+                "`listen` needs the secret key (--secret-key-file, --secret-key or \
+                 DESK_SECRET_KEY): a UserSig given with --usersig expires and cannot be renewed",
+            ));
+        }
+        let bag = BagMeta {
+            source_organization: self.source_organization(args.source_organization),
+            external_identifier: Some(fetch.sdkappid.to_string()),
+            extra: Vec::new(),
+        };
+        let f = &self.file;
+        let bind = address(args.bind.or(f.bind.clone()), "--bind", "127.0.0.1:8787")?;
+        let admin_bind = address(
+            args.admin_bind.or(f.admin_bind.clone()),
+            "--admin-bind",
+            "127.0.0.1:8788",
+        )?;
+        let path = args
+            .path
+            .or(f.path.clone())
+            .unwrap_or_else(|| "/desk/callback".to_owned());
+        if !path.starts_with('/') || path.contains(['?', '#']) || path.chars().any(char::is_control)
+        {
+            return Err(usage(format!(
+                "--path `{path}` must start with / and hold no ? or #"
+            )));
+        }
+        let seconds = |flag: Option<f64>, key: &str, default: f64| -> Result<Duration> {
+            let value = match flag {
+                Some(v) => v,
+                None => number(self.file_value(key), key)?.unwrap_or(default),
+            };
+            if !(value.is_finite() && (0.0..1e9).contains(&value)) {
+                return Err(usage(format!(
+                    "--{key} must be a number of seconds, 0 or more"
+                )));
+            }
+            Ok(Duration::from_secs_f64(value))
+        };
+        // One `settle` for both of its uses (SPEC §7, §10): a listener fetches a session
+        // once it has been quiet that long, which is when a fetch no longer finds it open.
+        let settle = fetch.settle;
+        let render_every = seconds(args.render_every, "render-every", 60.0)?;
+        let max_pending = args
+            .max_pending
+            .or(self.file.max_pending.map(|n| n as usize))
+            .unwrap_or(100_000);
+        if max_pending == 0 {
+            return Err(usage("--max-pending must be at least 1"));
+        }
+        let token_file = args.callback_token_file.or_else(|| {
+            self.file
+                .callback_token_file
+                .as_ref()
+                .map(|p| self.file_dir.join(p))
+        });
+        let token = match token_file {
+            Some(path) => Some(self.read_token(&path)?),
+            None => None,
+        };
+        let open = args.insecure_open_callback || self.file.insecure_open_callback == Some(true);
+        if token.is_none() && !bind.ip().is_loopback() && !open {
+            return Err(usage(format!(
+                "--bind {bind} is not a loopback address: give --callback-token-file FILE (the \
+                 webhook authentication token set in the console), or --insecure-open-callback \
+                 to accept callbacks from anyone who knows the SdkAppid"
+            )));
+        }
+        let publish = match args.publish_to.or(self.file.publish_to.clone()) {
+            Some(url) => {
+                let tuning = store_tuning(&args.store);
+                Some(PublishConfig {
+                    target: self.store_spec(&url, args.store, "--publish-to")?,
+                    dir: out.clone(),
+                    kind: Kind::Site,
+                    delete: false,
+                    dry_run: false,
+                    concurrency: self
+                        .file
+                        .upload_concurrency
+                        .map_or(crate::publish::DEFAULT_CONCURRENCY, |n| n.max(1) as usize),
+                    tuning,
+                    lock_wait: self.lock_wait(args.write.lock_wait),
+                })
+            }
+            None => None,
+        };
+        let listen = crate::listen::ListenSettings {
+            sdkappid: fetch.sdkappid,
+            bind,
+            admin_bind,
+            path,
+            settle,
+            render_every,
+            max_pending,
+            token,
+        };
+        Ok(ListenConfig {
+            out,
+            fetch,
+            render,
+            bag,
+            media,
+            write: self.write_access(&args.write),
+            said,
+            listen,
+            publish,
+            include_erased: args.include_erased,
+        })
+    }
+
+    /// `--settle SECS` or the `settle` key [default: 600 s]: a number of seconds, 0 or
+    /// more (fractions allowed, for tests and `listen` on a quiet desk).
+    fn settle(&self, flag: Option<f64>) -> Result<Duration> {
+        let value = match flag {
+            Some(v) => v,
+            None => match number(self.file.settle.as_ref(), "settle")? {
+                Some(v) => v,
+                None => return Ok(crate::model::open::DEFAULT_SETTLE),
+            },
+        };
+        if !(value.is_finite() && (0.0..1e9).contains(&value)) {
+            return Err(usage("--settle must be a number of seconds, 0 or more"));
+        }
+        Ok(Duration::from_secs_f64(value))
+    }
+
+    /// A number-valued key of the config file, by its name.
+    fn file_value(&self, key: &str) -> Option<&toml::Value> {
+        match key {
+            "render-every" => self.file.render_every.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The webhook authentication token (whitespace stripped), like the key file: a file
+    /// readable by group or others is used, with a warning.
+    fn read_token(&mut self, path: &Path) -> Result<Secret> {
+        let (token, warning) = read_key_file(path).map_err(|e| {
+            usage(
+                e.to_string()
+                    .replace("the secret key file", "the callback token file"),
+            )
+        })?;
+        self.warnings
+            .extend(warning.map(|w| w.replace("the secret key file", "the callback token file")));
+        Ok(token)
+    }
+
     fn archive(
         &mut self,
         ArchiveArgs { fetch: args, pages }: ArchiveArgs,
@@ -911,10 +1104,7 @@ impl Resolver<'_> {
             retries,
             timeout: Duration::from_secs_f64(timeout),
             refresh: tuning.refresh || self.file.refresh == Some(true),
-            settle: tuning
-                .settle
-                .or(self.file.settle)
-                .map_or(crate::model::open::DEFAULT_SETTLE, Duration::from_secs),
+            settle: self.settle(tuning.settle)?,
             backoff_base: Duration::from_millis(tuning.backoff_ms.unwrap_or(500)),
             backoff_cap: Duration::from_secs(30),
             retry_after_cap: Duration::from_secs(60),
@@ -1055,6 +1245,21 @@ fn check_creatable(out: &Path) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// A socket address given as `HOST:PORT` (an IP address; `localhost` means 127.0.0.1).
+fn address(value: Option<String>, flag: &str, default: &str) -> Result<std::net::SocketAddr> {
+    let text = value.unwrap_or_else(|| default.to_owned());
+    let text = text.trim();
+    let resolved = match text.strip_prefix("localhost:") {
+        Some(port) => format!("127.0.0.1:{port}"),
+        None => text.to_owned(),
+    };
+    resolved.parse().map_err(|_| {
+        usage(format!(
+            "{flag} `{text}` is not an address: give IP:PORT, e.g. 127.0.0.1:8787 or [::1]:8787"
+        ))
+    })
 }
 
 fn store_tuning(args: &StoreArgs) -> Tuning {

@@ -84,6 +84,9 @@ pub struct MissingSession {
     pub error_code: Option<i64>,
     /// The API's ErrorInfo or our reason.
     pub reason: String,
+    /// For an archived session (state `archived`, listed only for this): the distinct
+    /// message events the desk callbacks reported, more than its transcript holds.
+    pub callback_messages: Option<u64>,
 }
 
 /// One session's line.
@@ -109,6 +112,51 @@ pub struct Entry {
     /// Why an erased session was erased (`erase --reason`, or the retention rule).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// `listen`: when the session's last callback event happened (RFC 3339, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_event: Option<String>,
+    /// `listen`: distinct message events (by MsgKey) the callbacks reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_events: Option<u64>,
+    /// `listen`: set when the fetched transcript holds fewer messages than
+    /// `message_events`: the number the callbacks reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_messages: Option<u64>,
+    /// `listen`: the journal sequence number of the last event folded into this entry, so
+    /// that folding a journal twice (a crash before it was truncated) counts nothing twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journal_seq: Option<u64>,
+}
+
+/// What a fold of callback events adds to one session's entry.
+#[derive(Debug, Clone, Copy)]
+pub struct Folded<'a> {
+    /// The latest event time among them (RFC 3339, UTC).
+    pub last_event: Option<&'a str>,
+    /// Distinct message events among them not counted before.
+    pub new_messages: u64,
+    /// The highest journal sequence number among them.
+    pub seq: u64,
+}
+
+impl Entry {
+    /// A new entry with nothing but its state.
+    fn new(session_id: &str, state: State, when: &str) -> Entry {
+        Entry {
+            session_id: session_id.to_owned(),
+            stem: crate::records::stem(session_id),
+            state,
+            when: when.to_owned(),
+            error_code: None,
+            error_info: None,
+            media: None,
+            reason: None,
+            last_event: None,
+            message_events: None,
+            callback_messages: None,
+            journal_seq: None,
+        }
+    }
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -152,27 +200,29 @@ impl Coverage {
             Some((code, info)) => (code, Some(info)),
             None => (None, None),
         };
-        let new = Entry {
-            session_id: session_id.to_owned(),
-            stem: crate::records::stem(session_id),
-            state,
-            when: now.to_owned(),
-            error_code,
-            error_info,
-            media: self.entries.get(session_id).and_then(|e| e.media),
-            reason: None,
-        };
         match self.entries.get_mut(session_id) {
             Some(old)
-                if old.state == new.state
-                    && old.error_code == new.error_code
-                    && old.error_info == new.error_info => {}
+                if old.state == state
+                    && old.error_code == error_code
+                    && old.error_info == error_info => {}
             // A session that was archived once stays archived (or open): a later failure to
             // refresh it does not remove its record.
             Some(old) if old.state.has_record() && !state.has_record() => {}
-            Some(old) => *old = new,
+            // Media counts and callback facts stay: they are not part of the state.
+            Some(old) => {
+                old.state = state;
+                old.when = now.to_owned();
+                old.error_code = error_code;
+                old.error_info = error_info;
+                old.reason = None;
+            }
             None => {
-                self.entries.insert(session_id.to_owned(), new);
+                let entry = Entry {
+                    error_code,
+                    error_info,
+                    ..Entry::new(session_id, state, now)
+                };
+                self.entries.insert(session_id.to_owned(), entry);
             }
         }
     }
@@ -189,14 +239,8 @@ impl Coverage {
             return;
         }
         let entry = Entry {
-            session_id: session_id.to_owned(),
-            stem: crate::records::stem(session_id),
-            state: State::Erased,
-            when: when.to_owned(),
-            error_code: None,
-            error_info: None,
-            media: None,
             reason: Some(reason.to_owned()),
+            ..Entry::new(session_id, State::Erased, when)
         };
         self.entries.insert(session_id.to_owned(), entry);
     }
@@ -251,17 +295,73 @@ impl Coverage {
 
     /// Sessions whose state the index shows: every state but archived and erased (`open`
     /// ones have a record and a page; an erased session is gone from the site, the audit
-    /// page says why; the others are listed without one).
+    /// page says why; the others are listed without one), and the archived sessions whose
+    /// transcript is shorter than the callbacks reported (state `archived`, with
+    /// `callback_messages`: the index flags their rows).
     pub fn missing(&self) -> Vec<MissingSession> {
         self.entries
             .values()
-            .filter(|e| !matches!(e.state, State::Archived | State::Erased))
+            .filter(|e| match e.state {
+                State::Archived => e.callback_messages.is_some(),
+                State::Erased => false,
+                _ => true,
+            })
             .map(|e| MissingSession {
                 session_id: e.session_id.clone(),
                 state: e.state.as_str().to_owned(),
                 error_code: e.error_code,
                 reason: e.error_info.clone().unwrap_or_default(),
+                callback_messages: e.callback_messages,
             })
+            .collect()
+    }
+
+    /// Folds callback events of one session in (`listen`, SPEC §10): a session not yet
+    /// known becomes pending; `last_event` keeps the latest time, `message_events` grows by
+    /// `new_messages` (distinct MsgKeys not counted before), and `journal_seq` remembers
+    /// the last event folded. `when` is not touched unless the entry is new.
+    pub fn note_events(&mut self, session_id: &str, folded: &Folded<'_>, now: &str) {
+        if !self.entries.contains_key(session_id) {
+            self.set(session_id, State::Pending, None, now);
+        }
+        let Some(entry) = self.entries.get_mut(session_id) else {
+            return;
+        };
+        if let Some(time) = folded.last_event
+            && entry.last_event.as_deref().is_none_or(|old| old < time)
+        {
+            entry.last_event = Some(time.to_owned());
+        }
+        if folded.new_messages > 0 || entry.message_events.is_none() {
+            entry.message_events = Some(entry.message_events.unwrap_or(0) + folded.new_messages);
+        }
+        entry.journal_seq = entry.journal_seq.max(Some(folded.seq));
+    }
+
+    /// Compares a fetched transcript of `messages` with the message events the callbacks
+    /// reported, setting `callback_messages` when it is shorter and removing it when not.
+    pub fn check_transcript(&mut self, session_id: &str, messages: u64) {
+        if let Some(entry) = self.entries.get_mut(session_id) {
+            entry.callback_messages = entry.message_events.filter(|&m| m > messages);
+        }
+    }
+
+    /// The highest journal sequence number folded into any entry.
+    pub fn max_journal_seq(&self) -> u64 {
+        self.entries
+            .values()
+            .filter_map(|e| e.journal_seq)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Pending sessions that callbacks reported (they have a `last_event`), with it: the
+    /// work `listen` resumes after a restart.
+    pub fn pending_from_callbacks(&self) -> Vec<(String, String)> {
+        self.entries
+            .values()
+            .filter(|e| e.state == State::Pending)
+            .filter_map(|e| Some((e.session_id.clone(), e.last_event.clone()?)))
             .collect()
     }
 

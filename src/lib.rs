@@ -19,6 +19,7 @@ pub mod export;
 pub mod fetch;
 pub(crate) mod fsutil;
 pub mod lifecycle;
+pub mod listen;
 pub mod lock;
 pub(crate) mod manual;
 pub mod media;
@@ -50,7 +51,8 @@ use config::{Config, Task};
 
 /// Runs one resolved command and returns its exit code.
 pub fn run(config: Config) -> Result<ExitCode> {
-    init_logging(config.verbosity);
+    // A daemon says what it does at info level: one line per fetch batch and render.
+    init_logging(config.verbosity, matches!(config.task, Task::Listen(_)));
     for warning in &config.warnings {
         tracing::warn!("{warning}");
     }
@@ -61,6 +63,7 @@ pub fn run(config: Config) -> Result<ExitCode> {
     let outcome = match config.task {
         Task::Archive(c) => fetch_then(c, commands::Then::Render, output)?,
         Task::Fetch(c) => fetch_then(c, commands::Then::StopAfterFetch, output)?,
+        Task::Listen(c) => commands::listen(*c, output, interrupt_flag()?)?,
         Task::Render(c) => commands::render(&c, output, interrupt_flag()?)?,
         Task::Verify { dir, lock_wait } => commands::verify(&dir, lock_wait, output)?,
         Task::VerifyRemote(c) => commands::verify_remote(&c, output)?,
@@ -115,11 +118,12 @@ fn interrupt_flag() -> Result<Arc<AtomicBool>> {
     Ok(flag)
 }
 
-fn init_logging(verbosity: config::Verbosity) {
+fn init_logging(verbosity: config::Verbosity, daemon: bool) {
     // Only our own crate logs: the HTTP stack's debug lines can carry request URLs, and
     // ours carry the UserSig.
     let filter = match verbosity {
         config::Verbosity::Quiet => "desk_archive=error",
+        config::Verbosity::Normal if daemon => "desk_archive=info",
         config::Verbosity::Normal => "desk_archive=warn",
         config::Verbosity::Verbose => "desk_archive=debug",
     };

@@ -298,7 +298,7 @@ fn archive_options(
 }
 
 /// Records each session's outcome in coverage.json and the summary.
-fn record_outcomes(
+pub(super) fn record_outcomes(
     coverage: &mut Coverage,
     outcomes: &[(String, SessionOutcome)],
     summary: &mut Summary,

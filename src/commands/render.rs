@@ -178,7 +178,13 @@ pub(crate) fn render_opened(
 fn holds_an_archive(out: &Path) -> bool {
     let data = out.join("data");
     let has_records = std::fs::read_dir(data.join("records")).is_ok_and(|mut d| d.next().is_some());
-    has_records || out.join("bagit.txt").is_file() || data.join("coverage.json").is_file()
+    // A journal of `listen` killed before its first write: its events are still to be
+    // taken in (SPEC §10).
+    let journal = out.join(crate::listen::journal::FILE_NAME);
+    has_records
+        || out.join("bagit.txt").is_file()
+        || data.join("coverage.json").is_file()
+        || journal.metadata().is_ok_and(|m| m.len() > 0)
 }
 
 /// The options of a render, for the audit log.

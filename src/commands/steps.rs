@@ -34,6 +34,9 @@ pub(crate) struct OpenArchive {
     pub(crate) earlier: Option<SessionStore>,
     /// The audit log's view of the run so far (the payload before, accepted changes).
     pub(crate) audit: audit::Event,
+    /// The journal a stopped listener left, folded into coverage.json: emptied once the
+    /// bag's manifests cover that coverage.json.
+    leftover: std::sync::Mutex<Option<crate::listen::journal::Leftover>>,
     /// The archive's own settings in bag-info.txt ([`KEPT_FIELDS`]): kept by every write
     /// unless the command sets them (`meta.extra`, or a command that owns one changes it
     /// here).
@@ -73,6 +76,8 @@ pub(crate) fn open_archive(out: &Path, access: WriteAccess, command: &str) -> Re
         );
     }
     archive.audit.renamed = migrate_stems(&data.join("records"), &archive.wal)?;
+    let leftover = fold_leftover_journal(out, &data, &archive.wal)?;
+    archive.leftover = std::sync::Mutex::new(leftover);
     Ok(archive)
 }
 
@@ -117,9 +122,36 @@ pub(crate) fn lock_and_check(
         cache,
         earlier,
         audit,
+        leftover: std::sync::Mutex::new(None),
         info,
     };
     Ok((archive, fixity.derived_changed))
+}
+
+/// Folds the journal of a listener that is not running (killed, or stopped before its
+/// last render) into coverage.json, so that every event it answered 200 is in the archive
+/// whichever writing command comes next (SPEC §10). The sessions become pending; the next
+/// `listen` fetches them.
+fn fold_leftover_journal(
+    out: &Path,
+    data: &Path,
+    wal: &Wal,
+) -> Result<Option<crate::listen::journal::Leftover>> {
+    let Some(leftover) = crate::listen::journal::Leftover::take(out)? else {
+        return Ok(None);
+    };
+    let mut coverage = crate::coverage::Coverage::load(data)?.unwrap_or_default();
+    let mut memory = crate::listen::fold::KeyMemory::default();
+    let touched =
+        crate::listen::fold::fold(&mut coverage, &leftover.events, &mut memory, &now_rfc3339());
+    if !touched.is_empty() {
+        coverage.write(data, wal)?;
+        tracing::warn!(
+            "{} session(s) from the journal of a stopped `listen` are in coverage.json; the next `listen` fetches those still pending",
+            touched.len()
+        );
+    }
+    Ok(Some(leftover))
 }
 
 /// The salt account digests are made with: the archive's, or a new one it keeps from now
@@ -355,8 +387,16 @@ pub(crate) fn write_bag(
     };
     timed("bag", || {
         bag::write_bag_rendered(out, &info, &archive.cache, known, &archive.wal, &mut audit)
-    })
-    .map(|_| ())
+    })?;
+    let leftover = archive
+        .leftover
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take();
+    if let Some(journal) = leftover {
+        journal.clear()?;
+    }
+    Ok(())
 }
 
 /// Writes the audit pages from the log as it now is (after this run's entry): made when

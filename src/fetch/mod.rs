@@ -241,5 +241,18 @@ pub fn fetch_into(
     into: &Destination<'_>,
     on_event: &(dyn Fn(FetchEvent) + Sync),
 ) -> crate::Result<FetchReport> {
-    run::fetch_sessions(settings, sessions, into, on_event)
+    run::fetch_sessions(settings, sessions, into, on_event, None)
+}
+
+/// [`fetch_into`] on the runtime of `handle` instead of a runtime of its own: for a
+/// long-running command (`listen`) whose HTTP server and fetches share one runtime. Must be
+/// called from a thread outside that runtime's workers (it blocks until the run ends).
+pub fn fetch_into_on(
+    handle: &tokio::runtime::Handle,
+    settings: &FetchSettings,
+    sessions: Vec<SessionRequest>,
+    into: &Destination<'_>,
+    on_event: &(dyn Fn(FetchEvent) + Sync),
+) -> crate::Result<FetchReport> {
+    run::fetch_sessions(settings, sessions, into, on_event, Some(handle))
 }

@@ -106,19 +106,34 @@ impl Reply {
     }
 }
 
-/// See [`super::fetch_sessions`].
+/// See [`super::fetch_sessions`]: on a runtime of its own, or on `handle` (a long-running
+/// command's runtime; the caller must then be on a thread outside it, e.g. its own).
 pub(crate) fn fetch_sessions(
     settings: &FetchSettings,
     sessions: Vec<SessionRequest>,
     into: &super::Destination<'_>,
     on_event: &(dyn Fn(FetchEvent) + Sync),
+    handle: Option<&tokio::runtime::Handle>,
 ) -> Result<FetchReport> {
+    if let Some(handle) = handle {
+        return handle.block_on(run(settings, sessions, into, on_event));
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get().min(4)))
         .thread_name("desk-archive-fetch")
         .enable_all()
         .build()
         .map_err(|e| Error::Setup(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(run(settings, sessions, into, on_event))
+}
+
+/// The run itself, on whatever runtime polls it.
+async fn run(
+    settings: &FetchSettings,
+    sessions: Vec<SessionRequest>,
+    into: &super::Destination<'_>,
+    on_event: &(dyn Fn(FetchEvent) + Sync),
+) -> Result<FetchReport> {
     let client = Client::new(settings)
         .map_err(|e| Error::Setup(format!("cannot set up the HTTP client: {e}")))?;
     let (events, mut received) = mpsc::unbounded_channel();
@@ -148,7 +163,7 @@ pub(crate) fn fetch_sessions(
     // channel open and the pump below waiting for ever.
     let watcher = settings.cancel.clone().map(|flag| {
         let shared = Arc::downgrade(&shared);
-        runtime.spawn(async move {
+        tokio::spawn(async move {
             while !flag.load(Ordering::Relaxed) {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
@@ -157,28 +172,25 @@ pub(crate) fn fetch_sessions(
             }
         })
     });
-    let result = runtime.block_on(async move {
-        // Events are handed to the callback here, on the caller's thread, because the
-        // callback is not 'static and cannot move into spawned tasks.
-        let pump = async {
-            while let Some(event) = received.recv().await {
-                on_event(event);
-            }
-        };
-        let drive = drive(
-            shared,
-            sessions,
-            settings.concurrency,
-            settings.refresh,
-            into.complete,
-        );
-        let (report, ()) = tokio::join!(drive, pump);
-        Ok(report)
-    });
+    // Events are handed to the callback here, on the caller's thread, because the
+    // callback is not 'static and cannot move into spawned tasks.
+    let pump = async {
+        while let Some(event) = received.recv().await {
+            on_event(event);
+        }
+    };
+    let drive = drive(
+        shared,
+        sessions,
+        settings.concurrency,
+        settings.refresh,
+        into.complete,
+    );
+    let (report, ()) = tokio::join!(drive, pump);
     if let Some(watcher) = watcher {
         watcher.abort();
     }
-    result
+    Ok(report)
 }
 
 /// The stop reason when the cancel flag was set.

@@ -251,6 +251,9 @@ pub struct Strings {
     pub status_not_found: &'static str,
     /// Status: pending.
     pub status_pending: &'static str,
+    /// The index note on a session whose transcript holds fewer messages than the desk
+    /// callbacks reported (followed by `: N < M`).
+    pub transcript_shorter: &'static str,
     /// Beside the status of a session still going on when it was fetched (SPEC §7).
     pub status_open: &'static str,
     /// Index figure: sessions still going on when fetched.
@@ -419,6 +422,7 @@ const EN: Strings = Strings {
     status_failed: "failed",
     status_not_found: "not found",
     status_pending: "pending",
+    transcript_shorter: "transcript shorter than the callbacks reported",
     status_open: "still going on when fetched (fetched again by the next run)",
     open_sessions: "Sessions still going on when fetched",
     pages: "Pages",
@@ -569,6 +573,7 @@ const ZH_CN: Strings = Strings {
     status_failed: "失败",
     status_not_found: "不存在",
     status_pending: "待处理",
+    transcript_shorter: "记录少于回调报告的消息数",
     status_open: "抓取时仍在进行（下次运行将重新抓取）",
     open_sessions: "抓取时仍在进行的会话",
     pages: "页",

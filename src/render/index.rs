@@ -21,7 +21,7 @@ pub mod md;
 pub mod pages;
 pub mod rows;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use askama::Template;
@@ -203,7 +203,15 @@ pub fn write_index(
 ) -> Result<()> {
     let t = strings(options.lang);
     let overview = Overview::of(sessions, options.timezone)?;
-    let mut missing: Vec<&MissingSession> = missing.iter().collect();
+    // Archived sessions come only with the message events the callbacks reported: a
+    // note on their rows, not rows of their own.
+    let reported: HashMap<&str, u64> = missing
+        .iter()
+        .filter(|m| m.state == "archived" || m.state == "open")
+        .filter_map(|m| Some((m.session_id.as_str(), m.callback_messages?)))
+        .collect();
+    let mut missing: Vec<&MissingSession> =
+        missing.iter().filter(|m| m.state != "archived").collect();
     missing.sort_by(|a, b| a.session_id.cmp(&b.session_id));
     missing.dedup_by(|a, b| a.session_id == b.session_id);
     // Open sessions have a record and a row of their own; the row says that they were
@@ -215,6 +223,7 @@ pub fn write_index(
     let site = Site {
         t,
         options,
+        reported: &reported,
         title: options.title.as_deref().unwrap_or(t.site_title),
         totals: overview.totals,
         show_media: overview.show_media,
@@ -251,8 +260,15 @@ pub fn write_index(
     let write_agents = || site.write_agent_pages(data_dir, sessions, &overview.by_agent);
     let write_rows = || {
         let summary = |i: u32| sessions.summary(i as usize);
-        let rows = Rows::new(&summary, &overview.newest, &missing, t, options.timezone)
-            .with_open(site.open);
+        let rows = Rows::new(
+            &summary,
+            &overview.newest,
+            &missing,
+            &reported,
+            t,
+            options.timezone,
+        )
+        .with_open(&open);
         write_page_with(&data_dir.join(ROWS_FILE), &rows, |out| {
             rows::write_rows(out, &rows, t, &site.totals.per_agent, site.show_media)
         })
@@ -269,6 +285,8 @@ pub fn write_index(
 struct Site<'a> {
     t: &'static Strings,
     options: &'a RenderOptions,
+    /// Message events the callbacks reported for archived sessions that may be short.
+    reported: &'a HashMap<&'a str, u64>,
     title: &'a str,
     totals: Totals,
     /// Media capture ran for this archive: the tables get a media column.
@@ -302,8 +320,15 @@ impl Site<'_> {
             let missing_on_page =
                 &missing[range.start.saturating_sub(n)..range.end.saturating_sub(n)];
             let summary = |i: u32| sessions.summary(i as usize);
-            let rows = Rows::new(&summary, on_page, missing_on_page, self.t, self.zone())
-                .with_open(self.open);
+            let rows = Rows::new(
+                &summary,
+                on_page,
+                missing_on_page,
+                self.reported,
+                self.t,
+                self.zone(),
+            )
+            .with_open(self.open);
             self.write_index_page(data_dir, page, pages, &figures, &rows, first_page)?;
         }
         Ok(pages)
@@ -447,7 +472,8 @@ impl Site<'_> {
                 .get(agent.account.as_str())
                 .map_or(&[][..], Vec::as_slice);
             let summary = |i: u32| sessions.summary(i as usize);
-            let rows = Rows::new(&summary, indices, &[], self.t, self.zone()).with_open(self.open);
+            let rows = Rows::new(&summary, indices, &[], self.reported, self.t, self.zone())
+                .with_open(self.open);
             let figures = self.agent_figures(agent);
             let page = AgentHtml {
                 show_media: self.show_media,

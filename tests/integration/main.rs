@@ -8,6 +8,7 @@ mod conformance;
 mod fetch;
 mod fixity;
 mod lifecycle;
+mod listen;
 mod media;
 mod moto;
 mod props;

@@ -71,18 +71,21 @@ fn missing() -> Vec<MissingSession> {
             state: "failed".into(),
             error_code: Some(141004),
             reason: "invalid parameter <x>".into(),
+            callback_messages: None,
         },
         MissingSession {
             session_id: "gone".into(),
             state: "not found".into(),
             error_code: Some(141010),
             reason: "the session does not exist".into(),
+            callback_messages: None,
         },
         MissingSession {
             session_id: "later".into(),
             state: "pending".into(),
             error_code: None,
             reason: "run stopped".into(),
+            callback_messages: None,
         },
     ]
 }
@@ -363,6 +366,7 @@ fn control_characters_are_shown_as_placeholders() {
         state: "failed".into(),
         error_code: None,
         reason: "bad\u{7f}".into(),
+        callback_messages: None,
     };
     write_index(
         dir.path(),
@@ -812,6 +816,7 @@ fn an_open_session_is_marked_and_not_counted_as_not_archived() {
         state: "open".into(),
         error_code: None,
         reason: String::new(),
+        callback_messages: None,
     });
     write_index(dir.path(), &summaries(), &listed, &options(Lang::En)).unwrap();
     let json: Value = serde_json::from_str(&read(dir.path(), "stats.json")).unwrap();

@@ -164,6 +164,15 @@ impl<'a> Row<'a> {
         }
     }
 
+    /// Flags a transcript shorter than the `reported` message events (SPEC §10).
+    fn note_shorter(&mut self, reported: Option<&u64>, t: &Strings) {
+        let held = self.messages.total;
+        if let Some(&reported) = reported.filter(|&&m| m > held) {
+            self.status_detail =
+                Cow::Owned(format!("{}: {held} < {reported}", t.transcript_shorter));
+        }
+    }
+
     /// The agents, comma-separated (Markdown page).
     pub fn agent_names(&self) -> String {
         join(self.agents.iter().map(|a| &*a.account))
@@ -177,6 +186,9 @@ pub struct Rows<'a> {
     summary: &'a dyn Fn(u32) -> crate::error::Result<SessionSummary>,
     indices: &'a [u32],
     missing: &'a [&'a MissingSession],
+    /// Message events the callbacks reported, by SessionId, for sessions whose transcript
+    /// may be shorter (their rows get a note when it is).
+    reported: &'a std::collections::HashMap<&'a str, u64>,
     /// SessionIds of the sessions still going on when fetched, sorted.
     open: &'a [&'a str],
     t: &'a Strings,
@@ -191,6 +203,7 @@ impl<'a> Rows<'a> {
         summary: &'a dyn Fn(u32) -> crate::error::Result<SessionSummary>,
         indices: &'a [u32],
         missing: &'a [&'a MissingSession],
+        reported: &'a std::collections::HashMap<&'a str, u64>,
         t: &'a Strings,
         zone: chrono_tz::Tz,
     ) -> Rows<'a> {
@@ -198,6 +211,7 @@ impl<'a> Rows<'a> {
             summary,
             indices,
             missing,
+            reported,
             open: &[],
             t,
             zone,
@@ -227,6 +241,7 @@ impl<'r, 'a> IntoIterator for &'r Rows<'a> {
             .map_while(move |&i| match (self.summary)(i) {
                 Ok(s) => {
                     let mut row = Row::session(&s, self.t, self.zone);
+                    row.note_shorter(self.reported.get(s.session_id.as_str()), self.t);
                     row.open = self.open.binary_search(&s.session_id.as_str()).is_ok();
                     Some(row)
                 }

@@ -159,3 +159,20 @@ fn settle_zero_never_leaves_a_session_open() {
     assert_eq!(coverage_state(&dir.path().join("out"), "live"), "archived");
     assert!(!stderr.contains("still going on"), "{stderr}");
 }
+
+#[test]
+fn the_settle_config_key_is_the_one_listen_reads_too() {
+    // One `settle` for `archive` and `listen` (fractions allowed): 20.5 s here, so a
+    // session quiet for 30 s is over; the default 600 s would leave it open.
+    let desk = server(0, 0.0);
+    let dir = tempfile::tempdir().unwrap();
+    desk.add_session("quiet", vec![recent(0, 1, 30)]);
+    std::fs::write(dir.path().join("ids.txt"), "quiet\n").unwrap();
+    std::fs::write(dir.path().join("desk.toml"), "settle = 20.5\n").unwrap();
+    let base = desk.base();
+    let mut args = archive_args(&base, &["--no-media"]);
+    args.splice(0..0, ["--config", "desk.toml"]);
+    let (code, _, stderr) = run(dir.path(), &args);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(coverage_state(&dir.path().join("out"), "quiet"), "archived");
+}
