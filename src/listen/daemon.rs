@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -37,6 +37,9 @@ pub struct Shared {
     /// Why fetching or writing is paused, if it is.
     paused: Mutex<Option<String>>,
     closing: AtomicBool,
+    /// Callbacks being answered: counted before the shutdown check, so that once the flag
+    /// is set and this is 0, no callback can still add an event to the journal.
+    in_flight: AtomicUsize,
     /// Wakes the scheduler (an event arrived, or it is time to stop).
     wake: Notify,
 }
@@ -44,7 +47,13 @@ pub struct Shared {
 impl Shared {
     /// Whether the listener is shutting down (new callbacks get 503).
     pub(super) fn closing(&self) -> bool {
-        self.closing.load(Ordering::Relaxed)
+        self.closing.load(Ordering::SeqCst)
+    }
+
+    /// Counts a callback as in flight until the guard is dropped.
+    pub(super) fn callback_started(&self) -> InFlight<'_> {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        InFlight(&self.in_flight)
     }
 
     /// Whether an event of `id` may be accepted (`--max-pending`).
@@ -112,6 +121,7 @@ pub fn serve(
         metrics: Metrics::new(),
         paused: Mutex::new(None),
         closing: AtomicBool::new(false),
+        in_flight: AtomicUsize::new(0),
         wake: Notify::new(),
     });
     // The addresses bound (a port 0 becomes the one the system chose).
@@ -173,27 +183,39 @@ async fn run(
     };
     let watcher = {
         let shared = shared.clone();
-        let draining = draining.clone();
         tokio::spawn(async move {
             while !stop.load(Ordering::Relaxed) {
                 tokio::time::sleep(TICK).await;
             }
             tracing::info!("stopping: new callbacks get 503; finishing the ones in flight");
-            shared.closing.store(true, Ordering::Relaxed);
-            draining.notify_one();
+            shared.closing.store(true, Ordering::SeqCst);
             shared.wake.notify_one();
         })
     };
     let mut driver = Driver::new(shared.clone(), phases);
     driver.run().await;
-    // New callbacks are refused since the flag was set; the ones in flight finish before
-    // the last render, so that their events are folded into it.
-    let _ = callback_server.await;
+    // New callbacks get 503 since the flag was set (the server keeps answering, so the
+    // desk sees "try again" rather than a refused connection); the ones in flight finish
+    // before the last render, so that their events are folded into it.
+    while shared.in_flight.load(Ordering::SeqCst) > 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     driver.last_phase().await;
+    draining.notify_one();
+    let _ = callback_server.await;
     admin_done.notify_one();
     let _ = admin_server.await;
     watcher.abort();
     driver.phases.stop();
+}
+
+/// A callback in flight (see [`Shared::callback_started`]).
+pub(super) struct InFlight<'a>(&'a AtomicUsize);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// The thread that runs write phases.

@@ -82,6 +82,7 @@ fn refuse(status: StatusCode, reason: Reason, text: impl Into<String>) -> Refusa
 }
 
 async fn callback(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let _in_flight = shared.callback_started();
     match accept(&shared, request).await {
         Ok(response) => response,
         Err(refusal) => {
