@@ -248,3 +248,53 @@ fn a_changed_session_rebuilds_only_its_shard() {
         "a no-op render rewrote search files"
     );
 }
+
+/// The gunzipped contents of every file of the search index (Pagefind gzips its
+/// fragments and word chunks).
+fn index_text(data: &Path) -> String {
+    use std::io::Read;
+    let mut all = String::new();
+    for file in files_under(&data.join("search")) {
+        let bytes = fs::read(&file).unwrap();
+        if bytes.starts_with(&[0x1f, 0x8b]) {
+            let mut out = Vec::new();
+            if flate2::read::GzDecoder::new(&bytes[..])
+                .read_to_end(&mut out)
+                .is_ok()
+            {
+                all.push_str(&String::from_utf8_lossy(&out));
+            }
+        }
+    }
+    all
+}
+
+/// A forwarded message's inner messages are on the page, so they are in the index too
+/// (`desk-archive search` finds them as well): a word only the inner message holds.
+#[test]
+fn forwarded_messages_are_indexed() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = dir.path().join("records");
+    fs::create_dir(&records).unwrap();
+    let relay = r#"{"MsgType":"TIMRelayElem","MsgContent":{"Title":"Chat History","MsgNum":1,"CompatibleText":"[Chat History]","AbstractList":["a: see below"],"MsgList":[{"From_Account":"a","To_Account":"b","MsgSeq":1,"MsgRandom":1,"MsgTimeStamp":1767225600,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"the xylophonia invoice"}}]}]}}"#;
+    let record = format!(
+        r#"{{"SessionId":"fw-1","TotalCount":1,"FetchedAt":"2026-01-01T00:00:00Z","Metadata":{{}},"Messages":[{{"FromAccount":"c","FromAccountRole":1,"Timestamp":1767225600000,"MsgBody":[{relay}]}}]}}"#
+    );
+    fs::write(records.join("fw-1.json"), record).unwrap();
+    render(dir.path(), &["--records", "records", "--out", "a"]);
+    let data = dir.path().join("a/data");
+    let stem = desk_archive::records::stem("fw-1");
+    let page = fs::read_to_string(data.join(format!("sessions/{stem}.html"))).unwrap();
+    assert!(
+        page.contains("xylophonia"),
+        "the page lacks the inner message"
+    );
+    assert!(
+        index_text(&data).contains("xylophonia"),
+        "the search index lacks the inner message"
+    );
+    assert!(
+        !index_text(&data).contains("zebracorn"),
+        "the check would find anything"
+    );
+}
