@@ -13,6 +13,9 @@ mod manifest;
 mod payload;
 mod verify;
 
+/// How manifests write and check paths, for the readers of a bag (`publish`).
+pub(crate) use manifest::{decode_path, is_safe_path};
+
 use std::fs;
 use std::io;
 use std::path::Path;

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::Kind;
+use crate::bag::{decode_path, is_safe_path};
 use crate::error::{Error, Result};
 
 /// Files of `data/` a site publish leaves out: compliance records, not pages.
@@ -204,46 +205,6 @@ fn parse_manifest(text: &str) -> (Vec<(String, String)>, bool) {
         }
     }
     (entries, complete)
-}
-
-/// Undoes the manifest's percent-encoding of CR, LF and `%`; any other `%` stays.
-fn decode_path(path: &str) -> String {
-    if !path.contains('%') {
-        return path.to_owned();
-    }
-    let mut out = String::with_capacity(path.len());
-    let mut rest = path;
-    while let Some(i) = rest.find('%') {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 1..];
-        let decoded = match after.get(..2).map(str::to_ascii_uppercase).as_deref() {
-            Some("0D") => Some('\r'),
-            Some("0A") => Some('\n'),
-            Some("25") => Some('%'),
-            _ => None,
-        };
-        match decoded {
-            Some(c) => {
-                out.push(c);
-                rest = &after[2..];
-            }
-            None => {
-                out.push('%');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// True when `path` stays inside the bag: relative, no empty, `.` or `..` part, no `\`.
-fn is_safe_path(path: &str) -> bool {
-    !path.starts_with('/')
-        && !path.contains('\\')
-        && path
-            .split('/')
-            .all(|c| !c.is_empty() && c != "." && c != "..")
 }
 
 /// A manifest path that would leave the bag (`..`, absolute) is never read or published.
