@@ -8,12 +8,11 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::report::print_json;
-use super::steps::{audit_salt, earlier_sessions, now_rfc3339, open_archive, write_bag};
+use super::steps::{audit_salt, now_rfc3339, open_archive, write_bag_unrendered};
 use super::{Outcome, Output};
 use crate::audit;
 use crate::bag;
-use crate::config::{BagMeta, HoldAction, HoldConfig, Selection, Verbosity};
-use crate::coverage::Coverage;
+use crate::config::{HoldAction, HoldConfig, Selection, Verbosity};
 use crate::error::Result;
 use crate::lifecycle::hold::{Hold, Holds, Subject};
 use crate::lifecycle::scan;
@@ -76,25 +75,10 @@ fn change(config: &HoldConfig, output: Output, reason: Option<&String>) -> Resul
     };
     options.insert("action".to_owned(), verb.into());
     holds.write(&data, &archive.wal)?;
-    let coverage = Coverage::load(&data)?.unwrap_or_default();
-    let sessions = earlier_sessions(&config.dir, &mut archive)?;
     let mut event = std::mem::take(&mut archive.audit);
     event.options = options;
     event.counts = [(verb.to_owned(), changed as u64)].into();
-    let known = bag::Known {
-        sessions: &sessions,
-        fetched: &[],
-        written: &[],
-    };
-    write_bag(
-        &config.dir,
-        &BagMeta::default(),
-        coverage.counts(),
-        &archive,
-        known,
-        event,
-        None,
-    )?;
+    write_bag_unrendered(&config.dir, &mut archive, event)?;
     report_change(config, output, verb, changed, &subjects);
     Ok(Outcome::default())
 }

@@ -6,11 +6,11 @@ use std::time::Instant;
 
 use super::erase::{JsonErase, erase_sessions, published_note, published_to, summary_line};
 use super::report::print_json;
-use super::steps::{OpenArchive, earlier_sessions, open_archive, write_bag};
+use super::steps::{OpenArchive, open_archive, write_bag_unrendered};
 use super::{Outcome, Output};
 use crate::audit;
 use crate::bag;
-use crate::config::{BagMeta, PruneAction, PruneConfig, Verbosity};
+use crate::config::{PruneAction, PruneConfig, Verbosity};
 use crate::coverage::Coverage;
 use crate::error::{Error, Result};
 use crate::lifecycle::hold::Holds;
@@ -220,23 +220,7 @@ fn set(config: &PruneConfig, output: Output, days: u64, minimum: u64) -> Result<
         ]
         .into();
     }
-    let data = archive.data.clone();
-    let coverage = Coverage::load(&data)?.unwrap_or_default();
-    let sessions = earlier_sessions(&config.dir, &mut archive)?;
-    let known = bag::Known {
-        sessions: &sessions,
-        fetched: &[],
-        written: &[],
-    };
-    write_bag(
-        &config.dir,
-        &BagMeta::default(),
-        coverage.counts(),
-        &archive,
-        known,
-        event,
-        None,
-    )?;
+    write_bag_unrendered(&config.dir, &mut archive, event)?;
     if output.json {
         print_json(&serde_json::json!({
             "retention_days": days,

@@ -329,6 +329,32 @@ pub(crate) fn render_site(
     report
 }
 
+/// Writes the bag after a command that changed tag-level evidence but rendered nothing
+/// (`hold`, `prune --set-retention-days`): the pages are the earlier run's, the audit entry
+/// is `event`.
+pub(crate) fn write_bag_unrendered(
+    out: &Path,
+    archive: &mut OpenArchive,
+    event: audit::Event,
+) -> Result<()> {
+    let coverage = Coverage::load(&archive.data)?.unwrap_or_default();
+    let sessions = earlier_sessions(out, archive)?;
+    let known = bag::Known {
+        sessions: &sessions,
+        fetched: &[],
+        written: &[],
+    };
+    write_bag(
+        out,
+        &BagMeta::default(),
+        coverage.counts(),
+        archive,
+        known,
+        event,
+        None,
+    )
+}
+
 /// Writes the bag's tag files, with the coverage counts in bag-info.txt, after appending
 /// the run's audit entry when the payload changed (or changes were accepted).
 pub(crate) fn write_bag(
