@@ -49,7 +49,8 @@ unit_path=$(grep -E '^\./(usr/)?lib/systemd/system/desk-archive-listen\.service$
 	fail "the package lacks the systemd unit desk-archive-listen.service"
 unit=${unit_path#.}
 dpkg-deb -f "$deb" Package | grep -qx desk-archive || fail "the package is not named desk-archive"
-dpkg-deb --ctrl-tarfile "$deb" | tar -t | grep -q conffiles || fail "no conffiles: /etc/desk-archive/listen.toml must be one"
+ctrl_files=$(dpkg-deb --ctrl-tarfile "$deb" | tar -t)
+grep -q conffiles <<<"$ctrl_files" || fail "no conffiles: /etc/desk-archive/listen.toml must be one"
 
 say "installing with dpkg -i"
 dpkg --purge desk-archive >/dev/null 2>&1 || true
@@ -57,9 +58,12 @@ dpkg -i "$deb" >/dev/null
 trap 'dpkg --purge desk-archive >/dev/null 2>&1 || true' EXIT
 
 [[ $(command -v desk-archive) == /usr/bin/desk-archive ]] || fail "desk-archive is not /usr/bin/desk-archive on PATH"
-/usr/bin/desk-archive --version | grep -q '^desk-archive ' || fail "the installed binary does not run"
-zcat /usr/share/man/man1/desk-archive.1.gz | grep -q '^\.TH' || fail "the man page is not a man page"
-zcat /usr/share/man/man1/desk-archive.1.gz | grep -q 'listen' || fail "the man page does not mention listen"
+[[ $(/usr/bin/desk-archive --version) == "desk-archive "* ]] || fail "the installed binary does not run"
+# Read the page whole first: under pipefail, `zcat | grep -q` fails when grep stops early and
+# zcat gets SIGPIPE.
+man_page=$(zcat /usr/share/man/man1/desk-archive.1.gz)
+grep -q '^\.TH' <<<"$man_page" || fail "the man page is not a man page"
+grep -q 'listen' <<<"$man_page" || fail "the man page does not mention listen"
 bash -c 'source /usr/share/bash-completion/completions/desk-archive && complete -p desk-archive' >/dev/null ||
 	fail "the bash completion does not register"
 grep -q 'listen' /usr/share/bash-completion/completions/desk-archive || fail "the bash completion lacks listen"
