@@ -1053,7 +1053,16 @@ fn ctrl_c_stops_a_render_quickly_with_130_and_a_valid_bag() {
     }
     let (code, _, stderr) = run(
         dir.path(),
-        &["render", "-q", "--records", "in", "--out", "a"],
+        // Without the search index: in a debug build it would take most of a minute.
+        &[
+            "render",
+            "-q",
+            "--records",
+            "in",
+            "--out",
+            "a",
+            "--no-search",
+        ],
     );
     assert_eq!(code, 0, "{stderr}");
     // Another zone re-renders every page; interrupt it once it is under way.
