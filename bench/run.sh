@@ -21,10 +21,15 @@
 #   BENCH_EXPORT     sessions of the archive `export` picks from (default 10000)
 #   BENCH_EXPORT_PICK  sessions `export` takes (default 1000)
 #   BENCH_SHARE_ONLY=1    run only the share/export part (step 6) and print its table
+#   BENCH_PEERS_SESSIONS  sessions of the records tg-archive and render take turns on
+#                    (part peers, default 1000)
+#   BENCH_FLOOR_SESSIONS  sessions of the renders measured against the hashing floor (part
+#                    floor, default 4000; rendered into /dev/shm, about 560 MB each)
 #   BENCH_DIR        work directory (default: a new /tmp/desk-bench.XXXXXX, removed at
 #                    the end unless BENCH_KEEP=1)
 #   BENCH_PARTS      which parts after the render run (default
-#                    "sitesearch index search noop fetch publish lifecycle listen")
+#                    "sitesearch index search noop fetch publish lifecycle listen peers
+#                    floor share")
 #   BENCH_LISTEN_SECONDS      seconds of load on `listen` (default 20)
 #   BENCH_LISTEN_CONNECTIONS  keep-alive connections of the load (default 64)
 #   CARGO_TARGET_DIR where cargo builds (default: target/ in the repository)
@@ -56,10 +61,10 @@
 #      republish — and the same site with `aws s3 sync` (its default 10 requests in flight)
 #      as the baseline, and its no-op re-sync.
 #
-#   6. share/export: `share` of one BENCH_SHARE_MESSAGES-message session (median of 5), plain
-#      and with `--redact external`; `export` of BENCH_EXPORT_PICK of BENCH_EXPORT sessions
-#      (`--sessions FILE`), plain and redacted, against `render --records` of the same
-#      sessions into a new archive.
+#   6. share/export (part share, run last): `share` of one BENCH_SHARE_MESSAGES-message
+#      session (median of 5), plain and with `--redact external`; `export` of
+#      BENCH_EXPORT_PICK of BENCH_EXPORT sessions (`--sessions FILE`), plain and redacted,
+#      against `render --records` of the same sessions into a new archive.
 #
 #   7. Lifecycle, on a copy of the largest archive: `erase` of one session (wall time and
 #      the files it wrote), `erase --sessions` of 100, and a `prune --dry-run` that finds
@@ -73,6 +78,31 @@
 #      the listener after 3 s, `render` to take in the journal it left, and every event
 #      answered 200 must be counted in coverage.json (message_events per session).
 #
+#   9. peers: desk-archive against tg-archive 1.3.1 (PyPI; installed into a virtual
+#      environment in the work directory with setuptools < 81, whose pkg_resources its build
+#      imports; if that fails the part is skipped with a log line). bench/to-tg-archive.py
+#      converts the BENCH_PEERS_SESSIONS generated records into tg-archive's data.sqlite
+#      through tg-archive's own tgarchive.db: it archives one chat, so all sessions become one
+#      timeline ordered by time; each message keeps its sender (FromAccount as a user), its
+#      time (to the second) and its text (text elements' text, any other element a
+#      placeholder such as "[image]", so that every message is a row). Then, taking turns,
+#      BENCH_REPEAT times: `tg-archive --build` in the site folder `tg-archive --new` made
+#      (its config.yaml as written, per_page 500, with a group name and a new publish_dir),
+#      `render --records` and `render --records --no-search` into new folders; medians of
+#      wall and CPU time, and tg-archive's time over ours. Honesty check: tg-archive's month
+#      pages (index.html, a copy of the last, left out) must hold one `<li class="message
+#      type-…" id="N">` per converted message, and the records' every message converted.
+#
+#  10. floor: processor time against the hashing floor. `openssl speed -bytes 65536
+#      -seconds 1 sha256 sha512` (the 65536 column, one core) in the same run; then
+#      BENCH_REPEAT renders of BENCH_FLOOR_SESSIONS generated sessions into a new folder in
+#      /dev/shm (no disk), with and without --no-search, taking turns: user + sys time from
+#      /usr/bin/time (all threads), the archive's bytes (`du -sb`), the floor bytes/sha256 +
+#      bytes/sha512 (every byte is hashed for both manifests) and CPU/floor. One more render
+#      with -v puts each step's wall time in the log. Then `verify` of the largest archive
+#      against `sha256sum -c manifest-sha256.txt` run in the bag's folder, one warm-up each,
+#      BENCH_REPEAT runs taking turns, medians.
+#
 # Targets: share of a 2,000-message session < 0.5 s (without PDF); export of the picked
 # sessions ≤ 1.5× the render of them (plain); render of the largest size ≤ 3× its cp -r;
 # peak RSS(largest) ≤ 1.2 × RSS (smallest) + 1 KB per extra session (search index built);
@@ -82,7 +112,10 @@
 # pages/s; --rate $BENCH_RATE held within 5 %; no-op re-run < 1 s, no file
 # rewritten; search of the largest archive ≤ 2× ripgrep's time on its records; no-op
 # republish of the largest site < 2 s; listen ≥ 2,000 accepted events/s with p99 ≤ 50 ms
-# while fetching, and 0 events lost across kill -9.
+# while fetching, and 0 events lost across kill -9; render of BENCH_PEERS_SESSIONS ≥ 10×
+# faster (wall) than tg-archive --build of the same messages, every message on its pages;
+# render CPU of BENCH_FLOOR_SESSIONS ≤ 2.5× the hashing floor; verify no slower than
+# sha256sum -c of the same bag.
 
 set -euo pipefail
 
