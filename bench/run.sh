@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh — desk-archive's performance benchmark. Not part of the
-# test suite (too slow); about 10 minutes on 2 cores with the defaults.
+# test suite (too slow); about 10 minutes on 2 cores with the defaults, and about 4 more
+# for the parts peers and floor.
 #
 # Usage:  bench/run.sh                     # sizes 1000 and 10000 sessions × 100 messages
 #         BENCH_SIZES=200 bench/run.sh     # quick mode (about a minute)

@@ -89,6 +89,8 @@ def read_messages(records_dir):
         if not isinstance(messages, list):
             raise SystemExit("to-tg-archive: {}: no Messages list".format(path))
         for no, m in enumerate(messages):
+            if not isinstance(m, dict):
+                raise SystemExit("to-tg-archive: {}: message {} is not an object".format(path, no))
             account = m.get("FromAccount", m.get("From_Account", ""))
             rows.append((message_time(m, path), file_no, no, str(account), message_text(m)))
     rows.sort(key=lambda r: r[:3])
