@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh — desk-archive's performance benchmark. Not part of the
-# test suite (too slow); about 10 minutes on 2 cores with the defaults.
+# test suite (too slow); about 10 minutes on 2 cores with the defaults, and about 4 more
+# for the parts peers and floor.
 #
 # Usage:  bench/run.sh                     # sizes 1000 and 10000 sessions × 100 messages
 #         BENCH_SIZES=200 bench/run.sh     # quick mode (about a minute)
@@ -21,10 +22,15 @@
 #   BENCH_EXPORT     sessions of the archive `export` picks from (default 10000)
 #   BENCH_EXPORT_PICK  sessions `export` takes (default 1000)
 #   BENCH_SHARE_ONLY=1    run only the share/export part (step 6) and print its table
+#   BENCH_PEERS_SESSIONS  sessions of the records tg-archive and render take turns on
+#                    (part peers, default 1000)
+#   BENCH_FLOOR_SESSIONS  sessions of the renders measured against the hashing floor (part
+#                    floor, default 4000; rendered into /dev/shm, about 560 MB each)
 #   BENCH_DIR        work directory (default: a new /tmp/desk-bench.XXXXXX, removed at
 #                    the end unless BENCH_KEEP=1)
 #   BENCH_PARTS      which parts after the render run (default
-#                    "sitesearch index search noop fetch publish lifecycle listen")
+#                    "sitesearch index search noop fetch publish lifecycle listen peers
+#                    floor share")
 #   BENCH_LISTEN_SECONDS      seconds of load on `listen` (default 20)
 #   BENCH_LISTEN_CONNECTIONS  keep-alive connections of the load (default 64)
 #   CARGO_TARGET_DIR where cargo builds (default: target/ in the repository)
@@ -56,10 +62,10 @@
 #      republish — and the same site with `aws s3 sync` (its default 10 requests in flight)
 #      as the baseline, and its no-op re-sync.
 #
-#   6. share/export: `share` of one BENCH_SHARE_MESSAGES-message session (median of 5), plain
-#      and with `--redact external`; `export` of BENCH_EXPORT_PICK of BENCH_EXPORT sessions
-#      (`--sessions FILE`), plain and redacted, against `render --records` of the same
-#      sessions into a new archive.
+#   6. share/export (part share, run last): `share` of one BENCH_SHARE_MESSAGES-message
+#      session (median of 5), plain and with `--redact external`; `export` of
+#      BENCH_EXPORT_PICK of BENCH_EXPORT sessions (`--sessions FILE`), plain and redacted,
+#      against `render --records` of the same sessions into a new archive.
 #
 #   7. Lifecycle, on a copy of the largest archive: `erase` of one session (wall time and
 #      the files it wrote), `erase --sessions` of 100, and a `prune --dry-run` that finds
@@ -73,6 +79,31 @@
 #      the listener after 3 s, `render` to take in the journal it left, and every event
 #      answered 200 must be counted in coverage.json (message_events per session).
 #
+#   9. peers: desk-archive against tg-archive 1.3.1 (PyPI; installed into a virtual
+#      environment in the work directory with setuptools < 81, whose pkg_resources its build
+#      imports; if that fails the part is skipped with a log line). bench/to-tg-archive.py
+#      converts the BENCH_PEERS_SESSIONS generated records into tg-archive's data.sqlite
+#      through tg-archive's own tgarchive.db: it archives one chat, so all sessions become one
+#      timeline ordered by time; each message keeps its sender (FromAccount as a user), its
+#      time (to the second) and its text (text elements' text, any other element a
+#      placeholder such as "[image]", so that every message is a row). Then, taking turns,
+#      BENCH_REPEAT times: `tg-archive --build` in the site folder `tg-archive --new` made
+#      (its config.yaml as written, per_page 500, with a group name and a new publish_dir),
+#      `render --records` and `render --records --no-search` into new folders; medians of
+#      wall and CPU time, and tg-archive's time over ours. Honesty check: tg-archive's month
+#      pages (index.html, a copy of the last, left out) must hold one `<li class="message
+#      type-…" id="N">` per converted message, and the records' every message converted.
+#
+#  10. floor: processor time against the hashing floor. `openssl speed -bytes 65536
+#      -seconds 1 sha256 sha512` (the 65536 column, one core) in the same run; then
+#      BENCH_REPEAT renders of BENCH_FLOOR_SESSIONS generated sessions into a new folder in
+#      /dev/shm (no disk), with and without --no-search, taking turns: user + sys time from
+#      /usr/bin/time (all threads), the archive's bytes (`du -sb`), the floor bytes/sha256 +
+#      bytes/sha512 (every byte is hashed for both manifests) and CPU/floor. One more render
+#      with -v puts each step's wall time in the log. Then `verify` of the largest archive
+#      against `sha256sum -c manifest-sha256.txt` run in the bag's folder, one warm-up each,
+#      BENCH_REPEAT runs taking turns, medians.
+#
 # Targets: share of a 2,000-message session < 0.5 s (without PDF); export of the picked
 # sessions ≤ 1.5× the render of them (plain); render of the largest size ≤ 3× its cp -r;
 # peak RSS(largest) ≤ 1.2 × RSS (smallest) + 1 KB per extra session (search index built);
@@ -82,7 +113,10 @@
 # pages/s; --rate $BENCH_RATE held within 5 %; no-op re-run < 1 s, no file
 # rewritten; search of the largest archive ≤ 2× ripgrep's time on its records; no-op
 # republish of the largest site < 2 s; listen ≥ 2,000 accepted events/s with p99 ≤ 50 ms
-# while fetching, and 0 events lost across kill -9.
+# while fetching, and 0 events lost across kill -9; render of BENCH_PEERS_SESSIONS ≥ 10×
+# faster (wall) than tg-archive --build of the same messages, every message on its pages;
+# render CPU of BENCH_FLOOR_SESSIONS ≤ 2.5× the hashing floor; verify no slower than
+# sha256sum -c of the same bag.
 
 set -euo pipefail
 
@@ -94,7 +128,7 @@ RATE=${BENCH_RATE:-1000}
 REPEAT=${BENCH_REPEAT:-3}
 INDEX_N=${BENCH_INDEX:-100000}
 WORD=${BENCH_WORD:-refunded}
-PARTS=${BENCH_PARTS:-"sitesearch index search noop fetch publish lifecycle listen"}
+PARTS=${BENCH_PARTS:-"sitesearch index search noop fetch publish lifecycle listen peers floor share"}
 LISTEN_SECONDS=${BENCH_LISTEN_SECONDS:-20}
 LISTEN_CONNECTIONS=${BENCH_LISTEN_CONNECTIONS:-64}
 has() { [[ " $PARTS " == *" $1 "* ]]; }
@@ -106,11 +140,13 @@ KEY=bench-secret-key
 FAKE_PID=
 MOTO_PID=
 LISTEN_PID=
+FLOOR_SHM= # the floor part's renders in /dev/shm
 
 cleanup() {
     if [[ -n $FAKE_PID ]]; then kill "$FAKE_PID" 2>/dev/null || true; fi
     if [[ -n $MOTO_PID ]]; then kill "$MOTO_PID" 2>/dev/null || true; fi
     if [[ -n $LISTEN_PID ]]; then kill "$LISTEN_PID" 2>/dev/null || true; fi
+    if [[ -n $FLOOR_SHM ]]; then rm -rf "$FLOOR_SHM"; fi
     if [[ ${BENCH_KEEP:-0} != 1 && -z ${BENCH_DIR:-} ]]; then rm -rf "$W"; fi
 }
 trap cleanup EXIT
@@ -217,7 +253,7 @@ fi
 
 # ---------------------------------------------------------------- render
 declare -A RSS RENDER COPY PLAIN PLAIN_RSS FILES PLAIN_FILES
-SMALL= LARGE=
+SMALL='' LARGE=''
 for n in $SIZES; do
     [[ -z $SMALL ]] && SMALL=$n
     LARGE=$n
@@ -346,7 +382,7 @@ cut -f1 "$W/recs-$LARGE.tsv" >"$W/list-$LARGE"
 # media that failed are retried on every run by design (README: Media), so with capture on no
 # run over them is a no-op.
 archive() { "$BIN" -q archive --no-media --sessions "$W/list-$LARGE" --out "$W/arch-$LARGE" \
-    --endpoint "$BASE" --sdkappid $SDKAPPID --secret-key $KEY "$@"; }
+    --endpoint "$BASE" --sdkappid $SDKAPPID --secret-key $KEY; }
 t0=$(now)
 archive
 FIRST=$(since "$t0")
@@ -522,7 +558,173 @@ if has lifecycle; then
     row "prune --dry-run over $LARGE (nothing expired)" "$PRUNE s"
 fi
 
-share_export
+# ---------------------------------------------------------------- peers: tg-archive
+# tg-archive (PyPI, 1.3.1) builds a static site of one Telegram chat from its SQLite file: the
+# closest peer that publishes a chat archive as static pages. bench/to-tg-archive.py puts the
+# same generated records into its database (one timeline of every session's messages; see
+# that script), then tg-archive's --build and our render take turns on the same records.
+# Both are timed from the command's start to its end, Python's start included; CPU (user +
+# sys) is shown beside the wall time since desk-archive uses both cores and tg-archive one.
+cpu_of() { tail -1 "$1" | awk '{ printf "%.2f", $(NF - 1) + $NF }'; } # /usr/bin/time -f '%e %U %S'
+PEERS_N=${BENCH_PEERS_SESSIONS:-1000}
+PEERS_SPEED='' PEERS_DETAIL=''
+peers() {
+    local venv=$W/tg-venv site=$W/tg-site recs=$W/recs-$PEERS_N
+    log "peers: installing tg-archive 1.3.1 into a virtual environment"
+    # tg-archive's build.py imports pkg_resources, which setuptools 81 and later no longer
+    # ship (and a new venv may hold any setuptools), so an older one is installed beside it.
+    if ! { python3 -m venv "$venv" && "$venv/bin/pip" install --quiet "tg-archive==1.3.1" "setuptools<81" &&
+        "$venv/bin/python" -W ignore -c 'import tgarchive.build'; } >"$W/tg-install.log" 2>&1; then
+        log "peers: tg-archive could not be installed, part skipped: $(tail -3 "$W/tg-install.log" | tr '\n' ' ')"
+        row "peers: tg-archive 1.3.1" "not installed (see the log), part skipped"
+        return 0
+    fi
+    if [[ ! -d $recs ]]; then
+        log "peers: generating $PEERS_N sessions × ~$MESSAGES messages"
+        "$GEN" --sessions "$PEERS_N" --messages "$MESSAGES" --seed 1 --out "$recs" >/dev/null
+    fi
+    local msgs converted
+    msgs=$(awk -F'\t' '{ s += $2 } END { print s + 0 }' "$recs.tsv")
+    rm -rf "$site"
+    "$venv/bin/tg-archive" --new --path "$site" 2>>"$W/tg-install.log"
+    log "peers: converting $PEERS_N records into tg-archive's data.sqlite"
+    converted=$("$venv/bin/python" "$ROOT/bench/to-tg-archive.py" "$recs" "$site/data.sqlite" | awk '{ print $1 }')
+    local tgs=() tg_cpus=() desks=() desk_cpus=() plains=() plain_cpus=() k t0 out
+    for k in $(seq 1 "$REPEAT"); do
+        # The site skeleton's config.yaml as --new writes it (per_page 500, RSS feed on), with
+        # a group name and a new output folder for each run (--build empties it first anyway).
+        sed -e 's|^group: .*|group: "desk-archive-bench"|' -e "s|^publish_dir: .*|publish_dir: \"$W/tg-out-$k\"|" \
+            "$site/config.yaml" >"$site/config-$k.yaml"
+        log "peers: tg-archive --build (run $k of $REPEAT)"
+        sync
+        t0=$(now)
+        if ! (cd "$site" && /usr/bin/time -f '%e %U %S' -o "$W/tg-time-$k" "$venv/bin/tg-archive" --build \
+            -c "config-$k.yaml" 2>"$W/tg-build-$k.log"); then
+            log "peers: tg-archive --build failed: $(tail -3 "$W/tg-build-$k.log" | tr '\n' ' ')"
+            row "peers: tg-archive --build" "failed (see the log)"
+            PEERS_SPEED="0 >= 1" PEERS_DETAIL="tg-archive --build failed"
+            return 0
+        fi
+        tgs+=("$(since "$t0")") tg_cpus+=("$(cpu_of "$W/tg-time-$k")")
+        log "peers: desk-archive render (run $k of $REPEAT)"
+        out=$W/peer-arch-$k
+        sync
+        t0=$(now)
+        /usr/bin/time -f '%e %U %S' -o "$W/peer-time-$k" "$BIN" -q render --records "$recs" --out "$out"
+        desks+=("$(since "$t0")") desk_cpus+=("$(cpu_of "$W/peer-time-$k")")
+        log "peers: desk-archive render --no-search (run $k of $REPEAT)"
+        out=$W/peer-plain-$k
+        sync
+        t0=$(now)
+        /usr/bin/time -f '%e %U %S' -o "$W/peer-plain-time-$k" "$BIN" -q render --records "$recs" --out "$out" --no-search
+        plains+=("$(since "$t0")") plain_cpus+=("$(cpu_of "$W/peer-plain-time-$k")")
+    done
+    # Honesty check: every converted message must be on tg-archive's pages. Each one is an
+    # `<li class="message type-…" id="N">` on the page of its month (see its template.html);
+    # index.html is a copy of the last page and is left out. Distinct ids are counted too.
+    local pages shown distinct
+    pages=$(find "$W/tg-out-1" -maxdepth 1 -name '*.html' ! -name index.html | wc -l)
+    shown=$(find "$W/tg-out-1" -maxdepth 1 -name '*.html' ! -name index.html -exec cat {} + |
+        grep -o '<li class="message type-[^"]*" id="[0-9]*"' | wc -l || true)
+    distinct=$(find "$W/tg-out-1" -maxdepth 1 -name '*.html' ! -name index.html -exec cat {} + |
+        grep -o '<li class="message type-[^"]*" id="[0-9]*"' | sort -u | wc -l || true)
+    local complete=1 held="its $pages pages hold all $converted messages"
+    if [[ $converted != "$msgs" || $shown != "$converted" || $distinct != "$converted" ]]; then
+        complete=0
+        held="NOT ALL MESSAGES: $msgs in the records, $converted converted, $shown on its $pages pages ($distinct distinct)"
+    fi
+    local tg tg_cpu desk desk_cpu plain plain_cpu
+    tg=$(median "${tgs[@]}") tg_cpu=$(median "${tg_cpus[@]}")
+    desk=$(median "${desks[@]}") desk_cpu=$(median "${desk_cpus[@]}")
+    plain=$(median "${plains[@]}") plain_cpu=$(median "${plain_cpus[@]}")
+    row "peers: tg-archive --build $PEERS_N (median)" "$tg s, CPU $tg_cpu s (runs ${tgs[*]}; tg-archive 1.3.1, per_page 500); $held"
+    row "peers: desk-archive render $PEERS_N (median)" "$desk s, CPU $desk_cpu s (runs ${desks[*]}); tg-archive/desk-archive $(calc '%.1f' "$tg / $desk")× wall, $(calc '%.1f' "$tg_cpu / $desk_cpu")× CPU"
+    row "peers: render $PEERS_N --no-search (median)" "$plain s, CPU $plain_cpu s (runs ${plains[*]}); tg-archive/desk-archive $(calc '%.1f' "$tg / $plain")× wall, $(calc '%.1f' "$tg_cpu / $plain_cpu")× CPU"
+    PEERS_SPEED="$complete == 1 && $tg >= 10 * $desk"
+    PEERS_DETAIL="$(calc '%.1f' "$tg / $desk")× ($tg s vs $desk s)"
+    [[ $complete == 1 ]] || PEERS_DETAIL="$PEERS_DETAIL; tg-archive did not show every message"
+    # Removed here, not at the end: the parts after this one create no files on this disk.
+    rm -rf "$W"/tg-out-* "$W"/peer-arch-* "$W"/peer-plain-*
+}
+if has peers; then peers; fi
+
+# ---------------------------------------------------------------- floor: the hashing floor
+# A render must hash every byte it writes twice (the bag's SHA-256 and SHA-512 manifests);
+# at OpenSSL's single-core speed that is its floor: bytes / sha256 + bytes / sha512. The
+# render runs into /dev/shm so that the disk adds nothing, and its processor time (user + sys,
+# all threads) is compared with that floor. Then `verify` of the largest archive against
+# `sha256sum -c` of its manifest in the bag's folder (both from the page cache, one warm-up
+# each, taking turns).
+FLOOR_N=${BENCH_FLOOR_SESSIONS:-4000}
+FLOOR_RATIO=
+floor() {
+    log "floor: openssl speed sha256 sha512 (65536-byte blocks)"
+    openssl speed -bytes 65536 -seconds 1 sha256 sha512 >"$W/openssl.txt" 2>/dev/null
+    # "The 'numbers' are in 1000s of bytes per second processed": `sha256  1816538.76k`.
+    local s256 s512
+    s256=$(awk '$1 == "sha256" && $2 ~ /k$/ { print $2 * 1000 }' "$W/openssl.txt")
+    s512=$(awk '$1 == "sha512" && $2 ~ /k$/ { print $2 * 1000 }' "$W/openssl.txt")
+    if [[ -z $s256 || -z $s512 ]]; then
+        log "floor: no figures from openssl speed, part skipped: $(cat "$W/openssl.txt")"
+        row "floor: openssl speed sha256 sha512" "no figures, part skipped"
+        return 0
+    fi
+    row "floor: openssl speed, 64 KiB blocks, 1 core" "sha256 $(calc '%.0f' "$s256 / 1e6") MB/s, sha512 $(calc '%.0f' "$s512 / 1e6") MB/s"
+    local recs=$W/recs-$FLOOR_N
+    if [[ ! -d $recs ]]; then
+        log "floor: generating $FLOOR_N sessions × ~$MESSAGES messages"
+        "$GEN" --sessions "$FLOOR_N" --messages "$MESSAGES" --seed 1 --out "$recs" >/dev/null
+    fi
+    FLOOR_SHM=$(mktemp -d /dev/shm/desk-floor.XXXXXX)
+    local cpus=() plain_cpus=() bytes=0 plain_bytes=0 k out=$FLOOR_SHM/arch
+    for k in $(seq 1 "$REPEAT"); do
+        log "floor: render $FLOOR_N into /dev/shm (run $k of $REPEAT)"
+        /usr/bin/time -f '%e %U %S' -o "$W/floor-time" "$BIN" -q render --records "$recs" --out "$out"
+        cpus+=("$(cpu_of "$W/floor-time")")
+        bytes=$(du -sb "$out" | cut -f1)
+        rm -rf "$out"
+        log "floor: render $FLOOR_N --no-search into /dev/shm (run $k of $REPEAT)"
+        /usr/bin/time -f '%e %U %S' -o "$W/floor-time" "$BIN" -q render --records "$recs" --out "$out" --no-search
+        plain_cpus+=("$(cpu_of "$W/floor-time")")
+        plain_bytes=$(du -sb "$out" | cut -f1)
+        rm -rf "$out"
+    done
+    # One more render with -v: which step takes how long, in the log.
+    "$BIN" -v render --records "$recs" --out "$out" 2>"$W/floor-v.log" >/dev/null
+    rm -rf "$out"
+    log "floor: steps of one \`render -v\` of $FLOOR_N, wall time (a step with sub-steps includes them):"
+    sed -n 's/^desk-archive: debug: \(.*\): \([0-9.]*\) s, peak \(.*\)$/\1\t\2\t\3/p' "$W/floor-v.log" |
+        while IFS=$'\t' read -r step secs peak; do log "    $(printf '%-28s %8s s  (peak %s)' "$step" "$secs" "$peak")"; done
+    local cpu plain_cpu floor_s plain_floor
+    cpu=$(median "${cpus[@]}") plain_cpu=$(median "${plain_cpus[@]}")
+    floor_s=$(calc '%.3f' "$bytes / $s256 + $bytes / $s512")
+    plain_floor=$(calc '%.3f' "$plain_bytes / $s256 + $plain_bytes / $s512")
+    FLOOR_RATIO=$(calc '%.2f' "$cpu / $floor_s")
+    row "floor: render $FLOOR_N in /dev/shm: CPU (median)" "$cpu s user+sys for $(calc '%.0f' "$bytes / 1e6") MB; floor $floor_s s; CPU/floor $FLOOR_RATIO× (runs ${cpus[*]})"
+    row "floor: render $FLOOR_N --no-search: CPU (median)" "$plain_cpu s for $(calc '%.0f' "$plain_bytes / 1e6") MB; floor $plain_floor s; CPU/floor $(calc '%.2f' "$plain_cpu / $plain_floor")× (runs ${plain_cpus[*]})"
+    rm -rf "$FLOOR_SHM"
+
+    # The render part above always writes the largest size's archive.
+    local dir=$W/arch-$LARGE verifies=() sums=() payload
+    log "floor: verify against sha256sum -c on the $LARGE-session archive"
+    "$BIN" -q verify "$dir" >/dev/null
+    (cd "$dir" && sha256sum --quiet -c manifest-sha256.txt) >/dev/null
+    for k in $(seq 1 "$REPEAT"); do
+        t0=$(now)
+        "$BIN" -q verify "$dir" >/dev/null
+        verifies+=("$(since "$t0")")
+        t0=$(now)
+        (cd "$dir" && sha256sum --quiet -c manifest-sha256.txt) >/dev/null
+        sums+=("$(since "$t0")")
+    done
+    VERIFY=$(median "${verifies[@]}") SHA256SUM=$(median "${sums[@]}")
+    payload=$(du -sb "$dir/data" | cut -f1)
+    row "floor: verify $LARGE (median)" "$VERIFY s (runs ${verifies[*]}); $(calc '%.0f' "$payload / 1e6") MB of payload"
+    row "floor: sha256sum -c of its manifest (median)" "$SHA256SUM s (runs ${sums[*]}; verify/sha256sum $(calc '%.2f' "$VERIFY / $SHA256SUM")×)"
+}
+if has floor; then floor; fi
+
+if has share; then share_export; fi
 
 # ---------------------------------------------------------------- verdicts
 verdict "render $LARGE ≤ 3× cp -r" "${RENDER[$LARGE]} <= 3 * ${COPY[$LARGE]}" \
@@ -559,6 +761,14 @@ if has listen; then
 fi
 if has publish; then
     verdict "no-op republish of $LARGE < 2 s" "$PUB_NOOP < 2" "$PUB_NOOP s"
+fi
+if [[ -n $PEERS_SPEED ]]; then
+    verdict "peers: render $PEERS_N ≥ 10× faster than tg-archive --build" "$PEERS_SPEED" "$PEERS_DETAIL"
+fi
+if [[ -n $FLOOR_RATIO ]]; then
+    verdict "floor: render $FLOOR_N CPU ≤ 2.5× the hashing floor" "$FLOOR_RATIO <= 2.5" "$FLOOR_RATIO×"
+    verdict "floor: verify $LARGE no slower than sha256sum -c" "$VERIFY <= $SHA256SUM" \
+        "$(calc '%.2f' "$VERIFY / $SHA256SUM")×"
 fi
 if has search; then
     verdict "search $LARGE ≤ 2× rg -F -c" "$SEARCH <= 2 * $RG" "$(calc '%.1f' "$SEARCH / $RG")×"
