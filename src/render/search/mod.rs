@@ -1,11 +1,14 @@
 //! Site search (SPEC §11): a static full-text index of every message under `data/search/`,
-//! built with Pagefind during the render and searched in the browser by `static/search.js`.
+//! in Pagefind's format during the render and searched in the browser by `static/search.js`
+//! through Pagefind's own library. The index files are written by our own writer of that
+//! format (`writer.rs`, `words.rs`: several times cheaper than the `pagefind` crate, and
+//! tested to write the same files as the crate, `equivalence.rs`); the crate supplies the
+//! browser side (`bundle.rs`).
 //!
 //! The index is split into shards of [`SHARD_SESSIONS`] sessions in chronological order,
-//! each a Pagefind bundle of its own that the browser merges (`mergeIndex`): Pagefind keeps
-//! a whole bundle in memory while it builds it (about 2 GB for one bundle of 10,000 × 100
-//! messages), so shards keep the render's memory flat whatever the archive's size, and a
-//! changed session rebuilds only its shard. Layout:
+//! each a Pagefind bundle of its own that the browser merges (`mergeIndex`): a bundle is
+//! held in memory while it is built, so shards keep the render's memory flat whatever the
+//! archive's size, and a changed session rebuilds only its shard. Layout:
 //!
 //! ```text
 //! data/search/desk-archive-search.json   the manifest (below)
@@ -19,7 +22,7 @@
 //! digest) and the fingerprint of its files (`files`: their paths and SHA-256). A shard is
 //! rebuilt when its inputs changed, or when its files are not exactly those it was built
 //! with (checked through the bag's hash cache, which spares reading them): a no-op re-run
-//! rewrites nothing. Pagefind's output is byte-for-byte the same for the same records, so
+//! rewrites nothing. The writer's output is byte-for-byte the same for the same records, so
 //! a rebuilt shard whose sessions did not change rewrites nothing either.
 
 mod bundle;

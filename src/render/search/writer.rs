@@ -222,7 +222,7 @@ struct Writer {
     words: Interner,
     forms: Interner,
     /// Analyses of raw words, unsegmented and segmented.
-    cache: [HashMap<Box<str>, Analysis>; 2],
+    cache: [HashMap<String, Analysis>; 2],
 }
 
 /// The state of one record's text as it is read.
@@ -378,26 +378,16 @@ impl Writer {
 
     /// The words of `raw` (cached), with bigrams when `segmented`.
     fn analysis(&mut self, raw: &str, segmented: bool) -> &Analysis {
-        let cache = usize::from(segmented);
-        if !self.cache[cache].contains_key(raw) {
-            let stemmer = self.stemmer.as_ref();
-            let mut found = words::get_indexable_words(raw, stemmer, &WORD_SYMBOLS);
-            let base = found.len();
-            let tails = words::get_dotted_tails(raw, stemmer, &WORD_SYMBOLS, &found);
-            found.extend(tails);
-            if segmented {
-                let bigrams = words::get_indexable_bigrams(raw, stemmer, &found);
-                found.extend(bigrams);
-            }
-            let items: Box<[_]> = found.iter().map(|w| self.intern(w)).collect();
-            let analysis = Analysis {
-                compound: items.iter().filter(|i| i.2).count(),
-                items,
-                base,
-            };
-            self.cache[cache].insert(raw.into(), analysis);
-        }
-        &self.cache[cache][raw]
+        let Writer {
+            stemmer,
+            words,
+            forms,
+            cache,
+            ..
+        } = self;
+        cache[usize::from(segmented)]
+            .entry_ref(raw)
+            .or_insert_with(|| analyse(raw, segmented, stemmer.as_ref(), words, forms))
     }
 
     /// The pair of clusters across the boundary before `raw`, unless `raw` indexes it.
@@ -420,9 +410,7 @@ impl Writer {
     }
 
     fn intern(&mut self, w: &IndexableWord) -> (u32, u32, bool) {
-        let word = self.words.id(&w.stemmed);
-        let form = w.original.as_deref().map_or(NO_FORM, |o| self.forms.id(o));
-        (word, form, w.is_compound_part)
+        intern(&mut self.words, &mut self.forms, w)
     }
 
     /// Pagefind's `parse_meta_words`.
@@ -625,6 +613,38 @@ impl Writer {
             meta.index_chunks[i].hash = short;
         }
     }
+}
+
+/// Works out the words of `raw` as Pagefind's `track_word` does (without the pair across
+/// the boundary before it, which depends on the word before).
+fn analyse(
+    raw: &str,
+    segmented: bool,
+    stemmer: Option<&Stemmer>,
+    vocab: &mut Interner,
+    forms: &mut Interner,
+) -> Analysis {
+    let mut found = words::get_indexable_words(raw, stemmer, &WORD_SYMBOLS);
+    let base = found.len();
+    let tails = words::get_dotted_tails(raw, stemmer, &WORD_SYMBOLS, &found);
+    found.extend(tails);
+    if segmented {
+        let bigrams = words::get_indexable_bigrams(raw, stemmer, &found);
+        found.extend(bigrams);
+    }
+    let items: Box<[_]> = found.iter().map(|w| intern(vocab, forms, w)).collect();
+    Analysis {
+        compound: items.iter().filter(|i| i.2).count(),
+        items,
+        base,
+    }
+}
+
+/// The numbers of a word and of its form with diacritics.
+fn intern(vocab: &mut Interner, forms: &mut Interner, w: &IndexableWord) -> (u32, u32, bool) {
+    let word = vocab.id(&w.stemmed);
+    let form = w.original.as_deref().map_or(NO_FORM, |o| forms.id(o));
+    (word, form, w.is_compound_part)
 }
 
 /// Handles a Pagefind directive word (anchor, weight); false if `word` is not one.
@@ -932,7 +952,12 @@ fn full_hash(bytes: &[u8]) -> String {
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut gz = GzEncoder::new(
         Vec::with_capacity(bytes.len() / 3 + 64),
-        Compression::new(GZIP_LEVEL),
+        Compression::new(
+            std::env::var("PFW_GZIP")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(GZIP_LEVEL),
+        ),
     );
     // Writing into a Vec cannot fail.
     let _ = gz.write_all(b"pagefind_dcd");
