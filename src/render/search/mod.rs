@@ -29,6 +29,7 @@ mod bundle;
 pub mod doc;
 #[cfg(test)]
 mod equivalence;
+mod postings;
 mod spool;
 mod text;
 mod words;

@@ -31,6 +31,7 @@ use unicode_segmentation::UnicodeSegmentation;
 
 use super::bundle::BundleFile;
 use super::doc::Record;
+use super::postings::{self, MetaPosting, NO_FORM, Posting, WordIndex};
 use super::words::{self, IndexableWord, WORD_SYMBOLS};
 
 /// The Pagefind version whose format this writes (and whose browser side reads it).
@@ -48,9 +49,6 @@ const END_WEIGHT: &str = "___END_PAGEFIND_WEIGHT___";
 /// Pagefind's default weight (1.0), as stored.
 const WEIGHT_MULTIPLIER: f32 = 24.0;
 const WEIGHT_MAX: f32 = 10.0;
-
-/// No diacritic variant.
-const NO_FORM: u32 = u32::MAX;
 
 /// Pagefind's private markers left in meta and filter values (it removes them).
 static PRIVATE_PAGEFIND: LazyLock<Regex> =
@@ -141,26 +139,6 @@ struct AnchorJson {
     location: u32,
 }
 
-/// One word of a page at one position.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Posting {
-    word: u32,
-    form: u32,
-    /// Pagefind sorts a page's locations by weight, the usual weight first.
-    weight_key: u8,
-    position: u32,
-    weight: u8,
-}
-
-/// One word of a meta field.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct MetaPosting {
-    word: u32,
-    form: u32,
-    field: u16,
-    position: u32,
-}
-
 /// One record, fossicked.
 struct Page {
     /// Its fragment's JSON.
@@ -204,14 +182,6 @@ impl Interner {
     fn get(&self, s: &str) -> Option<u32> {
         self.ids.get(s).copied()
     }
-}
-
-/// A word of the index as it is filled, page by page.
-#[derive(Default)]
-struct WordPages {
-    used: bool,
-    pages: Vec<PackedPage>,
-    variants: Vec<(u32, Vec<PackedPage>)>,
 }
 
 /// The state of one bundle's build.
@@ -357,7 +327,8 @@ impl Writer {
             } else {
                 word_weight
             };
-            text.postings.push(posting(word, form, position, weight));
+            text.postings
+                .push(Posting::new(word, form, position, weight));
         }
         if let (Some((word, form)), Some(before)) = (cross, position.checked_sub(1)) {
             // The pair belongs to the segment it starts in, unless that already has it.
@@ -365,11 +336,11 @@ impl Writer {
                 .postings
                 .iter()
                 .rev()
-                .take_while(|p| p.position + 1 >= before)
-                .any(|p| p.word == word && p.position == before);
+                .take_while(|p| p.position() + 1 >= before)
+                .any(|p| p.word() == word && p.position() == before);
             if !known {
                 text.postings
-                    .push(posting(word, form, before, partial_weight));
+                    .push(Posting::new(word, form, before, partial_weight));
             }
         }
         text.max = text.total;
@@ -420,12 +391,12 @@ impl Writer {
             for (position, word) in value.split_whitespace().enumerate() {
                 let analysis = self.analysis(word, false);
                 for &(word, form, _) in &analysis.items[..analysis.base] {
-                    out.push(MetaPosting {
+                    out.push(MetaPosting::new(
                         word,
                         form,
-                        field: u16::try_from(field).unwrap_or(u16::MAX),
-                        position: u32::try_from(position).unwrap_or(u32::MAX),
-                    });
+                        u16::try_from(field).unwrap_or(u16::MAX),
+                        u32::try_from(position).unwrap_or(u32::MAX),
+                    ));
                 }
             }
         }
@@ -448,13 +419,11 @@ impl Writer {
             .collect();
         meta_fields.sort_unstable();
         meta_fields.dedup();
-        let mut words: Vec<WordPages> = Vec::new();
-        words.resize_with(self.words.names.len(), WordPages::default);
+        let mut words = WordIndex::new(self.words.names.len());
         let mut filter_map: BTreeMap<String, BTreeMap<String, Vec<usize>>> = BTreeMap::new();
         let mut fragments = Vec::with_capacity(pages.len());
         let mut fragment_hashes: HashMap<String, String> = HashMap::new();
         for (number, mut page) in pages.into_iter().enumerate() {
-            self.add_words(&mut words, &mut page.postings, number);
             let field_ids: Vec<u16> = page
                 .meta_keys
                 .iter()
@@ -463,7 +432,12 @@ impl Writer {
             for m in &mut page.meta_postings {
                 m.field = field_ids[usize::from(m.field)];
             }
-            self.add_meta_words(&mut words, &mut page.meta_postings, number);
+            words.add_page(
+                &self.forms.names,
+                &mut page.postings,
+                &mut page.meta_postings,
+                number,
+            );
             for (filter, values) in page.filters {
                 let values_map = filter_map.entry(filter).or_default();
                 for value in values {
@@ -493,7 +467,14 @@ impl Writer {
         };
         write_fragments(fragments, options, &mut meta, out);
         write_filters(filter_map, language, &mut meta, out);
-        self.write_words(words, language, &mut meta, out);
+        write_words(
+            words,
+            &self.words.names,
+            &self.forms.names,
+            language,
+            &mut meta,
+            out,
+        );
         let mut bytes = Vec::new();
         // Encoding into a Vec cannot fail.
         let _ = minicbor::encode(&meta, &mut bytes);
@@ -504,114 +485,6 @@ impl Writer {
             bytes: gzip(&bytes),
         });
         (meta_hash, page_count)
-    }
-
-    /// Adds one page's words to `words` (as Pagefind's `positions_to_packed_page`).
-    fn add_words(&self, words: &mut [WordPages], postings: &mut [Posting], number: usize) {
-        postings.sort_unstable();
-        for group in postings.chunk_by(|a, b| a.word == b.word) {
-            let w = &mut words[group[0].word as usize];
-            w.used = true;
-            let mut variants: Vec<&[Posting]> = Vec::new();
-            for same in group.chunk_by(|a, b| a.form == b.form) {
-                if same[0].form == NO_FORM {
-                    w.pages.push(packed_page(same, number));
-                } else {
-                    variants.push(same);
-                }
-            }
-            variants.sort_by(|a, b| {
-                self.forms.names[a[0].form as usize].cmp(&self.forms.names[b[0].form as usize])
-            });
-            for same in variants {
-                let page = packed_page(same, number);
-                match w.variants.iter_mut().find(|v| v.0 == same[0].form) {
-                    Some(v) => v.1.push(page),
-                    None => w.variants.push((same[0].form, vec![page])),
-                }
-            }
-        }
-    }
-
-    /// Adds one page's meta words to `words` (as Pagefind's `meta_positions_to_packed`).
-    fn add_meta_words(&self, words: &mut [WordPages], postings: &mut [MetaPosting], number: usize) {
-        postings.sort_unstable();
-        for group in postings.chunk_by(|a, b| a.word == b.word) {
-            let w = &mut words[group[0].word as usize];
-            w.used = true;
-            let mut variants: Vec<&[MetaPosting]> = Vec::new();
-            for same in group.chunk_by(|a, b| a.form == b.form) {
-                if same[0].form == NO_FORM {
-                    set_meta_locs(&mut w.pages, same, number);
-                } else {
-                    variants.push(same);
-                }
-            }
-            variants.sort_by(|a, b| {
-                self.forms.names[a[0].form as usize].cmp(&self.forms.names[b[0].form as usize])
-            });
-            for same in variants {
-                match w.variants.iter_mut().find(|v| v.0 == same[0].form) {
-                    Some(v) => set_meta_locs(&mut v.1, same, number),
-                    None => {
-                        let mut pages = Vec::new();
-                        set_meta_locs(&mut pages, same, number);
-                        w.variants.push((same[0].form, pages));
-                    }
-                }
-            }
-        }
-    }
-
-    /// The word index: words sorted, in chunks, page numbers delta-encoded.
-    fn write_words(
-        &mut self,
-        words: Vec<WordPages>,
-        language: &str,
-        meta: &mut MetaIndex,
-        out: &mut Vec<BundleFile>,
-    ) {
-        let names = std::mem::take(&mut self.words.names);
-        let forms = std::mem::take(&mut self.forms.names);
-        let mut packed: Vec<PackedWord> = words
-            .into_iter()
-            .zip(names)
-            .filter(|(w, _)| w.used)
-            .map(|(w, name)| PackedWord {
-                word: name.into(),
-                pages: w.pages,
-                additional_variants: w
-                    .variants
-                    .into_iter()
-                    .map(|(form, pages)| PackedVariant {
-                        form: forms[form as usize].to_string(),
-                        pages,
-                    })
-                    .collect(),
-            })
-            .collect();
-        packed.sort_unstable_by(|a, b| a.word.cmp(&b.word));
-        let chunks = chunk_index(packed, index_chunk_size());
-        meta.index_chunks = chunk_meta(&chunks);
-        let mut names: hashbrown::HashSet<String> = hashbrown::HashSet::new();
-        for (i, mut chunk) in chunks.into_iter().enumerate() {
-            for word in &mut chunk {
-                delta_encode(&mut word.pages);
-                for v in &mut word.additional_variants {
-                    delta_encode(&mut v.pages);
-                }
-            }
-            let mut bytes = Vec::new();
-            let _ = minicbor::encode(WordIndex { words: chunk }, &mut bytes);
-            let hash = format!("{language}_{}", full_hash(&bytes));
-            let short = unique_prefix(&hash, language.len() + 8, &names);
-            names.insert(short.clone());
-            out.push(BundleFile {
-                path: format!("index/{short}.pf_index"),
-                bytes: gzip(&bytes),
-            });
-            meta.index_chunks[i].hash = short;
-        }
     }
 }
 
@@ -690,75 +563,6 @@ fn directive(text: &mut PageText, word: &str) -> bool {
     false
 }
 
-fn posting(word: u32, form: u32, position: u32, weight: u8) -> Posting {
-    Posting {
-        word,
-        form,
-        weight_key: if weight == 25 { 0 } else { weight },
-        position,
-        weight,
-    }
-}
-
-/// A page's locations of one word: sorted by weight then position, delta-encoded, a
-/// change of weight marked by a negative number followed by an absolute position.
-fn packed_page(postings: &[Posting], number: usize) -> PackedPage {
-    let mut current_weight = 25;
-    let mut last_position = 0;
-    let mut locs = Vec::with_capacity(postings.len() + 2);
-    // `postings` are sorted by (weight key, position) within one word and form.
-    for p in postings {
-        if p.weight != current_weight {
-            locs.push(-i32::from(p.weight) - 1);
-            locs.push(p.position as i32);
-            current_weight = p.weight;
-        } else {
-            locs.push((p.position - last_position) as i32);
-        }
-        last_position = p.position;
-    }
-    PackedPage {
-        page_number: number,
-        locs,
-        meta_locs: Vec::new(),
-    }
-}
-
-/// Sets the meta locations of page `number` in `pages` (adding it when the page has no
-/// location in the text): field changes as negative numbers, positions delta-encoded.
-fn set_meta_locs(pages: &mut Vec<PackedPage>, postings: &[MetaPosting], number: usize) {
-    let mut current_field = None;
-    let mut last_position = 0;
-    let mut meta_locs = Vec::with_capacity(postings.len() + 2);
-    // Sorted by (field, position) within one word and form.
-    for p in postings {
-        if Some(p.field) != current_field {
-            meta_locs.push(-i32::from(p.field) - 1);
-            current_field = Some(p.field);
-            last_position = 0;
-        }
-        meta_locs.push((p.position - last_position) as i32);
-        last_position = p.position;
-    }
-    match pages.last_mut().filter(|p| p.page_number == number) {
-        Some(page) => page.meta_locs = meta_locs,
-        None => pages.push(PackedPage {
-            page_number: number,
-            locs: Vec::new(),
-            meta_locs,
-        }),
-    }
-}
-
-fn delta_encode(pages: &mut [PackedPage]) {
-    let mut last = 0;
-    for page in pages {
-        let number = page.page_number;
-        page.page_number = number - last;
-        last = number;
-    }
-}
-
 /// The fragment files, grouped as Pagefind groups them with `max_fragments`, and the
 /// pages of the meta index.
 fn write_fragments(
@@ -826,6 +630,30 @@ fn write_fragments(
     }
 }
 
+/// The word index files (words sorted, in chunks) and their ranges in the meta index.
+fn write_words(
+    words: WordIndex,
+    names: &[Box<str>],
+    forms: &[Box<str>],
+    language: &str,
+    meta: &mut MetaIndex,
+    out: &mut Vec<BundleFile>,
+) {
+    let chunks = words.chunks(names, forms, index_chunk_size());
+    meta.index_chunks = chunk_meta(&chunks);
+    let mut taken: hashbrown::HashSet<String> = hashbrown::HashSet::new();
+    for (chunk, range) in chunks.iter().zip(&mut meta.index_chunks) {
+        let hash = format!("{language}_{}", full_hash(&chunk.cbor));
+        let short = unique_prefix(&hash, language.len() + 8, &taken);
+        taken.insert(short.clone());
+        out.push(BundleFile {
+            path: format!("index/{short}.pf_index"),
+            bytes: gzip(&chunk.cbor),
+        });
+        range.hash = short;
+    }
+}
+
 /// The filter files, one per filter, and their entries in the meta index.
 fn write_filters(
     filters: BTreeMap<String, BTreeMap<String, Vec<usize>>>,
@@ -880,39 +708,14 @@ fn index_chunk_size() -> usize {
         .unwrap_or(20000)
 }
 
-/// Pagefind's `chunk_index`: sorted words cut into chunks of about `chunk_size` locations.
-fn chunk_index(words: Vec<PackedWord>, chunk_size: usize) -> Vec<Vec<PackedWord>> {
-    let mut chunks = Vec::new();
-    let mut chunk = Vec::new();
-    let mut size = 0;
-    for word in words {
-        size += word
-            .pages
-            .iter()
-            .chain(word.additional_variants.iter().flat_map(|v| &v.pages))
-            .map(|p| p.locs.len() + p.meta_locs.len() + 1)
-            .sum::<usize>()
-            + word.additional_variants.len();
-        chunk.push(word);
-        if size >= chunk_size {
-            chunks.push(std::mem::take(&mut chunk));
-            size = 0;
-        }
-    }
-    if !chunk.is_empty() {
-        chunks.push(chunk);
-    }
-    chunks
-}
-
 /// Pagefind's `chunk_meta`: each chunk's range of words, trimmed to the shortest prefixes
 /// that tell neighbours apart.
-fn chunk_meta(chunks: &[Vec<PackedWord>]) -> Vec<MetaChunk> {
+fn chunk_meta(chunks: &[postings::Chunk]) -> Vec<MetaChunk> {
     let mut named: Vec<MetaChunk> = chunks
         .iter()
         .map(|c| MetaChunk {
-            from: c.first().map_or_else(String::new, |w| w.word.clone()),
-            to: c.last().map_or_else(String::new, |w| w.word.clone()),
+            from: c.from.clone(),
+            to: c.to.clone(),
             hash: String::new(),
         })
         .collect();
@@ -1018,41 +821,6 @@ struct MetaSort {
     sort: String,
     #[n(1)]
     pages: Vec<usize>,
-}
-
-/// `index/*.pf_index`.
-#[derive(Encode)]
-struct WordIndex {
-    #[n(0)]
-    words: Vec<PackedWord>,
-}
-
-#[derive(Encode)]
-struct PackedWord {
-    #[n(0)]
-    word: String,
-    #[n(1)]
-    pages: Vec<PackedPage>,
-    #[n(2)]
-    additional_variants: Vec<PackedVariant>,
-}
-
-#[derive(Encode)]
-struct PackedVariant {
-    #[n(0)]
-    form: String,
-    #[n(1)]
-    pages: Vec<PackedPage>,
-}
-
-#[derive(Encode)]
-struct PackedPage {
-    #[n(0)]
-    page_number: usize,
-    #[n(1)]
-    locs: Vec<i32>,
-    #[n(2)]
-    meta_locs: Vec<i32>,
 }
 
 /// `filter/*.pf_filter`.
