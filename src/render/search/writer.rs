@@ -37,9 +37,10 @@ use super::words::{self, IndexableWord, WORD_SYMBOLS};
 /// The Pagefind version whose format this writes (and whose browser side reads it).
 pub(super) const PAGEFIND_VERSION: &str = "1.6.0";
 
-/// Compression level of the index files: Pagefind uses the best (9); 6 makes files a few
-/// per cent larger in a fraction of the time.
-const GZIP_LEVEL: u32 = 6;
+/// Compression level of the index files. Pagefind uses the best (9); at 1,000 × 100
+/// messages 2 writes 7 % more bytes than 6 (3.85 MB against 3.60 MB) in about half the time
+/// (zlib-rs: 1 is 30 % larger, 9 several times slower for 1–2 % less).
+const GZIP_LEVEL: u32 = 2;
 
 const ANCHOR: &str = "___PAGEFIND_ANCHOR___";
 const WEIGHT: &str = "___PAGEFIND_WEIGHT___";
@@ -523,16 +524,17 @@ fn intern(vocab: &mut Interner, forms: &mut Interner, w: &IndexableWord) -> (u32
 /// Handles a Pagefind directive word (anchor, weight); false if `word` is not one.
 fn directive(text: &mut PageText, word: &str) -> bool {
     if word.starts_with(ANCHOR) {
-        if let Some((element, anchor_id)) = word.replace(ANCHOR, "").split_once(':') {
-            if let Some((_, id)) = anchor_id.split_once(':') {
-                text.anchors.push(AnchorJson {
-                    element: element.to_owned(),
-                    id: id.to_owned(),
-                    // A custom record has no element text.
-                    text: String::new(),
-                    location: u32::try_from(text.total).unwrap_or(u32::MAX),
-                });
-            }
+        let rest = word.replace(ANCHOR, "");
+        if let Some((element, anchor_id)) = rest.split_once(':')
+            && let Some((_, id)) = anchor_id.split_once(':')
+        {
+            text.anchors.push(AnchorJson {
+                element: element.to_owned(),
+                id: id.to_owned(),
+                // A custom record has no element text.
+                text: String::new(),
+                location: u32::try_from(text.total).unwrap_or(u32::MAX),
+            });
         }
         return true;
     }
