@@ -121,7 +121,17 @@ pub(super) fn write(
     };
     let mut out = writer::build(docs.iter().flat_map(|d| d.records()), &options);
     if runtime_files {
-        out.extend(runtime.files.iter().cloned());
+        // Pagefind writes a language's WebAssembly with that language's index: none when
+        // no record had a word to index.
+        let indexed = out.iter().any(|f| f.path.ends_with(".pf_meta"));
+        let language_wasm = format!("wasm.{language}.pagefind");
+        out.extend(
+            runtime
+                .files
+                .iter()
+                .filter(|f| indexed || f.path != language_wasm)
+                .cloned(),
+        );
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out

@@ -434,3 +434,11 @@ proptest! {
         assert_equivalent(&docs, code);
     }
 }
+
+#[test]
+fn bundles_without_a_word_to_index_match_pagefinds() {
+    // Pagefind then writes no index for the language, nor its WebAssembly.
+    let docs = [raw_doc("q", "", ""), raw_doc("p", "!!! … <mark> ---", "")];
+    assert_equivalent(&docs, "en");
+    assert_equivalent(&docs, "zh-cn");
+}
