@@ -757,12 +757,7 @@ fn full_hash(bytes: &[u8]) -> String {
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut gz = GzEncoder::new(
         Vec::with_capacity(bytes.len() / 3 + 64),
-        Compression::new(
-            std::env::var("PFW_GZIP")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(GZIP_LEVEL),
-        ),
+        Compression::new(GZIP_LEVEL),
     );
     // Writing into a Vec cannot fail.
     let _ = gz.write_all(b"pagefind_dcd");
