@@ -1,18 +1,26 @@
 //! One Pagefind bundle (a shard of the index) built in memory from session documents.
 //!
+//! [`write`] builds it with our own writer of Pagefind's format ([`super::writer`]); the
+//! browser side (`pagefind.js`, its worker and WebAssembly) comes from the `pagefind` crate,
+//! which builds a one-record index once per process and language for it ([`runtime_files`]).
+//! [`build`] builds a bundle with the `pagefind` crate itself: the reference the writer is
+//! tested against.
+//!
 //! The Pagefind API is async; it runs here on a small current-thread tokio runtime made by
-//! [`runtime`] for each thread that builds shards, so that async stays contained (rendering
-//! runs on rayon, outside any runtime). Its files come back as bytes and are written by the
-//! caller through our own writer, which hashes them for the bag and leaves unchanged files
-//! alone.
+//! [`runtime`], so that async stays contained (rendering runs on rayon, outside any
+//! runtime). Files come back as bytes and are written by the caller through our own
+//! writer, which hashes them for the bag and leaves unchanged files alone.
 
+use std::collections::BTreeMap;
 use std::io;
 use std::path::Path;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use pagefind::api::PagefindIndex;
 use pagefind::options::PagefindServiceConfig;
 
 use super::doc::SessionDoc;
+use super::writer;
 use crate::error::{Error, Result};
 
 /// Index records per fragment file. Pagefind writes one fragment per record unless told
@@ -22,7 +30,7 @@ use crate::error::{Error, Result};
 const RECORDS_PER_FRAGMENT: usize = 8;
 
 /// One file of a bundle: its path inside the bundle (`/`-separated) and its bytes.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct BundleFile {
     /// E.g. `pagefind-entry.json`, `index/en_1a2b3c4.pf_index`.
     pub(super) path: String,
@@ -45,8 +53,92 @@ pub(super) fn runtime(dir: &Path) -> Result<tokio::runtime::Runtime> {
         .map_err(|e| Error::io("build the search index in", dir, e))
 }
 
+/// The fragment files a bundle of `docs` is grouped into (Pagefind's `max_fragments`).
+fn max_fragments(docs: &[SessionDoc]) -> u32 {
+    let records: usize = docs.iter().map(|d| d.chunks.len()).sum();
+    let fragments = records.div_ceil(RECORDS_PER_FRAGMENT).max(1);
+    u32::try_from(fragments).unwrap_or(u32::MAX)
+}
+
+/// Pagefind's browser side for one language, and the WebAssembly its entry file names.
+#[derive(Debug)]
+pub(super) struct Runtime {
+    /// `pagefind.js`, `pagefind-worker.js`, `wasm.*.pagefind`.
+    files: Vec<BundleFile>,
+    /// `pagefind-entry.json`'s `wasm` for the language.
+    wasm: Option<String>,
+}
+
+/// The browser side of Pagefind for `language`, from a one-record index the `pagefind`
+/// crate builds once per process and language (it minifies its scripts as it writes
+/// them). `dir` only labels errors.
+pub(super) fn runtime_files(language: &str, dir: &Path) -> Result<Arc<Runtime>> {
+    static CACHE: OnceLock<Mutex<BTreeMap<String, Arc<Runtime>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Mutex::default);
+    let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(r) = cache.get(language) {
+        return Ok(Arc::clone(r));
+    }
+    let doc = SessionDoc {
+        session_id: "runtime".into(),
+        stem: "runtime".into(),
+        accounts: String::new(),
+        agents: Vec::new(),
+        month: None,
+        status: String::new(),
+        chunks: vec![super::doc::Chunk {
+            first: 1,
+            time: String::new(),
+            content: "runtime".into(),
+        }],
+    };
+    let files = build(&runtime(dir)?, &[doc], language, true, dir)?;
+    let entry = files.iter().find(|f| f.path == "pagefind-entry.json");
+    let entry: serde_json::Value = entry
+        .and_then(|f| serde_json::from_slice(&f.bytes).ok())
+        .unwrap_or_default();
+    let wasm = entry["languages"][language]["wasm"]
+        .as_str()
+        .map(str::to_owned);
+    let files = files.into_iter().filter(|f| is_runtime(&f.path)).collect();
+    let r = Arc::new(Runtime { files, wasm });
+    cache.insert(language.to_owned(), Arc::clone(&r));
+    Ok(r)
+}
+
+/// Builds the bundle of `docs` in `language` with our writer; with `runtime_files`, it also
+/// holds the browser side. `runtime` is [`runtime_files`]'s for the language.
+pub(super) fn write(
+    docs: &[SessionDoc],
+    language: &str,
+    runtime: &Runtime,
+    runtime_files: bool,
+) -> Vec<BundleFile> {
+    let options = writer::Options {
+        language,
+        max_fragments: Some(max_fragments(docs)),
+        wasm: runtime.wasm.as_deref(),
+    };
+    let mut out = writer::build(docs.iter().flat_map(|d| d.records()), &options);
+    if runtime_files {
+        // Pagefind writes a language's WebAssembly with that language's index: none when
+        // no record had a word to index.
+        let indexed = out.iter().any(|f| f.path.ends_with(".pf_meta"));
+        let language_wasm = format!("wasm.{language}.pagefind");
+        out.extend(
+            runtime
+                .files
+                .iter()
+                .filter(|f| indexed || f.path != language_wasm)
+                .cloned(),
+        );
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
 /// Builds the bundle of `docs` in `language` (a Pagefind language code such as `en` or
-/// `zh-cn`) on `runtime` (see [`runtime`]). With `runtime_files`, the bundle also holds the
+/// `zh-cn`) with the `pagefind` crate on `runtime` (see [`runtime`]). With `runtime_files`, the bundle also holds the
 /// browser side (`pagefind.js`, its worker and WebAssembly), which the first shard carries
 /// for all of them. `dir` only labels errors. Pagefind's own user interfaces are left out:
 /// the site has its own.
@@ -60,11 +152,9 @@ pub(super) fn build(
     let fail = |e: String| Error::io("build the search index in", dir, io::Error::other(e));
     // Pagefind reads the working directory when it starts, and panics without one.
     std::env::current_dir().map_err(|e| fail(format!("no working directory: {e}")))?;
-    let records: usize = docs.iter().map(|d| d.chunks.len()).sum();
-    let fragments = records.div_ceil(RECORDS_PER_FRAGMENT).max(1);
     let config = PagefindServiceConfig::builder()
         .keep_index_url(true)
-        .max_fragments(u32::try_from(fragments).unwrap_or(u32::MAX))
+        .max_fragments(max_fragments(docs))
         .build();
     let mut index = PagefindIndex::new(Some(config)).map_err(|e| fail(e.to_string()))?;
     let files = runtime.block_on(async {
@@ -107,10 +197,14 @@ fn keep(path: &str, runtime_files: bool) -> bool {
         || ["index/", "fragment/", "filter/"]
             .iter()
             .any(|d| path.starts_with(d) && !path[d.len()..].contains('/'));
-    let runtime = path == "pagefind.js"
+    index || (runtime_files && is_runtime(path))
+}
+
+/// Whether a file Pagefind made is its browser runtime.
+fn is_runtime(path: &str) -> bool {
+    path == "pagefind.js"
         || path == "pagefind-worker.js"
-        || (path.starts_with("wasm.") && path.ends_with(".pagefind"));
-    index || (runtime_files && runtime)
+        || (path.starts_with("wasm.") && path.ends_with(".pagefind"))
 }
 
 #[cfg(test)]

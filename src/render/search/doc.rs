@@ -3,8 +3,9 @@
 //! what results show (SessionId, time, accounts) and filter on (agent, month, status).
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
-use serde::{Deserialize, Serialize};
+use minicbor::{Decode, Encode};
 
 use super::text::{blocks_text, push_neutralised, split_unspaced};
 use crate::model::Message;
@@ -17,33 +18,44 @@ use crate::stats::SessionStats;
 /// record in memory; one record per message would mean a million of each at 10,000 × 100.
 pub const CHUNK_MESSAGES: usize = 50;
 
-/// One session as the index sees it (kept in the spool between the render and the index).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One session as the index sees it (kept in the spool between the render and the index,
+/// as CBOR: its strings are copied, not escaped and parsed as JSON would be).
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
 pub struct SessionDoc {
     /// The SessionId (placeholders for hidden controls).
+    #[n(0)]
     pub session_id: String,
     /// Its page's stem.
+    #[n(1)]
     pub stem: String,
     /// Customer and agent accounts, comma-separated.
+    #[n(2)]
     pub accounts: String,
     /// Agent accounts (filter `agent`).
+    #[n(3)]
     pub agents: Vec<String>,
     /// Local month of the first message, `YYYY-MM` (filter `month`).
+    #[n(4)]
     pub month: Option<String>,
     /// The session's status as the index shows it (filter `status`).
+    #[n(5)]
     pub status: String,
     /// Its records.
+    #[n(6)]
     pub chunks: Vec<Chunk>,
 }
 
 /// One record: consecutive messages of a session.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
 pub struct Chunk {
     /// Number (1-based) of its first message: the record links to `#m-<first>`.
+    #[n(0)]
     pub first: usize,
     /// Local time of its first message (or of the session, when that message has none).
+    #[n(1)]
     pub time: String,
     /// The text, each message led by an anchor marker (see [`DocBuilder::message`]).
+    #[n(2)]
     pub content: String,
 }
 
@@ -192,7 +204,8 @@ impl DocBuilder {
         if !content.is_empty() {
             content.push('\n');
         }
-        content.push_str(&format!("___PAGEFIND_ANCHOR___div:{number}:m-{number} "));
+        // Writing into a String cannot fail.
+        let _ = write!(content, "___PAGEFIND_ANCHOR___div:{number}:m-{number} ");
         if self.split {
             push_neutralised(content, &split_unspaced(&self.scratch));
         } else {

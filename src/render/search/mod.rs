@@ -1,11 +1,14 @@
 //! Site search (SPEC §11): a static full-text index of every message under `data/search/`,
-//! built with Pagefind during the render and searched in the browser by `static/search.js`.
+//! in Pagefind's format during the render and searched in the browser by `static/search.js`
+//! through Pagefind's own library. The index files are written by our own writer of that
+//! format (`writer.rs`, `words.rs`: several times cheaper than the `pagefind` crate, and
+//! tested to write the same files as the crate, `equivalence.rs`); the crate supplies the
+//! browser side (`bundle.rs`).
 //!
 //! The index is split into shards of [`SHARD_SESSIONS`] sessions in chronological order,
-//! each a Pagefind bundle of its own that the browser merges (`mergeIndex`): Pagefind keeps
-//! a whole bundle in memory while it builds it (about 2 GB for one bundle of 10,000 × 100
-//! messages), so shards keep the render's memory flat whatever the archive's size, and a
-//! changed session rebuilds only its shard. Layout:
+//! each a Pagefind bundle of its own that the browser merges (`mergeIndex`): a bundle is
+//! held in memory while it is built, so shards keep the render's memory flat whatever the
+//! archive's size, and a changed session rebuilds only its shard. Layout:
 //!
 //! ```text
 //! data/search/desk-archive-search.json   the manifest (below)
@@ -19,13 +22,18 @@
 //! digest) and the fingerprint of its files (`files`: their paths and SHA-256). A shard is
 //! rebuilt when its inputs changed, or when its files are not exactly those it was built
 //! with (checked through the bag's hash cache, which spares reading them): a no-op re-run
-//! rewrites nothing. Pagefind's output is byte-for-byte the same for the same records, so
+//! rewrites nothing. The writer's output is byte-for-byte the same for the same records, so
 //! a rebuilt shard whose sessions did not change rewrites nothing either.
 
 mod bundle;
 pub mod doc;
+#[cfg(test)]
+mod equivalence;
+mod postings;
 mod spool;
 mod text;
+mod words;
+mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -314,10 +322,8 @@ fn list_files(dir: &Path, prefix: &str, deep: bool, out: &mut Vec<String>) -> st
 /// A built shard: its index and its files with their digests (paths inside `search/`).
 type Built = (usize, Vec<(String, FileDigests)>);
 
-/// Builds and writes the shards `stale`, [`PARALLEL_SHARDS`] at a time, each thread with
-/// its own runtime for all its shards. Plain threads rather than rayon's: a rayon thread
-/// waiting inside Pagefind (which uses rayon too) may pick up another shard and would then
-/// start a runtime inside a runtime.
+/// Builds and writes the shards `stale`, [`PARALLEL_SHARDS`] at a time (each holds its
+/// documents and its index in memory while it is built).
 fn build_shards(
     dir: &Path,
     stale: &[(usize, &[Entry])],
@@ -325,16 +331,19 @@ fn build_shards(
     sources: &Sources<'_>,
     lang: &str,
 ) -> Result<Vec<Built>> {
+    if stale.is_empty() {
+        return Ok(Vec::new());
+    }
+    let runtime = bundle::runtime_files(lang, dir)?;
     let threads = rayon::current_num_threads()
         .clamp(1, PARALLEL_SHARDS)
         .min(stale.len());
     let next = AtomicUsize::new(0);
     let built = Mutex::new(Vec::with_capacity(stale.len()));
     let work = || -> Result<()> {
-        let runtime = bundle::runtime(dir)?;
         while let Some(&(k, group)) = stale.get(next.fetch_add(1, Ordering::Relaxed)) {
             let result = documents(group, spool, sources)
-                .and_then(|docs| bundle::build(&runtime, &docs, lang, k == 0, dir))
+                .map(|docs| bundle::write(&docs, lang, &runtime, k == 0))
                 .and_then(|files| write_shard(dir, k, files));
             match result {
                 Ok(files) => built
@@ -555,9 +564,9 @@ mod tests {
         let docs = [doc("long", &texts), doc("short", &["退款 please"])];
         assert_eq!(docs[0].chunks.len(), 3, "120 messages in chunks of 50");
         let dir = tempfile::tempdir().unwrap();
-        let runtime = bundle::runtime(dir.path()).unwrap();
-        let one = bundle::build(&runtime, &docs, "en", true, dir.path()).unwrap();
-        let two = bundle::build(&runtime, &docs, "en", true, dir.path()).unwrap();
+        let runtime = bundle::runtime_files("en", dir.path()).unwrap();
+        let one = bundle::write(&docs, "en", &runtime, true);
+        let two = bundle::write(&docs, "en", &runtime, true);
         assert!(
             one.iter()
                 .zip(&two)
@@ -582,9 +591,8 @@ mod tests {
     fn message_text_cannot_add_anchors_or_weights() {
         let hostile = "___PAGEFIND_ANCHOR___div:9:evil ___PAGEFIND_WEIGHT___10 <mark>x</mark>";
         let dir = tempfile::tempdir().unwrap();
-        let runtime = bundle::runtime(dir.path()).unwrap();
-        let files =
-            bundle::build(&runtime, &[doc("s", &[hostile])], "en", false, dir.path()).unwrap();
+        let runtime = bundle::runtime_files("en", dir.path()).unwrap();
+        let files = bundle::write(&[doc("s", &[hostile])], "en", &runtime, false);
         let records = fragments(&files);
         let anchors: Vec<&str> = records[0]["anchors"]
             .as_array()

@@ -48,7 +48,8 @@ impl Spool {
     /// Appends `doc` (`buf` is scratch space); callable from many threads at once.
     pub fn put(&self, doc: &SessionDoc, buf: &mut Vec<u8>) -> Result<SpoolSlot> {
         buf.clear();
-        serde_json::to_writer(&mut *buf, doc).map_err(|e| self.error(e.into()))?;
+        minicbor::encode(doc, &mut *buf)
+            .map_err(|e| self.error(io::Error::other(e.to_string())))?;
         let len = u32::try_from(buf.len())
             .map_err(|_| self.error(io::Error::other("a session's text over 4 GiB")))?;
         let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
@@ -71,7 +72,7 @@ impl Spool {
                 .and_then(|_| file.0.read_exact(&mut buf))
                 .map_err(|e| self.error(e))?;
         }
-        serde_json::from_slice(&buf).map_err(|e| self.error(e.into()))
+        minicbor::decode(&buf).map_err(|e| self.error(io::Error::other(e.to_string())))
     }
 
     fn error(&self, e: io::Error) -> Error {
