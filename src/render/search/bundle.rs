@@ -67,6 +67,8 @@ pub(super) struct Runtime {
     files: Vec<BundleFile>,
     /// `pagefind-entry.json`'s `wasm` for the language.
     wasm: Option<String>,
+    /// `pagefind-entry.json`'s `version`: the browser side's.
+    version: String,
 }
 
 /// The browser side of Pagefind for `language`, from a one-record index the `pagefind`
@@ -100,8 +102,13 @@ pub(super) fn runtime_files(language: &str, dir: &Path) -> Result<Arc<Runtime>> 
     let wasm = entry["languages"][language]["wasm"]
         .as_str()
         .map(str::to_owned);
+    let version = entry["version"].as_str().unwrap_or_default().to_owned();
     let files = files.into_iter().filter(|f| is_runtime(&f.path)).collect();
-    let r = Arc::new(Runtime { files, wasm });
+    let r = Arc::new(Runtime {
+        files,
+        wasm,
+        version,
+    });
     cache.insert(language.to_owned(), Arc::clone(&r));
     Ok(r)
 }
@@ -118,6 +125,7 @@ pub(super) fn write(
         language,
         max_fragments: Some(max_fragments(docs)),
         wasm: runtime.wasm.as_deref(),
+        version: &runtime.version,
     };
     let mut out = writer::build(docs.iter().flat_map(|d| d.records()), &options);
     if runtime_files {

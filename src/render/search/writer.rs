@@ -34,9 +34,6 @@ use super::doc::Record;
 use super::postings::{self, MetaPosting, NO_FORM, Posting, WordIndex};
 use super::words::{self, IndexableWord, WORD_SYMBOLS};
 
-/// The Pagefind version whose format this writes (and whose browser side reads it).
-pub(super) const PAGEFIND_VERSION: &str = "1.6.0";
-
 /// Compression level of the index files. Pagefind uses the best (9); at 1,000 × 100
 /// messages 2 writes 7 % more bytes than 6 (3.85 MB against 3.60 MB) in about half the time
 /// (zlib-rs: 1 is 30 % larger, 9 several times slower for 1–2 % less).
@@ -63,6 +60,8 @@ pub(super) struct Options<'a> {
     pub(super) max_fragments: Option<u32>,
     /// The WebAssembly Pagefind names for the language (`pagefind-entry.json`'s `wasm`).
     pub(super) wasm: Option<&'a str>,
+    /// The version of Pagefind whose browser side reads the files (the format is 1.6's).
+    pub(super) version: &'a str,
 }
 
 /// Builds the index files of `records` (in order), as the `pagefind` crate would write
@@ -94,7 +93,7 @@ pub(super) fn build(
         );
     }
     let entry = Entry {
-        version: PAGEFIND_VERSION,
+        version: options.version,
         languages,
         include_characters: WORD_SYMBOLS.to_vec(),
     };
@@ -108,8 +107,8 @@ pub(super) fn build(
 
 /// `pagefind-entry.json`.
 #[derive(Serialize)]
-struct Entry {
-    version: &'static str,
+struct Entry<'a> {
+    version: &'a str,
     languages: BTreeMap<String, EntryLanguage>,
     include_characters: Vec<char>,
 }
@@ -459,7 +458,7 @@ impl Writer {
         }
         let page_count = fragments.len();
         let mut meta = MetaIndex {
-            version: PAGEFIND_VERSION.to_owned(),
+            version: options.version.to_owned(),
             pages: Vec::with_capacity(page_count),
             index_chunks: Vec::new(),
             filters: Vec::new(),
