@@ -21,6 +21,7 @@ use pagefind::options::PagefindServiceConfig;
 
 use super::doc::SessionDoc;
 use super::writer;
+pub(super) use super::writer::BundleFile;
 use crate::error::{Error, Result};
 
 /// Index records per fragment file. Pagefind writes one fragment per record unless told
@@ -28,15 +29,6 @@ use crate::error::{Error, Result};
 /// twenty thousand (SPEC §11: the index adds at most 20 % to the number of files). A
 /// query fetches the groups of the results it shows, each a few dozen kilobytes.
 const RECORDS_PER_FRAGMENT: usize = 8;
-
-/// One file of a bundle: its path inside the bundle (`/`-separated) and its bytes.
-#[derive(Debug, Clone)]
-pub(super) struct BundleFile {
-    /// E.g. `pagefind-entry.json`, `index/en_1a2b3c4.pf_index`.
-    pub(super) path: String,
-    /// Its bytes.
-    pub(super) bytes: Vec<u8>,
-}
 
 /// The runtime Pagefind's async API runs on: current-thread, for one thread that builds
 /// shards one after the other. Kept across its shards: Pagefind does its work on the

@@ -29,7 +29,6 @@ use serde::Serialize;
 use sha1::{Digest, Sha1};
 use unicode_segmentation::UnicodeSegmentation;
 
-use super::bundle::BundleFile;
 use super::doc::Record;
 use super::postings::{self, MetaPosting, NO_FORM, Posting, WordIndex};
 use super::words::{self, IndexableWord, WORD_SYMBOLS};
@@ -51,6 +50,15 @@ const WEIGHT_MAX: f32 = 10.0;
 /// Pagefind's private markers left in meta and filter values (it removes them).
 static PRIVATE_PAGEFIND: LazyLock<Regex> =
     LazyLock::new(|| Regex::new("___PAGEFIND_[\\S]+\\s?").expect("the marker pattern compiles"));
+
+/// One file of a bundle: its path inside the bundle (`/`-separated) and its bytes.
+#[derive(Debug, Clone)]
+pub(super) struct BundleFile {
+    /// E.g. `pagefind-entry.json`, `index/en_1a2b3c4.pf_index`.
+    pub(super) path: String,
+    /// Its bytes.
+    pub(super) bytes: Vec<u8>,
+}
 
 /// What a bundle needs besides its records.
 pub(super) struct Options<'a> {
