@@ -21,6 +21,7 @@ use pagefind::options::PagefindServiceConfig;
 
 use super::doc::SessionDoc;
 use super::writer;
+pub(super) use super::writer::BundleFile;
 use crate::error::{Error, Result};
 
 /// Index records per fragment file. Pagefind writes one fragment per record unless told
@@ -28,15 +29,6 @@ use crate::error::{Error, Result};
 /// twenty thousand (SPEC §11: the index adds at most 20 % to the number of files). A
 /// query fetches the groups of the results it shows, each a few dozen kilobytes.
 const RECORDS_PER_FRAGMENT: usize = 8;
-
-/// One file of a bundle: its path inside the bundle (`/`-separated) and its bytes.
-#[derive(Debug, Clone)]
-pub(super) struct BundleFile {
-    /// E.g. `pagefind-entry.json`, `index/en_1a2b3c4.pf_index`.
-    pub(super) path: String,
-    /// Its bytes.
-    pub(super) bytes: Vec<u8>,
-}
 
 /// The runtime Pagefind's async API runs on: current-thread, for one thread that builds
 /// shards one after the other. Kept across its shards: Pagefind does its work on the
@@ -67,6 +59,8 @@ pub(super) struct Runtime {
     files: Vec<BundleFile>,
     /// `pagefind-entry.json`'s `wasm` for the language.
     wasm: Option<String>,
+    /// `pagefind-entry.json`'s `version`: the browser side's.
+    version: String,
 }
 
 /// The browser side of Pagefind for `language`, from a one-record index the `pagefind`
@@ -100,8 +94,13 @@ pub(super) fn runtime_files(language: &str, dir: &Path) -> Result<Arc<Runtime>> 
     let wasm = entry["languages"][language]["wasm"]
         .as_str()
         .map(str::to_owned);
+    let version = entry["version"].as_str().unwrap_or_default().to_owned();
     let files = files.into_iter().filter(|f| is_runtime(&f.path)).collect();
-    let r = Arc::new(Runtime { files, wasm });
+    let r = Arc::new(Runtime {
+        files,
+        wasm,
+        version,
+    });
     cache.insert(language.to_owned(), Arc::clone(&r));
     Ok(r)
 }
@@ -118,6 +117,7 @@ pub(super) fn write(
         language,
         max_fragments: Some(max_fragments(docs)),
         wasm: runtime.wasm.as_deref(),
+        version: &runtime.version,
     };
     let mut out = writer::build(docs.iter().flat_map(|d| d.records()), &options);
     if runtime_files {

@@ -29,13 +29,9 @@ use serde::Serialize;
 use sha1::{Digest, Sha1};
 use unicode_segmentation::UnicodeSegmentation;
 
-use super::bundle::BundleFile;
 use super::doc::Record;
 use super::postings::{self, MetaPosting, NO_FORM, Posting, WordIndex};
 use super::words::{self, IndexableWord, WORD_SYMBOLS};
-
-/// The Pagefind version whose format this writes (and whose browser side reads it).
-pub(super) const PAGEFIND_VERSION: &str = "1.6.0";
 
 /// Compression level of the index files. Pagefind uses the best (9); at 1,000 × 100
 /// messages 2 writes 7 % more bytes than 6 (3.85 MB against 3.60 MB) in about half the time
@@ -55,6 +51,15 @@ const WEIGHT_MAX: f32 = 10.0;
 static PRIVATE_PAGEFIND: LazyLock<Regex> =
     LazyLock::new(|| Regex::new("___PAGEFIND_[\\S]+\\s?").expect("the marker pattern compiles"));
 
+/// One file of a bundle: its path inside the bundle (`/`-separated) and its bytes.
+#[derive(Debug, Clone)]
+pub(super) struct BundleFile {
+    /// E.g. `pagefind-entry.json`, `index/en_1a2b3c4.pf_index`.
+    pub(super) path: String,
+    /// Its bytes.
+    pub(super) bytes: Vec<u8>,
+}
+
 /// What a bundle needs besides its records.
 pub(super) struct Options<'a> {
     /// Pagefind's language code (`en`, `zh-cn`).
@@ -63,6 +68,8 @@ pub(super) struct Options<'a> {
     pub(super) max_fragments: Option<u32>,
     /// The WebAssembly Pagefind names for the language (`pagefind-entry.json`'s `wasm`).
     pub(super) wasm: Option<&'a str>,
+    /// The version of Pagefind whose browser side reads the files (the format is 1.6's).
+    pub(super) version: &'a str,
 }
 
 /// Builds the index files of `records` (in order), as the `pagefind` crate would write
@@ -94,7 +101,7 @@ pub(super) fn build(
         );
     }
     let entry = Entry {
-        version: PAGEFIND_VERSION,
+        version: options.version,
         languages,
         include_characters: WORD_SYMBOLS.to_vec(),
     };
@@ -108,8 +115,8 @@ pub(super) fn build(
 
 /// `pagefind-entry.json`.
 #[derive(Serialize)]
-struct Entry {
-    version: &'static str,
+struct Entry<'a> {
+    version: &'a str,
     languages: BTreeMap<String, EntryLanguage>,
     include_characters: Vec<char>,
 }
@@ -459,7 +466,7 @@ impl Writer {
         }
         let page_count = fragments.len();
         let mut meta = MetaIndex {
-            version: PAGEFIND_VERSION.to_owned(),
+            version: options.version.to_owned(),
             pages: Vec::with_capacity(page_count),
             index_chunks: Vec::new(),
             filters: Vec::new(),
