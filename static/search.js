@@ -149,20 +149,37 @@
     return filling;
   }
 
-  /** The link of a result: the message nearest the first match, else the record's first. */
+  /**
+   * The link of a result: the message (anchor) holding the most of the record's matched
+   * word positions, the first of them on a tie; else the record's first message. A query
+   * of several words (or one that Pagefind splits, as a Chinese index does with
+   * "INV-2026-02-88410") matches each word anywhere in the record, so the first match
+   * alone can be a lone "2026" messages before the one that holds them all.
+   */
   function target(data) {
     var match = RECORD_URL.exec(typeof data.url === 'string' ? data.url : '');
     if (!match) {
       return null;
     }
     var url = match[1] + (match[2] || '');
-    var first = Math.min.apply(null, (data.locations || []).concat([Infinity]));
+    var anchors = (data.anchors || []).filter(function (anchor) {
+      return ANCHOR_ID.test(anchor.id) && typeof anchor.location === 'number';
+    }).sort(function (a, b) {
+      return a.location - b.location;
+    });
+    var locations = (data.locations || []).filter(function (l) {
+      return typeof l === 'number';
+    });
     var best = null;
-    (data.anchors || []).forEach(function (anchor) {
-      if (ANCHOR_ID.test(anchor.id) && anchor.location <= first) {
-        if (!best || anchor.location >= best.location) {
-          best = anchor;
-        }
+    var bestCount = 0;
+    anchors.forEach(function (anchor, i) {
+      var end = i + 1 < anchors.length ? anchors[i + 1].location : Infinity;
+      var count = locations.filter(function (l) {
+        return l >= anchor.location && l < end;
+      }).length;
+      if (count > bestCount) {
+        best = anchor;
+        bestCount = count;
       }
     });
     if (best) {

@@ -340,6 +340,41 @@ fn demo_search_finds_messages_in_the_browser() {
     );
 }
 
+/// The demo rendered in Chinese (`--lang zh-CN`), whose index Pagefind segments itself: a
+/// query it splits into several words ("INV-2026-02-88410") still lands on the message that
+/// holds the whole query, not on an earlier one holding one of its words.
+#[test]
+fn zh_cn_search_lands_on_the_message_holding_the_query() {
+    require_tools(false);
+    let data = match build_site(
+        "examples/demo/records",
+        "browser-zh-cn",
+        &["--lang", "zh-CN"],
+    ) {
+        Ok(data) => data,
+        Err(err) => panic!("could not build the site: {err}"),
+    };
+    let mut cmd = Command::new("node");
+    cmd.arg(browser_dir().join("search-ui.mjs"))
+        .arg(&data)
+        .arg("INV-2026-02-88410=7bd09592-0743-4f44-8cc7-f2a480e3dac7")
+        .arg("增值税=9e4ac0bc-a311-467b-a17e-205ba043f2b0")
+        .env("DESK_ARCHIVE_BIN", env!("CARGO_BIN_EXE_desk-archive"));
+    let out = run(&mut cmd);
+    assert!(
+        out.status.success(),
+        "search UI check failed: {}",
+        describe(&out)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("landed\t")).count(),
+        2,
+        "not every query landed: {}",
+        describe(&out)
+    );
+}
+
 /// `desk-archive search` finds the message the site search landed on (`line` is
 /// `landed<TAB>QUERY<TAB>STEM<TAB>#m-N` from search-ui.mjs; `m-N` is the message at index
 /// N - 1 of the record): the same query finds the same message on both sides.
