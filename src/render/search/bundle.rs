@@ -30,17 +30,13 @@ use crate::error::{Error, Result};
 /// query fetches the groups of the results it shows, each a few dozen kilobytes.
 const RECORDS_PER_FRAGMENT: usize = 8;
 
-/// The runtime Pagefind's async API runs on: current-thread, for one thread that builds
-/// shards one after the other. Kept across its shards: Pagefind does its work on the
-/// runtime's blocking threads, and a new thread for every shard took a new allocator arena
-/// each time (peak memory then grew with the number of shards: 367 MB at 1,000 sessions,
-/// 603 MB at 10,000). `dir` only labels errors.
+/// The runtime the `pagefind` crate's async API runs on: current-thread, for the
+/// one-record index that gives the browser side ([`runtime_files`]) and for the reference
+/// builds of the tests ([`build`]). `dir` only labels errors.
 pub(super) fn runtime(dir: &Path) -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        // One blocking thread, kept however long a shard's indexing takes.
         .max_blocking_threads(1)
-        .thread_keep_alive(std::time::Duration::from_secs(24 * 3600))
         .build()
         .map_err(|e| Error::io("build the search index in", dir, e))
 }

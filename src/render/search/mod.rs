@@ -56,8 +56,9 @@ use crate::model::parse_message;
 use crate::records::RecordRef;
 use crate::state::KnownFiles;
 
-/// Sessions per shard. Building one takes about 100 MB at 100 messages a session; a query
-/// reads a little of every shard (its metadata and the index chunk of each word).
+/// Sessions per shard. Building one holds about 30 MB at 100 messages a session (its
+/// documents and index); a query reads a little of every shard (its metadata and the index
+/// chunk of each word).
 pub const SHARD_SESSIONS: usize = 500;
 
 /// Shards built at once: each holds its bundle in memory.
