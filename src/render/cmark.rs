@@ -150,6 +150,22 @@ pub fn markdown_html(text: &str) -> MessageHtml {
 /// text, or "image", as the link text), for a page that must load nothing from outside
 /// the archive (the default, SPEC §7; `share` always).
 pub fn markdown_html_with(text: &str, remote_images: bool) -> MessageHtml {
+    render_markdown(text, remote_images, false).0
+}
+
+/// [`markdown_html_with`] and [`markdown_text`] of the same Markdown from one parse (the
+/// render feeds the search index this text rather than parsing each message twice).
+pub fn markdown_html_and_text(text: &str, remote_images: bool) -> (MessageHtml, String) {
+    let (html, words) = render_markdown(text, remote_images, true);
+    (html, words.unwrap_or_default())
+}
+
+/// The HTML and, when `want_text`, the text (as [`markdown_text`] gives it) of `text`.
+fn render_markdown(
+    text: &str,
+    remote_images: bool,
+    want_text: bool,
+) -> (MessageHtml, Option<String>) {
     let text = lf_lines(text);
     let text = visible(&text);
     let mut out = String::with_capacity(text.len() + text.len() / 2 + 16);
@@ -159,18 +175,40 @@ pub fn markdown_html_with(text: &str, remote_images: bool) -> MessageHtml {
         out.push_str("<p class=\"md-plain\">");
         escape_into(&mut out, &text, Context::Text);
         out.push_str("</p>");
-        return MessageHtml(out);
+        return (MessageHtml(out), want_text.then(|| text.into_owned()));
     }
+    let markup = has_markup(&text);
+    let mut words = want_text.then(|| match markup {
+        true => String::with_capacity(text.len()),
+        false => text.to_string(),
+    });
+    let mut collect = words.as_mut().filter(|_| markup);
     let sanitiser = Sanitiser {
         no_images: !remote_images,
         ..Sanitiser::default()
     };
     let events = Parser::new_ext(&text, options()).flat_map({
         let mut s = sanitiser;
-        move |event| s.event(event)
+        let collect = &mut collect;
+        move |event| {
+            if let Some(words) = collect.as_deref_mut() {
+                push_event_text(words, &event);
+            }
+            s.event(event)
+        }
     });
     pulldown_cmark::html::push_html(&mut out, events);
-    MessageHtml(out)
+    if let Some(words) = collect {
+        let kept = words.trim_end().len();
+        words.truncate(kept);
+    }
+    (MessageHtml(out), words)
+}
+
+/// Whether `text` holds a character that Markdown could take as markup (else its text is
+/// itself, and [`markdown_text`] needs no parse).
+fn has_markup(text: &str) -> bool {
+    text.contains(['*', '_', '`', '[', '<', '#', '|', '~', '\\', '&', '!', '>'])
 }
 
 /// The text a reader sees of message Markdown, without its markup, for the search index:
@@ -179,43 +217,43 @@ pub fn markdown_html_with(text: &str, remote_images: bool) -> MessageHtml {
 pub fn markdown_text(text: &str) -> String {
     let text = lf_lines(text);
     let text = visible(&text);
-    if !text.contains(['*', '_', '`', '[', '<', '#', '|', '~', '\\', '&', '!', '>']) {
-        return text.into_owned();
-    }
-    if nests_too_deep(&text) {
+    if !has_markup(&text) || nests_too_deep(&text) {
         return text.into_owned();
     }
     let mut out = String::with_capacity(text.len());
     for event in Parser::new_ext(&text, options()) {
-        match event {
-            Event::Text(s) | Event::Code(s) | Event::Html(s) | Event::InlineHtml(s) => {
-                out.push_str(&s)
-            }
-            Event::InlineMath(s) | Event::DisplayMath(s) | Event::FootnoteReference(s) => {
-                out.push_str(&s)
-            }
-            // Inline markup ends inside a word ("**bo**ld"); blocks and breaks part words.
-            Event::End(
-                TagEnd::Emphasis
-                | TagEnd::Strong
-                | TagEnd::Strikethrough
-                | TagEnd::Superscript
-                | TagEnd::Subscript
-                | TagEnd::Link
-                | TagEnd::Image,
-            )
-            | Event::Start(_)
-            | Event::TaskListMarker(_) => {}
-            Event::SoftBreak | Event::HardBreak | Event::Rule | Event::End(_) => {
-                if !out.ends_with(' ') {
-                    out.push(' ');
-                }
-            }
-        }
+        push_event_text(&mut out, &event);
     }
     let kept = out.trim_end().len();
     out.truncate(kept);
     out
+}
+
+/// Adds what a reader sees of one parser event to `out` (see [`markdown_text`]).
+fn push_event_text(out: &mut String, event: &Event<'_>) {
+    match event {
+        Event::Text(s) | Event::Code(s) | Event::Html(s) | Event::InlineHtml(s) => out.push_str(s),
+        Event::InlineMath(s) | Event::DisplayMath(s) | Event::FootnoteReference(s) => {
+            out.push_str(s)
+        }
+        // Inline markup ends inside a word ("**bo**ld"); blocks and breaks part words.
+        Event::End(
+            TagEnd::Emphasis
+            | TagEnd::Strong
+            | TagEnd::Strikethrough
+            | TagEnd::Superscript
+            | TagEnd::Subscript
+            | TagEnd::Link
+            | TagEnd::Image,
+        )
+        | Event::Start(_)
+        | Event::TaskListMarker(_) => {}
+        Event::SoftBreak | Event::HardBreak | Event::Rule | Event::End(_) => {
+            if !out.ends_with(' ') {
+                out.push(' ');
+            }
+        }
+    }
 }
 
 /// `text` with every CR and CRLF turned into LF, CommonMark's other line endings:
@@ -231,10 +269,13 @@ fn lf_lines(text: &str) -> Cow<'_, str> {
 /// Deepest Markdown nesting (lists, quotes, emphasis…) rendered as Markdown.
 const MAX_MARKDOWN_DEPTH: usize = 40;
 
-/// Whether the Markdown nests deeper than [`MAX_MARKDOWN_DEPTH`]. Each level takes at
-/// least two characters, so short texts are not parsed twice.
+/// Whether the Markdown nests deeper than [`MAX_MARKDOWN_DEPTH`]. Every level is opened
+/// by ASCII punctuation (`>`, a list marker, `*`, `[`…), at most two levels per character
+/// (a list and its item), plus a paragraph or a table's row and cell: text with few
+/// punctuation characters cannot nest too deep and is not parsed twice.
 fn nests_too_deep(text: &str) -> bool {
-    if text.len() < 2 * MAX_MARKDOWN_DEPTH {
+    let punctuation = text.bytes().filter(u8::is_ascii_punctuation).count();
+    if 2 * punctuation + 4 <= MAX_MARKDOWN_DEPTH {
         return false;
     }
     let mut depth = 0usize;
@@ -883,6 +924,56 @@ mod tests {
                 .as_str()
                 .contains("<blockquote>")
         );
+        // One character a level, no spaces: still too deep.
+        let tight = format!("{}x", ">".repeat(41));
+        assert!(
+            markdown_html(&tight)
+                .as_str()
+                .starts_with("<p class=\"md-plain\">")
+        );
+        // Long text with little punctuation is Markdown as usual.
+        let long = format!("> {}", "word ".repeat(100));
+        assert!(markdown_html(&long).as_str().starts_with("<blockquote>"));
+    }
+
+    #[test]
+    fn one_parse_gives_the_same_html_and_text_as_two() {
+        let samples = [
+            "plain words",
+            "1. item\n2. two",
+            "**bold** and `code`\n\n- item <b>x</b>",
+            "[link text](https://example.com) ![alt](https://example.com/i.png)",
+            "| a | b |\n|---|---|\n| 1 | 2 |",
+            "line\r\nbreak\rhere",
+            "trailing  \n",
+        ];
+        for text in samples.iter().chain(HOSTILE) {
+            for remote in [true, false] {
+                let (html, words) = markdown_html_and_text(text, remote);
+                assert_eq!(
+                    html.as_str(),
+                    markdown_html_with(text, remote).as_str(),
+                    "{text}"
+                );
+                assert_eq!(words, markdown_text(text), "{text}");
+            }
+        }
+        let deep = format!("{}x", "> ".repeat(500));
+        assert_eq!(markdown_html_and_text(&deep, true).1, markdown_text(&deep));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 256,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+        #[test]
+        fn one_parse_agrees_on_any_markdown(text in "[a-z \n*_`\\[\\]()<>#|~!&>:/.-]{0,60}") {
+            let (html, words) = markdown_html_and_text(&text, false);
+            let alone = markdown_html_with(&text, false);
+            proptest::prop_assert_eq!(html.as_str(), alone.as_str());
+            proptest::prop_assert_eq!(words, markdown_text(&text));
+        }
     }
 
     use super::*;

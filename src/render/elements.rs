@@ -7,7 +7,9 @@ use chrono_tz::Tz;
 use serde_json::Value;
 
 use super::Lang;
-use super::cmark::{MessageHtml, UrlKind, markdown_html_with, safe_url, visible};
+use super::cmark::{
+    MessageHtml, UrlKind, markdown_html_and_text, markdown_html_with, safe_url, visible,
+};
 use super::format::{self, TimeView};
 use super::i18n::Strings;
 use crate::media_index::Display;
@@ -28,6 +30,9 @@ pub struct Ctx<'a> {
     pub media: &'a MediaLookup,
     /// Whether remote https images may be shown inline (`--remote-images`; `share` never).
     pub remote_images: bool,
+    /// Keep the plain text of Markdown blocks for the search index (taken from the same
+    /// parse as their HTML).
+    pub index_text: bool,
 }
 
 /// A media URL of a card that is not in the archive, and why.
@@ -130,6 +135,9 @@ pub enum Block {
         html: MessageHtml,
         /// The Markdown (placeholders applied later by the Markdown page).
         source: String,
+        /// What a reader sees of it, without markup (`cmark::markdown_text`), when the
+        /// search index wants it ([`Ctx::index_text`]).
+        text: Option<String>,
         /// A note after it (e.g. stream not finished).
         note: String,
     },
@@ -311,9 +319,17 @@ impl Card {
 }
 
 fn markdown(text: &str, note: String, cx: Ctx<'_>) -> Block {
+    let (html, words) = match cx.index_text {
+        true => {
+            let (html, words) = markdown_html_and_text(text, cx.remote_images);
+            (html, Some(words))
+        }
+        false => (markdown_html_with(text, cx.remote_images), None),
+    };
     Block::Markdown {
-        html: markdown_html_with(text, cx.remote_images),
+        html,
         source: text.to_owned(),
+        text: words,
         note,
     }
 }
@@ -804,6 +820,7 @@ mod tests {
             lang: Lang::En,
             media: &NO_MEDIA,
             remote_images: true,
+            index_text: false,
         }
     }
 

@@ -172,6 +172,7 @@ pub fn build(input: SessionInput<'_>, options: &RenderOptions, t: &'static Strin
         lang: options.lang,
         media: input.media,
         remote_images: input.remote_images,
+        index_text: options.search,
     };
     SessionView {
         site_title: visible(options.title.as_deref().unwrap_or(t.site_title)).into_owned(),

@@ -241,6 +241,7 @@ fn doc(stem: &str, texts: &[String], lang: Lang) -> SessionDoc {
         let blocks = [Block::Markdown {
             html: markdown_html(text),
             source: text.clone(),
+            text: None,
             note: String::new(),
         }];
         b.message(&m, &blocks);

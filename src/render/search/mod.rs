@@ -408,6 +408,7 @@ fn reread(e: &Entry, sources: &Sources<'_>) -> Result<SessionDoc> {
         media: sources.media,
         // As the session page shows it (the text indexed does not depend on it).
         remote_images: true,
+        index_text: true,
     };
     let mut doc = builder(&record.session_id, &e.stem, &stats, options);
     let mut blocks = Vec::new();
@@ -532,6 +533,7 @@ mod tests {
             let blocks = [Block::Markdown {
                 html: markdown_html(text),
                 source: (*text).to_owned(),
+                text: None,
                 note: String::new(),
             }];
             b.message(&m, &blocks);

@@ -19,6 +19,9 @@ pub(super) fn blocks_text(blocks: &[Block], out: &mut String) {
     };
     for block in blocks {
         match block {
+            Block::Markdown {
+                text: Some(text), ..
+            } => push(text),
             Block::Markdown { source, .. } => push(&markdown_text(source)),
             Block::Card(c) => {
                 push(&c.title);
@@ -155,6 +158,7 @@ mod tests {
         let blocks = vec![Block::Markdown {
             html: markdown_html(""),
             source: "**Order** `A-1` shipped".into(),
+            text: None,
             note: "stream not finished".into(),
         }];
         let mut out = String::new();
