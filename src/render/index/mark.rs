@@ -74,14 +74,8 @@ fn inputs(
     let mut h = Sha256::new();
     field(&mut h, FORMAT.as_bytes());
     field(&mut h, settings);
-    field(
-        &mut h,
-        if options.search {
-            b"search"
-        } else {
-            b"no-search"
-        },
-    );
+    let search: &[u8] = if options.search { b"search" } else { b"none" };
+    field(&mut h, search);
     field(&mut h, &(missing.len() as u64).to_le_bytes());
     for m in missing {
         missing_fields(&mut h, m);
@@ -107,12 +101,14 @@ fn missing_fields(h: &mut Sha256, m: &MissingSession) {
     } = m;
     field(h, session_id.as_bytes());
     field(h, state.as_bytes());
-    field(h, &error_code.map(i64::to_le_bytes).unwrap_or_default()[..]);
+    optional(h, error_code.map(i64::to_le_bytes));
     field(h, reason.as_bytes());
-    field(
-        h,
-        &callback_messages.map(u64::to_le_bytes).unwrap_or_default()[..],
-    );
+    optional(h, callback_messages.map(u64::to_le_bytes));
+}
+
+/// A number that may be absent: absent is an empty field, so that it differs from 0.
+fn optional(h: &mut Sha256, bytes: Option<[u8; 8]>) {
+    field(h, bytes.as_ref().map_or(&[], |b| &b[..]));
 }
 
 /// The fingerprint of the index's files as they are on disk: their paths inside `data/`
@@ -168,4 +164,92 @@ fn sha256_of(path: &Path) -> io::Result<[u8; 32]> {
     let mut h = Sha256::new();
     io::copy(&mut std::fs::File::open(path)?, &mut h)?;
     Ok(h.finalize().into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_index_files_are_those_write_index_writes_or_removes() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path();
+        std::fs::create_dir_all(data.join("agents/sub.html")).unwrap();
+        std::fs::create_dir_all(data.join("sessions")).unwrap();
+        for name in [
+            "stats.json",
+            "index-rows.js",
+            "index.html",
+            "index-2.md",
+            "index-02.html",
+            "coverage.json",
+            "audit.html",
+            "agents/a.html",
+            "agents/b.md",
+            "agents/notes.txt",
+            "sessions/s.html",
+        ] {
+            std::fs::write(data.join(name), name).unwrap();
+        }
+        let mut files = index_files(data).unwrap();
+        files.sort();
+        assert_eq!(
+            files,
+            [
+                "agents/a.html",
+                "agents/b.md",
+                "index-2.md",
+                "index-rows.js",
+                "index.html",
+                "stats.json"
+            ]
+        );
+        // No agents folder (no agents yet): the rest.
+        std::fs::remove_dir_all(data.join("agents")).unwrap();
+        assert_eq!(index_files(data).unwrap().len(), 4);
+    }
+
+    #[test]
+    fn every_field_of_a_session_without_a_record_counts() {
+        let base = MissingSession {
+            session_id: "s".into(),
+            state: "failed".into(),
+            error_code: Some(0),
+            reason: "r".into(),
+            callback_messages: None,
+        };
+        let hash = |m: &MissingSession| {
+            let mut h = Sha256::new();
+            missing_fields(&mut h, m);
+            <[u8; 32]>::from(h.finalize())
+        };
+        let variants = [
+            MissingSession {
+                session_id: "t".into(),
+                ..base.clone()
+            },
+            MissingSession {
+                state: "pending".into(),
+                ..base.clone()
+            },
+            MissingSession {
+                error_code: None,
+                ..base.clone()
+            },
+            MissingSession {
+                reason: "".into(),
+                ..base.clone()
+            },
+            MissingSession {
+                callback_messages: Some(0),
+                ..base.clone()
+            },
+        ];
+        let mut seen = vec![hash(&base)];
+        for v in &variants {
+            let h = hash(v);
+            assert!(!seen.contains(&h), "{v:?}");
+            seen.push(h);
+        }
+    }
 }
