@@ -27,7 +27,7 @@ pub use crate::digest::{Digests, FileDigests};
 use crate::error::{Error, Result};
 use crate::fsutil::{self, WriteOutcome};
 pub use crate::state::Cache;
-use crate::state::SessionStore;
+use crate::state::{IndexMark, SessionStore};
 use crate::wal::Wal;
 use manifest::Algorithm;
 use payload::PayloadFile;
@@ -104,6 +104,7 @@ pub fn write_bag_dated(dir: &Path, info: &BagInfo, today: NaiveDate) -> Result<B
         sessions: &sessions,
         fetched: &[],
         written: &[],
+        index: None,
     };
     write_bag_from(
         dir,
@@ -125,6 +126,9 @@ pub struct Known<'a> {
     pub fetched: &'a [(String, FileDigests)],
     /// Other files the render wrote (the search index), by bag-relative path, sorted.
     pub written: &'a [(String, FileDigests)],
+    /// The mark of the index pages the render left; `None` (no render, or one that left
+    /// the index as it was) keeps the mark of the last state file.
+    pub index: Option<IndexMark>,
 }
 
 /// What the audit log is told of a bag about to be written (SPEC §14): its Payload-Oxum
@@ -274,7 +278,8 @@ fn write_bag_from(
             .iter()
             .enumerate()
             .map(|(i, f)| digests_of(i, f).map(|h| (f.rel.as_str(), h.size, h.digests)));
-        crate::state::file::write(dir, entries, sessions)
+        let index = known.index.or_else(|| cache.index_mark());
+        crate::state::file::write(dir, entries, sessions, index.as_ref())
     };
     let ((sha256, sha512), state) = rayon::join(
         || {

@@ -177,6 +177,8 @@ pub(crate) fn archive(
     // A signal during media capture ends it early: the run was interrupted all the same.
     summary.interrupted |= cancel.load(std::sync::atomic::Ordering::Relaxed);
     let mut search_files = Vec::new();
+    // No render (`fetch`): the state file keeps the last render's index mark.
+    let mut index = None;
     let sessions = if then == Then::Render {
         let cache = RenderCache {
             sessions: archive.earlier.take(),
@@ -187,6 +189,7 @@ pub(crate) fn archive(
         summary.messages = rendered.messages;
         summary.unchanged = rendered.reused;
         search_files = rendered.search_files;
+        index = rendered.index;
         summary.failures.extend(
             rendered
                 .failures
@@ -206,6 +209,7 @@ pub(crate) fn archive(
         sessions: &sessions,
         fetched: &fetched,
         written: &search_files,
+        index,
     };
     let mut event = std::mem::take(&mut archive.audit);
     event.options = archive_options(config, &options, then);

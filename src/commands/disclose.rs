@@ -133,6 +133,7 @@ fn try_record(
         sessions: &sessions,
         fetched: &[],
         written: &[],
+        index: None,
     };
     let page_options = remembered_options(dir);
     let mut event = Some(event);

@@ -193,6 +193,7 @@ pub(super) fn erase_sessions(
         sessions: &report.rendered,
         fetched: &[],
         written: &report.search_files,
+        index: report.index,
     };
     let erased: Vec<audit::Erased> = targets
         .iter()

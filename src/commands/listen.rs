@@ -97,6 +97,8 @@ struct Rendered {
     sessions: SessionStore,
     /// Other files it wrote (the search index), by bag-relative path, sorted.
     search_files: Vec<(String, crate::digest::FileDigests)>,
+    /// The mark of the index pages it left.
+    index: Option<crate::state::IndexMark>,
     /// The options it rendered with.
     options: crate::render::RenderOptions,
     /// How long it took.
@@ -154,20 +156,21 @@ impl Phases {
             report.requests = fetch.requests;
             report.retries = fetch.retries;
         }
-        let (sessions, options, search_files) = if phase.render {
+        let (sessions, options, search_files, index) = if phase.render {
             let rendered = self.render(&mut archive, &coverage)?;
             report.render_seconds = Some(rendered.seconds);
             (
                 rendered.sessions,
                 Some(rendered.options),
                 rendered.search_files,
+                rendered.index,
             )
         } else {
             let store = match archive.earlier.take() {
                 Some(earlier) => earlier,
                 None => SessionStore::new(&out)?,
             };
-            (store, None, Vec::new())
+            (store, None, Vec::new(), None)
         };
         coverage.write(&data, &archive.wal)?;
         report.counts = coverage.counts();
@@ -186,6 +189,7 @@ impl Phases {
             sessions: &sessions,
             fetched: &fetched,
             written: &search_files,
+            index,
         };
         write_bag(
             &out,
@@ -404,6 +408,7 @@ impl Phases {
         Ok(Rendered {
             sessions: rendered.rendered,
             search_files: rendered.search_files,
+            index: rendered.index,
             options,
             seconds,
         })

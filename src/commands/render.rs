@@ -140,6 +140,7 @@ pub(crate) fn render_opened(
         sessions: &report.rendered,
         fetched: &[],
         written: &report.search_files,
+        index: report.index,
     };
     let mut event = std::mem::take(&mut archive.audit);
     event.options = render_options(config, &options);

@@ -343,6 +343,7 @@ pub(crate) fn write_bag_unrendered(
         sessions: &sessions,
         fetched: &[],
         written: &[],
+        index: None,
     };
     write_bag(
         out,

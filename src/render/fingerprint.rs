@@ -56,7 +56,7 @@ pub fn inputs(
 }
 
 /// Hashes one length-prefixed field, so that no two sequences of fields collide.
-fn field(h: &mut Sha256, bytes: &[u8]) {
+pub(crate) fn field(h: &mut Sha256, bytes: &[u8]) {
     h.update((bytes.len() as u64).to_le_bytes());
     h.update(bytes);
 }

@@ -17,6 +17,7 @@
 
 pub mod charts;
 pub mod json;
+pub mod mark;
 pub mod md;
 pub mod pages;
 pub mod rows;

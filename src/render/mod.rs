@@ -87,6 +87,10 @@ pub struct RenderReport {
     /// The search index's files written on this run, by bag-relative path (sorted), with
     /// their digests taken as they were written.
     pub search_files: Vec<(String, crate::digest::FileDigests)>,
+    /// The mark of the index pages as this render left them, for the state file; `None`
+    /// when it left them as they were (interrupted) or could not read them back: the
+    /// state file then keeps the last render's mark.
+    pub index: Option<state::IndexMark>,
 }
 
 /// Renders the whole site into `data_dir` (the bag's payload folder) from every record in

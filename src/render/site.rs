@@ -256,6 +256,7 @@ pub(super) fn render(
             rendered: store,
             interrupted: true,
             search_files: Vec::new(),
+            index: None,
         });
     }
     remove_stale_pages(&sessions_dir, &store, options.markdown_pages)?;
@@ -284,9 +285,16 @@ pub(super) fn render(
         }
     };
     drop((entries, spool));
-    timed("render: index", || {
-        index::write_index(data_dir, &store, missing, options)
+    let index = timed("render: index", || {
+        index::mark::refresh(data_dir, &store, missing, options, &settings, cache.known)
     })?;
+    tracing::debug!(
+        "index pages: {}",
+        match index.rebuilt {
+            true => "rebuilt",
+            false => "unchanged, not rebuilt",
+        }
+    );
     Ok(RenderReport {
         sessions,
         messages,
@@ -295,6 +303,7 @@ pub(super) fn render(
         rendered: store,
         interrupted: false,
         search_files,
+        index: index.mark,
     })
 }
 

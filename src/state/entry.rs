@@ -21,6 +21,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::mark::IndexMark;
 use crate::coverage::MediaCounts;
 use crate::digest::FileDigests;
 use crate::stats::SessionStats;
@@ -75,6 +76,12 @@ pub struct WrittenFiles {
 pub trait KnownFiles: Sync {
     /// The recorded SHA-256 of an unchanged file, else `None`.
     fn sha256(&self, rel: &str, path: &Path) -> Option<[u8; 32]>;
+
+    /// The mark of the index pages the last render left (see [`IndexMark`]); `None`: the
+    /// index is rebuilt.
+    fn index_mark(&self) -> Option<IndexMark> {
+        None
+    }
 }
 
 /// Knows nothing: every session is rendered.

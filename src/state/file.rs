@@ -16,7 +16,8 @@
 //!   "sessions": {
 //!     "<stem>": {"session_id": "…", "record": "<sha256>", "inputs": "<sha256>", …},
 //!     …
-//!   }
+//!   },
+//!   "index": {"inputs": "<sha256>", "files": "<sha256>"}
 //! }
 //! ```
 //!
@@ -30,6 +31,11 @@
 //!   its pages were made from, the fingerprint of the pages' inputs, its first message
 //!   time, and its figures (`stats` as in stats.json, `hours`, `media`). Sorted by stem.
 //!   Version 2 files (without it) are read as an empty render cache.
+//! - `index` (optional, after `sessions`; added within version 3, which older readers
+//!   ignore) is the [`IndexMark`] of the index pages the last render left: the
+//!   fingerprint of everything they were built from (`inputs`) and of the files themselves
+//!   (`files`: their paths and SHA-256), both lowercase hex. A file without it, or with a
+//!   malformed one, has the index rebuilt by the next render.
 //!
 //! The file holds nothing that depends on where or when the bag was written (no mtimes,
 //! no inodes), so the same records and options give byte-identical bags, state file
@@ -49,6 +55,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::entry::KnownFiles;
+use super::mark::IndexMark;
 use super::store::SessionStore;
 use super::{Stamp, StatCache};
 use crate::digest::{Digests, to_hex};
@@ -91,6 +98,15 @@ struct StoredFile<'a> {
     /// half of a no-op run's memory).
     #[serde(default, borrow)]
     sessions: std::collections::BTreeMap<String, &'a serde_json::value::RawValue>,
+    /// The index mark, parsed on its own so that a malformed one costs only the index.
+    #[serde(default, borrow)]
+    index: Option<&'a serde_json::value::RawValue>,
+}
+
+impl StoredFile<'_> {
+    fn index_mark(&self) -> Option<IndexMark> {
+        IndexMark::from_json(self.index?.get())
+    }
 }
 
 /// The hash cache as loaded from a bag.
@@ -101,6 +117,8 @@ pub struct Cache {
     written_ns: i64,
     /// The stamps the files had when these checksums were right (kept outside the bag).
     stamps: StatCache,
+    /// The index pages the last render left.
+    index: Option<IndexMark>,
 }
 
 impl Cache {
@@ -112,10 +130,16 @@ impl Cache {
         let stored: Option<StoredFile<'_>> = serde_json::from_slice(&bytes).ok();
         let written_ns = fs::metadata(dir.join(STATE_FILE)).map_or(0, |m| Stamp::of(&m).mtime_ns);
         Cache {
+            index: stored.as_ref().and_then(StoredFile::index_mark),
             entries: stored.map(|s| s.hashes).unwrap_or_default(),
             written_ns,
             stamps: StatCache::with(stamps),
         }
+    }
+
+    /// The mark of the index pages the last render left, if the state file has one.
+    pub fn index_mark(&self) -> Option<IndexMark> {
+        self.index
     }
 
     /// The cached digests of `rel`, if its stamp (size, mtime, ctime, inode, device) is the
@@ -169,6 +193,7 @@ pub fn load(dir: &Path, finished: &Finished) -> (Cache, Option<SessionStore>) {
         return Default::default();
     }
     let cache = Cache {
+        index: stored.index_mark(),
         entries: stored.hashes,
         written_ns: Stamp::of(&meta).mtime_ns,
         stamps: StatCache::load(dir),
@@ -216,14 +241,19 @@ impl KnownFiles for Cache {
         let meta = fs::metadata(path).ok().filter(|m| m.is_file())?;
         self.get(rel, &Stamp::of(&meta)).map(|d| d.sha256)
     }
+
+    fn index_mark(&self) -> Option<IndexMark> {
+        self.index
+    }
 }
 
-/// Writes the state file for `entries` (sorted by path) and the rendered `sessions`
-/// (sorted by stem), streamed, unless unchanged.
+/// Writes the state file for `entries` (sorted by path), the rendered `sessions` (sorted
+/// by stem) and the index pages' mark, streamed, unless unchanged.
 pub fn write<'a>(
     dir: &Path,
     entries: impl Iterator<Item = io::Result<(&'a str, u64, Digests)>>,
     sessions: &SessionStore,
+    index: Option<&IndexMark>,
 ) -> Result<WriteOutcome> {
     let mut entry = Vec::new();
     crate::fsutil::write_streamed(&dir.join(STATE_FILE), |out| {
@@ -259,11 +289,11 @@ pub fn write<'a>(
                 .map_err(io::Error::other)?;
             out.write_all(json)?;
         }
-        out.write_all(if sessions.is_empty() {
-            b"}\n}\n"
-        } else {
-            b"\n  }\n}\n"
-        })
+        out.write_all(if sessions.is_empty() { b"}" } else { b"\n  }" })?;
+        if let Some(mark) = index {
+            write!(out, ",\n  \"index\": {}", mark.to_json())?;
+        }
+        out.write_all(b"\n}\n")
     })
 }
 
@@ -297,7 +327,7 @@ mod tests {
             Ok(("data/b.txt", future.size, digests)),
         ];
         let none = SessionStore::new(dir.path()).unwrap();
-        write(dir.path(), items.into_iter(), &none).unwrap();
+        write(dir.path(), items.into_iter(), &none, None).unwrap();
         let text = fs::read_to_string(dir.path().join(STATE_FILE)).unwrap();
         assert!(
             text.starts_with("{\n  \"format\": \"desk-archive-state\",\n"),
@@ -325,10 +355,41 @@ mod tests {
     }
 
     #[test]
+    fn the_index_mark_round_trips_and_is_optional() {
+        let dir = tempfile::tempdir().unwrap();
+        let none = SessionStore::new(dir.path()).unwrap();
+        let items = || [Ok(("data/a.txt", 1, Digests::of(b"a")))].into_iter();
+        let mark = IndexMark {
+            inputs: [3; 32],
+            files: [4; 32],
+        };
+        write(dir.path(), items(), &none, Some(&mark)).unwrap();
+        let text = fs::read_to_string(dir.path().join(STATE_FILE)).unwrap();
+        assert!(
+            text.contains("\"sessions\": {},\n  \"index\": {\"inputs\": \"0303")
+                && text.ends_with("0404\"}\n}\n"),
+            "{text}"
+        );
+        assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok());
+        let cache = Cache::load_with(dir.path(), &[]);
+        assert_eq!(cache.index_mark(), Some(mark));
+        assert_eq!(KnownFiles::index_mark(&cache), Some(mark));
+        // A file without it (as earlier versions wrote): no mark, everything else kept.
+        write(dir.path(), items(), &none, None).unwrap();
+        let cache = Cache::load_with(dir.path(), &[]);
+        assert_eq!((cache.index_mark(), cache.entries.len()), (None, 1));
+        // A malformed mark costs only the mark.
+        let broken = text.replace("\"files\": \"0404", "\"files\": \"zz04");
+        fs::write(dir.path().join(STATE_FILE), broken).unwrap();
+        let cache = Cache::load_with(dir.path(), &[]);
+        assert_eq!((cache.index_mark(), cache.entries.len()), (None, 1));
+    }
+
+    #[test]
     fn empty_and_broken_files_give_an_empty_cache() {
         let dir = tempfile::tempdir().unwrap();
         let none = SessionStore::new(dir.path()).unwrap();
-        write(dir.path(), std::iter::empty(), &none).unwrap();
+        write(dir.path(), std::iter::empty(), &none, None).unwrap();
         let text = fs::read_to_string(dir.path().join(STATE_FILE)).unwrap();
         assert!(
             serde_json::from_str::<serde_json::Value>(&text).is_ok(),
@@ -337,7 +398,7 @@ mod tests {
         fs::write(dir.path().join(STATE_FILE), "{").unwrap();
         assert!(Cache::load_with(dir.path(), &[]).entries.is_empty());
         // Not vouched for by a tag manifest: ignored.
-        write(dir.path(), std::iter::empty(), &none).unwrap();
+        write(dir.path(), std::iter::empty(), &none, None).unwrap();
         assert!(load(dir.path(), &Finished::default()).0.entries.is_empty());
     }
 }

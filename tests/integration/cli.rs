@@ -708,7 +708,9 @@ fn same_records_and_options_give_a_byte_identical_tree() {
 }
 
 /// Every file under `dir` with its modification time and bytes.
-fn snapshot(dir: &std::path::Path) -> Vec<(std::path::PathBuf, std::time::SystemTime, Vec<u8>)> {
+pub(crate) fn snapshot(
+    dir: &std::path::Path,
+) -> Vec<(std::path::PathBuf, std::time::SystemTime, Vec<u8>)> {
     files_under(dir)
         .into_iter()
         .map(|p| {

@@ -5,6 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 mod hostile_times;
+mod index_skip;
 mod remote_images;
 
 use desk_archive::render::cmark::{UrlKind, safe_url};
