@@ -43,14 +43,26 @@ fn records(dir: &Path) -> Vec<(PathBuf, Vec<String>)> {
             if path.is_dir() {
                 dirs.push(path);
             } else if path.extension().is_some_and(|e| e == "json")
-                && let Ok(record) = crate::records::Record::read(&path)
+                && let Some(messages) = messages(&path)
             {
-                let messages = record.messages.iter().map(|m| m.get().to_owned());
-                found.push((path, messages.collect()));
+                found.push((path, messages));
             }
         }
     }
     found
+}
+
+/// A record's messages as the API sent them (read here, not through `records`, so that the
+/// model depends on nothing above it); `None` for a file that is not a record.
+fn messages(path: &Path) -> Option<Vec<String>> {
+    #[derive(serde::Deserialize)]
+    struct Record<'a> {
+        #[serde(rename = "Messages", borrow)]
+        messages: Vec<&'a serde_json::value::RawValue>,
+    }
+    let text = std::fs::read_to_string(path).ok()?;
+    let record: Record<'_> = serde_json::from_str(text.trim_start_matches('\u{feff}')).ok()?;
+    Some(record.messages.iter().map(|m| m.get().to_owned()).collect())
 }
 
 fn repo(path: &str) -> PathBuf {
