@@ -5,6 +5,7 @@
 //! pages can show it as a labelled raw block.
 
 pub mod custom;
+mod fast;
 pub mod open;
 
 use serde_json::value::RawValue;
@@ -268,7 +269,17 @@ impl Element {
 }
 
 /// Parses one raw message object. Never fails: what does not parse becomes a raw element.
+///
+/// The common shapes take a fast path that builds the view straight from the JSON text;
+/// everything else (and anything the fast path is unsure of) goes through
+/// `parse_message_slow`, which gives the same result for every input.
 pub fn parse_message(index: usize, raw: &str) -> Message {
+    fast::parse(index, raw).unwrap_or_else(|| parse_message_slow(index, raw))
+}
+
+/// The general parser behind [`parse_message`]: the whole message as a `serde_json::Value`,
+/// then walked. It is the reference the fast path is tested against.
+fn parse_message_slow(index: usize, raw: &str) -> Message {
     let value = parse_lenient(raw);
     if value.is_none()
         && let Some(message) = parse_message_by_field(index, raw)
