@@ -160,7 +160,7 @@ impl<'de> Visitor<'de> for MessageSeed {
                 "FromAccount" => set(&mut from, map.next_value::<Value>()?)?,
                 "FromAccountRole" => set(&mut role, map.next_value::<Value>()?)?,
                 "Timestamp" => set(&mut time, map.next_value::<Value>()?)?,
-                "MsgBody" => set(&mut body, map.next_value_seed(Body)?)?,
+                "MsgBody" => set(&mut body, map.next_value_seed(BODY)?)?,
                 other => {
                     if extra_fields.iter().any(|(k, _)| k == other) {
                         return Err(fall_back());
@@ -183,31 +183,37 @@ impl<'de> Visitor<'de> for MessageSeed {
     }
 }
 
-/// A `MsgBody` array; every item must parse to a typed element.
-struct Body;
+/// An array whose every item `S` must parse (`MsgBody`, `ImageInfoArray`, a relay's
+/// `MsgList`); `.1` names it in errors.
+#[derive(Clone, Copy)]
+struct Seq<S>(S, &'static str);
 
-impl<'de> DeserializeSeed<'de> for Body {
-    type Value = Vec<Element>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Element>, D::Error> {
+impl<'de, S: DeserializeSeed<'de> + Copy> DeserializeSeed<'de> for Seq<S> {
+    type Value = Vec<S::Value>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_seq(self)
     }
 }
 
-impl<'de> Visitor<'de> for Body {
-    type Value = Vec<Element>;
+impl<'de, S: DeserializeSeed<'de> + Copy> Visitor<'de> for Seq<S> {
+    type Value = Vec<S::Value>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a MsgBody array")
+        f.write_str(self.1)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Element>, A::Error> {
-        let mut elements = Vec::with_capacity(seq.size_hint().unwrap_or(1));
-        while let Some(element) = seq.next_element_seed(ElementSeed)? {
-            elements.push(element);
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element_seed(self.0)? {
+            items.push(item);
         }
-        Ok(elements)
+        Ok(items)
     }
 }
 
+/// A message's (or a relayed message's) `MsgBody`.
+const BODY: Seq<ElementSeed> = Seq(ElementSeed, "a MsgBody array");
+
 /// One `MsgBody` item: `MsgType` and `MsgContent` in either order.
+#[derive(Clone, Copy)]
 struct ElementSeed;
 
 impl<'de> DeserializeSeed<'de> for ElementSeed {
@@ -455,7 +461,10 @@ impl<'de> Visitor<'de> for ContentSeed {
         let mut content = Content::default();
         while let Some(key) = map.next_key_seed(Key)? {
             match &*key {
-                "ImageInfoArray" => set(&mut content.infos, map.next_value_seed(Infos)?)?,
+                "ImageInfoArray" => set(
+                    &mut content.infos,
+                    map.next_value_seed(Seq(Info, "an ImageInfoArray"))?,
+                )?,
                 "MsgList" => set(&mut content.msg_list, map.next_value_seed(MsgList)?)?,
                 name => match k::slot(name) {
                     Some(slot) => set(&mut content.slots[slot], map.next_value::<Value>()?)?,
@@ -467,31 +476,8 @@ impl<'de> Visitor<'de> for ContentSeed {
     }
 }
 
-/// An `ImageInfoArray`: an array of objects.
-struct Infos;
-
-impl<'de> DeserializeSeed<'de> for Infos {
-    type Value = Vec<ImageInfo>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<ImageInfo>, D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Infos {
-    type Value = Vec<ImageInfo>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an ImageInfoArray")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<ImageInfo>, A::Error> {
-        let mut infos = Vec::with_capacity(seq.size_hint().unwrap_or(3));
-        while let Some(info) = seq.next_element_seed(Info)? {
-            infos.push(info);
-        }
-        Ok(infos)
-    }
-}
-
 /// One `ImageInfoArray` entry.
+#[derive(Clone, Copy)]
 struct Info;
 
 impl<'de> DeserializeSeed<'de> for Info {
@@ -553,18 +539,14 @@ impl<'de> Visitor<'de> for MsgList {
         Ok(None)
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_seq(self)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut messages = Vec::new();
-        while let Some(message) = seq.next_element_seed(RelayMessageSeed)? {
-            messages.push(message);
-        }
-        Ok(Some(messages))
+        Seq(RelayMessageSeed, "a MsgList array")
+            .deserialize(d)
+            .map(Some)
     }
 }
 
 /// One `MsgList` item of a relay.
+#[derive(Clone, Copy)]
 struct RelayMessageSeed;
 
 impl<'de> DeserializeSeed<'de> for RelayMessageSeed {
@@ -585,7 +567,7 @@ impl<'de> Visitor<'de> for RelayMessageSeed {
             match &*key {
                 "From_Account" => set(&mut from, map.next_value::<Value>()?)?,
                 "MsgTimeStamp" => set(&mut time, map.next_value::<Value>()?)?,
-                "MsgBody" => set(&mut body, map.next_value_seed(Body)?)?,
+                "MsgBody" => set(&mut body, map.next_value_seed(BODY)?)?,
                 _ => map.next_value_seed(Checked)?,
             }
         }

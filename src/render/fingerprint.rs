@@ -55,6 +55,19 @@ pub fn inputs(
     h.finalize().into()
 }
 
+/// The fingerprint of a set of files (the search index's shards, the index pages): their
+/// paths and SHA-256, sorted by path.
+pub(crate) fn files<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8; 32])>) -> [u8; 32] {
+    let mut files: Vec<_> = files.into_iter().collect();
+    files.sort_unstable();
+    let mut h = Sha256::new();
+    for (path, sha256) in files {
+        field(&mut h, path.as_bytes());
+        field(&mut h, sha256);
+    }
+    h.finalize().into()
+}
+
 /// Hashes one length-prefixed field, so that no two sequences of fields collide.
 pub(crate) fn field(h: &mut Sha256, bytes: &[u8]) {
     h.update((bytes.len() as u64).to_le_bytes());

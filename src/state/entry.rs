@@ -77,6 +77,17 @@ pub trait KnownFiles: Sync {
     /// The recorded SHA-256 of an unchanged file, else `None`.
     fn sha256(&self, rel: &str, path: &Path) -> Option<[u8; 32]>;
 
+    /// The SHA-256 of `path`: the recorded one when the file is unchanged, else read from
+    /// disk (a file rewritten since the state file was); `None` when it cannot be read.
+    fn sha256_or_read(&self, rel: &str, path: &Path) -> Option<[u8; 32]> {
+        self.sha256(rel, path).or_else(|| {
+            use sha2::Digest;
+            let mut h = sha2::Sha256::new();
+            std::io::copy(&mut std::fs::File::open(path).ok()?, &mut h).ok()?;
+            Some(h.finalize().into())
+        })
+    }
+
     /// The mark of the index pages the last render left (see [`IndexMark`]); `None`: the
     /// index is rebuilt.
     fn index_mark(&self) -> Option<IndexMark> {

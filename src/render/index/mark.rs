@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 use super::{ROWS_FILE, index_page_number, write_index};
 use crate::error::Result;
-use crate::render::fingerprint::field;
+use crate::render::fingerprint::{self, field};
 use crate::render::{MissingSession, RenderOptions};
 use crate::state::{IndexMark, KnownFiles, SessionStore};
 
@@ -111,24 +111,19 @@ fn optional(h: &mut Sha256, bytes: Option<[u8; 8]>) {
     field(h, bytes.as_ref().map_or(&[], |b| &b[..]));
 }
 
-/// The fingerprint of the index's files as they are on disk: their paths inside `data/`
-/// and SHA-256, sorted. The SHA-256 comes from the bag's hash cache where it vouches for a
-/// file, else from reading it. `None` when they cannot be listed or read (the index is
+/// The fingerprint of the index's files as they are on disk ([`fingerprint::files`], paths
+/// inside `data/`), their SHA-256 from the bag's hash cache where it vouches for a file,
+/// else from reading it. `None` when they cannot be listed or read (the index is
 /// rebuilt).
 fn files_fingerprint(data_dir: &Path, known: &dyn KnownFiles) -> Option<[u8; 32]> {
-    let mut files = index_files(data_dir).ok()?;
-    files.sort_unstable();
-    let mut h = Sha256::new();
-    for rel in files {
-        let path = data_dir.join(&rel);
-        let sha256 = match known.sha256(&format!("data/{rel}"), &path) {
-            Some(sha256) => sha256,
-            None => sha256_of(&path).ok()?,
-        };
-        field(&mut h, rel.as_bytes());
-        field(&mut h, &sha256);
+    let mut digests = Vec::new();
+    for rel in index_files(data_dir).ok()? {
+        let sha256 = known.sha256_or_read(&format!("data/{rel}"), &data_dir.join(&rel))?;
+        digests.push((rel, sha256));
     }
-    Some(h.finalize().into())
+    Some(fingerprint::files(
+        digests.iter().map(|(p, d)| (p.as_str(), d)),
+    ))
 }
 
 /// The index's files in `data_dir` (see the module docs), as paths inside it.
@@ -158,12 +153,6 @@ fn files_in(dir: &Path, prefix: &str, keep: impl Fn(&str) -> bool) -> io::Result
         }
     }
     Ok(out)
-}
-
-fn sha256_of(path: &Path) -> io::Result<[u8; 32]> {
-    let mut h = Sha256::new();
-    io::copy(&mut std::fs::File::open(path)?, &mut h)?;
-    Ok(h.finalize().into())
 }
 
 #[cfg(test)]

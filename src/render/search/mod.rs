@@ -47,7 +47,7 @@ pub use doc::{DocBuilder, SessionDoc};
 pub use spool::{Spool, SpoolSlot};
 
 use super::elements::{self, Ctx};
-use super::fingerprint::RENDERER;
+use super::fingerprint::{self, RENDERER, field};
 use super::{Lang, RenderOptions};
 use crate::digest::{FileDigests, to_hex};
 use crate::error::{Error, Result};
@@ -246,22 +246,9 @@ fn inputs(options: &RenderOptions, dir: &str, group: &[Entry]) -> String {
     to_hex(&h.finalize())
 }
 
-/// Hashes one length-prefixed field, so that no two sequences of fields collide.
-fn field(h: &mut Sha256, bytes: &[u8]) {
-    h.update((bytes.len() as u64).to_le_bytes());
-    h.update(bytes);
-}
-
 /// The fingerprint of a shard's files: their paths inside `search/` and SHA-256, sorted.
 fn fingerprint_of<'a>(files: impl Iterator<Item = (&'a str, &'a [u8; 32])>) -> String {
-    let mut files: Vec<_> = files.collect();
-    files.sort();
-    let mut h = Sha256::new();
-    for (path, sha256) in files {
-        field(&mut h, path.as_bytes());
-        field(&mut h, sha256);
-    }
-    to_hex(&h.finalize())
+    to_hex(&fingerprint::files(files))
 }
 
 /// The fingerprint of shard `k`'s files as they are on disk (`None` when they cannot be
@@ -272,11 +259,7 @@ fn files_fingerprint(dir: &Path, k: usize, known: &dyn KnownFiles) -> Option<Str
     let files = shard_files(dir, k).ok()?;
     let mut digests = Vec::with_capacity(files.len());
     for rel in files {
-        let path = dir.join(&rel);
-        let sha256 = match known.sha256(&format!("data/search/{rel}"), &path) {
-            Some(sha256) => sha256,
-            None => Sha256::digest(std::fs::read(&path).ok()?).into(),
-        };
+        let sha256 = known.sha256_or_read(&format!("data/search/{rel}"), &dir.join(&rel))?;
         digests.push((rel, sha256));
     }
     Some(fingerprint_of(digests.iter().map(|(p, d)| (p.as_str(), d))))
