@@ -41,6 +41,9 @@ pub mod throttle;
 pub mod usersig;
 pub mod wal;
 
+#[cfg(test)]
+mod testutil;
+
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 

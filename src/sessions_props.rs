@@ -2,23 +2,10 @@
 //! written by a CSV library read back exactly (first occurrence of each id kept), and
 //! CR, LF and CRLF all end lines.
 
+use crate::testutil::proptest_config as config;
 use proptest::prelude::*;
-use proptest::test_runner::Config;
 
 use super::parse_sessions;
-
-/// Cases per property: `PROPTEST_CASES` when set, else `default`.
-fn config(default: u32) -> Config {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default);
-    Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    }
-}
 
 /// Text made of pieces that mean something to a CSV or line parser, mixed with any
 /// character at all.

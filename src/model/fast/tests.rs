@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::TestRunner;
+
+use crate::testutil::proptest_config as config;
 
 use super::super::{Element, Message, parse_message, parse_message_slow};
 use super::parse;
@@ -134,19 +136,6 @@ fn edge_cases_fall_back_or_agree() {
 }
 
 // ---- generated messages ----
-
-/// Cases per property: `PROPTEST_CASES` when set, else `default`.
-fn config(default: u32) -> Config {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default);
-    Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    }
-}
 
 type Json = BoxedStrategy<String>;
 
