@@ -156,14 +156,20 @@ impl Payload {
 
 /// Parses a custom element's `Data`.
 pub fn parse(data: &str) -> Payload {
-    let Ok(Value::Object(o)) = serde_json::from_str::<Value>(data) else {
+    serde_json::from_str::<Value>(data).map_or(Payload::Unknown, |v| from_value(&v))
+}
+
+/// What an already parsed `Data` means (see [`parse`]): for callers that need the JSON
+/// too, so that it is parsed once.
+pub fn from_value(data: &Value) -> Payload {
+    let Value::Object(o) = data else {
         return Payload::Unknown;
     };
     if let Some(src) = o.get("src").and_then(src_string) {
-        return desk(&src, &o);
+        return desk(&src, o);
     }
     match o.get("businessID") {
-        Some(Value::String(id)) => tuikit(id, &o),
+        Some(Value::String(id)) => tuikit(id, o),
         Some(Value::Number(n)) if n.as_i64() == Some(1) => Payload::Call,
         _ => Payload::Unknown,
     }

@@ -555,10 +555,12 @@ fn location(desc: &str, lat: Option<f64>, lon: Option<f64>, t: &Strings) -> Card
 
 fn push_custom(out: &mut Vec<Block>, data: &str, desc: &str, ext: &str, sound: &str, cx: Ctx<'_>) {
     let t = cx.t;
-    let payload_json = payload_json(data, desc, ext, sound);
+    // `Data` is parsed once, for what it means and for the pretty-printed payload.
+    let parsed = serde_json::from_str::<Value>(data).ok();
+    let payload_json = payload_json(parsed.as_ref(), data, desc, ext, sound);
     let v = |s: &str| visible(s).into_owned();
     let mut notes = Vec::new();
-    let block = match custom::parse(data) {
+    let block = match parsed.as_ref().map_or(Payload::Unknown, custom::from_value) {
         Payload::ProductCard {
             header,
             desc,
@@ -737,18 +739,33 @@ fn status_label(status: &Status, t: &Strings) -> String {
     }
 }
 
-/// The custom element as an object, `Data` parsed when it is JSON, pretty-printed.
-fn payload_json(data: &str, desc: &str, ext: &str, sound: &str) -> String {
-    let data_value =
-        serde_json::from_str::<Value>(data).unwrap_or_else(|_| Value::String(data.to_owned()));
-    let mut o = serde_json::Map::new();
-    o.insert("Data".into(), data_value);
-    for (k, s) in [("Desc", desc), ("Ext", ext), ("Sound", sound)] {
-        if !s.is_empty() {
-            o.insert(k.into(), Value::String(s.to_owned()));
-        }
+/// The custom element as an object, `Data` parsed when it is JSON (`parsed`, else the
+/// text as a string), pretty-printed; `Desc`, `Ext` and `Sound` only when not empty.
+fn payload_json(parsed: Option<&Value>, data: &str, desc: &str, ext: &str, sound: &str) -> String {
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Shown<'a> {
+        data: DataShown<'a>,
+        #[serde(skip_serializing_if = "str::is_empty")]
+        desc: &'a str,
+        #[serde(skip_serializing_if = "str::is_empty")]
+        ext: &'a str,
+        #[serde(skip_serializing_if = "str::is_empty")]
+        sound: &'a str,
     }
-    visible(&serde_json::to_string_pretty(&Value::Object(o)).unwrap_or_default()).into_owned()
+    #[derive(serde::Serialize)]
+    #[serde(untagged)]
+    enum DataShown<'a> {
+        Json(&'a Value),
+        Text(&'a str),
+    }
+    let shown = Shown {
+        data: parsed.map_or(DataShown::Text(data), DataShown::Json),
+        desc,
+        ext,
+        sound,
+    };
+    visible(&serde_json::to_string_pretty(&shown).unwrap_or_default()).into_owned()
 }
 
 /// JSON text pretty-printed when it parses, as given otherwise; placeholders for controls.
@@ -821,6 +838,50 @@ mod tests {
             media: &NO_MEDIA,
             remote_images: true,
             index_text: false,
+        }
+    }
+
+    /// The payload shown under a custom element, built the way it was before `Data` was
+    /// parsed once: a `Value` object, then pretty-printed.
+    fn payload_json_via_value(data: &str, desc: &str, ext: &str, sound: &str) -> String {
+        let data_value =
+            serde_json::from_str::<Value>(data).unwrap_or_else(|_| Value::String(data.to_owned()));
+        let mut o = serde_json::Map::new();
+        o.insert("Data".into(), data_value);
+        for (k, s) in [("Desc", desc), ("Ext", ext), ("Sound", sound)] {
+            if !s.is_empty() {
+                o.insert(k.into(), Value::String(s.to_owned()));
+            }
+        }
+        visible(&serde_json::to_string_pretty(&Value::Object(o)).unwrap_or_default()).into_owned()
+    }
+
+    #[test]
+    fn payload_json_shows_what_the_value_object_showed() {
+        let datas = [
+            r#"{"src":"22","content":{"header":"A","pic":"https://x.invalid/p.png"}}"#,
+            r#"{"z":1,"a":[1,2,{"b":null}],"m":"\u0001\u0085"}"#,
+            r#"{"src":"9","src":"10"}"#,
+            r#"not json {"#,
+            "",
+            "12",
+            r#""a string""#,
+            "text with \u{85} and \u{7} controls",
+        ];
+        for data in datas {
+            for (desc, ext, sound) in [
+                ("", "", ""),
+                ("d", "", "s"),
+                ("", "e\u{1}", ""),
+                ("d", "e", "s"),
+            ] {
+                let parsed = serde_json::from_str::<Value>(data).ok();
+                assert_eq!(
+                    payload_json(parsed.as_ref(), data, desc, ext, sound),
+                    payload_json_via_value(data, desc, ext, sound),
+                    "{data:?} {desc:?} {ext:?} {sound:?}"
+                );
+            }
         }
     }
 
