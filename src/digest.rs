@@ -47,24 +47,13 @@ impl FileDigests {
 
 /// Hashes everything `reader` yields with both algorithms in one pass; returns the
 /// digests and the number of bytes read.
-pub fn hash_reader(mut reader: impl Read) -> io::Result<(Digests, u64)> {
+pub fn hash_reader(reader: impl Read) -> io::Result<(Digests, u64)> {
     let mut sha256 = Sha256::new();
     let mut sha512 = Sha512::new();
-    let mut buf = vec![0u8; 128 * 1024];
-    let mut total = 0u64;
-    loop {
-        let n = match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        // `n <= buf.len()` is read()'s contract; get() keeps a broken reader from panicking.
-        let chunk = buf.get(..n).unwrap_or(&buf);
+    let total = each_chunk(reader, |chunk| {
         sha256.update(chunk);
         sha512.update(chunk);
-        total += n as u64;
-    }
+    })?;
     Ok((
         Digests {
             sha256: sha256.finalize().into(),
@@ -72,6 +61,30 @@ pub fn hash_reader(mut reader: impl Read) -> io::Result<(Digests, u64)> {
         },
         total,
     ))
+}
+
+/// The SHA-256 of everything `reader` yields (a file whose SHA-512 nobody needs).
+pub fn sha256_reader(reader: impl Read) -> io::Result<[u8; 32]> {
+    let mut sha256 = Sha256::new();
+    each_chunk(reader, |chunk| sha256.update(chunk))?;
+    Ok(sha256.finalize().into())
+}
+
+/// Feeds what `reader` yields to `eat`, 128 KiB at a time; returns the number of bytes.
+fn each_chunk(mut reader: impl Read, mut eat: impl FnMut(&[u8])) -> io::Result<u64> {
+    let mut buf = vec![0u8; 128 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => return Ok(total),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        // `n <= buf.len()` is read()'s contract; get() keeps a broken reader from panicking.
+        eat(buf.get(..n).unwrap_or(&buf));
+        total += n as u64;
+    }
 }
 
 /// Reads a hex string into an array of `N` bytes (`#[serde(deserialize_with)]`), without

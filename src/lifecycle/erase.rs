@@ -9,7 +9,6 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use sha2::Digest as _;
 
 use crate::error::{Error, Result};
 use crate::media_index::{Entry, MediaIndex, urls::record_urls};
@@ -231,9 +230,8 @@ fn remove_evidence(data: &Path, rel: &str, wal: &Wal) -> Result<bool> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
         Err(e) => return Err(Error::io("read", &path, e)),
     };
-    let mut hasher = sha2::Sha256::new();
-    std::io::copy(&mut file, &mut hasher).map_err(|e| Error::io("read", &path, e))?;
-    let sha256: [u8; 32] = hasher.finalize().into();
+    let sha256 =
+        crate::digest::sha256_reader(&mut file).map_err(|e| Error::io("read", &path, e))?;
     wal.append_removed(&format!("data/{rel}"), &sha256)?;
     std::fs::remove_file(&path).map_err(|e| Error::io("remove", &path, e))?;
     Ok(true)

@@ -80,12 +80,8 @@ pub trait KnownFiles: Sync {
     /// The SHA-256 of `path`: the recorded one when the file is unchanged, else read from
     /// disk (a file rewritten since the state file was); `None` when it cannot be read.
     fn sha256_or_read(&self, rel: &str, path: &Path) -> Option<[u8; 32]> {
-        self.sha256(rel, path).or_else(|| {
-            use sha2::Digest;
-            let mut h = sha2::Sha256::new();
-            std::io::copy(&mut std::fs::File::open(path).ok()?, &mut h).ok()?;
-            Some(h.finalize().into())
-        })
+        self.sha256(rel, path)
+            .or_else(|| crate::digest::sha256_reader(std::fs::File::open(path).ok()?).ok())
     }
 
     /// The mark of the index pages the last render left (see [`IndexMark`]); `None`: the
