@@ -100,7 +100,10 @@
 #      /dev/shm (no disk), with and without --no-search, taking turns: user + sys time from
 #      /usr/bin/time (all threads), the archive's bytes (`du -sb`), the floor bytes/sha256 +
 #      bytes/sha512 (every byte is hashed for both manifests) and CPU/floor. One more render
-#      with -v puts each step's wall time in the log. Then `verify` of the largest archive
+#      with -v puts each step's wall time in the log, and bench/write_floor.py writes its
+#      files again from memory (temporary name + rename, as the render must): what creating
+#      the files costs with no rendering at all; floor + writes is what no render can
+#      avoid. Then `verify` of the largest archive
 #      against `sha256sum -c manifest-sha256.txt` run in the bag's folder, one warm-up each,
 #      BENCH_REPEAT runs taking turns, medians.
 #
@@ -691,6 +694,16 @@ floor() {
     done
     # One more render with -v: which step takes how long, in the log.
     "$BIN" -v render --records "$recs" --out "$out" 2>"$W/floor-v.log" >/dev/null
+    # What creating these files costs with no rendering at all: bench/write_floor.py writes
+    # the archive's files again from memory, each to a temporary name then renamed, as the
+    # render must (median of BENCH_REPEAT). Hashing floor + writes is the part of any
+    # budget that no render, however fast its parsing, pages and index, can spend elsewhere.
+    local writes=() write_cpu
+    for k in $(seq 1 "$REPEAT"); do
+        writes+=("$(python3 "$ROOT/bench/write_floor.py" "$out" "$out.copy")")
+        rm -rf "$out.copy"
+    done
+    write_cpu=$(median "${writes[@]}")
     rm -rf "$out"
     log "floor: steps of one \`render -v\` of $FLOOR_N, wall time (a step with sub-steps includes them):"
     sed -n 's/^desk-archive: debug: \(.*\): \([0-9.]*\) s, peak \(.*\)$/\1\t\2\t\3/p' "$W/floor-v.log" |
@@ -702,6 +715,7 @@ floor() {
     FLOOR_RATIO=$(calc '%.2f' "$cpu / $floor_s")
     row "floor: render $FLOOR_N in /dev/shm: CPU (median)" "$cpu s user+sys for $(calc '%.0f' "$bytes / 1e6") MB; floor $floor_s s; CPU/floor $FLOOR_RATIO× (runs ${cpus[*]})"
     row "floor: render $FLOOR_N --no-search: CPU (median)" "$plain_cpu s for $(calc '%.0f' "$plain_bytes / 1e6") MB; floor $plain_floor s; CPU/floor $(calc '%.2f' "$plain_cpu / $plain_floor")× (runs ${plain_cpus[*]})"
+    row "floor: writing that archive's files from memory (median)" "$write_cpu s CPU (bench/write_floor.py, temporary name + rename; runs ${writes[*]}) = $(calc '%.2f' "$write_cpu / $floor_s")× floor; floor + writes = $(calc '%.2f' "($floor_s + $write_cpu) / $floor_s")×, leaving $(calc '%.2f' "2.5 * $floor_s - $floor_s - $write_cpu") s of the 2.5× budget for reading, parsing, pages, index and stats"
     rm -rf "$FLOOR_SHM"
 
     # The render part above always writes the largest size's archive.
