@@ -27,7 +27,8 @@
 #   BENCH_FLOOR_SESSIONS  sessions of the renders measured against the hashing floor (part
 #                    floor, default 4000; rendered into /dev/shm, about 560 MB each)
 #   BENCH_DIR        work directory (default: a new /tmp/desk-bench.XXXXXX, removed at
-#                    the end unless BENCH_KEEP=1)
+#                    the end unless BENCH_KEEP=1); a given one is kept, and emptied at the
+#                    start but for tg-archive's virtual environment
 #   BENCH_PARTS      which parts after the render run (default
 #                    "sitesearch index search noop fetch publish lifecycle listen peers
 #                    floor share")
@@ -138,6 +139,10 @@ has() { [[ " $PARTS " == *" $1 "* ]]; }
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 W=${BENCH_DIR:-$(mktemp -d /tmp/desk-bench.XXXXXX)}
 mkdir -p "$W"
+# A kept BENCH_DIR holds the last run's outputs, and every measured command must start from
+# nothing (a render into the last run's archive is a no-op re-run, not a render), so they go
+# now, before anything is timed. Only tg-archive's virtual environment is kept.
+find "$W" -mindepth 1 -maxdepth 1 ! -name tg-venv -exec rm -rf {} +
 SDKAPPID=1400000000
 KEY=bench-secret-key
 FAKE_PID=
