@@ -261,33 +261,43 @@ pub(super) fn render(
     }
     remove_stale_pages(&sessions_dir, &store, options.markdown_pages)?;
     write_assets(data_dir)?;
-    let search_files = match &spool {
-        Some(spool) => {
-            let sources = search::Sources {
-                records: &records,
-                options,
-                media: &media,
-                known: cache.known,
-            };
-            let report = timed("render: search index", || {
-                search::write(data_dir, &entries, spool, &sources)
-            })?;
-            tracing::debug!(
-                "search index: {} of {} shards rebuilt",
-                report.rebuilt,
-                report.shards
-            );
-            report.files
-        }
-        None => {
-            search::remove(data_dir)?;
-            Vec::new()
-        }
-    };
+    // The search index and the index pages read the same finished sessions and write
+    // different files: built side by side, the index pages take the time the search
+    // index's last shards leave one core idle.
+    let (search_files, index) = rayon::join(
+        || -> Result<Vec<(String, FileDigests)>> {
+            match &spool {
+                Some(spool) => {
+                    let sources = search::Sources {
+                        records: &records,
+                        options,
+                        media: &media,
+                        known: cache.known,
+                    };
+                    let report = timed("render: search index", || {
+                        search::write(data_dir, &entries, spool, &sources)
+                    })?;
+                    tracing::debug!(
+                        "search index: {} of {} shards rebuilt",
+                        report.rebuilt,
+                        report.shards
+                    );
+                    Ok(report.files)
+                }
+                None => {
+                    search::remove(data_dir)?;
+                    Ok(Vec::new())
+                }
+            }
+        },
+        || {
+            timed("render: index", || {
+                index::mark::refresh(data_dir, &store, missing, options, &settings, cache.known)
+            })
+        },
+    );
+    let (search_files, index) = (search_files?, index?);
     drop((entries, spool));
-    let index = timed("render: index", || {
-        index::mark::refresh(data_dir, &store, missing, options, &settings, cache.known)
-    })?;
     tracing::debug!(
         "index pages: {}",
         match index.rebuilt {
