@@ -749,6 +749,15 @@ pub fn md_escape(s: &str) -> String {
     md_escape_chars(s)
 }
 
+/// [`md_escape`] of a string the caller owns (a template filter's `to_string()`): a plain
+/// field is handed back as it is, without a copy.
+pub fn md_escape_owned(s: String) -> String {
+    if is_plain_field(&s) {
+        return s;
+    }
+    md_escape_chars(&s)
+}
+
 /// Whether [`md_escape`] leaves `s` as it is, seen on bytes: it starts with a letter or
 /// digit (no leading blank, no block marker) and holds only letters, digits, spaces, `-`
 /// and non-ASCII characters other than controls and bidi controls (whose UTF-8 lead bytes
@@ -762,7 +771,7 @@ fn is_plain_field(s: &str) -> bool {
     };
     s.as_bytes()
         .first()
-        .is_some_and(|b| b.is_ascii_alphanumeric() || (*b >= 0x80 && plain(b)))
+        .is_some_and(|b| !matches!(b, b' ' | b'-'))
         && s.as_bytes().iter().all(plain)
 }
 

@@ -12,7 +12,7 @@ use super::cmark;
 /// Escapes a plain field (name, id, metadata, title) for a Markdown page.
 #[askama::filter_fn]
 pub fn md_escape<T: Display>(value: T, _env: &dyn askama::Values) -> askama::Result<String> {
-    Ok(cmark::md_escape(&value.to_string()))
+    Ok(cmark::md_escape_owned(value.to_string()))
 }
 
 /// A user-supplied name for a Markdown page: escaped and bidi-isolated.

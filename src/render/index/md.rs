@@ -12,7 +12,7 @@ pub mod filters {
     /// `{{ x|md_escape }}`: [`super::md_escape`] of the value's text.
     #[askama::filter_fn]
     pub fn md_escape(value: impl Display, _: &dyn askama::Values) -> askama::Result<String> {
-        Ok(super::md_escape(&value.to_string()))
+        Ok(crate::render::cmark::md_escape_owned(value.to_string()))
     }
 
     /// `{{ x|md_name }}`: [`super::md_name`] of the value's text (names, SessionIds).
