@@ -1,4 +1,4 @@
-//! Skipping the index when nothing it depends on changed (issue 21): the fingerprint of
+//! Skipping the index when nothing it depends on changed: the fingerprint of
 //! everything [`write_index`] reads and of the files it leaves (an [`IndexMark`]), compared
 //! with the mark of the last render, as the search index does for its shards.
 //!
