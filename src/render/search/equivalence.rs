@@ -374,6 +374,8 @@ fn word() -> impl Strategy<Value = String> {
         "[\u{4e00}-\u{4e80}]{1,8}",
         "[\u{3041}-\u{30ff}]{1,8}",
         "[\u{30a1}-\u{30fa}]{3,6}",
+        // Thai, Lao, Myanmar, Khmer: segmented and paired too, with marks that fold away.
+        "[\u{0e01}-\u{0e5b}\u{0e81}-\u{0edf}\u{1000}-\u{109f}\u{1780}-\u{17ff}]{1,6}",
         "[a-z]{1,5}[.][a-z_]{1,6}([.][A-Za-z]{1,4})?",
         "[!-/:-@\\[-`{-~]{1,3}",
         "[a-z]{1,4}[-_/'][a-z]{1,4}",
@@ -442,4 +444,12 @@ fn bundles_without_a_word_to_index_match_pagefinds() {
     let docs = [raw_doc("q", "", ""), raw_doc("p", "!!! … <mark> ---", "")];
     assert_equivalent(&docs, "en");
     assert_equivalent(&docs, "zh-cn");
+}
+
+#[test]
+fn scripts_the_segmenter_splits_without_han_match_pagefinds() {
+    // Found by the proptest: Myanmar then Lao, no space, in a Chinese index.
+    let texts = ["ၖລ ".to_owned(), "ภาษาไทย ລາວ မြန်မာ ខ្មែរ".to_owned()];
+    assert_equivalent(&[doc("p0", &texts[..1], Lang::ZhCn)], "zh-cn");
+    assert_equivalent(&[doc("p1", &texts, Lang::ZhCn)], "zh-cn");
 }

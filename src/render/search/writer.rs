@@ -377,12 +377,14 @@ impl Writer {
         }
         let stemmer = self.stemmer.as_ref();
         let bigram = words::get_indexable_cross_bigram(raw, previous, stemmer, &[])?;
-        let word = self.words.get(&bigram.stemmed);
-        if let Some(word) = word {
-            let analysis = self.analysis(raw, true);
-            if analysis.items.iter().any(|i| i.0 == word) {
-                return None;
-            }
+        // `raw`'s analysis interns its words: run it before looking the pair up, or a pair
+        // equal to one of them on its first appearance (Myanmar `ၖ` + Lao `ລ` is `ລ`
+        // without its diacritic) would not be found in the vocabulary yet.
+        self.analysis(raw, true);
+        if let Some(word) = self.words.get(&bigram.stemmed)
+            && self.analysis(raw, true).items.iter().any(|i| i.0 == word)
+        {
+            return None;
         }
         let (word, form, _) = self.intern(&bigram);
         Some((word, form))
