@@ -15,36 +15,44 @@ pub(super) const NO_FORM: u32 = u32::MAX;
 /// 25 first).
 const SORTED_FIRST: u8 = 25;
 
-/// One word of a page's text at one position.
+/// One word of a page's text at one position: its word, form, weight key, position and
+/// weight packed into one number in that order of significance, so that sorting a page's
+/// postings (by word, form, weight key, then position, as Pagefind orders locations) is
+/// a sort of plain integers.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) struct Posting {
-    word: u32,
-    form: u32,
-    weight_key: u8,
-    position: u32,
-    weight: u8,
-}
+pub(super) struct Posting(u128);
 
 impl Posting {
     /// Word `word` (with diacritics `form`, or [`NO_FORM`]) at `position`.
     pub(super) fn new(word: u32, form: u32, position: u32, weight: u8) -> Posting {
-        Posting {
-            word,
-            form,
-            weight_key: if weight == SORTED_FIRST { 0 } else { weight },
-            position,
-            weight,
-        }
+        let weight_key = if weight == SORTED_FIRST { 0 } else { weight };
+        Posting(
+            u128::from(word) << 80
+                | u128::from(form) << 48
+                | u128::from(weight_key) << 40
+                | u128::from(position) << 8
+                | u128::from(weight),
+        )
     }
 
     /// The word's number.
     pub(super) fn word(&self) -> u32 {
-        self.word
+        (self.0 >> 80) as u32
+    }
+
+    /// The form's number.
+    fn form(&self) -> u32 {
+        (self.0 >> 48) as u32
     }
 
     /// Its position.
     pub(super) fn position(&self) -> u32 {
-        self.position
+        (self.0 >> 8) as u32
+    }
+
+    /// Its weight.
+    fn weight(&self) -> u8 {
+        self.0 as u8
     }
 }
 
@@ -140,13 +148,13 @@ impl WordIndex {
         let (mut i, mut j) = (0, 0);
         while i < text.len() || j < meta.len() {
             let word = match (text.get(i), meta.get(j)) {
-                (Some(t), Some(m)) => t.word.min(m.word),
-                (Some(t), None) => t.word,
+                (Some(t), Some(m)) => t.word().min(m.word),
+                (Some(t), None) => t.word(),
                 (None, Some(m)) => m.word,
                 (None, None) => break,
             };
             let start = i;
-            while text.get(i).is_some_and(|p| p.word == word) {
+            while text.get(i).is_some_and(|p| p.word() == word) {
                 i += 1;
             }
             let meta_start = j;
@@ -175,7 +183,7 @@ impl WordIndex {
         let w = &mut words[word as usize];
         w.used = true;
         let (text_variants, text_plain) =
-            text.split_at(text.partition_point(|p| p.form != NO_FORM));
+            text.split_at(text.partition_point(|p| p.form() != NO_FORM));
         let (meta_variants, meta_plain) =
             meta.split_at(meta.partition_point(|p| p.form != NO_FORM));
         if !text_plain.is_empty() || !meta_plain.is_empty() {
@@ -188,9 +196,10 @@ impl WordIndex {
             return;
         }
         let name = |form: u32| &forms[form as usize];
-        let mut in_text: Vec<&[Posting]> =
-            text_variants.chunk_by(|a, b| a.form == b.form).collect();
-        in_text.sort_by(|a, b| name(a[0].form).cmp(name(b[0].form)));
+        let mut in_text: Vec<&[Posting]> = text_variants
+            .chunk_by(|a, b| a.form() == b.form())
+            .collect();
+        in_text.sort_by(|a, b| name(a[0].form()).cmp(name(b[0].form())));
         let meta_groups: Vec<&[MetaPosting]> =
             meta_variants.chunk_by(|a, b| a.form == b.form).collect();
         let meta_of = |form: u32| -> &[MetaPosting] {
@@ -202,13 +211,13 @@ impl WordIndex {
         };
         let mut meta_only: Vec<&[MetaPosting]> = meta_groups
             .iter()
-            .filter(|g| !in_text.iter().any(|t| t[0].form == g[0].form))
+            .filter(|g| !in_text.iter().any(|t| t[0].form() == g[0].form))
             .copied()
             .collect();
         meta_only.sort_by(|a, b| name(a[0].form).cmp(name(b[0].form)));
         let variants = in_text
             .iter()
-            .map(|t| (t[0].form, *t, meta_of(t[0].form)))
+            .map(|t| (t[0].form(), *t, meta_of(t[0].form())))
             .chain(meta_only.iter().map(|m| (m[0].form, &[][..], *m)));
         for (form, t, m) in variants {
             fill_locs(locs, t);
@@ -291,14 +300,15 @@ fn fill_locs(out: &mut Vec<i32>, postings: &[Posting]) {
     let mut current_weight = SORTED_FIRST;
     let mut last_position = 0;
     for p in postings {
-        if p.weight != current_weight {
-            out.push(-i32::from(p.weight) - 1);
-            out.push(p.position as i32);
-            current_weight = p.weight;
+        let (weight, position) = (p.weight(), p.position());
+        if weight != current_weight {
+            out.push(-i32::from(weight) - 1);
+            out.push(position as i32);
+            current_weight = weight;
         } else {
-            out.push((p.position - last_position) as i32);
+            out.push((position - last_position) as i32);
         }
-        last_position = p.position;
+        last_position = position;
     }
 }
 
