@@ -40,8 +40,8 @@
 #   1. cargo build --release (binary and examples).
 #   2. For each size N: examples/gen-records writes N records (seed 1); BENCH_REPEAT times,
 #      `desk-archive render --records` builds a fresh archive under /usr/bin/time -v (wall
-#      time, peak RSS) and `cp -r` copies it (wall time), and the same render with
-#      `--no-search`; the medians, messages/s, the largest peak RSS, `du -sh`, files,
+#      time, peak RSS) and `cp -r` copies it (wall time), then the same render with
+#      `--no-search` (taking turns); the medians, messages/s, the largest peak RSS, `du -sh`, files,
 #      render/copy, and what the search index adds in time and files.
 #   2b. Site search in Chromium (part sitesearch, bench/search-bytes.mjs) on the largest
 #      archive served from 127.0.0.1: the bytes of index one query fetches. The index at
@@ -274,7 +274,9 @@ for n in $SIZES; do
     # Each render is into a new folder, and so is each copy; the median of $REPEAT runs of
     # each is reported (the wall time of writing 1.4 GB varies up to 2x from run to run on
     # a virtual machine), peak RSS is the largest of the runs.
-    renders=() copies=() RSS[$n]=0
+    # Renders with and without the search index take turns, so that both meet the disk
+    # in the same state (the copies, the page cache, ext4's recently freed inodes).
+    renders=() copies=() RSS[$n]=0 plains=() PLAIN_RSS[$n]=0
     for k in $(seq 1 "$REPEAT"); do
         out=$arch
         [[ $k -gt 1 ]] && out=$arch-$k
@@ -292,15 +294,11 @@ for n in $SIZES; do
         # Copies and renders are removed at the end, not here: ext4 skips recently deleted
         # inodes when it allocates new ones, which would slow down whatever creates files
         # next and make the comparison unfair.
-    done
-    # The same renders without the search index.
-    plains=() PLAIN_RSS[$n]=0
-    for k in $(seq 1 "$REPEAT"); do
-        out=$W/plain-$n-$k
+        plain=$W/plain-$n-$k
         log "render $n --no-search (run $k of $REPEAT)"
         sync
         t0=$(now)
-        /usr/bin/time -v -o "$W/time-plain-$n-$k.txt" "$BIN" -q render --records "$recs" --out "$out" --no-search
+        /usr/bin/time -v -o "$W/time-plain-$n-$k.txt" "$BIN" -q render --records "$recs" --out "$plain" --no-search
         plains+=("$(since "$t0")")
         rss=$(rss_kb "$W/time-plain-$n-$k.txt")
         [[ $rss -gt ${PLAIN_RSS[$n]} ]] && PLAIN_RSS[$n]=$rss

@@ -530,8 +530,13 @@ fn intern(vocab: &mut Interner, forms: &mut Interner, w: &IndexableWord) -> (u32
 
 /// Handles a Pagefind directive word (anchor, weight); false if `word` is not one.
 fn directive(text: &mut PageText, word: &str) -> bool {
-    if word.starts_with(ANCHOR) {
-        let rest = word.replace(ANCHOR, "");
+    if let Some(after) = word.strip_prefix(ANCHOR) {
+        // Pagefind takes out every copy of the marker; the render's own anchors (one a
+        // message) have no other, and a char search spares building a substring searcher.
+        let rest: Cow<'_, str> = match after.contains('_') {
+            false => Cow::Borrowed(after),
+            true => Cow::Owned(word.replace(ANCHOR, "")),
+        };
         if let Some((element, anchor_id)) = rest.split_once(':')
             && let Some((_, id)) = anchor_id.split_once(':')
         {
@@ -762,26 +767,35 @@ fn full_hash(bytes: &[u8]) -> String {
 
 /// Gzip of `pagefind_dcd` followed by `bytes`, as Pagefind compresses its index files.
 fn gzip(bytes: &[u8]) -> Vec<u8> {
+    /// A thread's compressor (a few hundred KB of tables) and buffers, reused.
+    struct Gzip {
+        compressor: Compressor,
+        payload: Vec<u8>,
+        out: Vec<u8>,
+    }
     thread_local! {
-        // A compressor holds a few hundred KB of tables: one per thread, reused.
-        static COMPRESSOR: std::cell::RefCell<Option<Compressor>> =
-            const { std::cell::RefCell::new(None) };
+        static GZIP: std::cell::RefCell<Option<Gzip>> = const { std::cell::RefCell::new(None) };
     }
     const MARK: &[u8] = b"pagefind_dcd";
-    let mut payload = Vec::with_capacity(MARK.len() + bytes.len());
-    payload.extend_from_slice(MARK);
-    payload.extend_from_slice(bytes);
-    COMPRESSOR.with_borrow_mut(|c| {
-        let c = c.get_or_insert_with(|| {
+    GZIP.with_borrow_mut(|state| {
+        let Gzip {
+            compressor,
+            payload,
+            out,
+        } = state.get_or_insert_with(|| Gzip {
             // A level in libdeflate's range (0–12).
-            let level = CompressionLvl::new(GZIP_LEVEL).unwrap_or_default();
-            Compressor::new(level)
+            compressor: Compressor::new(CompressionLvl::new(GZIP_LEVEL).unwrap_or_default()),
+            payload: Vec::new(),
+            out: Vec::new(),
         });
-        let mut out = vec![0; c.gzip_compress_bound(payload.len())];
+        payload.clear();
+        payload.extend_from_slice(MARK);
+        payload.extend_from_slice(bytes);
+        out.resize(compressor.gzip_compress_bound(payload.len()), 0);
         // The buffer has the bound's room: compressing into it cannot fail.
-        let n = c.gzip_compress(&payload, &mut out).unwrap_or(0);
-        out.truncate(n);
-        out
+        let n = compressor.gzip_compress(payload, out).unwrap_or(0);
+        // Copied out at its size: a shard's files are held until they are all written.
+        out[..n].to_vec()
     })
 }
 
