@@ -87,7 +87,7 @@ where
 
 /// Runs `f` and logs how long it took at debug level (`-v`), with the process's peak
 /// memory so far where the system tells it: `debug: <step>: 1.234 s, peak 45.1 MB`.
-/// Where a run spends its time and memory, for users and for the benchmark (issue 6).
+/// Where a run spends its time and memory, for users and for the benchmark (`bench/run.sh`).
 pub fn timed<T>(step: &str, f: impl FnOnce() -> T) -> T {
     let started = Instant::now();
     let value = f();

@@ -1,6 +1,6 @@
 //! Every session of a render, kept in a temporary file rather than in memory (SPEC §6:
-//! per-session state is a few hundred bytes; issue 6: the 10,000-session render peaks at
-//! most 1.2× the 1,000-session one plus 1 KB a session).
+//! per-session state is a few hundred bytes; the benchmark holds the 10,000-session
+//! render's peak memory to 1.2× the 1,000-session one plus 1 KB a session).
 //!
 //! A render leaves, for each session, its figures (for the index, stats.json and the
 //! state file) and the digests of the files it wrote (for the bag): about 1.5 KB once

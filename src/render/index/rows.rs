@@ -1,6 +1,6 @@
 //! `index-rows.js`: every row of the index (all sessions, newest first, then those without
 //! a record) as compact JSON, so that `index.js` can sort and filter the whole archive, not
-//! only the page at hand (issue 17: at 100,000 sessions the index has 20 pages). Without
+//! only the page at hand (at 100,000 sessions the index has 20 pages). Without
 //! JavaScript the paginated tables stay as they are.
 //!
 //! A script rather than a `.json` file, because browsers do not let a page opened from a
