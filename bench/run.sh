@@ -42,7 +42,7 @@
 #      `desk-archive render --records` builds a fresh archive under /usr/bin/time -v (wall
 #      time, peak RSS) and `cp -r` copies it (wall time), then the same render with
 #      `--no-search` (taking turns); the medians, messages/s, the largest peak RSS, `du -sh`, files,
-#      render/copy, and what the search index adds in time and files.
+#      render/copy, and what the search index adds in time (wall and user + sys) and files.
 #   2b. Site search in Chromium (part sitesearch, bench/search-bytes.mjs) on the largest
 #      archive served from 127.0.0.1: the bytes of index one query fetches. The index at
 #      scale (part index, bench/index-scale.mjs): BENCH_INDEX sessions rendered, then in
@@ -193,6 +193,8 @@ calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # peak RSS in KB from a /usr/bin/time -v report
 rss_kb() { awk -F': ' '/Maximum resident set size/ { print $2 }' "$1"; }
+# User + system seconds from /usr/bin/time -v's report.
+cpu_v() { awk -F': ' '/User time|System time/ { t += $2 } END { printf "%.2f", t }' "$1"; }
 
 ROWS=()
 row() { ROWS+=("$(printf '%-44s %s' "$1" "$2")"); }
@@ -276,7 +278,7 @@ for n in $SIZES; do
     # a virtual machine), peak RSS is the largest of the runs.
     # Renders with and without the search index take turns, so that both meet the disk
     # in the same state (the copies, the page cache, ext4's recently freed inodes).
-    renders=() copies=() RSS[$n]=0 plains=() PLAIN_RSS[$n]=0
+    renders=() copies=() RSS[$n]=0 plains=() PLAIN_RSS[$n]=0 cpus=() plain_cpus=()
     for k in $(seq 1 "$REPEAT"); do
         out=$arch
         [[ $k -gt 1 ]] && out=$arch-$k
@@ -284,7 +286,7 @@ for n in $SIZES; do
         sync
         t0=$(now)
         /usr/bin/time -v -o "$W/time-$n-$k.txt" "$BIN" -q render --records "$recs" --out "$out"
-        renders+=("$(since "$t0")")
+        renders+=("$(since "$t0")") cpus+=("$(cpu_v "$W/time-$n-$k.txt")")
         rss=$(rss_kb "$W/time-$n-$k.txt")
         [[ $rss -gt ${RSS[$n]} ]] && RSS[$n]=$rss
         sync
@@ -299,7 +301,7 @@ for n in $SIZES; do
         sync
         t0=$(now)
         /usr/bin/time -v -o "$W/time-plain-$n-$k.txt" "$BIN" -q render --records "$recs" --out "$plain" --no-search
-        plains+=("$(since "$t0")")
+        plains+=("$(since "$t0")") plain_cpus+=("$(cpu_v "$W/time-plain-$n-$k.txt")")
         rss=$(rss_kb "$W/time-plain-$n-$k.txt")
         [[ $rss -gt ${PLAIN_RSS[$n]} ]] && PLAIN_RSS[$n]=$rss
     done
@@ -312,7 +314,8 @@ for n in $SIZES; do
     row "render $n × $MESSAGES: wall (median of $REPEAT)" "${RENDER[$n]} s ($(calc '%.0f' "$msgs / ${RENDER[$n]}") messages/s, $msgs messages; runs ${renders[*]})"
     row "render $n: peak RSS" "$(calc '%.1f' "${RSS[$n]} / 1024") MB (--no-search $(calc '%.1f' "${PLAIN_RSS[$n]} / 1024") MB)"
     row "render $n --no-search: wall (median)" "${PLAIN[$n]} s (runs ${plains[*]})"
-    row "render $n: search index adds" "$(calc '%.0f' "100 * (${RENDER[$n]} - ${PLAIN[$n]}) / ${PLAIN[$n]}") % time, $(calc '%.1f' "100 * (${FILES[$n]} - ${PLAIN_FILES[$n]}) / ${PLAIN_FILES[$n]}") % files (${FILES[$n]} vs ${PLAIN_FILES[$n]}), $(du -sh "$arch/data/search" | cut -f1)"
+    cpu=$(median "${cpus[@]}") plain_cpu=$(median "${plain_cpus[@]}")
+    row "render $n: search index adds" "$(calc '%.0f' "100 * (${RENDER[$n]} - ${PLAIN[$n]}) / ${PLAIN[$n]}") % time ($(calc '%.0f' "100 * ($cpu - $plain_cpu) / $plain_cpu") % processor time: user + sys medians $cpu s and $plain_cpu s), $(calc '%.1f' "100 * (${FILES[$n]} - ${PLAIN_FILES[$n]}) / ${PLAIN_FILES[$n]}") % files (${FILES[$n]} vs ${PLAIN_FILES[$n]}), $(du -sh "$arch/data/search" | cut -f1)"
     row "render $n: output size (du)" "$size"
     row "render $n: cp -r of the archive (median)" "${COPY[$n]} s (render/copy $(calc '%.1f' "${RENDER[$n]} / ${COPY[$n]}")×; runs ${copies[*]})"
 done
