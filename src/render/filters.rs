@@ -2,8 +2,9 @@
 //! every plain field passes `md_escape`, names `md_name`, message Markdown `md_quote`, raw JSON `md_code`,
 //! link destinations `md_dest`. All of them delegate to [`super::cmark`].
 
-// `#[askama::filter_fn]` expands to `pub` helper items; this module itself is private.
-#![allow(unreachable_pub)]
+// `#[askama::filter_fn]` expands to `pub` helper items without docs; this module itself
+// is private (the index's templates re-export `md_escape` and `md_name`).
+#![allow(unreachable_pub, missing_docs)]
 
 use std::fmt::Display;
 

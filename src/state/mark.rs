@@ -1,8 +1,8 @@
 //! The index mark: what the last render's index pages (`index.html`, `stats.json`, agent
 //! pages…) were built from and what they were, so that a render whose inputs did not change
 //! and whose index files are still those it left skips rebuilding them (the index was 0.27 s
-//! of a 1.1 s no-op re-run over 10,000 sessions, whose budget is one second). Computed by the render, kept
-//! in the state file under `"index"` (format in [`file`](super::file)).
+//! of a 1.1 s no-op re-run over 10,000 sessions, whose budget is one second). Computed by
+//! the render, kept in the state file under `"index"` (format in [`file`](super::file)).
 
 use serde::Deserialize;
 

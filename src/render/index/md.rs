@@ -9,17 +9,8 @@ pub use crate::render::cmark::{md_escape, md_name, visible};
 pub mod filters {
     use std::fmt::Display;
 
-    /// `{{ x|md_escape }}`: [`super::md_escape`] of the value's text.
-    #[askama::filter_fn]
-    pub fn md_escape(value: impl Display, _: &dyn askama::Values) -> askama::Result<String> {
-        Ok(crate::render::cmark::md_escape_owned(value.to_string()))
-    }
-
-    /// `{{ x|md_name }}`: [`super::md_name`] of the value's text (names, SessionIds).
-    #[askama::filter_fn]
-    pub fn md_name(value: impl Display, _: &dyn askama::Values) -> askama::Result<String> {
-        Ok(super::md_name(&value.to_string()))
-    }
+    // The session pages' filters: one escaping rule for every Markdown page.
+    pub use crate::render::filters::{md_escape, md_name};
 
     /// `{{ x|visible }}`: [`super::visible`] of the value's text (askama then escapes it).
     #[askama::filter_fn]

@@ -72,8 +72,9 @@ fn unspaced(c: char) -> bool {
     )
 }
 
-/// The dictionary segmenter, made once: making it costs an eighth of a segmentation.
-static SEGMENTER: std::sync::LazyLock<icu_segmenter::WordSegmenterBorrowed<'static>> =
+/// The dictionary segmenter (Pagefind's), made once: making it costs an eighth of a
+/// segmentation.
+pub(super) static SEGMENTER: std::sync::LazyLock<icu_segmenter::WordSegmenterBorrowed<'static>> =
     std::sync::LazyLock::new(|| icu_segmenter::WordSegmenter::new_dictionary(Default::default()));
 
 /// Splits Chinese and Japanese runs of `text` into words with spaces, for an index whose

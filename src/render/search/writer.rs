@@ -217,8 +217,7 @@ impl Writer {
         Writer {
             stemmer: words::stemmer(language),
             segment,
-            segmenter: segment
-                .then(|| icu_segmenter::WordSegmenter::new_dictionary(Default::default())),
+            segmenter: segment.then(|| *super::text::SEGMENTER),
             words: Interner::default(),
             forms: Interner::default(),
             cache: [HashMap::new(), HashMap::new()],
